@@ -1,0 +1,97 @@
+//! Password hashing with argon2id at OWASP's parameters, always off the async workers.
+
+use std::sync::Arc;
+
+use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
+
+use crate::error::{ApiError, ApiResult};
+
+pub const MIN_PASSWORD_CHARS: usize = 10;
+pub const MAX_PASSWORD_CHARS: usize = 1024;
+
+/// A password that passed the length rules. It never appears in `Debug` output.
+pub struct Password(String);
+
+impl Password {
+    pub fn parse(field: &str, raw: String) -> ApiResult<Self> {
+        let chars = raw.chars().count();
+        if chars < MIN_PASSWORD_CHARS {
+            return Err(ApiError::bad_input(
+                field,
+                format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+            ));
+        }
+        if chars > MAX_PASSWORD_CHARS {
+            return Err(ApiError::bad_input(
+                field,
+                format!("must be at most {MAX_PASSWORD_CHARS} characters"),
+            ));
+        }
+        Ok(Self(raw))
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+/// Hashes and verifies passwords. Cloning is cheap.
+#[derive(Clone)]
+pub struct Passwords {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    hasher: Argon2<'static>,
+    /// A hash of a random password, verified against when the email is unknown so that a
+    /// failed login costs the same time whether or not the account exists.
+    dummy_hash: String,
+}
+
+impl Passwords {
+    /// OWASP's minimum for argon2id: 19 MiB of memory, 2 iterations, 1 lane.
+    pub fn new() -> ApiResult<Self> {
+        let params = Params::new(19 * 1024, 2, 1, None).map_err(ApiError::internal)?;
+        let hasher = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let dummy: [u8; 32] = rand::random();
+        let dummy_hash = hasher
+            .hash_password(&dummy)
+            .map_err(ApiError::internal)?
+            .to_string();
+        Ok(Self {
+            inner: Arc::new(Inner { hasher, dummy_hash }),
+        })
+    }
+
+    pub async fn hash(&self, password: Password) -> ApiResult<String> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            inner
+                .hasher
+                .hash_password(password.0.as_bytes())
+                .map(|hash| hash.to_string())
+                .map_err(ApiError::internal)
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+
+    /// Checks `password` against `stored`, or against the dummy hash when there is no account,
+    /// so both cases take the same time. Only a real account with the right password is `true`.
+    pub async fn verify(&self, password: String, stored: Option<String>) -> ApiResult<bool> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let account_exists = stored.is_some();
+            let hash = stored.as_deref().unwrap_or(&inner.dummy_hash);
+            let matches = inner
+                .hasher
+                .verify_password(password.as_bytes(), hash)
+                .is_ok();
+            account_exists && matches
+        })
+        .await
+        .map_err(ApiError::internal)
+    }
+}

@@ -1,0 +1,234 @@
+//! Configuration, read once from the environment into one typed struct. Every variable is
+//! documented in the README's configuration table; a bad value stops the server with one line
+//! naming the variable.
+
+use std::{net::SocketAddr, time::Duration};
+
+use thiserror::Error;
+
+/// Everything the server can be told from outside.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `DATABASE_URL`: SQLite (`sqlite://klub.db?mode=rwc`, the default) or PostgreSQL.
+    pub database_url: String,
+    /// `KLUB_LISTEN`: the address the HTTP server binds.
+    pub listen: SocketAddr,
+    /// `KLUB_JWT_SECRET`: when absent, a secret is generated once and kept in the database.
+    pub jwt_secret: Option<String>,
+    /// `KLUB_TOKEN_TTL`: how long a session token stays valid.
+    pub token_ttl: Duration,
+    /// `KLUB_PUBLIC_URL`: where users reach Klub (links in mails, token issuer).
+    pub public_url: String,
+    /// `KLUB_ALLOW_SIGNUP`: whether anyone may create a partner account.
+    pub allow_signup: bool,
+    /// `KLUB_ADMIN_EMAIL` + `KLUB_ADMIN_PASSWORD`: the first staff account of a fresh install.
+    pub bootstrap_admin: Option<BootstrapAdmin>,
+    /// `KLUB_HTTP_WORKERS`: actix-web worker threads (default: one per core).
+    pub http_workers: Option<usize>,
+    /// `KLUB_DB_MAX_CONNECTIONS`: the database pool size.
+    pub db_max_connections: u32,
+    /// `KLUB_LOG_FORMAT`: `text` (default) or `json`.
+    pub log_format: LogFormat,
+}
+
+#[derive(Clone)]
+pub struct BootstrapAdmin {
+    pub email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for BootstrapAdmin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BootstrapAdmin")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Error)]
+#[error("invalid {variable}: {reason}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub reason: String,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://klub.db?mode=rwc";
+pub const MIN_JWT_SECRET_LEN: usize = 32;
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests can build one without touching the
+    /// process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+
+        let listen: SocketAddr = parse(
+            "KLUB_LISTEN",
+            get("KLUB_LISTEN"),
+            "127.0.0.1:8080".parse().ok(),
+        )?;
+        let jwt_secret = get("KLUB_JWT_SECRET");
+        if let Some(secret) = &jwt_secret
+            && secret.len() < MIN_JWT_SECRET_LEN
+        {
+            return Err(ConfigError {
+                variable: "KLUB_JWT_SECRET",
+                reason: format!("must be at least {MIN_JWT_SECRET_LEN} characters"),
+            });
+        }
+        let token_ttl = match get("KLUB_TOKEN_TTL") {
+            None => Duration::from_secs(12 * 3600),
+            Some(value) => humantime::parse_duration(&value).map_err(|e| ConfigError {
+                variable: "KLUB_TOKEN_TTL",
+                reason: format!("{e} (expected a duration such as `12h` or `30m`)"),
+            })?,
+        };
+        if token_ttl < Duration::from_secs(60) {
+            return Err(ConfigError {
+                variable: "KLUB_TOKEN_TTL",
+                reason: "must be at least one minute".into(),
+            });
+        }
+        let public_url = get("KLUB_PUBLIC_URL")
+            .unwrap_or_else(|| format!("http://{listen}"))
+            .trim_end_matches('/')
+            .to_owned();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(ConfigError {
+                variable: "KLUB_PUBLIC_URL",
+                reason: "must start with http:// or https://".into(),
+            });
+        }
+        let bootstrap_admin = match (get("KLUB_ADMIN_EMAIL"), get("KLUB_ADMIN_PASSWORD")) {
+            (None, None) => None,
+            (Some(email), Some(password)) => Some(BootstrapAdmin { email, password }),
+            (Some(_), None) => {
+                return Err(ConfigError {
+                    variable: "KLUB_ADMIN_PASSWORD",
+                    reason: "must be set together with KLUB_ADMIN_EMAIL".into(),
+                });
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError {
+                    variable: "KLUB_ADMIN_EMAIL",
+                    reason: "must be set together with KLUB_ADMIN_PASSWORD".into(),
+                });
+            }
+        };
+        let log_format = match get("KLUB_LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError {
+                    variable: "KLUB_LOG_FORMAT",
+                    reason: format!("`{other}` is neither `text` nor `json`"),
+                });
+            }
+        };
+
+        Ok(Self {
+            database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            listen,
+            jwt_secret,
+            token_ttl,
+            public_url,
+            allow_signup: parse("KLUB_ALLOW_SIGNUP", get("KLUB_ALLOW_SIGNUP"), Some(true))?,
+            bootstrap_admin,
+            http_workers: parse_optional("KLUB_HTTP_WORKERS", get("KLUB_HTTP_WORKERS"))?,
+            db_max_connections: parse(
+                "KLUB_DB_MAX_CONNECTIONS",
+                get("KLUB_DB_MAX_CONNECTIONS"),
+                Some(10),
+            )?,
+            log_format,
+        })
+    }
+}
+
+fn parse<T>(
+    variable: &'static str,
+    raw: Option<String>,
+    default: Option<T>,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    match parse_optional(variable, raw)? {
+        Some(value) => Ok(value),
+        None => default.ok_or(ConfigError {
+            variable,
+            reason: "is required".into(),
+        }),
+    }
+}
+
+fn parse_optional<T>(variable: &'static str, raw: Option<String>) -> Result<Option<T>, ConfigError>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    raw.map(|raw| {
+        raw.trim().parse().map_err(|e: T::Err| ConfigError {
+            variable,
+            reason: format!("`{raw}`: {e}"),
+        })
+    })
+    .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| {
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.to_string())
+        })
+    }
+
+    #[test]
+    fn defaults_need_no_configuration() -> Result<(), ConfigError> {
+        let config = config(&[])?;
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.token_ttl, Duration::from_secs(12 * 3600));
+        assert_eq!(config.public_url, "http://127.0.0.1:8080");
+        assert!(config.allow_signup);
+        assert!(config.bootstrap_admin.is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        for (vars, variable) in [
+            (vec![("KLUB_LISTEN", "nowhere")], "KLUB_LISTEN"),
+            (vec![("KLUB_TOKEN_TTL", "soon")], "KLUB_TOKEN_TTL"),
+            (vec![("KLUB_ALLOW_SIGNUP", "maybe")], "KLUB_ALLOW_SIGNUP"),
+            (vec![("KLUB_JWT_SECRET", "short")], "KLUB_JWT_SECRET"),
+            (vec![("KLUB_ADMIN_EMAIL", "a@b.c")], "KLUB_ADMIN_PASSWORD"),
+            (vec![("KLUB_PUBLIC_URL", "ftp://x")], "KLUB_PUBLIC_URL"),
+        ] {
+            match config(&vars) {
+                Ok(_) => panic!("{vars:?} was accepted"),
+                Err(error) => {
+                    assert_eq!(error.variable, variable);
+                    assert!(error.to_string().contains(variable));
+                }
+            }
+        }
+    }
+}

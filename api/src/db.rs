@@ -1,0 +1,59 @@
+//! Connecting to the database and preparing it: SQLite (the embedded default) or PostgreSQL.
+
+use std::time::Duration;
+
+use entity::setting;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ActiveValue::Set, ConnectOptions, Database, DatabaseConnection, DbErr, EntityTrait,
+    sea_query::OnConflict,
+};
+
+use crate::config::Config;
+
+pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(config.database_url.clone());
+    options
+        .max_connections(config.db_max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false)
+        // WAL lets readers work beside the writer; the busy timeout makes concurrent writers
+        // queue instead of failing with SQLITE_BUSY.
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    let db = Database::connect(options).await?;
+    Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+/// Returns the shared value stored under `key`, storing `make()` first if there is none.
+/// Several instances starting at once agree on one value: the first insert wins and the
+/// others read it back.
+pub async fn shared_setting(
+    db: &DatabaseConnection,
+    key: &str,
+    make: impl FnOnce() -> String,
+) -> Result<String, DbErr> {
+    setting::Entity::insert(setting::ActiveModel {
+        key: Set(key.to_owned()),
+        value: Set(make()),
+    })
+    .on_conflict(
+        OnConflict::column(setting::Column::Key)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    setting::Entity::find_by_id(key.to_owned())
+        .one(db)
+        .await?
+        .map(|row| row.value)
+        .ok_or_else(|| DbErr::RecordNotFound(format!("setting {key}")))
+}

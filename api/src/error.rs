@@ -1,0 +1,152 @@
+//! Errors, and how they reach clients.
+//!
+//! Service functions and resolvers return [`ApiError`]. Each variant has a stable
+//! `extensions.code` that the frontend switches on; validation errors also name the offending
+//! input in `extensions.field`. The mapping happens once, in [`ErrorCodes`], an async-graphql
+//! extension that rewrites every error of a response:
+//! - an [`ApiError`] gets its code (and field); internal ones are logged with their whole chain
+//!   and reach the client as a generic message;
+//! - any other error raised while resolving (a foreign error type that slipped through with `?`)
+//!   is treated as internal, never shown;
+//! - errors raised by async-graphql itself before execution (parse, validation, limits) keep
+//!   their message, which describes the client's query: `BAD_USER_INPUT` for a value of the
+//!   wrong type, `GRAPHQL_VALIDATION_FAILED` for the rest.
+
+use std::sync::Arc;
+
+use async_graphql::{
+    ErrorExtensionValues, Response, ServerError, Value,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest},
+};
+use sea_orm::DbErr;
+use thiserror::Error;
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Cloneable because async-graphql requires resolver errors to be; the sources sit behind `Arc`.
+#[derive(Clone, Debug, Error)]
+pub enum ApiError {
+    #[error("authentication required: log in and send `Authorization: Bearer <token>`")]
+    Unauthenticated,
+    #[error("unknown email or wrong password")]
+    InvalidCredentials,
+    #[error("you are not allowed to do this")]
+    Forbidden,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{field}: {message}")]
+    BadInput { field: String, message: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("too many requests, try again later")]
+    TooManyRequests,
+    #[error("the database is unavailable, try again shortly")]
+    Unavailable(#[source] Arc<DbErr>),
+    #[error("internal error")]
+    Internal(#[source] Arc<dyn std::error::Error + Send + Sync>),
+}
+
+impl ApiError {
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::BadInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::Conflict(message.into())
+    }
+
+    pub fn internal(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal(Arc::from(error.into()))
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated | Self::InvalidCredentials => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::BadInput { .. } => "BAD_USER_INPUT",
+            Self::Conflict(_) => "CONFLICT",
+            Self::TooManyRequests => "TOO_MANY_REQUESTS",
+            Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
+            Self::Internal(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+}
+
+impl From<DbErr> for ApiError {
+    fn from(error: DbErr) -> Self {
+        match error {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::Unavailable(Arc::new(error)),
+            other => Self::internal(other),
+        }
+    }
+}
+
+/// The extension that gives every error of a response its `extensions.code`.
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodesExtension)
+    }
+}
+
+struct ErrorCodesExtension;
+
+#[async_trait::async_trait]
+impl Extension for ErrorCodesExtension {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        for error in &mut response.errors {
+            classify(error);
+        }
+        response
+    }
+}
+
+fn classify(error: &mut ServerError) {
+    let (code, field) = match error.source::<ApiError>() {
+        Some(api_error) => {
+            if matches!(api_error, ApiError::Internal(_) | ApiError::Unavailable(_)) {
+                log_internal(api_error, error);
+            }
+            let field = match api_error {
+                ApiError::BadInput { field, .. } => Some(field.clone()),
+                _ => None,
+            };
+            (api_error.code(), field)
+        }
+        None if error.source.is_some() => {
+            tracing::error!(message = %error.message, path = ?error.path, "unexpected error type reached the GraphQL layer");
+            error.message = "internal error".into();
+            ("INTERNAL_SERVER_ERROR", None)
+        }
+        None if error.message.starts_with("Invalid value for argument")
+            || error.message.starts_with("Failed to parse") =>
+        {
+            ("BAD_USER_INPUT", None)
+        }
+        None => ("GRAPHQL_VALIDATION_FAILED", None),
+    };
+    let extensions = error
+        .extensions
+        .get_or_insert_with(ErrorExtensionValues::default);
+    extensions.set("code", code);
+    if let Some(field) = field {
+        extensions.set("field", Value::String(field));
+    }
+}
+
+fn log_internal(api_error: &ApiError, error: &ServerError) {
+    let mut chain = String::new();
+    let mut source = std::error::Error::source(api_error);
+    while let Some(cause) = source {
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    tracing::error!(error = %format!("{api_error}{chain}"), path = ?error.path, "request failed");
+}

@@ -1,0 +1,19 @@
+//! Klub: the GraphQL server behind a tourism office's partner digital-skills programme.
+//!
+//! One module per domain (`auth`, `people`, …), each holding its GraphQL types, its resolvers
+//! and the plain service functions that carry its rules. `schema` merges the domains,
+//! `startup` wires the HTTP server, `error` maps every failure to a GraphQL error code once.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod pagination;
+pub mod people;
+pub mod schema;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+
+pub use config::Config;
+pub use startup::Application;

@@ -1,0 +1,8 @@
+//! People: partners and staff, their directory, roles and the `trained` flag.
+
+mod fields;
+mod schema;
+pub mod service;
+
+pub use fields::{Email, NewPerson};
+pub use schema::{PeopleMutation, PeopleQuery, Role, User, parse_id};

@@ -1,0 +1,167 @@
+use async_graphql::{Context, Enum, ID, Object};
+use chrono::{DateTime, Utc};
+use entity::user;
+
+use super::service::{self, UserFilter};
+use crate::{
+    auth::Access,
+    error::{ApiError, ApiResult},
+    pagination::{Page, PageArgs, paginate},
+    state::ContextExt,
+};
+
+/// ADMIN and ANIMATOR are staff; PARTNER is a member of a local business or organisation.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+    Animator,
+    Partner,
+}
+
+impl From<user::Role> for Role {
+    fn from(role: user::Role) -> Self {
+        match role {
+            user::Role::Admin => Self::Admin,
+            user::Role::Animator => Self::Animator,
+            user::Role::Partner => Self::Partner,
+        }
+    }
+}
+
+impl From<Role> for user::Role {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Admin => Self::Admin,
+            Role::Animator => Self::Animator,
+            Role::Partner => Self::Partner,
+        }
+    }
+}
+
+/// A person with an account: staff or partner.
+pub struct User {
+    model: user::Model,
+    /// The person is the one asking (e.g. the account `logIn` just opened), though the request
+    /// itself carried no token for it.
+    is_caller: bool,
+}
+
+impl User {
+    pub fn new(model: user::Model) -> Self {
+        Self {
+            model,
+            is_caller: false,
+        }
+    }
+
+    /// The account of the session being opened by this very request.
+    pub fn caller(model: user::Model) -> Self {
+        Self {
+            model,
+            is_caller: true,
+        }
+    }
+}
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        ID(self.model.id.to_string())
+    }
+
+    /// Visible to the person and to staff only.
+    async fn email(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        if self.is_caller || ctx.viewer().is_self_or_staff(self.model.id) {
+            Ok(&self.model.email)
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
+    async fn name(&self) -> &str {
+        &self.model.name
+    }
+
+    /// The business or association the person belongs to.
+    async fn organisation(&self) -> Option<&str> {
+        self.model.organisation.as_deref()
+    }
+
+    async fn role(&self) -> Role {
+        self.model.role.into()
+    }
+
+    /// Completed a training (or marked so by staff): opens the club and the partners' group.
+    async fn trained(&self) -> bool {
+        self.model.trained
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.model.created_at
+    }
+}
+
+/// Parses a GraphQL `ID` naming a row.
+pub fn parse_id(field: &str, id: &ID) -> ApiResult<i64> {
+    id.parse()
+        .map_err(|_| ApiError::bad_input(field, "is not a valid id"))
+}
+
+#[derive(Default)]
+pub struct PeopleQuery;
+
+#[Object]
+impl PeopleQuery {
+    /// Staff only: the directory of people, oldest account first.
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        role: Option<Role>,
+        trained: Option<bool>,
+        #[graphql(validator(max_length = 200))] search: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Page<i64, User>> {
+        ctx.viewer().require(Access::Staff)?;
+        let args = PageArgs::parse(first, after)?;
+        let select = service::directory(UserFilter {
+            role: role.map(Into::into),
+            trained,
+            search,
+        });
+        paginate(
+            &ctx.state()?.db,
+            select,
+            user::Column::Id,
+            args,
+            |user| user.id,
+            User::new,
+        )
+        .await
+    }
+}
+
+#[derive(Default)]
+pub struct PeopleMutation;
+
+#[Object]
+impl PeopleMutation {
+    /// Admin only: makes someone an admin, an animator or a partner. Takes effect on that
+    /// person's very next request. The last admin cannot step down (CONFLICT).
+    async fn set_user_role(&self, ctx: &Context<'_>, user_id: ID, role: Role) -> ApiResult<User> {
+        ctx.viewer().require(Access::Admin)?;
+        let user_id = parse_id("userId", &user_id)?;
+        Ok(User::new(
+            service::set_role(&ctx.state()?.db, user_id, role.into()).await?,
+        ))
+    }
+
+    /// Staff only: marks a partner trained (e.g. trained elsewhere) or not.
+    async fn set_trained(&self, ctx: &Context<'_>, user_id: ID, trained: bool) -> ApiResult<User> {
+        ctx.viewer().require(Access::Staff)?;
+        let user_id = parse_id("userId", &user_id)?;
+        Ok(User::new(
+            service::set_trained(&ctx.state()?.db, user_id, trained).await?,
+        ))
+    }
+}

@@ -1,0 +1,41 @@
+//! The GraphQL schema: one query and one mutation object merged from the domains.
+
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+
+use crate::{
+    auth::{AuthMutation, AuthQuery},
+    error::ErrorCodes,
+    people::{PeopleMutation, PeopleQuery},
+    state::AppState,
+};
+
+#[derive(MergedObject, Default)]
+pub struct Query(AuthQuery, PeopleQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(AuthMutation, PeopleMutation);
+
+pub type KlubSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Deepest selection accepted; the frontend's deepest document needs 6.
+pub const MAX_DEPTH: usize = 12;
+/// Fields per request, each counting 1 unless it declares more.
+pub const MAX_COMPLEXITY: usize = 2_000;
+
+fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .limit_recursive_depth(32)
+        .limit_directives(8)
+        .extension(ErrorCodes)
+}
+
+pub fn build(state: AppState) -> KlubSchema {
+    builder().data(state).finish()
+}
+
+/// The schema in SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}

@@ -1,0 +1,287 @@
+//! Building and running the HTTP server: `POST /graphql`, GraphiQL on `GET /graphql`,
+//! graphql-transport-ws on `/graphql/ws`, and `GET /healthz`.
+
+use std::{net::TcpListener, sync::Arc};
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, dev::Server, http::header, web};
+use async_graphql::{BatchRequest, BatchResponse, Data, http::GraphiQLSource};
+use async_graphql_actix_web::GraphQLSubscription;
+use futures_util::StreamExt;
+use rand::distr::{Alphanumeric, SampleString};
+use thiserror::Error;
+
+use crate::{
+    auth::{Passwords, TokenKeys, Viewer, service::ensure_bootstrap_admin},
+    config::Config,
+    db,
+    error::ApiError,
+    schema::{self, KlubSchema},
+    state::AppState,
+};
+
+/// Largest request body accepted on `/graphql`.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Most operations in one batched request.
+pub const MAX_BATCH: usize = 10;
+
+#[derive(Debug, Error)]
+pub enum StartupError {
+    #[error("cannot open the database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("cannot prepare the server: {0}")]
+    Setup(#[from] ApiError),
+}
+
+pub struct Application {
+    server: Server,
+    port: u16,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects and migrates the database, prepares keys and the first admin, and binds the
+    /// listener (port 0 picks a free port: see [`Application::port`]).
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let db = db::connect(&config).await?;
+        let secret = match &config.jwt_secret {
+            Some(secret) => secret.clone(),
+            None => {
+                tracing::warn!(
+                    "KLUB_JWT_SECRET is not set: using a secret generated once and kept in the database"
+                );
+                db::shared_setting(&db, "jwt_secret", || {
+                    Alphanumeric.sample_string(&mut rand::rng(), 64)
+                })
+                .await?
+            }
+        };
+        let tokens = TokenKeys::new(
+            secret.as_bytes(),
+            config.public_url.clone(),
+            config.token_ttl,
+        );
+        let state = AppState {
+            db,
+            config: Arc::new(config),
+            tokens: Arc::new(tokens),
+            passwords: Passwords::new()?,
+        };
+        if let Some(admin) = &state.config.bootstrap_admin {
+            ensure_bootstrap_admin(&state.db, &state, &admin.email, &admin.password).await?;
+        }
+
+        let address = state.config.listen.to_string();
+        let listener = TcpListener::bind(&address).map_err(|source| StartupError::Listen {
+            address: address.clone(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Listen { address, source })?
+            .port();
+        let server = run(listener, state.clone())?;
+        Ok(Self {
+            server,
+            port,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Stops the server from outside (tests use it to stop instances they started).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGINT or SIGTERM, then stops accepting and lets in-flight requests
+    /// finish (up to 30 s). actix-web's own handling would treat SIGINT as a forced stop.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            handle.stop(true).await;
+        });
+        tracing::info!(port = self.port, "klub is serving");
+        self.server.await
+    }
+}
+
+fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
+    let schema = schema::build(state.clone());
+    let workers = state.config.http_workers;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(state.clone()))
+            .app_data(web::Data::new(schema.clone()))
+            .route("/graphql", web::post().to(graphql))
+            .route("/graphql", web::get().to(graphiql))
+            .route("/graphql/ws", web::get().to(graphql_ws))
+            .route("/healthz", web::get().to(healthz))
+    });
+    let server = server.disable_signals().shutdown_timeout(30);
+    let server = match workers {
+        Some(workers) => server.workers(workers),
+        None => server,
+    };
+    let address = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    Ok(server
+        .listen(listener)
+        .map_err(|source| StartupError::Listen { address, source })?
+        .run())
+}
+
+async fn graphql(
+    request: HttpRequest,
+    mut payload: web::Payload,
+    state: web::Data<AppState>,
+    schema: web::Data<KlubSchema>,
+) -> HttpResponse {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else {
+            return request_error(400, "BAD_REQUEST", "the request body could not be read");
+        };
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return request_error(
+                413,
+                "PAYLOAD_TOO_LARGE",
+                &format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+            );
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let batch: BatchRequest = match serde_json::from_slice(&body) {
+        Ok(batch) => batch,
+        Err(error) => {
+            return request_error(
+                400,
+                "BAD_REQUEST",
+                &format!("the body is not a GraphQL request: {error}"),
+            );
+        }
+    };
+    if let BatchRequest::Batch(requests) = &batch
+        && requests.len() > MAX_BATCH
+    {
+        return request_error(
+            400,
+            "BAD_REQUEST",
+            &format!("at most {MAX_BATCH} operations per batch"),
+        );
+    }
+
+    let authorization = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    let viewer =
+        match Viewer::from_header(&state.db, &state.tokens, authorization, state.now()).await {
+            Ok(viewer) => viewer,
+            Err(error) => {
+                tracing::error!(%error, "could not identify the caller");
+                return request_error(503, error.code(), &error.to_string());
+            }
+        };
+    let response: BatchResponse = schema.execute_batch(batch.data(viewer)).await;
+    HttpResponse::Ok().json(response)
+}
+
+/// An error about the HTTP request itself, shaped like a GraphQL response so clients read
+/// every failure the same way.
+fn request_error(status: u16, code: &str, message: &str) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(status)
+        .unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
+    HttpResponse::build(status).json(serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": code } }]
+    }))
+}
+
+async fn graphiql() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .subscription_endpoint("/graphql/ws")
+                .finish(),
+        )
+}
+
+/// graphql-transport-ws; the token travels as `{"token": "..."}` in `connection_init`.
+async fn graphql_ws(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    schema: web::Data<KlubSchema>,
+) -> actix_web::Result<HttpResponse> {
+    let state = state.get_ref().clone();
+    GraphQLSubscription::new(schema.get_ref().clone())
+        .on_connection_init(move |init| async move {
+            let token = init
+                .get("token")
+                .and_then(|token| token.as_str())
+                .map(str::to_owned);
+            let viewer = match token {
+                Some(token) => Viewer::from_token(&state.db, &state.tokens, &token, state.now())
+                    .await
+                    .map_err(|error| async_graphql::Error::new(error.to_string()))?,
+                None => Viewer::Anonymous,
+            };
+            let mut data = Data::default();
+            data.insert(viewer);
+            Ok(data)
+        })
+        .start(&request, payload)
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "cannot listen for SIGTERM");
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            () = terminate => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
+
+/// 200 when the database answers, 503 otherwise.
+async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    match state.db.ping().await {
+        Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ok" })),
+        Err(error) => {
+            tracing::warn!(%error, "health check: database unreachable");
+            HttpResponse::ServiceUnavailable()
+                .json(serde_json::json!({ "status": "database unreachable" }))
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Log set-up for the binary. Tests do not install a subscriber, so their output stays quiet.
+
+use tracing_subscriber::{EnvFilter, fmt};
+
+use crate::config::{Config, LogFormat};
+
+pub fn init(config: &Config) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = fmt().with_env_filter(filter);
+    // A second initialisation (never expected in the binary) is harmless, so its error is ignored.
+    let _ = match config.log_format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}

@@ -1,0 +1,6 @@
+//! Klub's database entities. This crate knows nothing of GraphQL on purpose: the API maps
+//! models to its own GraphQL objects, so no column (a password hash, a token) reaches the schema
+//! unless someone writes it there.
+
+pub mod setting;
+pub mod user;

@@ -1,0 +1,41 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// Trimmed and lower-cased before it is stored.
+    #[sea_orm(unique)]
+    pub email: String,
+    pub name: String,
+    pub organisation: Option<String>,
+    pub role: Role,
+    pub trained: bool,
+    /// An argon2id PHC string.
+    pub password_hash: String,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Role {
+    #[sea_orm(string_value = "ADMIN")]
+    Admin,
+    #[sea_orm(string_value = "ANIMATOR")]
+    Animator,
+    #[sea_orm(string_value = "PARTNER")]
+    Partner,
+}
+
+impl Role {
+    /// Admins and animators run the programme; partners take part in it.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::Admin | Role::Animator)
+    }
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,348 @@
+//! Starting the real server for one test: a fresh database (a SQLite file in a temporary folder,
+//! or a PostgreSQL database of its own when `TEST_DATABASE_URL` is set), a free port, and a
+//! client that speaks GraphQL over HTTP with the contract documents.
+
+use std::{collections::HashMap, path::PathBuf, sync::OnceLock};
+
+use api::{Application, Config};
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+
+pub const ADMIN_EMAIL: &str = "admin@klub.test";
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: TestDatabase,
+    _server: RunningServer,
+}
+
+/// Stops its server when the test ends, so finished tests leave no workers behind.
+pub struct RunningServer(actix_web::dev::ServerHandle);
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        // `stop` sends its command at once; the returned future only waits for completion.
+        drop(self.0.stop(false));
+    }
+}
+
+/// Settings a test may change before the server starts.
+pub type Env = Vec<(&'static str, String)>;
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Vec::new()).await
+}
+
+pub async fn spawn_app_with(env: Env) -> TestApp {
+    let db = TestDatabase::create().await;
+    spawn_on(db, env).await
+}
+
+/// Starts a server on an existing test database (e.g. a second instance, or a restart).
+pub async fn spawn_on(db: TestDatabase, env: Env) -> TestApp {
+    let mut vars: HashMap<&str, String> = HashMap::from([
+        ("DATABASE_URL", db.url.clone()),
+        ("KLUB_LISTEN", "127.0.0.1:0".into()),
+        ("KLUB_ADMIN_EMAIL", ADMIN_EMAIL.into()),
+        ("KLUB_ADMIN_PASSWORD", ADMIN_PASSWORD.into()),
+        ("KLUB_HTTP_WORKERS", "2".into()),
+        ("KLUB_DB_MAX_CONNECTIONS", "5".into()),
+    ]);
+    vars.extend(env);
+    let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration");
+    let app = Application::build(config).await.expect("the server starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let server = RunningServer(app.handle());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        db,
+        _server: server,
+    }
+}
+
+/// The answer to one GraphQL request.
+#[derive(Debug)]
+pub struct Gql {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Gql {
+    /// The `data`, after checking there was no error.
+    pub fn data(&self) -> &Value {
+        assert!(
+            self.body.get("errors").is_none(),
+            "unexpected errors: {:#}",
+            self.body
+        );
+        &self.body["data"]
+    }
+
+    /// The `extensions.code` of the first error, if any.
+    pub fn error_code(&self) -> Option<&str> {
+        self.body["errors"][0]["extensions"]["code"].as_str()
+    }
+
+    pub fn error_field(&self) -> Option<&str> {
+        self.body["errors"][0]["extensions"]["field"].as_str()
+    }
+
+    /// Asserts the request failed with `code` and returns the first error.
+    pub fn expect_error(&self, code: &str) -> &Value {
+        assert_eq!(
+            self.error_code(),
+            Some(code),
+            "expected {code}, got {:#}",
+            self.body
+        );
+        &self.body["errors"][0]
+    }
+}
+
+impl TestApp {
+    pub async fn post_json(&self, body: &Value, token: Option<&str>) -> Gql {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status();
+        let body = response.json().await.expect("a JSON answer");
+        Gql { status, body }
+    }
+
+    pub async fn graphql(&self, query: &str, variables: Value, token: Option<&str>) -> Gql {
+        self.post_json(&json!({ "query": query, "variables": variables }), token)
+            .await
+    }
+
+    /// Sends the contract operation `name`, exactly as the frontend writes it.
+    pub async fn op(&self, name: &str, variables: Value, token: Option<&str>) -> Gql {
+        let document = contract_document(name);
+        self.post_json(
+            &json!({ "query": document, "variables": variables, "operationName": name }),
+            token,
+        )
+        .await
+    }
+
+    /// Signs up a partner and returns its token and id.
+    pub async fn sign_up(&self, email: &str, name: &str) -> (String, String) {
+        let answer = self
+            .op(
+                "SignUp",
+                json!({ "input": { "email": email, "password": PASSWORD, "name": name, "organisation": "Hôtel du Port" } }),
+                None,
+            )
+            .await;
+        let payload = &answer.data()["signUp"];
+        (
+            payload["token"].as_str().expect("a token").to_owned(),
+            payload["user"]["id"].as_str().expect("an id").to_owned(),
+        )
+    }
+
+    pub async fn log_in(&self, email: &str, password: &str) -> String {
+        let answer = self
+            .op(
+                "LogIn",
+                json!({ "email": email, "password": password }),
+                None,
+            )
+            .await;
+        answer.data()["logIn"]["token"]
+            .as_str()
+            .expect("a token")
+            .to_owned()
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    /// A logged-in account of the given kind, created through the API as staff would.
+    pub async fn persona(&self, persona: Persona, tag: &str) -> Option<String> {
+        let email = format!("{tag}-{}@klub.test", persona.slug());
+        match persona {
+            Persona::Anonymous => None,
+            Persona::Admin => {
+                let (token, id) = self.sign_up(&email, tag).await;
+                self.promote(&id, "ADMIN").await;
+                Some(token)
+            }
+            Persona::Animator => {
+                let (token, id) = self.sign_up(&email, tag).await;
+                self.promote(&id, "ANIMATOR").await;
+                Some(token)
+            }
+            Persona::Partner => Some(self.sign_up(&email, tag).await.0),
+            Persona::TrainedPartner => {
+                let (token, id) = self.sign_up(&email, tag).await;
+                let admin = self.admin_token().await;
+                self.op(
+                    "SetTrained",
+                    json!({ "userId": id, "trained": true }),
+                    Some(&admin),
+                )
+                .await
+                .data();
+                Some(token)
+            }
+        }
+    }
+
+    pub async fn promote(&self, user_id: &str, role: &str) {
+        let admin = self.admin_token().await;
+        self.op(
+            "SetUserRole",
+            json!({ "userId": user_id, "role": role }),
+            Some(&admin),
+        )
+        .await
+        .data();
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Persona {
+    Anonymous,
+    Partner,
+    TrainedPartner,
+    Animator,
+    Admin,
+}
+
+impl Persona {
+    pub const ALL: [Persona; 5] = [
+        Persona::Anonymous,
+        Persona::Partner,
+        Persona::TrainedPartner,
+        Persona::Animator,
+        Persona::Admin,
+    ];
+
+    fn slug(self) -> &'static str {
+        match self {
+            Persona::Anonymous => "anonymous",
+            Persona::Partner => "partner",
+            Persona::TrainedPartner => "trained",
+            Persona::Animator => "animator",
+            Persona::Admin => "admin",
+        }
+    }
+}
+
+pub fn contract_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("contract")
+}
+
+/// The text of the contract file that defines operation `name`.
+pub fn contract_document(name: &str) -> &'static str {
+    static DOCUMENTS: OnceLock<Vec<String>> = OnceLock::new();
+    let documents = DOCUMENTS.get_or_init(|| {
+        let mut paths: Vec<_> = std::fs::read_dir(contract_dir())
+            .expect("tests/contract exists")
+            .map(|entry| entry.expect("a readable entry").path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "graphql"))
+            .collect();
+        paths.sort();
+        paths
+            .iter()
+            .map(|path| std::fs::read_to_string(path).expect("a readable document"))
+            .collect()
+    });
+    documents
+        .iter()
+        .find(|document| {
+            document.lines().any(|line| {
+                ["query ", "mutation ", "subscription "].iter().any(|kind| {
+                    line.strip_prefix(kind).is_some_and(|rest| {
+                        rest.strip_prefix(name)
+                            .is_some_and(|after| after.starts_with(['(', ' ', '{']))
+                    })
+                })
+            })
+        })
+        .unwrap_or_else(|| panic!("no contract operation named {name}"))
+}
+
+/// A database that exists for one test only.
+pub struct TestDatabase {
+    pub url: String,
+    kind: DatabaseKind,
+}
+
+enum DatabaseKind {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { server_url: String, name: String },
+}
+
+impl TestDatabase {
+    pub async fn create() -> Self {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(server_url) if server_url.starts_with("postgres") => {
+                let name = format!("klub_test_{:016x}", rand::random::<u64>());
+                let server = Database::connect(&server_url)
+                    .await
+                    .expect("PostgreSQL answers");
+                server
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("test database created");
+                server.close().await.ok();
+                let base = server_url
+                    .rsplit_once('/')
+                    .map(|(base, _)| base)
+                    .expect("TEST_DATABASE_URL ends with a database name");
+                Self {
+                    url: format!("{base}/{name}"),
+                    kind: DatabaseKind::Postgres { server_url, name },
+                }
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("a temporary folder");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("klub.db").display());
+                Self {
+                    url,
+                    kind: DatabaseKind::Sqlite(dir),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let DatabaseKind::Postgres { server_url, name } = &self.kind {
+            let (server_url, name) = (server_url.clone(), name.clone());
+            // Drop runs inside the test's runtime, which cannot block on itself: use a thread
+            // with a runtime of its own.
+            let dropped = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime");
+                runtime.block_on(async {
+                    if let Ok(server) = Database::connect(&server_url).await {
+                        let _ = server
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .await;
+                        server.close().await.ok();
+                    }
+                });
+            });
+            let _ = dropped.join();
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! One test binary, one module per area. Every test starts the real server on a free port with
+//! a database of its own.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod authorization;
+mod helpers;
+mod people;
+mod protocol;
+mod schema;

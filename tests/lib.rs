@@ -1,0 +1,1 @@
+//! Klub's end-to-end tests live in `api/`; this crate has no library code.
