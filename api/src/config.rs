@@ -29,6 +29,8 @@ pub struct Config {
     pub db_max_connections: u32,
     /// `KLUB_LOG_FORMAT`: `text` (default) or `json`.
     pub log_format: LogFormat,
+    /// `KLUB_SCHEDULER_TICK_SECONDS`: how often background jobs run.
+    pub scheduler_tick: Duration,
 }
 
 #[derive(Clone)]
@@ -152,6 +154,11 @@ impl Config {
                 Some(10),
             )?,
             log_format,
+            scheduler_tick: Duration::from_secs(parse_positive(
+                "KLUB_SCHEDULER_TICK_SECONDS",
+                get("KLUB_SCHEDULER_TICK_SECONDS"),
+                60,
+            )?),
         })
     }
 }
@@ -171,6 +178,20 @@ where
             variable,
             reason: "is required".into(),
         }),
+    }
+}
+
+fn parse_positive(
+    variable: &'static str,
+    raw: Option<String>,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    match parse(variable, raw, Some(default))? {
+        0 => Err(ConfigError {
+            variable,
+            reason: "must be at least 1".into(),
+        }),
+        value => Ok(value),
     }
 }
 
@@ -221,6 +242,10 @@ mod tests {
             (vec![("KLUB_JWT_SECRET", "short")], "KLUB_JWT_SECRET"),
             (vec![("KLUB_ADMIN_EMAIL", "a@b.c")], "KLUB_ADMIN_PASSWORD"),
             (vec![("KLUB_PUBLIC_URL", "ftp://x")], "KLUB_PUBLIC_URL"),
+            (
+                vec![("KLUB_SCHEDULER_TICK_SECONDS", "0")],
+                "KLUB_SCHEDULER_TICK_SECONDS",
+            ),
         ] {
             match config(&vars) {
                 Ok(_) => panic!("{vars:?} was accepted"),

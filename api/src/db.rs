@@ -1,17 +1,28 @@
 //! Connecting to the database and preparing it: SQLite (the embedded default) or PostgreSQL.
 
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use entity::setting;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ActiveValue::Set, ConnectOptions, Database, DatabaseConnection, DbErr, EntityTrait,
+    ActiveValue::Set, ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, SqliteTransactionMode, TransactionOptions, TransactionTrait,
     sea_query::OnConflict,
 };
 
 use crate::config::Config;
 
-pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
+/// Connects, counting every statement into `statements`, and applies pending migrations.
+pub async fn connect(
+    config: &Config,
+    statements: Arc<AtomicU64>,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(config.database_url.clone());
     options
         .max_connections(config.db_max_connections)
@@ -27,9 +38,25 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
         });
-    let db = Database::connect(options).await?;
+    let mut db = Database::connect(options).await?;
+    db.set_metric_callback(move |_| {
+        statements.fetch_add(1, Ordering::Relaxed);
+    });
     Migrator::up(&db, None).await?;
     Ok(db)
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes later can fail with
+/// SQLITE_BUSY when another writer got in between, and the busy timeout does not help there.
+/// PostgreSQL ignores the setting; its row locks do the same job.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        isolation_level: None,
+        access_mode: None,
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+    })
+    .await
 }
 
 /// Returns the shared value stored under `key`, storing `make()` first if there is none.

@@ -4,12 +4,18 @@
 //! and the plain service functions that carry its rules. `schema` merges the domains,
 //! `startup` wires the HTTP server, `error` maps every failure to a GraphQL error code once.
 
+pub mod activities;
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod loaders;
+pub mod mail;
 pub mod pagination;
 pub mod people;
+pub mod registrations;
+pub mod scheduler;
 pub mod schema;
 pub mod startup;
 pub mod state;

@@ -3,17 +3,24 @@
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
 use crate::{
+    activities::{ActivityMutation, ActivityQuery},
     auth::{AuthMutation, AuthQuery},
     error::ErrorCodes,
     people::{PeopleMutation, PeopleQuery},
+    registrations::{RegistrationMutation, RegistrationQuery},
     state::AppState,
 };
 
 #[derive(MergedObject, Default)]
-pub struct Query(AuthQuery, PeopleQuery);
+pub struct Query(AuthQuery, PeopleQuery, ActivityQuery, RegistrationQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(AuthMutation, PeopleMutation);
+pub struct Mutation(
+    AuthMutation,
+    PeopleMutation,
+    ActivityMutation,
+    RegistrationMutation,
+);
 
 pub type KlubSchema = Schema<Query, Mutation, EmptySubscription>;
 

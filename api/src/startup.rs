@@ -1,7 +1,10 @@
 //! Building and running the HTTP server: `POST /graphql`, GraphiQL on `GET /graphql`,
 //! graphql-transport-ws on `/graphql/ws`, and `GET /healthz`.
 
-use std::{net::TcpListener, sync::Arc};
+use std::{
+    net::TcpListener,
+    sync::{Arc, atomic::AtomicU64},
+};
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, dev::Server, http::header, web};
 use async_graphql::{BatchRequest, BatchResponse, Data, http::GraphiQLSource};
@@ -12,9 +15,12 @@ use thiserror::Error;
 
 use crate::{
     auth::{Passwords, TokenKeys, Viewer, service::ensure_bootstrap_admin},
+    clock::Clock,
     config::Config,
     db,
     error::ApiError,
+    loaders::Loaders,
+    registrations, scheduler,
     schema::{self, KlubSchema},
     state::AppState,
 };
@@ -47,7 +53,8 @@ impl Application {
     /// Connects and migrates the database, prepares keys and the first admin, and binds the
     /// listener (port 0 picks a free port: see [`Application::port`]).
     pub async fn build(config: Config) -> Result<Self, StartupError> {
-        let db = db::connect(&config).await?;
+        let statements = Arc::new(AtomicU64::new(0));
+        let db = db::connect(&config, statements.clone()).await?;
         let secret = match &config.jwt_secret {
             Some(secret) => secret.clone(),
             None => {
@@ -70,6 +77,8 @@ impl Application {
             config: Arc::new(config),
             tokens: Arc::new(tokens),
             passwords: Passwords::new()?,
+            clock: Clock::default(),
+            statements,
         };
         if let Some(admin) = &state.config.bootstrap_admin {
             ensure_bootstrap_admin(&state.db, &state, &admin.email, &admin.password).await?;
@@ -85,6 +94,7 @@ impl Application {
             .map_err(|source| StartupError::Listen { address, source })?
             .port();
         let server = run(listener, state.clone())?;
+        scheduler::spawn(state.clone());
         Ok(Self {
             server,
             port,
@@ -130,6 +140,10 @@ fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
             .route("/graphql", web::get().to(graphiql))
             .route("/graphql/ws", web::get().to(graphql_ws))
             .route("/healthz", web::get().to(healthz))
+            .route(
+                "/activities/{id}/registrations.csv",
+                web::get().to(registrations::csv::download),
+            )
     });
     let server = server.disable_signals().shutdown_timeout(30);
     let server = match workers {
@@ -198,7 +212,19 @@ async fn graphql(
                 return request_error(503, error.code(), &error.to_string());
             }
         };
-    let response: BatchResponse = schema.execute_batch(batch.data(viewer)).await;
+    // Each operation gets its own loaders: their caches must not outlive one operation.
+    let for_viewer = |request: async_graphql::Request| {
+        request
+            .data(Loaders::new(&state.db, viewer.user().map(|user| user.id)))
+            .data(viewer.clone())
+    };
+    let batch = match batch {
+        BatchRequest::Single(request) => BatchRequest::Single(for_viewer(request)),
+        BatchRequest::Batch(requests) => {
+            BatchRequest::Batch(requests.into_iter().map(for_viewer).collect())
+        }
+    };
+    let response: BatchResponse = schema.execute_batch(batch).await;
     HttpResponse::Ok().json(response)
 }
 
@@ -244,6 +270,7 @@ async fn graphql_ws(
                 None => Viewer::Anonymous,
             };
             let mut data = Data::default();
+            data.insert(Loaders::new(&state.db, viewer.user().map(|user| user.id)));
             data.insert(viewer);
             Ok(data)
         })

@@ -1,6 +1,6 @@
 //! What every request can reach: the database, the configuration and the keys.
 
-use std::sync::Arc;
+use std::sync::{Arc, atomic::AtomicU64};
 
 use async_graphql::Context;
 use chrono::{DateTime, Utc};
@@ -8,8 +8,10 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     auth::{Passwords, TokenKeys, Viewer},
+    clock::Clock,
     config::Config,
     error::{ApiError, ApiResult},
+    loaders::Loaders,
 };
 
 #[derive(Clone)]
@@ -18,12 +20,14 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub tokens: Arc<TokenKeys>,
     pub passwords: Passwords,
+    pub clock: Clock,
+    /// SQL statements run since start (read by tests and, later, metrics).
+    pub statements: Arc<AtomicU64>,
 }
 
 impl AppState {
-    /// The one place the server reads the time, so time-dependent rules have a single seam.
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        self.clock.now()
     }
 }
 
@@ -31,12 +35,18 @@ impl AppState {
 pub trait ContextExt {
     fn state(&self) -> ApiResult<&AppState>;
     fn viewer(&self) -> &Viewer;
+    fn loaders(&self) -> ApiResult<&Loaders>;
 }
 
 impl ContextExt for Context<'_> {
     fn state(&self) -> ApiResult<&AppState> {
         self.data::<AppState>()
             .map_err(|_| ApiError::internal("application state missing from the schema"))
+    }
+
+    fn loaders(&self) -> ApiResult<&Loaders> {
+        self.data::<Loaders>()
+            .map_err(|_| ApiError::internal("data loaders missing from the request"))
     }
 
     fn viewer(&self) -> &Viewer {

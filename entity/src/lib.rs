@@ -2,5 +2,9 @@
 //! models to its own GraphQL objects, so no column (a password hash, a token) reaches the schema
 //! unless someone writes it there.
 
+pub mod activity;
+pub mod attendance;
+pub mod registration;
+pub mod session;
 pub mod setting;
 pub mod user;

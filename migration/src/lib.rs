@@ -4,6 +4,10 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_create_users;
 mod m20261123_000002_create_settings;
+mod m20261123_000003_create_activities;
+mod m20261123_000004_create_sessions;
+mod m20261123_000005_create_registrations;
+mod m20261123_000006_create_attendances;
 
 pub struct Migrator;
 
@@ -13,6 +17,10 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_create_users::Migration),
             Box::new(m20261123_000002_create_settings::Migration),
+            Box::new(m20261123_000003_create_activities::Migration),
+            Box::new(m20261123_000004_create_sessions::Migration),
+            Box::new(m20261123_000005_create_registrations::Migration),
+            Box::new(m20261123_000006_create_attendances::Migration),
         ]
     }
 }

@@ -17,6 +17,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: TestDatabase,
+    /// The running server's state: its clock (tests move it forward) and statement counter.
+    pub state: api::state::AppState,
     _server: RunningServer,
 }
 
@@ -57,11 +59,13 @@ pub async fn spawn_on(db: TestDatabase, env: Env) -> TestApp {
     let app = Application::build(config).await.expect("the server starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let server = RunningServer(app.handle());
+    let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         client: reqwest::Client::new(),
         db,
+        state,
         _server: server,
     }
 }
@@ -212,6 +216,95 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// A staff-made activity starting in `days` days, with two 3-hour sessions a day apart;
+    /// `overrides` replace fields of the input. Returns its id.
+    pub async fn create_activity(&self, staff: &str, days: i64, overrides: Value) -> String {
+        let start = self.state.now() + chrono::Duration::days(days);
+        let mut input = json!({
+            "kind": "WORKSHOP",
+            "title": "Google Business Profile",
+            "capacity": 10,
+            "priceCents": 4000,
+            "sessions": [
+                { "startsAt": start.to_rfc3339(), "endsAt": (start + chrono::Duration::hours(3)).to_rfc3339() },
+                { "startsAt": (start + chrono::Duration::days(1)).to_rfc3339(),
+                  "endsAt": (start + chrono::Duration::days(1) + chrono::Duration::hours(3)).to_rfc3339() },
+            ],
+        });
+        if let (Some(input), Some(overrides)) = (input.as_object_mut(), overrides.as_object()) {
+            for (key, value) in overrides {
+                input.insert(key.clone(), value.clone());
+            }
+        }
+        let answer = self
+            .op("CreateActivity", json!({ "input": input }), Some(staff))
+            .await;
+        answer.data()["createActivity"]["id"]
+            .as_str()
+            .expect("an activity id")
+            .to_owned()
+    }
+
+    /// Creates and publishes an activity; see [`TestApp::create_activity`].
+    pub async fn published_activity(&self, staff: &str, days: i64, overrides: Value) -> String {
+        let id = self.create_activity(staff, days, overrides).await;
+        self.op("PublishActivity", json!({ "id": id }), Some(staff))
+            .await
+            .data();
+        id
+    }
+
+    pub async fn register(&self, activity: &str, token: &str) -> Value {
+        let answer = self
+            .op(
+                "RegisterForActivity",
+                json!({ "activityId": activity }),
+                Some(token),
+            )
+            .await;
+        answer.data()["registerForActivity"].clone()
+    }
+
+    pub async fn activity(&self, id: &str, staff: &str) -> Value {
+        let answer = self.op("Activity", json!({ "id": id }), Some(staff)).await;
+        answer.data()["activity"].clone()
+    }
+
+    /// `count` partner accounts written straight to the database (hashing a password per
+    /// account through `signUp` would dominate the concurrency tests) with their tokens.
+    pub async fn many_partners(&self, count: usize) -> Vec<String> {
+        use entity::user;
+        use sea_orm::{ActiveValue::Set, EntityTrait};
+        let now = self.state.now();
+        let first = format!("{:x}", rand::random::<u32>());
+        user::Entity::insert_many((0..count).map(|i| user::ActiveModel {
+            email: Set(format!("partner{i}-{first}@example.fr")),
+            name: Set(format!("Partner {i}")),
+            organisation: Set(Some(format!("Business {i}"))),
+            role: Set(user::Role::Partner),
+            trained: Set(false),
+            password_hash: Set("not-a-hash: logs in by token only".into()),
+            created_at: Set(now),
+            ..Default::default()
+        }))
+        .exec_without_returning(&self.state.db)
+        .await
+        .expect("partners inserted");
+        let ids: Vec<i64> = user::Entity::find()
+            .all(&self.state.db)
+            .await
+            .expect("partners read")
+            .into_iter()
+            .filter(|u| u.email.ends_with(&format!("-{first}@example.fr")))
+            .map(|u| u.id)
+            .collect();
+        ids.into_iter()
+            .map(|id| self.state.tokens.issue(id, now).expect("a token"))
+            .collect()
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Persona {
     Anonymous,
@@ -284,6 +377,7 @@ pub struct TestDatabase {
 enum DatabaseKind {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Postgres { server_url: String, name: String },
+    Shared,
 }
 
 impl TestDatabase {
@@ -320,6 +414,17 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// Another handle on the same database, for a second server instance. Only the original
+    /// handle drops the database.
+    pub fn same(&self) -> TestDatabase {
+        TestDatabase {
+            url: self.url.clone(),
+            kind: DatabaseKind::Shared,
+        }
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let DatabaseKind::Postgres { server_url, name } = &self.kind {
@@ -345,4 +450,27 @@ impl Drop for TestDatabase {
             let _ = dropped.join();
         }
     }
+}
+
+/// Runs the scheduler's jobs once, as a tick would.
+pub async fn run_scheduler(app: &TestApp) {
+    api::scheduler::run_once(&app.state).await;
+}
+
+/// Polls an activity (as staff) until `done` holds, for up to 10 seconds: for effects of the
+/// server's own background jobs.
+pub async fn eventually(
+    app: &TestApp,
+    activity: &str,
+    staff: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    for _ in 0..100 {
+        let seen = app.activity(activity, staff).await;
+        if done(&seen) {
+            return seen;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("activity {activity} never reached the expected state")
 }

@@ -2,9 +2,11 @@
 //! a database of its own.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod activities;
 mod auth;
 mod authorization;
 mod helpers;
 mod people;
 mod protocol;
+mod registrations;
 mod schema;

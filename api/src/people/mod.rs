@@ -1,6 +1,6 @@
 //! People: partners and staff, their directory, roles and the `trained` flag.
 
-mod fields;
+pub mod fields;
 mod schema;
 pub mod service;
 

@@ -69,10 +69,10 @@ impl User {
         ID(self.model.id.to_string())
     }
 
-    /// Visible to the person and to staff only.
-    async fn email(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+    /// Visible to the person and to staff only: null, with a FORBIDDEN error, for others.
+    async fn email(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
         if self.is_caller || ctx.viewer().is_self_or_staff(self.model.id) {
-            Ok(&self.model.email)
+            Ok(Some(&self.model.email))
         } else {
             Err(ApiError::Forbidden)
         }

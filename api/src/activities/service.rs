@@ -1,0 +1,457 @@
+//! The rules of the programme: creating, editing, publishing, cancelling and completing
+//! activities. Every change that touches seats runs under the activity's row lock
+//! ([`lock`]), the same lock the registration rules take.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use entity::{
+    activity::{self, Kind, Status},
+    session, user,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, ExprTrait, QueryFilter, QueryOrder, Select, sea_query::Expr,
+};
+
+use super::{ActivityDraft, SessionDraft};
+use crate::{
+    db::begin_write,
+    error::{ApiError, ApiResult},
+    mail::{self, Notice},
+    registrations,
+};
+
+/// The reason the scheduler gives when it cancels an under-booked activity.
+pub const NOT_ENOUGH_PARTICIPANTS: &str = "Not enough participants";
+
+/// What the programme list may be narrowed to.
+#[derive(Default)]
+pub struct ActivityFilter {
+    pub kind: Option<Kind>,
+    pub status: Option<Status>,
+    /// Activities still running at or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Activities starting at or before this time.
+    pub to: Option<DateTime<Utc>>,
+    pub has_seats_left: Option<bool>,
+}
+
+/// The activities a caller may list: drafts are for staff only.
+pub fn programme(filter: ActivityFilter, is_staff: bool) -> Select<activity::Entity> {
+    let mut select = activity::Entity::find();
+    if !is_staff {
+        select = select.filter(activity::Column::Status.ne(Status::Draft));
+    }
+    if let Some(kind) = filter.kind {
+        select = select.filter(activity::Column::Kind.eq(kind));
+    }
+    if let Some(status) = filter.status {
+        select = select.filter(activity::Column::Status.eq(status));
+    }
+    if let Some(from) = filter.from {
+        select = select.filter(activity::Column::EndsAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        select = select.filter(activity::Column::StartsAt.lte(to));
+    }
+    if let Some(has_seats_left) = filter.has_seats_left {
+        let seats_left =
+            Expr::col(activity::Column::ConfirmedCount).lt(Expr::col(activity::Column::Capacity));
+        select = select.filter(if has_seats_left {
+            Condition::all().add(seats_left)
+        } else {
+            Condition::all().add(seats_left).not()
+        });
+    }
+    select
+}
+
+/// An activity the caller may see: a draft is NOT_FOUND for anyone but staff.
+pub async fn get_visible(
+    db: &impl ConnectionTrait,
+    id: i64,
+    is_staff: bool,
+) -> ApiResult<activity::Model> {
+    match activity::Entity::find_by_id(id).one(db).await? {
+        Some(activity) if is_staff || activity.status != Status::Draft => Ok(activity),
+        _ => Err(ApiError::NotFound("activity")),
+    }
+}
+
+/// Takes the activity's row lock for the rest of the transaction and returns the row as it is
+/// now. Every rule that moves seats or the waiting list starts here, so concurrent
+/// registrations, cancellations and capacity changes of one activity run one after the other
+/// and never act on stale counts (PostgreSQL: the row lock of the UPDATE; SQLite: the
+/// database's single writer, taken by `BEGIN IMMEDIATE`).
+pub async fn lock(db: &impl ConnectionTrait, id: i64) -> ApiResult<activity::Model> {
+    let locked = activity::Entity::update_many()
+        .col_expr(activity::Column::Id, Expr::col(activity::Column::Id))
+        .filter(activity::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    if locked.rows_affected == 0 {
+        return Err(ApiError::NotFound("activity"));
+    }
+    activity::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("activity"))
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    draft: ActivityDraft,
+    by: &user::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<activity::Model> {
+    if let Some(index) = draft.sessions.iter().position(|s| s.id.is_some()) {
+        return Err(ApiError::bad_input(
+            format!("sessions[{index}].id"),
+            "a new activity's sessions have no id yet",
+        ));
+    }
+    let draft = draft.validated()?;
+    let tx = begin_write(db).await?;
+    let activity = activity::ActiveModel {
+        kind: Set(draft.kind),
+        status: Set(Status::Draft),
+        audience: Set(draft.audience),
+        title: Set(draft.title.clone()),
+        description: Set(draft.description.clone()),
+        location: Set(draft.location.clone()),
+        capacity: Set(draft.capacity),
+        min_participants: Set(draft.min_participants),
+        registration_deadline: Set(draft.registration_deadline),
+        price_cents: Set(draft.price_cents),
+        trainer_name: Set(draft.trainer_name.clone()),
+        co_organiser: Set(draft.co_organiser.clone()),
+        min_attendance_percent: Set(draft.min_attendance_percent),
+        cancellation_reason: Set(None),
+        starts_at: Set(draft.starts_at()),
+        ends_at: Set(draft.ends_at()),
+        confirmed_count: Set(0),
+        waitlist_count: Set(0),
+        created_by: Set(by.id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&tx)
+    .await?;
+    save_sessions(&tx, activity.id, &draft.sessions, &[]).await?;
+    tx.commit().await?;
+    Ok(activity)
+}
+
+/// The activity as a draft, to be edited and validated again.
+pub fn draft_of(activity: &activity::Model, sessions: &[session::Model]) -> ActivityDraft {
+    ActivityDraft {
+        kind: activity.kind,
+        title: activity.title.clone(),
+        description: activity.description.clone(),
+        location: activity.location.clone(),
+        audience: activity.audience,
+        capacity: activity.capacity,
+        min_participants: activity.min_participants,
+        registration_deadline: activity.registration_deadline,
+        price_cents: activity.price_cents,
+        trainer_name: activity.trainer_name.clone(),
+        co_organiser: activity.co_organiser.clone(),
+        min_attendance_percent: activity.min_attendance_percent,
+        sessions: sessions
+            .iter()
+            .map(|s| SessionDraft {
+                id: Some(s.id),
+                starts_at: s.starts_at,
+                ends_at: s.ends_at,
+            })
+            .collect(),
+    }
+}
+
+pub async fn sessions_of(
+    db: &impl ConnectionTrait,
+    activity_id: i64,
+) -> ApiResult<Vec<session::Model>> {
+    Ok(session::Entity::find()
+        .filter(session::Column::ActivityId.eq(activity_id))
+        .order_by_asc(session::Column::StartsAt)
+        .order_by_asc(session::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Edits an activity: `edit` receives it as a draft and returns the new one. Sessions keep
+/// their ids, so attendance survives a change of dates. A larger capacity promotes from the
+/// waiting list; new dates or place of a published activity are announced to its registrants.
+pub async fn update(
+    db: &DatabaseConnection,
+    id: i64,
+    edit: impl FnOnce(ActivityDraft) -> ApiResult<ActivityDraft>,
+    now: DateTime<Utc>,
+) -> ApiResult<activity::Model> {
+    let tx = begin_write(db).await?;
+    let current = lock(&tx, id).await?;
+    if !matches!(current.status, Status::Draft | Status::Published) {
+        return Err(ApiError::conflict(
+            "only draft or published activities can be edited",
+        ));
+    }
+    let sessions = sessions_of(&tx, id).await?;
+    let draft = edit(draft_of(&current, &sessions))?.validated()?;
+    if draft.capacity < current.confirmed_count {
+        return Err(ApiError::bad_input(
+            "capacity",
+            format!(
+                "must be at least the {} confirmed registrations",
+                current.confirmed_count
+            ),
+        ));
+    }
+    let known: HashSet<i64> = sessions.iter().map(|s| s.id).collect();
+    if draft
+        .sessions
+        .iter()
+        .any(|s| s.id.is_some_and(|id| !known.contains(&id)))
+    {
+        return Err(ApiError::bad_input(
+            "sessions",
+            "a session id does not belong to this activity",
+        ));
+    }
+    let old_dates: Vec<_> = sessions
+        .iter()
+        .map(|s| (s.id, s.starts_at, s.ends_at))
+        .collect();
+    save_sessions(&tx, id, &draft.sessions, &sessions).await?;
+    let dates_changed = old_dates
+        != draft
+            .sessions
+            .iter()
+            .map(|s| (s.id.unwrap_or_default(), s.starts_at, s.ends_at))
+            .collect::<Vec<_>>();
+    let place_changed = draft.location != current.location;
+
+    let mut active: activity::ActiveModel = current.clone().into();
+    active.kind = Set(draft.kind);
+    active.audience = Set(draft.audience);
+    active.title = Set(draft.title.clone());
+    active.description = Set(draft.description.clone());
+    active.location = Set(draft.location.clone());
+    active.capacity = Set(draft.capacity);
+    active.min_participants = Set(draft.min_participants);
+    active.registration_deadline = Set(draft.registration_deadline);
+    active.price_cents = Set(draft.price_cents);
+    active.trainer_name = Set(draft.trainer_name.clone());
+    active.co_organiser = Set(draft.co_organiser.clone());
+    active.min_attendance_percent = Set(draft.min_attendance_percent);
+    active.starts_at = Set(draft.starts_at());
+    active.ends_at = Set(draft.ends_at());
+    active.updated_at = Set(now);
+    active.update(&tx).await?;
+
+    if draft.capacity > current.capacity {
+        registrations::service::promote(&tx, id, now).await?;
+    }
+    if current.status == Status::Published && (dates_changed || place_changed) {
+        mail::queue(&tx, Notice::ActivityChanged { activity_id: id }).await?;
+    }
+    let updated = activity::Entity::find_by_id(id)
+        .one(&tx)
+        .await?
+        .ok_or(ApiError::NotFound("activity"))?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Brings the stored sessions in line with `wanted`: entries with an id update that session,
+/// entries without one are created, stored sessions left out are removed.
+async fn save_sessions(
+    db: &impl ConnectionTrait,
+    activity_id: i64,
+    wanted: &[SessionDraft],
+    stored: &[session::Model],
+) -> ApiResult<()> {
+    let stored_by_id: HashMap<i64, &session::Model> = stored.iter().map(|s| (s.id, s)).collect();
+    let kept: HashSet<i64> = wanted.iter().filter_map(|s| s.id).collect();
+    let removed: Vec<i64> = stored
+        .iter()
+        .map(|s| s.id)
+        .filter(|id| !kept.contains(id))
+        .collect();
+    if !removed.is_empty() {
+        session::Entity::delete_many()
+            .filter(session::Column::Id.is_in(removed))
+            .exec(db)
+            .await?;
+    }
+    for wanted in wanted {
+        match wanted.id.and_then(|id| stored_by_id.get(&id)) {
+            Some(existing)
+                if existing.starts_at == wanted.starts_at && existing.ends_at == wanted.ends_at => {
+            }
+            Some(existing) => {
+                let mut active: session::ActiveModel = (*existing).clone().into();
+                active.starts_at = Set(wanted.starts_at);
+                active.ends_at = Set(wanted.ends_at);
+                active.update(db).await?;
+            }
+            None => {
+                session::ActiveModel {
+                    activity_id: Set(activity_id),
+                    starts_at: Set(wanted.starts_at),
+                    ends_at: Set(wanted.ends_at),
+                    ..Default::default()
+                }
+                .insert(db)
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Moves an activity from one status to another with one conditional statement, so two
+/// requests (or two instances) racing to do it cannot both succeed.
+async fn transition(
+    db: &impl ConnectionTrait,
+    id: i64,
+    from: &[Status],
+    to: Status,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> ApiResult<bool> {
+    let mut update = activity::Entity::update_many()
+        .col_expr(activity::Column::Status, Expr::value(to))
+        .col_expr(activity::Column::UpdatedAt, Expr::value(now))
+        .filter(activity::Column::Id.eq(id))
+        .filter(activity::Column::Status.is_in(from.iter().copied()));
+    if let Some(reason) = reason {
+        update = update.col_expr(activity::Column::CancellationReason, Expr::value(reason));
+    }
+    Ok(update.exec(db).await?.rows_affected == 1)
+}
+
+async fn reload(db: &impl ConnectionTrait, id: i64) -> ApiResult<activity::Model> {
+    activity::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("activity"))
+}
+
+pub async fn publish(
+    db: &DatabaseConnection,
+    id: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<activity::Model> {
+    let current = reload(db, id).await?;
+    if current.status == Status::Published {
+        return Ok(current);
+    }
+    if !transition(db, id, &[Status::Draft], Status::Published, None, now).await? {
+        return Err(ApiError::conflict("only a draft activity can be published"));
+    }
+    reload(db, id).await
+}
+
+/// Cancels a draft or published activity and every registration to it. Returns `None` when
+/// the activity was no longer cancellable (e.g. another instance cancelled it first).
+pub async fn cancel(
+    db: &DatabaseConnection,
+    id: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<activity::Model>> {
+    let tx = begin_write(db).await?;
+    lock(&tx, id).await?;
+    if !transition(
+        &tx,
+        id,
+        &[Status::Draft, Status::Published],
+        Status::Cancelled,
+        Some(reason),
+        now,
+    )
+    .await?
+    {
+        return Ok(None);
+    }
+    let registration_ids = registrations::service::cancel_all(&tx, id, now).await?;
+    mail::queue(
+        &tx,
+        Notice::ActivityCancelled {
+            activity_id: id,
+            registration_ids,
+        },
+    )
+    .await?;
+    let cancelled = reload(&tx, id).await?;
+    tx.commit().await?;
+    Ok(Some(cancelled))
+}
+
+/// Closes a published activity. For a TRAINING, every confirmed registrant who attended at
+/// least `minAttendancePercent` of its sessions becomes trained.
+pub async fn complete(
+    db: &DatabaseConnection,
+    id: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<activity::Model> {
+    let tx = begin_write(db).await?;
+    let current = lock(&tx, id).await?;
+    if current.status == Status::Completed {
+        return Ok(current);
+    }
+    if !transition(&tx, id, &[Status::Published], Status::Completed, None, now).await? {
+        return Err(ApiError::conflict(
+            "only a published activity can be completed",
+        ));
+    }
+    if current.kind == Kind::Training {
+        let percent = current
+            .min_attendance_percent
+            .unwrap_or(super::draft::DEFAULT_MIN_ATTENDANCE_PERCENT);
+        registrations::service::mark_trained_by_attendance(&tx, id, percent).await?;
+    }
+    let completed = reload(&tx, id).await?;
+    tx.commit().await?;
+    Ok(completed)
+}
+
+/// The scheduler's job: cancels, with notice, every published activity with a minimum number
+/// of participants whose registrations have closed short of it. Safe to run on several
+/// instances at once: the conditional status change lets exactly one of them cancel each.
+pub async fn cancel_underbooked(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult<usize> {
+    let deadline_passed = Condition::any()
+        .add(activity::Column::RegistrationDeadline.lte(now))
+        .add(
+            Condition::all()
+                .add(activity::Column::RegistrationDeadline.is_null())
+                .add(activity::Column::StartsAt.lte(now)),
+        );
+    let due = activity::Entity::find()
+        .filter(activity::Column::Status.eq(Status::Published))
+        .filter(activity::Column::MinParticipants.is_not_null())
+        .filter(
+            Expr::col(activity::Column::ConfirmedCount)
+                .lt(Expr::col(activity::Column::MinParticipants)),
+        )
+        .filter(deadline_passed)
+        .all(db)
+        .await?;
+    let mut cancelled = 0;
+    for activity in due {
+        if cancel(db, activity.id, NOT_ENOUGH_PARTICIPANTS, now)
+            .await?
+            .is_some()
+        {
+            tracing::info!(
+                activity_id = activity.id,
+                "cancelled: not enough participants"
+            );
+            cancelled += 1;
+        }
+    }
+    Ok(cancelled)
+}

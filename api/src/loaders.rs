@@ -1,0 +1,128 @@
+//! DataLoaders: nested lists and lookups batch into one statement per kind of row, whatever the
+//! size of the page they hang from. A fresh set is made for every request, because some of them
+//! (the caller's own registrations) depend on who is asking.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use entity::{activity, attendance, registration, session, user};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select};
+
+use crate::error::ApiError;
+
+/// Rows of `E` grouped by the value of `column`, fetched for many keys with one `IN (…)`.
+pub struct RowsBy<E: EntityTrait> {
+    db: DatabaseConnection,
+    base: Select<E>,
+    column: E::Column,
+    key: fn(&E::Model) -> i64,
+}
+
+impl<E: EntityTrait> RowsBy<E> {
+    fn new(
+        db: &DatabaseConnection,
+        base: Select<E>,
+        column: E::Column,
+        key: fn(&E::Model) -> i64,
+    ) -> Self {
+        Self {
+            db: db.clone(),
+            base,
+            column,
+            key,
+        }
+    }
+}
+
+impl<E> Loader<i64> for RowsBy<E>
+where
+    E: EntityTrait + Sync,
+    E::Model: Clone + Send + Sync,
+    E::Column: Send + Sync,
+{
+    type Value = Vec<E::Model>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let rows = self
+            .base
+            .clone()
+            .filter(self.column.is_in(keys.iter().copied()))
+            .all(&self.db)
+            .await?;
+        // Every key gets an entry, empty when it has no rows, so the cache also remembers
+        // "nothing there" and nobody asks the database again.
+        let mut grouped: HashMap<i64, Vec<E::Model>> =
+            keys.iter().map(|key| (*key, Vec::new())).collect();
+        for row in rows {
+            grouped.entry((self.key)(&row)).or_default().push(row);
+        }
+        Ok(grouped)
+    }
+}
+
+pub type Rows<E> = DataLoader<RowsBy<E>, HashMapCache>;
+
+fn loader<E>(rows: RowsBy<E>) -> Rows<E>
+where
+    E: EntityTrait + Sync,
+    E::Model: Clone + Send + Sync,
+    E::Column: Send + Sync,
+{
+    // Cached for the one request the loaders live for, so a list resolver can prefetch what
+    // its nodes will ask for (see `Activity` lists) and the nodes hit the cache.
+    DataLoader::with_cache(rows, tokio::spawn, HashMapCache::default())
+}
+
+pub struct Loaders {
+    pub users: Rows<user::Entity>,
+    pub activities: Rows<activity::Entity>,
+    /// An activity's sessions in date order.
+    pub sessions: Rows<session::Entity>,
+    /// The caller's registrations by activity, newest first.
+    pub my_registrations: Rows<registration::Entity>,
+    /// The sessions a registration attended.
+    pub attendances: Rows<attendance::Entity>,
+}
+
+impl Loaders {
+    pub fn new(db: &DatabaseConnection, viewer_id: Option<i64>) -> Self {
+        Self {
+            users: loader(RowsBy::new(
+                db,
+                user::Entity::find(),
+                user::Column::Id,
+                |u| u.id,
+            )),
+            activities: loader(RowsBy::new(
+                db,
+                activity::Entity::find(),
+                activity::Column::Id,
+                |a| a.id,
+            )),
+            sessions: loader(RowsBy::new(
+                db,
+                session::Entity::find()
+                    .order_by_asc(session::Column::StartsAt)
+                    .order_by_asc(session::Column::Id),
+                session::Column::ActivityId,
+                |s| s.activity_id,
+            )),
+            my_registrations: loader(RowsBy::new(
+                db,
+                registration::Entity::find()
+                    // No caller, no registrations: -1 matches no account.
+                    .filter(registration::Column::UserId.eq(viewer_id.unwrap_or(-1)))
+                    .order_by_desc(registration::Column::Id),
+                registration::Column::ActivityId,
+                |r| r.activity_id,
+            )),
+            attendances: loader(RowsBy::new(
+                db,
+                attendance::Entity::find(),
+                attendance::Column::RegistrationId,
+                |a| a.registration_id,
+            )),
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! `GET /activities/{id}/registrations.csv`: the staff's sign-in sheet and funder's report —
+//! name, organisation, email, status, waiting position and attendance per session.
+
+use std::collections::{HashMap, HashSet};
+
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use entity::{attendance, registration, user};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::{
+    activities,
+    auth::{Access, Viewer},
+    error::{ApiError, ApiResult},
+    state::AppState,
+};
+
+pub async fn download(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    match sheet(&request, &path, &state).await {
+        Ok((filename, body)) => HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ))
+            .body(body),
+        Err(error) => {
+            let status = match &error {
+                ApiError::Unauthenticated | ApiError::InvalidCredentials => 401,
+                ApiError::Forbidden => 403,
+                ApiError::NotFound(_) | ApiError::BadInput { .. } => 404,
+                _ => 500,
+            };
+            if status == 500 {
+                tracing::error!(%error, "CSV export failed");
+            }
+            HttpResponse::build(
+                actix_web::http::StatusCode::from_u16(status)
+                    .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR),
+            )
+            .json(serde_json::json!({
+                "errors": [{ "message": error.to_string(), "extensions": { "code": error.code() } }]
+            }))
+        }
+    }
+}
+
+async fn sheet(request: &HttpRequest, id: &str, state: &AppState) -> ApiResult<(String, Vec<u8>)> {
+    let authorization = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    let viewer = Viewer::from_header(&state.db, &state.tokens, authorization, state.now()).await?;
+    viewer.require(Access::Staff)?;
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound("activity"))?;
+    let activity = activities::service::get_visible(&state.db, id, true).await?;
+    let sessions = activities::service::sessions_of(&state.db, id).await?;
+    let registrations = registration::Entity::find()
+        .filter(registration::Column::ActivityId.eq(id))
+        .order_by_asc(registration::Column::Id)
+        .all(&state.db)
+        .await?;
+    let users: HashMap<i64, user::Model> = user::Entity::find()
+        .filter(user::Column::Id.is_in(registrations.iter().map(|r| r.user_id)))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let attended: HashSet<(i64, i64)> = attendance::Entity::find()
+        .filter(attendance::Column::RegistrationId.is_in(registrations.iter().map(|r| r.id)))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|a| (a.registration_id, a.session_id))
+        .collect();
+
+    let mut writer = ::csv::Writer::from_writer(Vec::new());
+    let mut heading = vec![
+        "name".to_owned(),
+        "organisation".to_owned(),
+        "email".to_owned(),
+        "status".to_owned(),
+        "position".to_owned(),
+    ];
+    heading.extend(
+        sessions
+            .iter()
+            .map(|s| format!("session {}", s.starts_at.format("%Y-%m-%d %H:%M UTC"))),
+    );
+    writer.write_record(&heading).map_err(ApiError::internal)?;
+    for registration in &registrations {
+        let Some(person) = users.get(&registration.user_id) else {
+            continue;
+        };
+        let mut row = vec![
+            person.name.clone(),
+            person.organisation.clone().unwrap_or_default(),
+            person.email.clone(),
+            format!("{:?}", registration.status).to_uppercase(),
+            registration
+                .position
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+        ];
+        row.extend(sessions.iter().map(|s| {
+            if attended.contains(&(registration.id, s.id)) {
+                "yes"
+            } else {
+                ""
+            }
+            .to_owned()
+        }));
+        writer.write_record(&row).map_err(ApiError::internal)?;
+    }
+    let body = writer.into_inner().map_err(ApiError::internal)?;
+    Ok((format!("activity-{}-registrations.csv", activity.id), body))
+}

@@ -1,0 +1,8 @@
+//! Registrations: seats, the waiting list with automatic promotion, cancellation, attendance,
+//! and the staff's CSV sign-in sheet.
+
+pub mod csv;
+mod schema;
+pub mod service;
+
+pub use schema::{Registration, RegistrationMutation, RegistrationQuery};

@@ -1,0 +1,186 @@
+use async_graphql::{Context, Enum, ID, Object};
+use chrono::{DateTime, Utc};
+use entity::registration;
+
+use super::service;
+use crate::{
+    activities::Activity,
+    auth::Access,
+    error::{ApiError, ApiResult},
+    pagination::{Page, PageArgs, paginate},
+    people::{User, parse_id, service as people},
+    state::ContextExt,
+};
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "registration::Status")]
+pub enum RegistrationStatus {
+    /// Has a seat.
+    Confirmed,
+    /// Waits for a seat; `position` says where.
+    Waitlisted,
+    Cancelled,
+}
+
+/// A person's place at an activity.
+pub struct Registration(pub registration::Model);
+
+#[Object]
+impl Registration {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn status(&self) -> RegistrationStatus {
+        self.0.status.into()
+    }
+    /// 1 for the first in line; null unless WAITLISTED.
+    async fn position(&self) -> Option<i32> {
+        self.0.position
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// True when the registrant attended every session so far.
+    async fn attended(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        let loaders = ctx.loaders()?;
+        let sessions = loaders
+            .sessions
+            .load_one(self.0.activity_id)
+            .await?
+            .unwrap_or_default();
+        let attended: Vec<i64> = loaders
+            .attendances
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default()
+            .iter()
+            .map(|a| a.session_id)
+            .collect();
+        Ok(service::attended_so_far(
+            &sessions,
+            &attended,
+            ctx.state()?.now(),
+        ))
+    }
+
+    /// How many sessions the registrant attended.
+    async fn attended_sessions(&self, ctx: &Context<'_>) -> ApiResult<i32> {
+        let attended = ctx.loaders()?.attendances.load_one(self.0.id).await?;
+        Ok(i32::try_from(attended.map_or(0, |rows| rows.len())).unwrap_or(i32::MAX))
+    }
+
+    async fn activity(&self, ctx: &Context<'_>) -> ApiResult<Activity> {
+        ctx.loaders()?
+            .activities
+            .load_one(self.0.activity_id)
+            .await?
+            .and_then(|rows| rows.into_iter().next())
+            .map(Activity)
+            .ok_or(ApiError::NotFound("activity"))
+    }
+
+    async fn user(&self, ctx: &Context<'_>) -> ApiResult<User> {
+        ctx.loaders()?
+            .users
+            .load_one(self.0.user_id)
+            .await?
+            .and_then(|rows| rows.into_iter().next())
+            .map(User::new)
+            .ok_or(ApiError::NotFound("user"))
+    }
+}
+
+#[derive(Default)]
+pub struct RegistrationQuery;
+
+#[Object]
+impl RegistrationQuery {
+    /// The caller's registrations, oldest first, cancelled ones included.
+    async fn my_registrations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Page<i64, Registration>> {
+        let me = ctx.viewer().require(Access::Member)?;
+        let args = PageArgs::parse(first, after)?;
+        paginate(
+            &ctx.state()?.db,
+            service::of_user(me.id),
+            registration::Column::Id,
+            args,
+            |r| r.id,
+            Registration,
+        )
+        .await
+    }
+}
+
+#[derive(Default)]
+pub struct RegistrationMutation;
+
+#[Object]
+impl RegistrationMutation {
+    /// Registers the caller (or, for staff, `userId`). A full activity puts the registration on
+    /// the waiting list with its position; registering twice returns the active registration.
+    async fn register_for_activity(
+        &self,
+        ctx: &Context<'_>,
+        activity_id: ID,
+        user_id: Option<ID>,
+    ) -> ApiResult<Registration> {
+        let me = ctx.viewer().require(Access::Member)?;
+        let state = ctx.state()?;
+        let activity_id = parse_id("activityId", &activity_id)?;
+        let registrant = match user_id {
+            Some(id) => {
+                let id = parse_id("userId", &id)?;
+                if id != me.id && !me.role.is_staff() {
+                    return Err(ApiError::Forbidden);
+                }
+                people::get(&state.db, id).await?
+            }
+            None => me.clone(),
+        };
+        let registration = service::register(
+            &state.db,
+            activity_id,
+            &registrant,
+            me.role.is_staff(),
+            state.now(),
+        )
+        .await?;
+        Ok(Registration(registration))
+    }
+
+    /// The owner or staff. Cancelling a CONFIRMED seat promotes the first WAITLISTED
+    /// registration.
+    async fn cancel_registration(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Registration> {
+        let me = ctx.viewer().require(Access::Member)?;
+        let state = ctx.state()?;
+        let id = parse_id("id", &id)?;
+        Ok(Registration(
+            service::cancel(&state.db, id, me, state.now()).await?,
+        ))
+    }
+
+    /// Staff only. With `sessionId`: attendance at that session; without: at every session.
+    async fn record_attendance(
+        &self,
+        ctx: &Context<'_>,
+        registration_id: ID,
+        attended: bool,
+        session_id: Option<ID>,
+    ) -> ApiResult<Registration> {
+        ctx.viewer().require(Access::Staff)?;
+        let state = ctx.state()?;
+        let registration_id = parse_id("registrationId", &registration_id)?;
+        let session_id = session_id
+            .map(|id| parse_id("sessionId", &id))
+            .transpose()?;
+        Ok(Registration(
+            service::record_attendance(&state.db, registration_id, attended, session_id).await?,
+        ))
+    }
+}

@@ -1,0 +1,457 @@
+//! The registration rules: seats, the waiting list, cancellation, attendance.
+//!
+//! Invariants, held under the activity's row lock ([`activities::service::lock`]):
+//! - `confirmed_count` = CONFIRMED registrations ≤ capacity;
+//! - `waitlist_count` = WAITLISTED registrations, whose positions are exactly 1..n;
+//! - one active (non-cancelled) registration per person and activity (also a unique index).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{
+    activity::{self, Audience, Status as ActivityStatus},
+    attendance, registration,
+    registration::Status,
+    session, user,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, ExprTrait, QueryFilter, QueryOrder, Select, SqlErr, sea_query::Expr,
+    sea_query::OnConflict,
+};
+
+use crate::{
+    activities,
+    db::begin_write,
+    error::{ApiError, ApiResult},
+    mail::{self, Notice},
+};
+
+/// Whether `person` belongs to the activity's audience. Staff belong to every audience.
+pub fn in_audience(activity: &activity::Model, person: &user::Model) -> bool {
+    person.role.is_staff()
+        || match activity.audience {
+            Audience::AllPartners => true,
+            Audience::TrainedPartners => person.trained,
+            Audience::Staff => false,
+        }
+}
+
+/// Registers `registrant` for an activity: a seat if one is free, the waiting list otherwise.
+/// Registering again returns the active registration. `by_staff` lifts the audience rule (staff
+/// may place anyone).
+pub async fn register(
+    db: &DatabaseConnection,
+    activity_id: i64,
+    registrant: &user::Model,
+    by_staff: bool,
+    now: DateTime<Utc>,
+) -> ApiResult<registration::Model> {
+    let tx = begin_write(db).await?;
+    let activity = activities::service::lock(&tx, activity_id).await?;
+    if activity.status == ActivityStatus::Draft && !by_staff {
+        return Err(ApiError::NotFound("activity"));
+    }
+    if let Some(existing) = active_registration(&tx, activity_id, registrant.id).await? {
+        return Ok(existing);
+    }
+    if activity.status != ActivityStatus::Published {
+        return Err(ApiError::conflict(
+            "registration is closed: the activity is not open",
+        ));
+    }
+    if now >= activity.registration_closes_at() {
+        return Err(ApiError::conflict(
+            "registration is closed: the deadline has passed",
+        ));
+    }
+    if !by_staff && !in_audience(&activity, registrant) {
+        return Err(ApiError::Forbidden);
+    }
+
+    // Under the lock the counts are current; the conditional UPDATE states the rule in SQL too:
+    // a seat is taken only while one is free.
+    let seat = activity::Entity::update_many()
+        .col_expr(
+            activity::Column::ConfirmedCount,
+            Expr::col(activity::Column::ConfirmedCount).add(1),
+        )
+        .filter(activity::Column::Id.eq(activity_id))
+        .filter(
+            Expr::col(activity::Column::ConfirmedCount).lt(Expr::col(activity::Column::Capacity)),
+        )
+        .exec(&tx)
+        .await?;
+    let (status, position) = if seat.rows_affected == 1 {
+        (Status::Confirmed, None)
+    } else {
+        activity::Entity::update_many()
+            .col_expr(
+                activity::Column::WaitlistCount,
+                Expr::col(activity::Column::WaitlistCount).add(1),
+            )
+            .filter(activity::Column::Id.eq(activity_id))
+            .exec(&tx)
+            .await?;
+        (Status::Waitlisted, Some(activity.waitlist_count + 1))
+    };
+    let inserted = registration::ActiveModel {
+        activity_id: Set(activity_id),
+        user_id: Set(registrant.id),
+        status: Set(status),
+        position: Set(position),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&tx)
+    .await;
+    let registration = match inserted {
+        Ok(registration) => registration,
+        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return Err(ApiError::conflict("already registered"));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let notice = match status {
+        Status::Confirmed => Notice::RegistrationConfirmed {
+            registration_id: registration.id,
+        },
+        _ => Notice::RegistrationWaitlisted {
+            registration_id: registration.id,
+        },
+    };
+    mail::queue(&tx, notice).await?;
+    tx.commit().await?;
+    Ok(registration)
+}
+
+async fn active_registration(
+    db: &impl ConnectionTrait,
+    activity_id: i64,
+    user_id: i64,
+) -> ApiResult<Option<registration::Model>> {
+    Ok(registration::Entity::find()
+        .filter(registration::Column::ActivityId.eq(activity_id))
+        .filter(registration::Column::UserId.eq(user_id))
+        .filter(registration::Column::Status.ne(Status::Cancelled))
+        .one(db)
+        .await?)
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: i64) -> ApiResult<registration::Model> {
+    registration::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("registration"))
+}
+
+/// Cancels a registration on behalf of its owner or of staff. A freed seat goes to the first on
+/// the waiting list in the same transaction; a freed waiting place closes its gap.
+pub async fn cancel(
+    db: &DatabaseConnection,
+    id: i64,
+    caller: &user::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<registration::Model> {
+    let found = get(db, id).await?;
+    // Someone else's registration does not exist as far as a partner can tell.
+    if found.user_id != caller.id && !caller.role.is_staff() {
+        return Err(ApiError::NotFound("registration"));
+    }
+    let tx = begin_write(db).await?;
+    let activity = activities::service::lock(&tx, found.activity_id).await?;
+    let registration = get(&tx, id).await?;
+    match registration.status {
+        Status::Cancelled => return Ok(registration),
+        _ if !caller.role.is_staff() && now >= activity.starts_at => {
+            return Err(ApiError::conflict(
+                "the activity has started: ask the staff",
+            ));
+        }
+        Status::Confirmed => {
+            set_cancelled(&tx, id, now).await?;
+            activity::Entity::update_many()
+                .col_expr(
+                    activity::Column::ConfirmedCount,
+                    Expr::col(activity::Column::ConfirmedCount).sub(1),
+                )
+                .filter(activity::Column::Id.eq(activity.id))
+                .exec(&tx)
+                .await?;
+            promote(&tx, activity.id, now).await?;
+        }
+        Status::Waitlisted => {
+            set_cancelled(&tx, id, now).await?;
+            close_waitlist_gap(&tx, activity.id, registration.position.unwrap_or(0), 1).await?;
+        }
+    }
+    mail::queue(
+        &tx,
+        Notice::RegistrationCancelled {
+            registration_id: id,
+        },
+    )
+    .await?;
+    let cancelled = get(&tx, id).await?;
+    tx.commit().await?;
+    Ok(cancelled)
+}
+
+async fn set_cancelled(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> ApiResult<()> {
+    registration::Entity::update_many()
+        .col_expr(registration::Column::Status, Expr::value(Status::Cancelled))
+        .col_expr(
+            registration::Column::Position,
+            Expr::value(Option::<i32>::None),
+        )
+        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+        .filter(registration::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Moves every WAITLISTED registration behind `after` forward by `by` places and shrinks the
+/// count, so positions stay 1..n.
+async fn close_waitlist_gap(
+    db: &impl ConnectionTrait,
+    activity_id: i64,
+    after: i32,
+    by: i32,
+) -> ApiResult<()> {
+    registration::Entity::update_many()
+        .col_expr(
+            registration::Column::Position,
+            Expr::col(registration::Column::Position).sub(by),
+        )
+        .filter(registration::Column::ActivityId.eq(activity_id))
+        .filter(registration::Column::Status.eq(Status::Waitlisted))
+        .filter(registration::Column::Position.gt(after))
+        .exec(db)
+        .await?;
+    activity::Entity::update_many()
+        .col_expr(
+            activity::Column::WaitlistCount,
+            Expr::col(activity::Column::WaitlistCount).sub(by),
+        )
+        .filter(activity::Column::Id.eq(activity_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Gives free seats to the head of the waiting list, as many as fit, in a fixed number of
+/// statements. Nobody is promoted once the activity has started or if it is not published.
+/// Must run under the activity's lock.
+pub async fn promote(
+    db: &impl ConnectionTrait,
+    activity_id: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let Some(activity) = activity::Entity::find_by_id(activity_id).one(db).await? else {
+        return Err(ApiError::NotFound("activity"));
+    };
+    if activity.status != ActivityStatus::Published || now >= activity.starts_at {
+        return Ok(());
+    }
+    let promoted = std::cmp::min(
+        activity.capacity - activity.confirmed_count,
+        activity.waitlist_count,
+    );
+    if promoted <= 0 {
+        return Ok(());
+    }
+    let lucky: Vec<i64> = registration::Entity::find()
+        .filter(registration::Column::ActivityId.eq(activity_id))
+        .filter(registration::Column::Status.eq(Status::Waitlisted))
+        .filter(registration::Column::Position.lte(promoted))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    registration::Entity::update_many()
+        .col_expr(registration::Column::Status, Expr::value(Status::Confirmed))
+        .col_expr(
+            registration::Column::Position,
+            Expr::value(Option::<i32>::None),
+        )
+        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+        .filter(registration::Column::Id.is_in(lucky.iter().copied()))
+        .exec(db)
+        .await?;
+    activity::Entity::update_many()
+        .col_expr(
+            activity::Column::ConfirmedCount,
+            Expr::col(activity::Column::ConfirmedCount).add(promoted),
+        )
+        .filter(activity::Column::Id.eq(activity_id))
+        .exec(db)
+        .await?;
+    close_waitlist_gap(db, activity_id, promoted, promoted).await?;
+    for registration_id in lucky {
+        mail::queue(db, Notice::PromotedFromWaitlist { registration_id }).await?;
+    }
+    Ok(())
+}
+
+/// Cancels every active registration of an activity being cancelled; returns their ids.
+pub async fn cancel_all(
+    db: &impl ConnectionTrait,
+    activity_id: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<i64>> {
+    let active: Vec<i64> = registration::Entity::find()
+        .filter(registration::Column::ActivityId.eq(activity_id))
+        .filter(registration::Column::Status.ne(Status::Cancelled))
+        .order_by_asc(registration::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    registration::Entity::update_many()
+        .col_expr(registration::Column::Status, Expr::value(Status::Cancelled))
+        .col_expr(
+            registration::Column::Position,
+            Expr::value(Option::<i32>::None),
+        )
+        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+        .filter(registration::Column::ActivityId.eq(activity_id))
+        .filter(registration::Column::Status.ne(Status::Cancelled))
+        .exec(db)
+        .await?;
+    activity::Entity::update_many()
+        .col_expr(activity::Column::ConfirmedCount, Expr::value(0))
+        .col_expr(activity::Column::WaitlistCount, Expr::value(0))
+        .filter(activity::Column::Id.eq(activity_id))
+        .exec(db)
+        .await?;
+    Ok(active)
+}
+
+/// Marks trained every confirmed registrant who attended at least `percent` % of the sessions.
+pub async fn mark_trained_by_attendance(
+    db: &impl ConnectionTrait,
+    activity_id: i64,
+    percent: i32,
+) -> ApiResult<()> {
+    let sessions = activities::service::sessions_of(db, activity_id)
+        .await?
+        .len();
+    let confirmed = registration::Entity::find()
+        .filter(registration::Column::ActivityId.eq(activity_id))
+        .filter(registration::Column::Status.eq(Status::Confirmed))
+        .all(db)
+        .await?;
+    let attended = attended_sessions(db, confirmed.iter().map(|r| r.id)).await?;
+    let trained: Vec<i64> = confirmed
+        .iter()
+        .filter(|r| {
+            let count = attended.get(&r.id).copied().unwrap_or(0);
+            count > 0 && count * 100 >= usize::try_from(percent).unwrap_or(100) * sessions
+        })
+        .map(|r| r.user_id)
+        .collect();
+    if !trained.is_empty() {
+        user::Entity::update_many()
+            .col_expr(user::Column::Trained, Expr::value(true))
+            .filter(user::Column::Id.is_in(trained))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn attended_sessions(
+    db: &impl ConnectionTrait,
+    registration_ids: impl Iterator<Item = i64>,
+) -> ApiResult<HashMap<i64, usize>> {
+    let mut counts = HashMap::new();
+    for row in attendance::Entity::find()
+        .filter(attendance::Column::RegistrationId.is_in(registration_ids))
+        .all(db)
+        .await?
+    {
+        *counts.entry(row.registration_id).or_insert(0) += 1;
+    }
+    Ok(counts)
+}
+
+/// Records whether a confirmed registrant attended one session, or every session.
+pub async fn record_attendance(
+    db: &DatabaseConnection,
+    registration_id: i64,
+    attended: bool,
+    session_id: Option<i64>,
+) -> ApiResult<registration::Model> {
+    let registration = get(db, registration_id).await?;
+    if registration.status != Status::Confirmed {
+        return Err(ApiError::conflict(
+            "only a confirmed registration has attendance",
+        ));
+    }
+    let sessions: Vec<i64> = activities::service::sessions_of(db, registration.activity_id)
+        .await?
+        .iter()
+        .map(|s: &session::Model| s.id)
+        .collect();
+    let targets = match session_id {
+        Some(id) if sessions.contains(&id) => vec![id],
+        Some(_) => {
+            return Err(ApiError::bad_input(
+                "sessionId",
+                "is not a session of this registration's activity",
+            ));
+        }
+        None => sessions,
+    };
+    if attended {
+        attendance::Entity::insert_many(targets.into_iter().map(|session_id| {
+            attendance::ActiveModel {
+                registration_id: Set(registration_id),
+                session_id: Set(session_id),
+            }
+        }))
+        .on_conflict(
+            OnConflict::columns([
+                attendance::Column::RegistrationId,
+                attendance::Column::SessionId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    } else {
+        attendance::Entity::delete_many()
+            .filter(attendance::Column::RegistrationId.eq(registration_id))
+            .filter(attendance::Column::SessionId.is_in(targets))
+            .exec(db)
+            .await?;
+    }
+    Ok(registration)
+}
+
+/// The caller's registrations, oldest first.
+pub fn of_user(user_id: i64) -> Select<registration::Entity> {
+    registration::Entity::find().filter(registration::Column::UserId.eq(user_id))
+}
+
+/// An activity's registrations, in the order they were made.
+pub fn of_activity(activity_id: i64) -> Select<registration::Entity> {
+    registration::Entity::find().filter(registration::Column::ActivityId.eq(activity_id))
+}
+
+/// Whether a registrant attended every session that has started by `now` (and at least one).
+pub fn attended_so_far(sessions: &[session::Model], attended: &[i64], now: DateTime<Utc>) -> bool {
+    let mut started = sessions.iter().filter(|s| s.starts_at <= now).peekable();
+    if attended.is_empty() {
+        return false;
+    }
+    if started.peek().is_none() {
+        return true;
+    }
+    started.all(|s| attended.contains(&s.id))
+}

@@ -1,0 +1,23 @@
+//! Jobs the server runs by itself, every `KLUB_SCHEDULER_TICK_SECONDS`. Each job is safe on
+//! several instances at once: it claims its work with a conditional statement, so exactly one
+//! instance does each piece and none repeats it.
+
+use crate::{activities, state::AppState};
+
+pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(state.config.scheduler_tick);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            run_once(&state).await;
+        }
+    })
+}
+
+/// One pass over every job. Failures are logged and retried at the next tick.
+pub async fn run_once(state: &AppState) {
+    if let Err(error) = activities::service::cancel_underbooked(&state.db, state.now()).await {
+        tracing::warn!(%error, "scheduler: cancelling under-booked activities failed");
+    }
+}

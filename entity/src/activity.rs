@@ -1,0 +1,98 @@
+use sea_orm::entity::prelude::*;
+
+/// A training, workshop, conference or club meeting, with its sessions.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "activities")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub kind: Kind,
+    pub status: Status,
+    pub audience: Audience,
+    pub title: String,
+    pub description: Option<String>,
+    pub location: Option<String>,
+    pub capacity: i32,
+    pub min_participants: Option<i32>,
+    pub registration_deadline: Option<DateTimeUtc>,
+    pub price_cents: i32,
+    pub trainer_name: Option<String>,
+    pub co_organiser: Option<String>,
+    pub min_attendance_percent: Option<i32>,
+    pub cancellation_reason: Option<String>,
+    /// The first session's start.
+    pub starts_at: DateTimeUtc,
+    /// The last session's end.
+    pub ends_at: DateTimeUtc,
+    pub confirmed_count: i32,
+    pub waitlist_count: i32,
+    pub created_by: i64,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+impl Model {
+    /// Registrations close at the deadline, or when the first session starts if there is none.
+    pub fn registration_closes_at(&self) -> DateTimeUtc {
+        self.registration_deadline.unwrap_or(self.starts_at)
+    }
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Kind {
+    #[sea_orm(string_value = "TRAINING")]
+    Training,
+    #[sea_orm(string_value = "WORKSHOP")]
+    Workshop,
+    #[sea_orm(string_value = "CONFERENCE")]
+    Conference,
+    #[sea_orm(string_value = "CLUB_MEETING")]
+    ClubMeeting,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Status {
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    #[sea_orm(string_value = "PUBLISHED")]
+    Published,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+    #[sea_orm(string_value = "COMPLETED")]
+    Completed,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum Audience {
+    #[sea_orm(string_value = "ALL_PARTNERS")]
+    AllPartners,
+    #[sea_orm(string_value = "TRAINED_PARTNERS")]
+    TrainedPartners,
+    #[sea_orm(string_value = "STAFF")]
+    Staff,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::session::Entity")]
+    Session,
+    #[sea_orm(has_many = "super::registration::Entity")]
+    Registration,
+}
+
+impl Related<super::session::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Session.def()
+    }
+}
+
+impl Related<super::registration::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Registration.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,487 @@
+//! Registrations: seats, the waiting list, cancellation — and never overbooked under load.
+
+use std::sync::atomic::Ordering;
+
+use chrono::Duration;
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+
+use crate::helpers::{Gql, TestApp, spawn_app, spawn_on};
+
+/// The worked example of the README: a workshop with one seat, two partners, one cancels.
+#[tokio::test]
+async fn the_waiting_list_moves_by_itself() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let workshop = app
+        .published_activity(&admin, 10, json!({ "capacity": 1 }))
+        .await;
+    let (ann, _) = app.sign_up("ann@example.fr", "Ann").await;
+    let (bob, _) = app.sign_up("bob@example.fr", "Bob").await;
+
+    let first = app.register(&workshop, &ann).await;
+    assert_eq!(first["status"], "CONFIRMED");
+    assert_eq!(first["position"], Value::Null);
+    let second = app.register(&workshop, &bob).await;
+    assert_eq!(second["status"], "WAITLISTED");
+    assert_eq!(second["position"], 1);
+    assert_eq!(second["activity"]["seatsLeft"], 0);
+    assert_eq!(second["activity"]["waitlistCount"], 1);
+
+    let cancelled = app
+        .op(
+            "CancelRegistration",
+            json!({ "id": first["id"] }),
+            Some(&ann),
+        )
+        .await;
+    assert_eq!(
+        cancelled.data()["cancelRegistration"]["status"],
+        "CANCELLED"
+    );
+
+    let listed = app.op("Activities", json!({}), Some(&bob)).await;
+    let node = &listed.data()["activities"]["edges"][0]["node"];
+    assert_eq!(node["myRegistration"]["status"], "CONFIRMED");
+    assert_eq!(node["myRegistration"]["position"], Value::Null);
+    assert_eq!(node["seatsLeft"], 0);
+    assert_eq!(node["waitlistCount"], 0);
+}
+
+#[tokio::test]
+async fn registering_twice_returns_the_same_registration() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let id = app.published_activity(&admin, 10, json!({})).await;
+    let (ann, _) = app.sign_up("ann@example.fr", "Ann").await;
+    let first = app.register(&id, &ann).await;
+    let again = app.register(&id, &ann).await;
+    assert_eq!(first["id"], again["id"]);
+    assert_eq!(again["activity"]["seatsLeft"], 9);
+
+    // After a cancellation, registering again makes a new registration.
+    app.op(
+        "CancelRegistration",
+        json!({ "id": first["id"] }),
+        Some(&ann),
+    )
+    .await
+    .data();
+    let third = app.register(&id, &ann).await;
+    assert_ne!(third["id"], first["id"]);
+    assert_eq!(third["status"], "CONFIRMED");
+}
+
+#[tokio::test]
+async fn the_audience_decides_who_may_register() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let club = app
+        .published_activity(&admin, 10, json!({ "kind": "CLUB_MEETING" }))
+        .await;
+    let staff_only = app
+        .published_activity(&admin, 10, json!({ "audience": "STAFF" }))
+        .await;
+    let (partner, partner_id) = app.sign_up("ann@example.fr", "Ann").await;
+    let trained = app
+        .persona(crate::helpers::Persona::TrainedPartner, "t")
+        .await
+        .unwrap();
+    let animator = app
+        .persona(crate::helpers::Persona::Animator, "a")
+        .await
+        .unwrap();
+
+    let refused = app
+        .op(
+            "RegisterForActivity",
+            json!({ "activityId": club }),
+            Some(&partner),
+        )
+        .await;
+    refused.expect_error("FORBIDDEN");
+    assert_eq!(app.register(&club, &trained).await["status"], "CONFIRMED");
+    app.op(
+        "RegisterForActivity",
+        json!({ "activityId": staff_only }),
+        Some(&trained),
+    )
+    .await
+    .expect_error("FORBIDDEN");
+    assert_eq!(
+        app.register(&staff_only, &animator).await["status"],
+        "CONFIRMED"
+    );
+
+    // Staff may place a partner outside the audience; a partner may not place someone else.
+    let placed = app
+        .op(
+            "RegisterForActivity",
+            json!({ "activityId": club, "userId": partner_id }),
+            Some(&animator),
+        )
+        .await;
+    assert_eq!(placed.data()["registerForActivity"]["status"], "CONFIRMED");
+    app.op(
+        "RegisterForActivity",
+        json!({ "activityId": club, "userId": partner_id }),
+        Some(&trained),
+    )
+    .await
+    .expect_error("FORBIDDEN");
+}
+
+#[tokio::test]
+async fn registration_closes_at_the_deadline_and_drafts_do_not_exist() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let deadline = app.state.now() + Duration::days(2);
+    let id = app
+        .published_activity(
+            &admin,
+            5,
+            json!({ "registrationDeadline": deadline.to_rfc3339() }),
+        )
+        .await;
+    let draft = app.create_activity(&admin, 5, json!({})).await;
+    let (ann, _) = app.sign_up("ann@example.fr", "Ann").await;
+    app.op(
+        "RegisterForActivity",
+        json!({ "activityId": draft }),
+        Some(&ann),
+    )
+    .await
+    .expect_error("NOT_FOUND");
+    app.op(
+        "RegisterForActivity",
+        json!({ "activityId": draft }),
+        Some(&admin),
+    )
+    .await
+    .expect_error("CONFLICT");
+
+    app.state
+        .clock
+        .advance(Duration::days(2) + Duration::seconds(1));
+    app.op(
+        "RegisterForActivity",
+        json!({ "activityId": id }),
+        Some(&ann),
+    )
+    .await
+    .expect_error("CONFLICT");
+}
+
+#[tokio::test]
+async fn others_cannot_cancel_my_registration() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let id = app.published_activity(&admin, 10, json!({})).await;
+    let (ann, _) = app.sign_up("ann@example.fr", "Ann").await;
+    let (bob, _) = app.sign_up("bob@example.fr", "Bob").await;
+    let registration = app.register(&id, &ann).await;
+    app.op(
+        "CancelRegistration",
+        json!({ "id": registration["id"] }),
+        Some(&bob),
+    )
+    .await
+    .expect_error("NOT_FOUND");
+    let by_staff = app
+        .op(
+            "CancelRegistration",
+            json!({ "id": registration["id"] }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(by_staff.data()["cancelRegistration"]["status"], "CANCELLED");
+}
+
+async fn positions(app: &TestApp, activity: &str, staff: &str) -> (Vec<String>, Vec<i64>) {
+    let seen = app.activity(activity, staff).await;
+    let mut confirmed = Vec::new();
+    let mut waiting = Vec::new();
+    for edge in seen["registrations"]["edges"].as_array().unwrap() {
+        let node = &edge["node"];
+        match node["status"].as_str().unwrap() {
+            "CONFIRMED" => confirmed.push(node["user"]["name"].as_str().unwrap().to_owned()),
+            "WAITLISTED" => waiting.push(node["position"].as_i64().unwrap()),
+            _ => {}
+        }
+    }
+    waiting.sort_unstable();
+    (confirmed, waiting)
+}
+
+#[tokio::test]
+async fn positions_stay_gapless_and_a_larger_capacity_promotes() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let id = app
+        .published_activity(&admin, 10, json!({ "capacity": 1 }))
+        .await;
+    let mut registrations = Vec::new();
+    for name in ["Ann", "Bob", "Cleo", "Dan", "Eve"] {
+        let (token, _) = app.sign_up(&format!("{name}@example.fr"), name).await;
+        registrations.push((token.clone(), app.register(&id, &token).await));
+    }
+    assert_eq!(registrations[4].1["position"], 4);
+
+    // Cleo (position 2) leaves: Dan and Eve move up.
+    let (cleo_token, cleo) = &registrations[2];
+    app.op(
+        "CancelRegistration",
+        json!({ "id": cleo["id"] }),
+        Some(cleo_token),
+    )
+    .await
+    .data();
+    assert_eq!(positions(&app, &id, &admin).await.1, vec![1, 2, 3]);
+
+    // Two more seats: Bob and Dan get them, Eve is first in line.
+    let answer = app
+        .op(
+            "UpdateActivity",
+            json!({ "id": id, "input": { "capacity": 3 } }),
+            Some(&admin),
+        )
+        .await;
+    let updated = &answer.data()["updateActivity"];
+    assert_eq!(updated["seatsLeft"], 0);
+    assert_eq!(updated["waitlistCount"], 1);
+    let (confirmed, waiting) = positions(&app, &id, &admin).await;
+    assert_eq!(confirmed, ["Ann", "Bob", "Dan"]);
+    assert_eq!(waiting, vec![1]);
+
+    // Capacity cannot drop below the confirmed seats.
+    let refused = app
+        .op(
+            "UpdateActivity",
+            json!({ "id": id, "input": { "capacity": 2 } }),
+            Some(&admin),
+        )
+        .await;
+    refused.expect_error("BAD_USER_INPUT");
+    assert_eq!(refused.error_field(), Some("capacity"));
+}
+
+#[tokio::test]
+async fn nobody_is_promoted_once_the_activity_has_started() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let id = app
+        .published_activity(&admin, 1, json!({ "capacity": 1 }))
+        .await;
+    let (ann, _) = app.sign_up("ann@example.fr", "Ann").await;
+    let (bob, _) = app.sign_up("bob@example.fr", "Bob").await;
+    let seat = app.register(&id, &ann).await;
+    app.register(&id, &bob).await;
+    app.state
+        .clock
+        .advance(Duration::days(1) + Duration::hours(1));
+
+    // A partner can no longer cancel; staff can, and the seat stays free.
+    app.op(
+        "CancelRegistration",
+        json!({ "id": seat["id"] }),
+        Some(&ann),
+    )
+    .await
+    .expect_error("CONFLICT");
+    app.op(
+        "CancelRegistration",
+        json!({ "id": seat["id"] }),
+        Some(&admin),
+    )
+    .await
+    .data();
+    let seen = app.activity(&id, &admin).await;
+    assert_eq!(seen["seatsLeft"], 1);
+    assert_eq!(seen["waitlistCount"], 1);
+}
+
+/// Asserts the seat invariant from the registrations themselves, not from the counters.
+async fn assert_consistent(
+    app: &TestApp,
+    activity: &str,
+    staff: &str,
+    capacity: usize,
+) -> (usize, usize) {
+    let seen = app.activity(activity, staff).await;
+    let (confirmed, waiting) = positions(app, activity, staff).await;
+    assert!(
+        confirmed.len() <= capacity,
+        "overbooked: {} seats for {capacity}",
+        confirmed.len()
+    );
+    assert_eq!(
+        waiting,
+        (1..=waiting.len() as i64).collect::<Vec<_>>(),
+        "positions have gaps"
+    );
+    assert_eq!(seen["seatsLeft"], capacity - confirmed.len());
+    assert_eq!(seen["waitlistCount"], waiting.len());
+    if !waiting.is_empty() {
+        assert_eq!(confirmed.len(), capacity, "a free seat while people wait");
+    }
+    (confirmed.len(), waiting.len())
+}
+
+fn register_all<'a>(
+    app: &'a TestApp,
+    activity: &'a str,
+    tokens: &'a [String],
+) -> impl Future<Output = Vec<Gql>> + 'a {
+    join_all(tokens.iter().map(move |token| {
+        app.op(
+            "RegisterForActivity",
+            json!({ "activityId": activity }),
+            Some(token),
+        )
+    }))
+}
+
+#[tokio::test]
+async fn two_hundred_partners_at_once_for_twenty_seats() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let id = app
+        .published_activity(&admin, 10, json!({ "capacity": 20 }))
+        .await;
+    let partners = app.many_partners(200).await;
+
+    let answers = register_all(&app, &id, &partners).await;
+    for answer in &answers {
+        answer.data();
+    }
+    let confirmed = answers
+        .iter()
+        .filter(|a| a.data()["registerForActivity"]["status"] == "CONFIRMED")
+        .count();
+    assert_eq!(confirmed, 20);
+    let mut positions: Vec<i64> = answers
+        .iter()
+        .filter_map(|a| a.data()["registerForActivity"]["position"].as_i64())
+        .collect();
+    positions.sort_unstable();
+    assert_eq!(positions, (1..=180).collect::<Vec<_>>());
+    let registrations = app
+        .graphql(
+            "query($id: ID!) { activity(id: $id) { seatsLeft waitlistCount registrations { totalCount } } }",
+            json!({ "id": id }),
+            Some(&admin),
+        )
+        .await;
+    let activity = &registrations.data()["activity"];
+    assert_eq!(activity["seatsLeft"], 0);
+    assert_eq!(activity["waitlistCount"], 180);
+    assert_eq!(activity["registrations"]["totalCount"], 200);
+}
+
+#[tokio::test]
+async fn ten_registrations_at_once_from_one_partner_make_one() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let id = app.published_activity(&admin, 10, json!({})).await;
+    let partner = app.many_partners(1).await;
+    let tokens: Vec<String> = std::iter::repeat_n(partner[0].clone(), 10).collect();
+    let answers = register_all(&app, &id, &tokens).await;
+    let first_id = answers[0].data()["registerForActivity"]["id"].clone();
+    for answer in &answers {
+        assert_eq!(answer.data()["registerForActivity"]["id"], first_id);
+    }
+    let seen = app.activity(&id, &admin).await;
+    assert_eq!(seen["registrations"]["totalCount"], 1);
+    assert_eq!(seen["seatsLeft"], 9);
+}
+
+#[tokio::test]
+async fn concurrent_cancellations_and_registrations_keep_the_invariant() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let id = app
+        .published_activity(&admin, 10, json!({ "capacity": 10 }))
+        .await;
+    let partners = app.many_partners(60).await;
+    let (early, late) = partners.split_at(30);
+    let registrations: Vec<Value> = register_all(&app, &id, early)
+        .await
+        .iter()
+        .map(|a| a.data()["registerForActivity"].clone())
+        .collect();
+
+    // Half of the early ones cancel while thirty newcomers register.
+    let cancels = join_all(registrations.iter().zip(early).step_by(2).map(
+        |(registration, token)| {
+            app.op(
+                "CancelRegistration",
+                json!({ "id": registration["id"] }),
+                Some(token),
+            )
+        },
+    ));
+    let (cancelled, registered) = tokio::join!(cancels, register_all(&app, &id, late));
+    for answer in cancelled.iter().chain(&registered) {
+        answer.data();
+    }
+    let (confirmed, waiting) = assert_consistent(&app, &id, &admin, 10).await;
+    assert_eq!(confirmed + waiting, 45);
+}
+
+#[tokio::test]
+async fn two_instances_on_one_database_never_overbook() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let id = app
+        .published_activity(&admin, 10, json!({ "capacity": 15 }))
+        .await;
+    let partners = app.many_partners(100).await;
+    let TestApp { db, .. } = app;
+    let first = spawn_on(db, Vec::new()).await;
+    let second = spawn_on(first.db.same(), Vec::new()).await;
+
+    let (one, two) = partners.split_at(50);
+    let (a, b) = tokio::join!(
+        register_all(&first, &id, one),
+        register_all(&second, &id, two)
+    );
+    for answer in a.iter().chain(&b) {
+        answer.data();
+    }
+    let admin = first.admin_token().await;
+    let (confirmed, waiting) = assert_consistent(&first, &id, &admin, 15).await;
+    assert_eq!((confirmed, waiting), (15, 85));
+}
+
+#[tokio::test]
+async fn one_programme_page_costs_the_same_statements_for_10_or_100_activities() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (partner, _) = app.sign_up("ann@example.fr", "Ann").await;
+    let mut ids = Vec::new();
+    for day in 0..100 {
+        ids.push(
+            app.published_activity(&admin, 2 + day, json!({ "capacity": 3 }))
+                .await,
+        );
+    }
+    for id in ids.iter().step_by(3) {
+        app.register(id, &partner).await;
+    }
+    let mut costs = Vec::new();
+    for first in [10, 100] {
+        let before = app.state.statements.load(Ordering::SeqCst);
+        let page = app
+            .op("Activities", json!({ "first": first }), Some(&partner))
+            .await;
+        let after = app.state.statements.load(Ordering::SeqCst);
+        let edges = page.data()["activities"]["edges"].as_array().unwrap().len();
+        assert_eq!(edges, first);
+        costs.push(after - before);
+    }
+    assert_eq!(
+        costs[0], costs[1],
+        "statements for 10 vs 100 activities: {costs:?}"
+    );
+    assert!(costs[0] <= 6, "{costs:?}");
+}
