@@ -31,6 +31,44 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `KLUB_SCHEDULER_TICK_SECONDS`: how often background jobs run.
     pub scheduler_tick: Duration,
+    /// `KLUB_SMTP_URL`: where mail goes; without it, `.eml` files in `mail_dir`.
+    pub smtp_url: Option<String>,
+    /// `KLUB_MAIL_FROM`: the sender of every mail.
+    pub mail_from: String,
+    /// `KLUB_MAIL_DIR`: the folder mails are written to when no SMTP server is configured.
+    pub mail_dir: std::path::PathBuf,
+    /// `KLUB_DEFAULT_LOCALE`: the language of mails for users who chose none (`fr` or `en`).
+    pub default_locale: Locale,
+    /// `KLUB_TIMEZONE`: the office's time zone, for dates in mails and local schedules.
+    pub timezone: chrono_tz::Tz,
+    /// `KLUB_REMINDER_HOURS`: how long before the first session the reminder goes.
+    pub reminder_before: Duration,
+    /// `KLUB_OUTBOX_POLL_MS`: how often the outbox worker looks for mail to send.
+    pub outbox_poll: Duration,
+}
+
+/// The languages mails are written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Locale {
+    Fr,
+    En,
+}
+
+impl Locale {
+    pub fn code(self) -> &'static str {
+        match self {
+            Locale::Fr => "fr",
+            Locale::En => "en",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "fr" => Some(Locale::Fr),
+            "en" => Some(Locale::En),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -158,6 +196,48 @@ impl Config {
                 "KLUB_SCHEDULER_TICK_SECONDS",
                 get("KLUB_SCHEDULER_TICK_SECONDS"),
                 60,
+            )?),
+            smtp_url: match get("KLUB_SMTP_URL") {
+                Some(url) if !(url.starts_with("smtp://") || url.starts_with("smtps://")) => {
+                    return Err(ConfigError {
+                        variable: "KLUB_SMTP_URL",
+                        reason: "must start with smtp:// or smtps://".into(),
+                    });
+                }
+                url => url,
+            },
+            mail_from: {
+                let from = get("KLUB_MAIL_FROM").unwrap_or_else(|| "Klub <klub@localhost>".into());
+                if from.parse::<lettre::message::Mailbox>().is_err() {
+                    return Err(ConfigError {
+                        variable: "KLUB_MAIL_FROM",
+                        reason: format!(
+                            "`{from}` is not an address such as `Klub <klub@example.org>`"
+                        ),
+                    });
+                }
+                from
+            },
+            mail_dir: get("KLUB_MAIL_DIR").unwrap_or_else(|| "mail".into()).into(),
+            default_locale: match get("KLUB_DEFAULT_LOCALE") {
+                None => Locale::Fr,
+                Some(code) => Locale::parse(&code).ok_or(ConfigError {
+                    variable: "KLUB_DEFAULT_LOCALE",
+                    reason: format!("`{code}` is neither `fr` nor `en`"),
+                })?,
+            },
+            timezone: parse(
+                "KLUB_TIMEZONE",
+                get("KLUB_TIMEZONE"),
+                Some(chrono_tz::Europe::Paris),
+            )?,
+            reminder_before: Duration::from_secs(
+                3600 * parse_positive("KLUB_REMINDER_HOURS", get("KLUB_REMINDER_HOURS"), 24)?,
+            ),
+            outbox_poll: Duration::from_millis(parse_positive(
+                "KLUB_OUTBOX_POLL_MS",
+                get("KLUB_OUTBOX_POLL_MS"),
+                1000,
             )?),
         })
     }

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod invitations;
 pub mod loaders;
 pub mod mail;
 pub mod pagination;

@@ -17,7 +17,9 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
 
 /// One pass over every job. Failures are logged and retried at the next tick.
 pub async fn run_once(state: &AppState) {
-    if let Err(error) = activities::service::cancel_underbooked(&state.db, state.now()).await {
+    if let Err(error) =
+        activities::service::cancel_underbooked(&state.db, &state.mailer, state.now()).await
+    {
         tracing::warn!(%error, "scheduler: cancelling under-booked activities failed");
     }
 }

@@ -6,13 +6,22 @@ use crate::{
     activities::{ActivityMutation, ActivityQuery},
     auth::{AuthMutation, AuthQuery},
     error::ErrorCodes,
+    invitations::{InvitationMutation, InvitationQuery},
+    mail::MailQuery,
     people::{PeopleMutation, PeopleQuery},
     registrations::{RegistrationMutation, RegistrationQuery},
     state::AppState,
 };
 
 #[derive(MergedObject, Default)]
-pub struct Query(AuthQuery, PeopleQuery, ActivityQuery, RegistrationQuery);
+pub struct Query(
+    AuthQuery,
+    PeopleQuery,
+    ActivityQuery,
+    RegistrationQuery,
+    MailQuery,
+    InvitationQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
@@ -20,6 +29,7 @@ pub struct Mutation(
     PeopleMutation,
     ActivityMutation,
     RegistrationMutation,
+    InvitationMutation,
 );
 
 pub type KlubSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -20,6 +20,7 @@ use crate::{
     db,
     error::ApiError,
     loaders::Loaders,
+    mail::{self, Mailer},
     registrations, scheduler,
     schema::{self, KlubSchema},
     state::AppState,
@@ -74,6 +75,7 @@ impl Application {
         );
         let state = AppState {
             db,
+            mailer: Arc::new(Mailer::new(&config)?),
             config: Arc::new(config),
             tokens: Arc::new(tokens),
             passwords: Passwords::new()?,
@@ -95,6 +97,7 @@ impl Application {
             .port();
         let server = run(listener, state.clone())?;
         scheduler::spawn(state.clone());
+        mail::outbox::spawn(state.clone());
         Ok(Self {
             server,
             port,

@@ -12,6 +12,7 @@ use crate::{
     config::Config,
     error::{ApiError, ApiResult},
     loaders::Loaders,
+    mail::Mailer,
 };
 
 #[derive(Clone)]
@@ -21,6 +22,7 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     pub passwords: Passwords,
     pub clock: Clock,
+    pub mailer: Arc<Mailer>,
     /// SQL statements run since start (read by tests and, later, metrics).
     pub statements: Arc<AtomicU64>,
 }

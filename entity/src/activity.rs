@@ -26,6 +26,8 @@ pub struct Model {
     pub ends_at: DateTimeUtc,
     pub confirmed_count: i32,
     pub waitlist_count: i32,
+    /// iCalendar SEQUENCE: raised at every change of dates, place or status.
+    pub sequence: i32,
     pub created_by: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

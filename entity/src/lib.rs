@@ -4,6 +4,8 @@
 
 pub mod activity;
 pub mod attendance;
+pub mod invitation;
+pub mod mail;
 pub mod registration;
 pub mod session;
 pub mod setting;

@@ -15,6 +15,8 @@ pub struct Model {
     /// An argon2id PHC string.
     pub password_hash: String,
     pub created_at: DateTimeUtc,
+    /// `fr` or `en`; `None` means the server's default.
+    pub locale: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]

@@ -8,6 +8,9 @@ mod m20261123_000003_create_activities;
 mod m20261123_000004_create_sessions;
 mod m20261123_000005_create_registrations;
 mod m20261123_000006_create_attendances;
+mod m20261123_000007_create_mails;
+mod m20261123_000008_create_invitations;
+mod m20261123_000009_add_calendar_fields;
 
 pub struct Migrator;
 
@@ -21,6 +24,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_create_sessions::Migration),
             Box::new(m20261123_000005_create_registrations::Migration),
             Box::new(m20261123_000006_create_attendances::Migration),
+            Box::new(m20261123_000007_create_mails::Migration),
+            Box::new(m20261123_000008_create_invitations::Migration),
+            Box::new(m20261123_000009_add_calendar_fields::Migration),
         ]
     }
 }

@@ -38,6 +38,11 @@ const TABLE: &[(&str, [Outcome; 5])] = &[
     ("CancelRegistration",  [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
     ("RecordAttendance",    [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
     ("MyRegistrations",     [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
+    ("Invite",              [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    ("Invitations",         [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    ("RevokeInvitation",    [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    ("AcceptInvitation",    [Allowed, Allowed, Allowed, Allowed, Allowed]),
+    ("Mails",               [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
 ];
 
 /// Variables that make each operation succeed when the caller is allowed. Every run gets fresh
@@ -91,6 +96,20 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
                 .await;
             let registration = app.register(&id, &partner).await;
             json!({ "registrationId": registration["id"], "attended": true })
+        }
+        "Invite" => json!({ "input": { "emails": [format!("invitee{run}@example.fr")] } }),
+        "RevokeInvitation" | "AcceptInvitation" => {
+            let invited = app
+                .op(
+                    "Invite",
+                    json!({ "input": { "emails": [format!("invitee{run}@example.fr")] } }),
+                    Some(&admin),
+                )
+                .await;
+            let id = invited.data()["invite"][0]["id"].clone();
+            // The token only travels by mail: read it back from the outbox as the mail would.
+            let token = crate::helpers::latest_invitation_token(app).await;
+            json!({ "id": id, "token": token, "name": "Invitee", "password": crate::helpers::PASSWORD })
         }
         _ => json!({}),
     }

@@ -19,6 +19,8 @@ pub struct TestApp {
     pub db: TestDatabase,
     /// The running server's state: its clock (tests move it forward) and statement counter.
     pub state: api::state::AppState,
+    /// Where mails go when a test gives no SMTP server.
+    pub mail_dir: tempfile::TempDir,
     _server: RunningServer,
 }
 
@@ -46,7 +48,10 @@ pub async fn spawn_app_with(env: Env) -> TestApp {
 
 /// Starts a server on an existing test database (e.g. a second instance, or a restart).
 pub async fn spawn_on(db: TestDatabase, env: Env) -> TestApp {
+    let mail_dir = tempfile::tempdir().expect("a mail folder");
     let mut vars: HashMap<&str, String> = HashMap::from([
+        ("KLUB_MAIL_DIR", mail_dir.path().display().to_string()),
+        ("KLUB_OUTBOX_POLL_MS", "100".into()),
         ("DATABASE_URL", db.url.clone()),
         ("KLUB_LISTEN", "127.0.0.1:0".into()),
         ("KLUB_ADMIN_EMAIL", ADMIN_EMAIL.into()),
@@ -66,6 +71,7 @@ pub async fn spawn_on(db: TestDatabase, env: Env) -> TestApp {
         client: reqwest::Client::new(),
         db,
         state,
+        mail_dir,
         _server: server,
     }
 }
@@ -264,6 +270,18 @@ impl TestApp {
             )
             .await;
         answer.data()["registerForActivity"].clone()
+    }
+
+    /// Everyone in `tokens` registers for `activity` at the same moment.
+    pub async fn register_all(&self, activity: &str, tokens: &[String]) -> Vec<Gql> {
+        futures_util::future::join_all(tokens.iter().map(|token| {
+            self.op(
+                "RegisterForActivity",
+                json!({ "activityId": activity }),
+                Some(token),
+            )
+        }))
+        .await
     }
 
     pub async fn activity(&self, id: &str, staff: &str) -> Value {
@@ -473,4 +491,22 @@ pub async fn eventually(
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     panic!("activity {activity} never reached the expected state")
+}
+
+/// The token of the newest account invitation, read from the outbox's rendered mail.
+pub async fn latest_invitation_token(app: &TestApp) -> String {
+    use entity::mail;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let row = mail::Entity::find()
+        .filter(mail::Column::Kind.eq("invitation_account"))
+        .order_by_desc(mail::Column::Id)
+        .one(&app.state.db)
+        .await
+        .expect("the outbox answers")
+        .expect("an invitation mail");
+    let start = row.text_body.find("token=").expect("a link") + "token=".len();
+    row.text_body[start..]
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect()
 }

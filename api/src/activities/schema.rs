@@ -438,8 +438,14 @@ impl ActivityMutation {
         ctx.viewer().require(Access::Staff)?;
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
-        let updated =
-            service::update(&state.db, id, |draft| input.apply_to(draft), state.now()).await?;
+        let updated = service::update(
+            &state.db,
+            &state.mailer,
+            id,
+            |draft| input.apply_to(draft),
+            state.now(),
+        )
+        .await?;
         Ok(Activity(updated))
     }
 
@@ -463,7 +469,7 @@ impl ActivityMutation {
         ctx.viewer().require(Access::Staff)?;
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
-        match service::cancel(&state.db, id, reason.trim(), state.now()).await? {
+        match service::cancel(&state.db, &state.mailer, id, reason.trim(), state.now()).await? {
             Some(cancelled) => Ok(Activity(cancelled)),
             None => Err(ApiError::conflict(
                 "only a draft or published activity can be cancelled",

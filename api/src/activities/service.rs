@@ -18,7 +18,7 @@ use super::{ActivityDraft, SessionDraft};
 use crate::{
     db::begin_write,
     error::{ApiError, ApiResult},
-    mail::{self, Notice},
+    mail::{Mailer, Notice},
     registrations,
 };
 
@@ -132,6 +132,7 @@ pub async fn create(
         ends_at: Set(draft.ends_at()),
         confirmed_count: Set(0),
         waitlist_count: Set(0),
+        sequence: Set(0),
         created_by: Set(by.id),
         created_at: Set(now),
         updated_at: Set(now),
@@ -187,6 +188,7 @@ pub async fn sessions_of(
 /// waiting list; new dates or place of a published activity are announced to its registrants.
 pub async fn update(
     db: &DatabaseConnection,
+    mailer: &Mailer,
     id: i64,
     edit: impl FnOnce(ActivityDraft) -> ApiResult<ActivityDraft>,
     now: DateTime<Utc>,
@@ -248,14 +250,19 @@ pub async fn update(
     active.min_attendance_percent = Set(draft.min_attendance_percent);
     active.starts_at = Set(draft.starts_at());
     active.ends_at = Set(draft.ends_at());
+    if dates_changed || place_changed {
+        active.sequence = Set(current.sequence + 1);
+    }
     active.updated_at = Set(now);
     active.update(&tx).await?;
 
     if draft.capacity > current.capacity {
-        registrations::service::promote(&tx, id, now).await?;
+        registrations::service::promote(&tx, mailer, id, now).await?;
     }
     if current.status == Status::Published && (dates_changed || place_changed) {
-        mail::queue(&tx, Notice::ActivityChanged { activity_id: id }).await?;
+        mailer
+            .queue(&tx, Notice::ActivityChanged { activity_id: id }, now)
+            .await?;
     }
     let updated = activity::Entity::find_by_id(id)
         .one(&tx)
@@ -330,6 +337,13 @@ async fn transition(
     if let Some(reason) = reason {
         update = update.col_expr(activity::Column::CancellationReason, Expr::value(reason));
     }
+    if to == Status::Cancelled {
+        // Calendar apps replace an event only with a higher SEQUENCE.
+        update = update.col_expr(
+            activity::Column::Sequence,
+            Expr::col(activity::Column::Sequence).add(1),
+        );
+    }
     Ok(update.exec(db).await?.rows_affected == 1)
 }
 
@@ -359,6 +373,7 @@ pub async fn publish(
 /// the activity was no longer cancellable (e.g. another instance cancelled it first).
 pub async fn cancel(
     db: &DatabaseConnection,
+    mailer: &Mailer,
     id: i64,
     reason: &str,
     now: DateTime<Utc>,
@@ -378,14 +393,16 @@ pub async fn cancel(
         return Ok(None);
     }
     let registration_ids = registrations::service::cancel_all(&tx, id, now).await?;
-    mail::queue(
-        &tx,
-        Notice::ActivityCancelled {
-            activity_id: id,
-            registration_ids,
-        },
-    )
-    .await?;
+    mailer
+        .queue(
+            &tx,
+            Notice::ActivityCancelled {
+                activity_id: id,
+                registration_ids,
+            },
+            now,
+        )
+        .await?;
     let cancelled = reload(&tx, id).await?;
     tx.commit().await?;
     Ok(Some(cancelled))
@@ -422,7 +439,11 @@ pub async fn complete(
 /// The scheduler's job: cancels, with notice, every published activity with a minimum number
 /// of participants whose registrations have closed short of it. Safe to run on several
 /// instances at once: the conditional status change lets exactly one of them cancel each.
-pub async fn cancel_underbooked(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult<usize> {
+pub async fn cancel_underbooked(
+    db: &DatabaseConnection,
+    mailer: &Mailer,
+    now: DateTime<Utc>,
+) -> ApiResult<usize> {
     let deadline_passed = Condition::any()
         .add(activity::Column::RegistrationDeadline.lte(now))
         .add(
@@ -442,7 +463,7 @@ pub async fn cancel_underbooked(db: &DatabaseConnection, now: DateTime<Utc>) -> 
         .await?;
     let mut cancelled = 0;
     for activity in due {
-        if cancel(db, activity.id, NOT_ENOUGH_PARTICIPANTS, now)
+        if cancel(db, mailer, activity.id, NOT_ENOUGH_PARTICIPANTS, now)
             .await?
             .is_some()
         {

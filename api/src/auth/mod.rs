@@ -7,6 +7,6 @@ mod token;
 mod viewer;
 
 pub use password::{Password, Passwords};
-pub use schema::{AuthMutation, AuthQuery};
+pub use schema::{AuthMutation, AuthPayload, AuthQuery};
 pub use token::{TokenError, TokenKeys};
 pub use viewer::{Access, Viewer};

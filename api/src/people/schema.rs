@@ -12,30 +12,11 @@ use crate::{
 
 /// ADMIN and ANIMATOR are staff; PARTNER is a member of a local business or organisation.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "user::Role")]
 pub enum Role {
     Admin,
     Animator,
     Partner,
-}
-
-impl From<user::Role> for Role {
-    fn from(role: user::Role) -> Self {
-        match role {
-            user::Role::Admin => Self::Admin,
-            user::Role::Animator => Self::Animator,
-            user::Role::Partner => Self::Partner,
-        }
-    }
-}
-
-impl From<Role> for user::Role {
-    fn from(role: Role) -> Self {
-        match role {
-            Role::Admin => Self::Admin,
-            Role::Animator => Self::Animator,
-            Role::Partner => Self::Partner,
-        }
-    }
 }
 
 /// A person with an account: staff or partner.

@@ -145,6 +145,7 @@ impl RegistrationMutation {
         };
         let registration = service::register(
             &state.db,
+            &state.mailer,
             activity_id,
             &registrant,
             me.role.is_staff(),
@@ -161,7 +162,7 @@ impl RegistrationMutation {
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
         Ok(Registration(
-            service::cancel(&state.db, id, me, state.now()).await?,
+            service::cancel(&state.db, &state.mailer, id, me, state.now()).await?,
         ))
     }
 

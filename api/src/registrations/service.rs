@@ -24,7 +24,7 @@ use crate::{
     activities,
     db::begin_write,
     error::{ApiError, ApiResult},
-    mail::{self, Notice},
+    mail::{Mailer, Notice},
 };
 
 /// Whether `person` belongs to the activity's audience. Staff belong to every audience.
@@ -42,6 +42,7 @@ pub fn in_audience(activity: &activity::Model, person: &user::Model) -> bool {
 /// may place anyone).
 pub async fn register(
     db: &DatabaseConnection,
+    mailer: &Mailer,
     activity_id: i64,
     registrant: &user::Model,
     by_staff: bool,
@@ -121,7 +122,7 @@ pub async fn register(
             registration_id: registration.id,
         },
     };
-    mail::queue(&tx, notice).await?;
+    mailer.queue(&tx, notice, now).await?;
     tx.commit().await?;
     Ok(registration)
 }
@@ -150,6 +151,7 @@ pub async fn get(db: &impl ConnectionTrait, id: i64) -> ApiResult<registration::
 /// the waiting list in the same transaction; a freed waiting place closes its gap.
 pub async fn cancel(
     db: &DatabaseConnection,
+    mailer: &Mailer,
     id: i64,
     caller: &user::Model,
     now: DateTime<Utc>,
@@ -179,20 +181,22 @@ pub async fn cancel(
                 .filter(activity::Column::Id.eq(activity.id))
                 .exec(&tx)
                 .await?;
-            promote(&tx, activity.id, now).await?;
+            promote(&tx, mailer, activity.id, now).await?;
         }
         Status::Waitlisted => {
             set_cancelled(&tx, id, now).await?;
             close_waitlist_gap(&tx, activity.id, registration.position.unwrap_or(0), 1).await?;
         }
     }
-    mail::queue(
-        &tx,
-        Notice::RegistrationCancelled {
-            registration_id: id,
-        },
-    )
-    .await?;
+    mailer
+        .queue(
+            &tx,
+            Notice::RegistrationCancelled {
+                registration_id: id,
+            },
+            now,
+        )
+        .await?;
     let cancelled = get(&tx, id).await?;
     tx.commit().await?;
     Ok(cancelled)
@@ -246,6 +250,7 @@ async fn close_waitlist_gap(
 /// Must run under the activity's lock.
 pub async fn promote(
     db: &impl ConnectionTrait,
+    mailer: &Mailer,
     activity_id: i64,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
@@ -291,7 +296,9 @@ pub async fn promote(
         .await?;
     close_waitlist_gap(db, activity_id, promoted, promoted).await?;
     for registration_id in lucky {
-        mail::queue(db, Notice::PromotedFromWaitlist { registration_id }).await?;
+        mailer
+            .queue(db, Notice::PromotedFromWaitlist { registration_id }, now)
+            .await?;
     }
     Ok(())
 }

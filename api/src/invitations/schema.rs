@@ -1,0 +1,198 @@
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+use entity::invitation;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::service::{self, Audience, InviteRequest};
+use crate::{
+    activities::Activity,
+    auth::{Access, AuthPayload},
+    error::{ApiError, ApiResult},
+    pagination::{Page, PageArgs, paginate},
+    people::{Role, User, parse_id},
+    state::ContextExt,
+};
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum InviteAudience {
+    AllStaff,
+    AllPartners,
+    TrainedPartners,
+}
+
+impl From<InviteAudience> for Audience {
+    fn from(audience: InviteAudience) -> Self {
+        match audience {
+            InviteAudience::AllStaff => Audience::AllStaff,
+            InviteAudience::AllPartners => Audience::AllPartners,
+            InviteAudience::TrainedPartners => Audience::TrainedPartners,
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum InvitationStatus {
+    /// Sent, not yet accepted, still valid.
+    Pending,
+    Accepted,
+    Revoked,
+    /// Not accepted within 14 days.
+    Expired,
+}
+
+/// Whom to invite: addresses, an audience, or both; to an activity or to create an account.
+#[derive(InputObject)]
+pub struct InviteInput {
+    pub emails: Option<Vec<String>>,
+    pub audience: Option<InviteAudience>,
+    /// The activity the invitation is for (required with `audience`).
+    pub activity_id: Option<ID>,
+    /// The role of accounts created from the invitation (default PARTNER; staff roles: admins
+    /// only).
+    pub role: Option<Role>,
+    /// A personal word added to the mail.
+    pub message: Option<String>,
+}
+
+pub struct Invitation(invitation::Model);
+
+#[Object]
+impl Invitation {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn role(&self) -> Role {
+        self.0.role.into()
+    }
+    async fn status(&self, ctx: &Context<'_>) -> ApiResult<InvitationStatus> {
+        Ok(match self.0.status {
+            invitation::Status::Accepted => InvitationStatus::Accepted,
+            invitation::Status::Revoked => InvitationStatus::Revoked,
+            invitation::Status::Pending if self.0.expires_at <= ctx.state()?.now() => {
+                InvitationStatus::Expired
+            }
+            invitation::Status::Pending => InvitationStatus::Pending,
+        })
+    }
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.0.expires_at
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn message(&self) -> Option<&str> {
+        self.0.message.as_deref()
+    }
+    async fn activity(&self, ctx: &Context<'_>) -> ApiResult<Option<Activity>> {
+        let Some(id) = self.0.activity_id else {
+            return Ok(None);
+        };
+        let rows = ctx.loaders()?.activities.load_one(id).await?;
+        Ok(rows.and_then(|rows| rows.into_iter().next()).map(Activity))
+    }
+    async fn invited_by(&self, ctx: &Context<'_>) -> ApiResult<User> {
+        ctx.loaders()?
+            .users
+            .load_one(self.0.invited_by)
+            .await?
+            .and_then(|rows| rows.into_iter().next())
+            .map(User::new)
+            .ok_or(ApiError::NotFound("user"))
+    }
+}
+
+#[derive(Default)]
+pub struct InvitationQuery;
+
+#[Object]
+impl InvitationQuery {
+    /// Staff only: invitations, oldest first.
+    async fn invitations(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<InvitationStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Page<i64, Invitation>> {
+        ctx.viewer().require(Access::Staff)?;
+        let state = ctx.state()?;
+        let args = PageArgs::parse(first, after)?;
+        let now = state.now();
+        let select = invitation::Entity::find();
+        let select = match status {
+            None => select,
+            Some(InvitationStatus::Accepted) => {
+                select.filter(invitation::Column::Status.eq(invitation::Status::Accepted))
+            }
+            Some(InvitationStatus::Revoked) => {
+                select.filter(invitation::Column::Status.eq(invitation::Status::Revoked))
+            }
+            Some(InvitationStatus::Pending) => select
+                .filter(invitation::Column::Status.eq(invitation::Status::Pending))
+                .filter(invitation::Column::ExpiresAt.gt(now)),
+            Some(InvitationStatus::Expired) => select
+                .filter(invitation::Column::Status.eq(invitation::Status::Pending))
+                .filter(invitation::Column::ExpiresAt.lte(now)),
+        };
+        paginate(
+            &state.db,
+            select,
+            invitation::Column::Id,
+            args,
+            |i| i.id,
+            Invitation,
+        )
+        .await
+    }
+}
+
+#[derive(Default)]
+pub struct InvitationMutation;
+
+#[Object]
+impl InvitationMutation {
+    /// Staff only (inviting staff: admins only). An address with an account gets an invitation
+    /// to the activity; an unknown address gets a single-use link to create its account, valid
+    /// 14 days. A pending invitation to the same address is re-sent, not duplicated.
+    async fn invite(&self, ctx: &Context<'_>, input: InviteInput) -> ApiResult<Vec<Invitation>> {
+        let me = ctx.viewer().require(Access::Staff)?;
+        let state = ctx.state()?;
+        let request = InviteRequest {
+            emails: input.emails.unwrap_or_default(),
+            audience: input.audience.map(Into::into),
+            activity_id: input
+                .activity_id
+                .map(|id| parse_id("activityId", &id))
+                .transpose()?,
+            role: input.role.unwrap_or(Role::Partner).into(),
+            message: input.message,
+        };
+        let invitations = service::invite(state, me, request).await?;
+        Ok(invitations.into_iter().map(Invitation).collect())
+    }
+
+    /// Staff only: a pending invitation's link stops working.
+    async fn revoke_invitation(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Invitation> {
+        ctx.viewer().require(Access::Staff)?;
+        let id = parse_id("id", &id)?;
+        Ok(Invitation(service::revoke(&ctx.state()?.db, id).await?))
+    }
+
+    /// No login needed: the token from the mail is the credential. Creates the account with
+    /// the invited role, registers it for the invited activity if any, and logs it in. An
+    /// unknown, expired, used or revoked token is refused (BAD_USER_INPUT on `token`).
+    async fn accept_invitation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(validator(max_length = 200))] token: String,
+        name: String,
+        password: String,
+    ) -> ApiResult<AuthPayload> {
+        Ok(service::accept(ctx.state()?, &token, name, password)
+            .await?
+            .into())
+    }
+}

@@ -1,0 +1,410 @@
+//! The rules of invitations. Tokens: 32 random bytes, mailed once, stored only as their
+//! SHA-256; bound to the invited address; single use; valid 14 days; revocable.
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{
+    activity,
+    invitation::{self, Status},
+    user::{self, Role},
+};
+use minijinja::context;
+use rand::RngCore;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, sea_query::Expr,
+};
+use sha2::{Digest, Sha256};
+
+use crate::{
+    activities,
+    auth::{Password, service::Session},
+    db::begin_write,
+    error::{ApiError, ApiResult},
+    mail::{
+        calendar::Method,
+        outbox::{self, Outgoing},
+    },
+    people::{self, Email, NewPerson},
+    registrations,
+    state::AppState,
+};
+
+pub const VALID_FOR_DAYS: i64 = 14;
+pub const MAX_RECIPIENTS: usize = 500;
+
+/// Groups that can be invited at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    AllStaff,
+    AllPartners,
+    TrainedPartners,
+}
+
+pub struct InviteRequest {
+    pub emails: Vec<String>,
+    pub audience: Option<Audience>,
+    pub activity_id: Option<i64>,
+    pub role: Role,
+    pub message: Option<String>,
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Invites every address and audience member; returns the invitations created or re-sent.
+pub async fn invite(
+    state: &AppState,
+    inviter: &user::Model,
+    request: InviteRequest,
+) -> ApiResult<Vec<invitation::Model>> {
+    if request.role.is_staff() && inviter.role != Role::Admin {
+        return Err(ApiError::Forbidden);
+    }
+    if request.emails.is_empty() && request.audience.is_none() {
+        return Err(ApiError::bad_input(
+            "emails",
+            "give addresses, an audience, or both",
+        ));
+    }
+    let message = people::fields::optional_text("message", request.message, 2_000)?;
+    let activity = match request.activity_id {
+        Some(id) => {
+            let activity = activities::service::get_visible(&state.db, id, true).await?;
+            if activity.status != activity::Status::Published {
+                return Err(ApiError::conflict(
+                    "only a published activity can be invited to",
+                ));
+            }
+            Some(activity)
+        }
+        None if request.audience.is_some() => {
+            return Err(ApiError::bad_input(
+                "activityId",
+                "inviting an audience needs an activity",
+            ));
+        }
+        None => None,
+    };
+    let mut addresses = Vec::new();
+    for (index, raw) in request.emails.into_iter().enumerate() {
+        addresses.push(
+            Email::parse(&format!("emails[{index}]"), raw)?
+                .as_str()
+                .to_owned(),
+        );
+    }
+    if let Some(audience) = request.audience {
+        addresses.extend(audience_addresses(&state.db, audience).await?);
+    }
+    addresses.sort();
+    addresses.dedup();
+    if addresses.len() > MAX_RECIPIENTS {
+        return Err(ApiError::bad_input(
+            "emails",
+            format!("at most {MAX_RECIPIENTS} recipients per call"),
+        ));
+    }
+
+    let now = state.now();
+    let tx = begin_write(&state.db).await?;
+    let mut invitations = Vec::new();
+    for email in addresses {
+        let existing = user::Entity::find()
+            .filter(user::Column::Email.eq(&email))
+            .one(&tx)
+            .await?;
+        let invitation = match (&existing, &activity) {
+            (Some(person), Some(activity)) => {
+                let row = upsert(
+                    &tx,
+                    &email,
+                    request.role,
+                    Some(activity.id),
+                    message.clone(),
+                    None,
+                    inviter,
+                    now,
+                )
+                .await?;
+                queue_activity_invitation(
+                    state,
+                    &tx,
+                    person,
+                    activity,
+                    inviter,
+                    message.as_deref(),
+                    now,
+                )
+                .await?;
+                row
+            }
+            (Some(_), None) => {
+                return Err(ApiError::conflict(format!(
+                    "{email} already has an account"
+                )));
+            }
+            (None, _) => {
+                let token = new_token();
+                let row = upsert(
+                    &tx,
+                    &email,
+                    request.role,
+                    activity.as_ref().map(|a| a.id),
+                    message.clone(),
+                    Some(hash_token(&token)),
+                    inviter,
+                    now,
+                )
+                .await?;
+                queue_account_invitation(state, &tx, &row, &token, activity.as_ref(), inviter, now)
+                    .await?;
+                row
+            }
+        };
+        invitations.push(invitation);
+    }
+    tx.commit().await?;
+    Ok(invitations)
+}
+
+async fn audience_addresses(db: &DatabaseConnection, audience: Audience) -> ApiResult<Vec<String>> {
+    let select = user::Entity::find();
+    let select = match audience {
+        Audience::AllStaff => {
+            select.filter(user::Column::Role.is_in([Role::Admin, Role::Animator]))
+        }
+        Audience::AllPartners => select.filter(user::Column::Role.eq(Role::Partner)),
+        Audience::TrainedPartners => select
+            .filter(user::Column::Role.eq(Role::Partner))
+            .filter(user::Column::Trained.eq(true)),
+    };
+    Ok(select.all(db).await?.into_iter().map(|u| u.email).collect())
+}
+
+/// A pending invitation of the same address (and activity) is refreshed and re-sent rather
+/// than duplicated.
+#[allow(clippy::too_many_arguments)]
+async fn upsert(
+    db: &impl ConnectionTrait,
+    email: &str,
+    role: Role,
+    activity_id: Option<i64>,
+    message: Option<String>,
+    token_hash: Option<String>,
+    inviter: &user::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<invitation::Model> {
+    let mut pending = invitation::Entity::find()
+        .filter(invitation::Column::Email.eq(email))
+        .filter(invitation::Column::Status.eq(Status::Pending));
+    pending = match (&token_hash, activity_id) {
+        // Account invitations: one pending per address.
+        (Some(_), _) => pending.filter(invitation::Column::TokenHash.is_not_null()),
+        (None, Some(id)) => pending.filter(invitation::Column::ActivityId.eq(id)),
+        (None, None) => pending,
+    };
+    let expires_at = now + Duration::days(VALID_FOR_DAYS);
+    let row = match pending.one(db).await? {
+        Some(existing) => {
+            let mut active: invitation::ActiveModel = existing.into();
+            active.role = Set(role);
+            active.activity_id = Set(activity_id);
+            active.message = Set(message);
+            active.token_hash = Set(token_hash);
+            active.expires_at = Set(expires_at);
+            active.invited_by = Set(inviter.id);
+            active.update(db).await?
+        }
+        None => {
+            invitation::ActiveModel {
+                email: Set(email.to_owned()),
+                role: Set(role),
+                activity_id: Set(activity_id),
+                message: Set(message),
+                token_hash: Set(token_hash),
+                status: Set(Status::Pending),
+                expires_at: Set(expires_at),
+                invited_by: Set(inviter.id),
+                created_at: Set(now),
+                accepted_at: Set(None),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?
+        }
+    };
+    Ok(row)
+}
+
+async fn queue_account_invitation(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    invitation: &invitation::Model,
+    token: &str,
+    activity: Option<&activity::Model>,
+    inviter: &user::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let mailer = &state.mailer;
+    let locale = mailer.default_locale;
+    let link = format!("{}/invitations/accept?token={token}", mailer.public_url);
+    let rendered = mailer.templates.render(
+        "invitation_account",
+        locale,
+        context! {
+            inviter => &inviter.name,
+            activity => activity.map(|a| a.title.clone()),
+            message => &invitation.message,
+            link => link,
+            expires => invitation.expires_at.with_timezone(&mailer.timezone).format("%d/%m/%Y").to_string(),
+        },
+    )?;
+    outbox::enqueue(
+        db,
+        Outgoing {
+            kind: "invitation_account",
+            to: invitation.email.clone(),
+            rendered,
+            calendar: None,
+        },
+        now,
+    )
+    .await
+}
+
+async fn queue_activity_invitation(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    person: &user::Model,
+    activity: &activity::Model,
+    inviter: &user::Model,
+    message: Option<&str>,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let mailer = &state.mailer;
+    let locale = mailer.locale_of(person);
+    let sessions = activities::service::sessions_of(db, activity.id).await?;
+    let rendered = mailer.templates.render(
+        "invitation_activity",
+        locale,
+        context! {
+            name => &person.name,
+            inviter => &inviter.name,
+            activity => &activity.title,
+            message => message,
+            when => mailer.when(&sessions, locale),
+            link => format!("{}/activities/{}", mailer.public_url, activity.id),
+        },
+    )?;
+    outbox::enqueue(
+        db,
+        Outgoing {
+            kind: "invitation_activity",
+            to: person.email.clone(),
+            rendered,
+            calendar: Some(mailer.calendar(Method::Request, activity, &sessions)),
+        },
+        now,
+    )
+    .await
+}
+
+/// Whether a stored invitation can still be accepted, with the reason when not.
+fn check_usable(invitation: &invitation::Model, now: DateTime<Utc>) -> ApiResult<()> {
+    let problem = match invitation.status {
+        Status::Accepted => "this invitation has already been used",
+        Status::Revoked => "this invitation has been revoked",
+        Status::Pending if invitation.expires_at <= now => "this invitation has expired",
+        Status::Pending => return Ok(()),
+    };
+    Err(ApiError::bad_input("token", problem))
+}
+
+/// Creates the invited account, registers it for the invited activity (waiting-list rules
+/// apply) and logs it in. Of two simultaneous acceptances exactly one succeeds.
+pub async fn accept(
+    state: &AppState,
+    token: &str,
+    name: String,
+    password: String,
+) -> ApiResult<Session> {
+    let now = state.now();
+    let invitation = invitation::Entity::find()
+        .filter(invitation::Column::TokenHash.eq(hash_token(token.trim())))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::bad_input("token", "this invitation does not exist"))?;
+    check_usable(&invitation, now)?;
+    // Validated before the token is spent, so a typo does not burn the invitation.
+    let person = NewPerson::parse(invitation.email.clone(), name, None, invitation.role)?;
+    let hash = state
+        .passwords
+        .hash(Password::parse("password", password)?)
+        .await?;
+
+    let tx = begin_write(&state.db).await?;
+    // The claim: one conditional UPDATE, so a second acceptance racing this one finds nothing.
+    let claimed = invitation::Entity::update_many()
+        .col_expr(invitation::Column::Status, Expr::value(Status::Accepted))
+        .col_expr(invitation::Column::AcceptedAt, Expr::value(now))
+        .filter(invitation::Column::Id.eq(invitation.id))
+        .filter(invitation::Column::Status.eq(Status::Pending))
+        .filter(invitation::Column::ExpiresAt.gt(now))
+        .exec(&tx)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(ApiError::bad_input(
+            "token",
+            "this invitation has already been used",
+        ));
+    }
+    let user = people::service::create(&tx, person, hash, now).await?;
+    tx.commit().await?;
+
+    if let Some(activity_id) = invitation.activity_id {
+        // The account stands even if the activity has closed or filled meanwhile.
+        if let Err(error) = registrations::service::register(
+            &state.db,
+            &state.mailer,
+            activity_id,
+            &user,
+            true,
+            now,
+        )
+        .await
+        {
+            tracing::info!(%error, activity_id, "invited account not registered");
+        }
+    }
+    let token = state
+        .tokens
+        .issue(user.id, now)
+        .map_err(ApiError::internal)?;
+    Ok(Session { token, user })
+}
+
+pub async fn revoke(db: &DatabaseConnection, id: i64) -> ApiResult<invitation::Model> {
+    let revoked = invitation::Entity::update_many()
+        .col_expr(invitation::Column::Status, Expr::value(Status::Revoked))
+        .filter(invitation::Column::Id.eq(id))
+        .filter(invitation::Column::Status.eq(Status::Pending))
+        .exec(db)
+        .await?;
+    let invitation = invitation::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("invitation"))?;
+    if revoked.rows_affected == 0 && invitation.status != Status::Revoked {
+        return Err(ApiError::conflict(
+            "only a pending invitation can be revoked",
+        ));
+    }
+    Ok(invitation)
+}

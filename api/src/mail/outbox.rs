@@ -1,0 +1,223 @@
+//! The durable outbox. A mail is a row written in the transaction of the change that causes
+//! it; a worker in every instance sends due rows. Claiming a row is one conditional UPDATE that
+//! takes a lease, so two instances never send the same row at once, and a row whose sender
+//! died is taken again once its lease runs out. Each mail's Message-ID comes from its row, so
+//! the rare resend after a crash is recognisable as the same mail.
+
+use chrono::{DateTime, Duration, Utc};
+use entity::mail::{self, Status};
+use lettre::{
+    Message,
+    message::{Attachment, Mailbox, MultiPart, header::ContentType},
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    ExprTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+};
+
+use super::{Mailer, render::Rendered, transport::SendError};
+use crate::{
+    error::{ApiError, ApiResult},
+    state::AppState,
+};
+
+/// Tries before a mail is marked FAILED.
+pub const MAX_ATTEMPTS: i32 = 8;
+/// The first retry waits this long; each next one twice as long.
+pub const FIRST_RETRY_SECONDS: i64 = 30;
+/// How long a claimed row belongs to the instance sending it.
+const LEASE_SECONDS: i64 = 120;
+const BATCH: u64 = 20;
+
+/// A rendered mail to queue, with its calendar attachment if any.
+pub struct Outgoing {
+    pub kind: &'static str,
+    pub to: String,
+    pub rendered: Rendered,
+    pub calendar: Option<String>,
+}
+
+/// Writes the mail into the outbox, inside the caller's transaction.
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    mail: Outgoing,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    mail::ActiveModel {
+        kind: Set(mail.kind.to_owned()),
+        to_address: Set(mail.to),
+        subject: Set(mail.rendered.subject),
+        text_body: Set(mail.rendered.text),
+        html_body: Set(mail.rendered.html),
+        calendar: Set(mail.calendar),
+        status: Set(Status::Pending),
+        attempts: Set(0),
+        last_error: Set(None),
+        next_attempt_at: Set(now),
+        leased_until: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Runs the worker until the process ends.
+pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match deliver_due(&state).await {
+                // A full batch means there may be more waiting: go on at once.
+                Ok(handled) if handled as u64 >= BATCH => continue,
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "outbox: delivery pass failed"),
+            }
+            tokio::time::sleep(state.config.outbox_poll).await;
+        }
+    })
+}
+
+/// Sends what is due now; returns how many rows it handled.
+pub async fn deliver_due(state: &AppState) -> ApiResult<usize> {
+    let now = state.now();
+    let due = mail::Entity::find()
+        .filter(mail::Column::Status.eq(Status::Pending))
+        .filter(mail::Column::NextAttemptAt.lte(now))
+        .filter(free_lease(now))
+        .order_by_asc(mail::Column::Id)
+        .limit(BATCH)
+        .all(&state.db)
+        .await?;
+    let mut handled = 0;
+    for row in due {
+        if !claim(state, row.id, now).await? {
+            continue; // another instance took it
+        }
+        handled += 1;
+        let outcome = match message(&state.mailer, &row) {
+            Ok(message) => state.mailer.transport.send(message).await,
+            Err(error) => Err(SendError {
+                message: error.to_string(),
+                permanent: true,
+            }),
+        };
+        settle(state, &row, outcome, now).await?;
+    }
+    Ok(handled)
+}
+
+fn free_lease(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(mail::Column::LeasedUntil.is_null())
+        .add(mail::Column::LeasedUntil.lt(now))
+}
+
+/// Takes the row for this instance: one statement, so of two instances only one succeeds.
+async fn claim(state: &AppState, id: i64, now: DateTime<Utc>) -> ApiResult<bool> {
+    let claimed = mail::Entity::update_many()
+        .col_expr(
+            mail::Column::LeasedUntil,
+            Expr::value(now + Duration::seconds(LEASE_SECONDS)),
+        )
+        .col_expr(
+            mail::Column::Attempts,
+            Expr::col(mail::Column::Attempts).add(1),
+        )
+        .filter(mail::Column::Id.eq(id))
+        .filter(mail::Column::Status.eq(Status::Pending))
+        .filter(free_lease(now))
+        .exec(&state.db)
+        .await?;
+    Ok(claimed.rows_affected == 1)
+}
+
+/// Records how the attempt went: SENT; FAILED for a permanent refusal or the last try; else
+/// PENDING again after an exponential backoff.
+async fn settle(
+    state: &AppState,
+    row: &mail::Model,
+    outcome: Result<(), SendError>,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let attempts = row.attempts + 1;
+    let mut update = mail::Entity::update_many()
+        .col_expr(
+            mail::Column::LeasedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(mail::Column::Id.eq(row.id));
+    match outcome {
+        Ok(()) => {
+            update = update
+                .col_expr(mail::Column::Status, Expr::value(Status::Sent))
+                .col_expr(mail::Column::SentAt, Expr::value(state.now()))
+                .col_expr(mail::Column::LastError, Expr::value(Option::<String>::None));
+        }
+        Err(error) => {
+            tracing::warn!(mail_id = row.id, attempts, permanent = error.permanent, error = %error.message, "outbox: sending failed");
+            update = update.col_expr(mail::Column::LastError, Expr::value(error.message));
+            if error.permanent || attempts >= MAX_ATTEMPTS {
+                update = update.col_expr(mail::Column::Status, Expr::value(Status::Failed));
+            } else {
+                update = update.col_expr(
+                    mail::Column::NextAttemptAt,
+                    Expr::value(now + backoff(attempts)),
+                );
+            }
+        }
+    }
+    update.exec(&state.db).await?;
+    Ok(())
+}
+
+/// 30 s after the first failed try, then 1 min, 2 min, … (doubling).
+pub fn backoff(attempts: i32) -> Duration {
+    let doublings = std::cmp::min(u32::try_from(attempts.saturating_sub(1)).unwrap_or(0), 16);
+    Duration::seconds(FIRST_RETRY_SECONDS * 2_i64.pow(doublings))
+}
+
+/// The MIME message for a row: text and HTML alternatives, plus the calendar if any.
+fn message(mailer: &Mailer, row: &mail::Model) -> ApiResult<Message> {
+    let to: Mailbox = row
+        .to_address
+        .parse()
+        .map_err(|e: lettre::address::AddressError| ApiError::internal(e))?;
+    let body = MultiPart::alternative_plain_html(row.text_body.clone(), row.html_body.clone());
+    let builder = Message::builder()
+        .from(mailer.from.clone())
+        .to(to)
+        .subject(row.subject.clone())
+        .message_id(Some(format!("<klub-mail-{}@{}>", row.id, mailer.host)));
+    let message =
+        match &row.calendar {
+            None => builder.multipart(body),
+            Some(ics) => {
+                let method = if ics.contains("METHOD:CANCEL") {
+                    "CANCEL"
+                } else {
+                    "REQUEST"
+                };
+                let content_type =
+                    ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
+                        .map_err(ApiError::internal)?;
+                builder.multipart(MultiPart::mixed().multipart(body).singlepart(
+                    Attachment::new("invite.ics".into()).body(ics.clone(), content_type),
+                ))
+            }
+        };
+    message.map_err(ApiError::internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially_from_thirty_seconds() {
+        assert_eq!(backoff(1), Duration::seconds(30));
+        assert_eq!(backoff(2), Duration::seconds(60));
+        assert_eq!(backoff(7), Duration::seconds(30 * 64));
+    }
+}

@@ -1,0 +1,39 @@
+use sea_orm::entity::prelude::*;
+
+/// One mail in the outbox, rendered when it was queued.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "mails")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub kind: String,
+    pub to_address: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    /// An iCalendar attachment (its METHOD inside), if any.
+    pub calendar: Option<String>,
+    pub status: Status,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub next_attempt_at: DateTimeUtc,
+    pub leased_until: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub sent_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Status {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "SENT")]
+    Sent,
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,145 @@
+//! A small SMTP server for the tests: it speaks enough of RFC 5321 for lettre (EHLO, MAIL,
+//! RCPT, DATA, RSET, NOOP, QUIT), keeps what it receives, and refuses for good (550) any
+//! recipient whose address starts with `refused`.
+
+use std::sync::{Arc, Mutex};
+
+use tokio::{
+    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
+    net::{TcpListener, TcpStream},
+};
+
+/// A mail as the server received it.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+impl Received {
+    pub fn parsed(&self) -> mail_parser::Message<'_> {
+        mail_parser::MessageParser::default()
+            .parse(self.data.as_bytes())
+            .expect("a parsable mail")
+    }
+}
+
+#[derive(Clone)]
+pub struct SmtpServer {
+    pub port: u16,
+    received: Arc<Mutex<Vec<Received>>>,
+}
+
+impl SmtpServer {
+    pub async fn start() -> Self {
+        Self::start_on(0).await
+    }
+
+    /// Starts on `port` (0 for any free one).
+    pub async fn start_on(port: u16) -> Self {
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .await
+            .expect("SMTP port");
+        let port = listener.local_addr().expect("address").port();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let store = received.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(session(stream, store.clone()));
+            }
+        });
+        Self { port, received }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().expect("not poisoned").clone()
+    }
+
+    /// Waits until `count` mails have arrived (10 s at most) and returns them.
+    pub async fn wait_for(&self, count: usize) -> Vec<Received> {
+        for _ in 0..200 {
+            let received = self.received();
+            if received.len() >= count {
+                return received;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("expected {count} mails, got {}", self.received().len())
+    }
+}
+
+async fn session(stream: TcpStream, store: Arc<Mutex<Vec<Received>>>) {
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read);
+    if write.write_all(b"220 klub-test ESMTP\r\n").await.is_err() {
+        return;
+    }
+    let mut to = Vec::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
+            return;
+        }
+        let command = line.trim_end().to_ascii_uppercase();
+        let answer: &str = if command.starts_with("EHLO") || command.starts_with("HELO") {
+            "250-klub-test\r\n250 8BITMIME\r\n"
+        } else if command.starts_with("MAIL FROM") {
+            to.clear();
+            "250 OK\r\n"
+        } else if command.starts_with("RCPT TO") {
+            let address = line.trim_end()[8..]
+                .trim()
+                .trim_matches(['<', '>'])
+                .to_owned();
+            if address.starts_with("refused") {
+                "550 5.1.1 No such user here\r\n"
+            } else {
+                to.push(address);
+                "250 OK\r\n"
+            }
+        } else if command == "DATA" {
+            if write
+                .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                .await
+                .is_err()
+            {
+                return;
+            }
+            let mut data = String::new();
+            loop {
+                line.clear();
+                if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
+                    return;
+                }
+                if line == ".\r\n" {
+                    break;
+                }
+                data.push_str(
+                    line.strip_prefix('.')
+                        .filter(|_| line.starts_with(".."))
+                        .unwrap_or(&line),
+                );
+            }
+            store.lock().expect("not poisoned").push(Received {
+                to: std::mem::take(&mut to),
+                data,
+            });
+            "250 OK: queued\r\n"
+        } else if command == "QUIT" {
+            let _ = write.write_all(b"221 Bye\r\n").await;
+            return;
+        } else if command.starts_with("RSET") || command.starts_with("NOOP") {
+            "250 OK\r\n"
+        } else {
+            "502 Command not implemented\r\n"
+        };
+        if write.write_all(answer.as_bytes()).await.is_err() {
+            return;
+        }
+    }
+}
