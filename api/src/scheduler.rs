@@ -2,7 +2,7 @@
 //! several instances at once: it claims its work with a conditional statement, so exactly one
 //! instance does each piece and none repeats it.
 
-use crate::{activities, state::AppState};
+use crate::{activities, registrations, state::AppState};
 
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -21,5 +21,12 @@ pub async fn run_once(state: &AppState) {
         activities::service::cancel_underbooked(&state.db, &state.mailer, state.now()).await
     {
         tracing::warn!(%error, "scheduler: cancelling under-booked activities failed");
+    }
+    let before = chrono::Duration::from_std(state.config.reminder_before)
+        .unwrap_or(chrono::Duration::hours(24));
+    if let Err(error) =
+        registrations::service::send_reminders(&state.db, &state.mailer, before, state.now()).await
+    {
+        tracing::warn!(%error, "scheduler: sending reminders failed");
     }
 }

@@ -144,6 +144,10 @@ fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
             .route("/graphql/ws", web::get().to(graphql_ws))
             .route("/healthz", web::get().to(healthz))
             .route(
+                "/calendar/{secret}",
+                web::get().to(registrations::feed::download),
+            )
+            .route(
                 "/activities/{id}/registrations.csv",
                 web::get().to(registrations::csv::download),
             )

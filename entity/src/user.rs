@@ -17,6 +17,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// `fr` or `en`; `None` means the server's default.
     pub locale: Option<String>,
+    /// The secret of the private calendar feed URL; `None` when the feed is off.
+    pub calendar_secret: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]

@@ -11,6 +11,7 @@ mod m20261123_000006_create_attendances;
 mod m20261123_000007_create_mails;
 mod m20261123_000008_create_invitations;
 mod m20261123_000009_add_calendar_fields;
+mod m20261123_000010_add_calendar_secret;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_create_mails::Migration),
             Box::new(m20261123_000008_create_invitations::Migration),
             Box::new(m20261123_000009_add_calendar_fields::Migration),
+            Box::new(m20261123_000010_add_calendar_secret::Migration),
         ]
     }
 }

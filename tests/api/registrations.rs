@@ -474,3 +474,60 @@ async fn one_programme_page_costs_the_same_statements_for_10_or_100_activities()
     );
     assert!(costs[0] <= 6, "{costs:?}");
 }
+
+#[tokio::test]
+async fn a_private_calendar_feed_lists_my_confirmed_sessions() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let mine = app
+        .published_activity(
+            &admin,
+            10,
+            json!({ "title": "Mine", "location": "Salle 2" }),
+        )
+        .await;
+    let full = app
+        .published_activity(&admin, 11, json!({ "title": "Full", "capacity": 1 }))
+        .await;
+    let (ann, _) = app.sign_up("ann@example.fr", "Ann").await;
+    let (bob, _) = app.sign_up("bob@example.fr", "Bob").await;
+    app.register(&full, &bob).await;
+    app.register(&mine, &ann).await;
+    app.register(&full, &ann).await; // waitlisted: not in the feed
+
+    let url = app
+        .graphql("mutation { resetCalendarFeed }", json!({}), Some(&ann))
+        .await
+        .data()["resetCalendarFeed"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let me = app
+        .graphql("{ me { calendarFeedUrl } }", json!({}), Some(&ann))
+        .await;
+    assert_eq!(me.data()["me"]["calendarFeedUrl"], url.as_str());
+    let path = url.split_once("/calendar/").unwrap().1;
+    let feed_url = format!("{}/calendar/{path}", app.address);
+    let response = app.client.get(&feed_url).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let ics = response.text().await.unwrap();
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2, "{ics}");
+    assert!(ics.contains("SUMMARY:Mine"));
+    assert!(!ics.contains("SUMMARY:Full"));
+
+    // A new URL revokes the old one; revoking turns the feed off.
+    app.graphql("mutation { resetCalendarFeed }", json!({}), Some(&ann))
+        .await
+        .data();
+    assert_eq!(
+        app.client.get(&feed_url).send().await.unwrap().status(),
+        404
+    );
+    app.graphql("mutation { revokeCalendarFeed }", json!({}), Some(&ann))
+        .await
+        .data();
+    let me = app
+        .graphql("{ me { calendarFeedUrl } }", json!({}), Some(&ann))
+        .await;
+    assert!(me.data()["me"]["calendarFeedUrl"].is_null());
+}

@@ -19,6 +19,14 @@ pub enum Role {
     Partner,
 }
 
+/// The language of the mails a person receives.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::config::Locale")]
+pub enum Locale {
+    Fr,
+    En,
+}
+
 /// A person with an account: staff or partner.
 pub struct User {
     model: user::Model,
@@ -72,6 +80,15 @@ impl User {
         self.model.role.into()
     }
 
+    /// The language of the person's mails; null means the server's default.
+    async fn locale(&self) -> Option<Locale> {
+        self.model
+            .locale
+            .as_deref()
+            .and_then(crate::config::Locale::parse)
+            .map(Into::into)
+    }
+
     /// Completed a training (or marked so by staff): opens the club and the partners' group.
     async fn trained(&self) -> bool {
         self.model.trained
@@ -79,6 +96,22 @@ impl User {
 
     async fn created_at(&self) -> DateTime<Utc> {
         self.model.created_at
+    }
+
+    /// The person's private calendar feed URL, if turned on (`resetCalendarFeed`). Visible to
+    /// the person only.
+    async fn calendar_feed_url(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        let is_self =
+            self.is_caller || ctx.viewer().user().is_some_and(|me| me.id == self.model.id);
+        if !is_self {
+            return Ok(None);
+        }
+        let public_url = &ctx.state()?.config.public_url;
+        Ok(self
+            .model
+            .calendar_secret
+            .as_deref()
+            .map(|secret| crate::registrations::feed::feed_url(public_url, secret)))
     }
 }
 
@@ -134,6 +167,15 @@ impl PeopleMutation {
         let user_id = parse_id("userId", &user_id)?;
         Ok(User::new(
             service::set_role(&ctx.state()?.db, user_id, role.into()).await?,
+        ))
+    }
+
+    /// The caller chooses the language of its mails.
+    async fn set_my_locale(&self, ctx: &Context<'_>, locale: Locale) -> ApiResult<User> {
+        let me = ctx.viewer().require(Access::Member)?;
+        let locale: crate::config::Locale = locale.into();
+        Ok(User::new(
+            service::set_locale(&ctx.state()?.db, me.id, locale.code()).await?,
         ))
     }
 

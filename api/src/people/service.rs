@@ -129,6 +129,16 @@ pub async fn set_role(
     Ok(active.update(db).await?)
 }
 
+pub async fn set_locale(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    locale: &str,
+) -> ApiResult<user::Model> {
+    let mut active: user::ActiveModel = get(db, user_id).await?.into();
+    active.locale = Set(Some(locale.to_owned()));
+    Ok(active.update(db).await?)
+}
+
 pub async fn set_trained(
     db: &impl ConnectionTrait,
     user_id: i64,

@@ -2,6 +2,7 @@
 //! and the staff's CSV sign-in sheet.
 
 pub mod csv;
+pub mod feed;
 mod schema;
 pub mod service;
 

@@ -166,6 +166,22 @@ impl RegistrationMutation {
         ))
     }
 
+    /// The caller's private calendar feed: a new URL (an earlier one stops working) listing
+    /// the sessions of its confirmed registrations, to subscribe to in a calendar app.
+    async fn reset_calendar_feed(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        let me = ctx.viewer().require(Access::Member)?;
+        let state = ctx.state()?;
+        let secret = super::feed::reset(&state.db, me).await?;
+        Ok(super::feed::feed_url(&state.config.public_url, &secret))
+    }
+
+    /// Turns the caller's calendar feed off.
+    async fn revoke_calendar_feed(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        let me = ctx.viewer().require(Access::Member)?;
+        super::feed::revoke(&ctx.state()?.db, me).await?;
+        Ok(true)
+    }
+
     /// Staff only. With `sessionId`: attendance at that session; without: at every session.
     async fn record_attendance(
         &self,

@@ -462,3 +462,58 @@ pub fn attended_so_far(sessions: &[session::Model], attended: &[i64], now: DateT
     }
     started.all(|s| attended.contains(&s.id))
 }
+
+/// The scheduler's reminder job: one mail to each confirmed registrant of a published activity
+/// starting within `before`, once per start time — moving the dates calls for a new reminder.
+/// The conditional UPDATE of `reminded_for` makes each reminder happen once, whatever the
+/// number of instances.
+pub async fn send_reminders(
+    db: &DatabaseConnection,
+    mailer: &Mailer,
+    before: chrono::Duration,
+    now: DateTime<Utc>,
+) -> ApiResult<usize> {
+    let due = registration::Entity::find()
+        .find_also_related(activity::Entity)
+        .filter(registration::Column::Status.eq(Status::Confirmed))
+        .filter(activity::Column::Status.eq(ActivityStatus::Published))
+        .filter(activity::Column::StartsAt.gt(now))
+        .filter(activity::Column::StartsAt.lte(now + before))
+        .all(db)
+        .await?;
+    let mut sent = 0;
+    for (registration, activity) in due {
+        let Some(activity) = activity else { continue };
+        if registration.reminded_for == Some(activity.starts_at) {
+            continue;
+        }
+        let tx = begin_write(db).await?;
+        let claimed = registration::Entity::update_many()
+            .col_expr(
+                registration::Column::RemindedFor,
+                Expr::value(activity.starts_at),
+            )
+            .filter(registration::Column::Id.eq(registration.id))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(registration::Column::RemindedFor.is_null())
+                    .add(registration::Column::RemindedFor.ne(activity.starts_at)),
+            )
+            .exec(&tx)
+            .await?;
+        if claimed.rows_affected == 1 {
+            mailer
+                .queue(
+                    &tx,
+                    Notice::Reminder {
+                        registration_id: registration.id,
+                    },
+                    now,
+                )
+                .await?;
+            sent += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(sent)
+}
