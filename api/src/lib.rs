@@ -7,6 +7,7 @@
 pub mod activities;
 pub mod auth;
 pub mod clock;
+pub mod club;
 pub mod config;
 pub mod db;
 pub mod error;

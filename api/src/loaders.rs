@@ -5,10 +5,10 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entity::{activity, attendance, registration, session, user};
+use entity::{activity, attendance, club_question, registration, session, user};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 
 /// Rows of `E` grouped by the value of `column`, fetched for many keys with one `IN (…)`.
 pub struct RowsBy<E: EntityTrait> {
@@ -83,9 +83,33 @@ pub struct Loaders {
     pub my_registrations: Rows<registration::Entity>,
     /// The sessions a registration attended.
     pub attendances: Rows<attendance::Entity>,
+    /// A club meeting's questions: most votes first, then oldest.
+    pub club_questions: Rows<club_question::Entity>,
 }
 
 impl Loaders {
+    /// The one row with this id, through the batching loader.
+    async fn one<E>(loader: &Rows<E>, id: i64, what: &'static str) -> ApiResult<E::Model>
+    where
+        E: EntityTrait + Sync,
+        E::Model: Clone + Send + Sync,
+        E::Column: Send + Sync,
+    {
+        loader
+            .load_one(id)
+            .await?
+            .and_then(|rows| rows.into_iter().next())
+            .ok_or(ApiError::NotFound(what))
+    }
+
+    pub async fn user(&self, id: i64) -> ApiResult<user::Model> {
+        Self::one(&self.users, id, "user").await
+    }
+
+    pub async fn activity(&self, id: i64) -> ApiResult<activity::Model> {
+        Self::one(&self.activities, id, "activity").await
+    }
+
     pub fn new(db: &DatabaseConnection, viewer_id: Option<i64>) -> Self {
         Self {
             users: loader(RowsBy::new(
@@ -122,6 +146,15 @@ impl Loaders {
                 attendance::Entity::find(),
                 attendance::Column::RegistrationId,
                 |a| a.registration_id,
+            )),
+            club_questions: loader(RowsBy::new(
+                db,
+                club_question::Entity::find()
+                    .order_by_desc(club_question::Column::Votes)
+                    .order_by_asc(club_question::Column::CreatedAt)
+                    .order_by_asc(club_question::Column::Id),
+                club_question::Column::MeetingId,
+                |q| q.meeting_id,
             )),
         }
     }

@@ -5,6 +5,7 @@ use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use crate::{
     activities::{ActivityMutation, ActivityQuery},
     auth::{AuthMutation, AuthQuery},
+    club::ClubMutation,
     error::ErrorCodes,
     invitations::{InvitationMutation, InvitationQuery},
     mail::MailQuery,
@@ -30,6 +31,7 @@ pub struct Mutation(
     ActivityMutation,
     RegistrationMutation,
     InvitationMutation,
+    ClubMutation,
 );
 
 pub type KlubSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -4,6 +4,8 @@
 
 pub mod activity;
 pub mod attendance;
+pub mod club_question;
+pub mod club_vote;
 pub mod invitation;
 pub mod mail;
 pub mod registration;

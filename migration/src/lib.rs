@@ -12,6 +12,7 @@ mod m20261123_000007_create_mails;
 mod m20261123_000008_create_invitations;
 mod m20261123_000009_add_calendar_fields;
 mod m20261123_000010_add_calendar_secret;
+mod m20261123_000011_create_club_questions;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000008_create_invitations::Migration),
             Box::new(m20261123_000009_add_calendar_fields::Migration),
             Box::new(m20261123_000010_add_calendar_secret::Migration),
+            Box::new(m20261123_000011_create_club_questions::Migration),
         ]
     }
 }

@@ -43,6 +43,11 @@ const TABLE: &[(&str, [Outcome; 5])] = &[
     ("RevokeInvitation",    [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
     ("AcceptInvitation",    [Allowed, Allowed, Allowed, Allowed, Allowed]),
     ("Mails",               [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    ("ScheduleClubSeason",  [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    ("AskClubQuestion",     [UNAUTH,  FORBID,  Allowed, Allowed, Allowed]),
+    ("VoteClubQuestion",    [UNAUTH,  FORBID,  Allowed, Allowed, Allowed]),
+    ("AnswerClubQuestion",  [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    ("ClubMeeting",         [UNAUTH,  FORBID,  Allowed, Allowed, Allowed]),
 ];
 
 /// Variables that make each operation succeed when the caller is allowed. Every run gets fresh
@@ -110,6 +115,29 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
             // The token only travels by mail: read it back from the outbox as the mail would.
             let token = crate::helpers::latest_invitation_token(app).await;
             json!({ "id": id, "token": token, "name": "Invitee", "password": crate::helpers::PASSWORD })
+        }
+        "ScheduleClubSeason" => {
+            let first = app.state.now() + chrono::Duration::days(30);
+            json!({ "input": { "title": "Club", "firstMeetingAt": first.to_rfc3339(), "durationMinutes": 90, "meetings": 2, "capacity": 20 } })
+        }
+        "AskClubQuestion" | "ClubMeeting" => {
+            let meeting = app
+                .published_activity(&admin, 5, json!({ "kind": "CLUB_MEETING" }))
+                .await;
+            json!({ "meetingId": meeting, "id": meeting, "text": "How?" })
+        }
+        "VoteClubQuestion" | "AnswerClubQuestion" => {
+            let meeting = app
+                .published_activity(&admin, 5, json!({ "kind": "CLUB_MEETING" }))
+                .await;
+            let asked = app
+                .op(
+                    "AskClubQuestion",
+                    json!({ "meetingId": meeting, "text": "How?" }),
+                    Some(&admin),
+                )
+                .await;
+            json!({ "questionId": asked.data()["askClubQuestion"]["id"], "answer": "Like this." })
         }
         _ => json!({}),
     }

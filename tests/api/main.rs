@@ -5,6 +5,7 @@
 mod activities;
 mod auth;
 mod authorization;
+mod club;
 mod helpers;
 mod invitations;
 mod mail;

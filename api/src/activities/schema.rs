@@ -9,6 +9,7 @@ use super::{
 };
 use crate::{
     auth::Access,
+    club::ClubQuestion,
     error::{ApiError, ApiResult},
     pagination::{Page, PageArgs, paginate},
     people::parse_id,
@@ -294,6 +295,23 @@ impl Activity {
         Ok(mine
             .and_then(|rows| rows.into_iter().next())
             .map(Registration))
+    }
+
+    /// A club meeting's questions, most votes first, then oldest: for trained partners and
+    /// staff (others get FORBIDDEN). Empty for other kinds of activity.
+    async fn club_questions(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<ClubQuestion>>> {
+        let me = ctx.viewer().require(Access::Member)?;
+        if !crate::club::service::may_take_part(me) {
+            return Err(ApiError::Forbidden);
+        }
+        let questions = ctx.loaders()?.club_questions.load_one(self.0.id).await?;
+        Ok(Some(
+            questions
+                .unwrap_or_default()
+                .into_iter()
+                .map(ClubQuestion)
+                .collect(),
+        ))
     }
 
     /// Staff only: everyone registered, in the order they registered. Null, with a FORBIDDEN

@@ -7,7 +7,7 @@ use super::service::{self, Audience, InviteRequest};
 use crate::{
     activities::Activity,
     auth::{Access, AuthPayload},
-    error::{ApiError, ApiResult},
+    error::ApiResult,
     pagination::{Page, PageArgs, paginate},
     people::{Role, User, parse_id},
     state::ContextExt,
@@ -90,17 +90,10 @@ impl Invitation {
         let Some(id) = self.0.activity_id else {
             return Ok(None);
         };
-        let rows = ctx.loaders()?.activities.load_one(id).await?;
-        Ok(rows.and_then(|rows| rows.into_iter().next()).map(Activity))
+        Ok(Some(Activity(ctx.loaders()?.activity(id).await?)))
     }
     async fn invited_by(&self, ctx: &Context<'_>) -> ApiResult<User> {
-        ctx.loaders()?
-            .users
-            .load_one(self.0.invited_by)
-            .await?
-            .and_then(|rows| rows.into_iter().next())
-            .map(User::new)
-            .ok_or(ApiError::NotFound("user"))
+        Ok(User::new(ctx.loaders()?.user(self.0.invited_by).await?))
     }
 }
 

@@ -71,23 +71,11 @@ impl Registration {
     }
 
     async fn activity(&self, ctx: &Context<'_>) -> ApiResult<Activity> {
-        ctx.loaders()?
-            .activities
-            .load_one(self.0.activity_id)
-            .await?
-            .and_then(|rows| rows.into_iter().next())
-            .map(Activity)
-            .ok_or(ApiError::NotFound("activity"))
+        Ok(Activity(ctx.loaders()?.activity(self.0.activity_id).await?))
     }
 
     async fn user(&self, ctx: &Context<'_>) -> ApiResult<User> {
-        ctx.loaders()?
-            .users
-            .load_one(self.0.user_id)
-            .await?
-            .and_then(|rows| rows.into_iter().next())
-            .map(User::new)
-            .ok_or(ApiError::NotFound("user"))
+        Ok(User::new(ctx.loaders()?.user(self.0.user_id).await?))
     }
 }
 

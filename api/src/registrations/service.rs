@@ -172,7 +172,7 @@ pub async fn cancel(
             ));
         }
         Status::Confirmed => {
-            set_cancelled(&tx, id, now).await?;
+            leave_waiting_list(&tx, &[id], Status::Cancelled, now).await?;
             activity::Entity::update_many()
                 .col_expr(
                     activity::Column::ConfirmedCount,
@@ -184,7 +184,7 @@ pub async fn cancel(
             promote(&tx, mailer, activity.id, now).await?;
         }
         Status::Waitlisted => {
-            set_cancelled(&tx, id, now).await?;
+            leave_waiting_list(&tx, &[id], Status::Cancelled, now).await?;
             close_waitlist_gap(&tx, activity.id, registration.position.unwrap_or(0), 1).await?;
         }
     }
@@ -202,15 +202,22 @@ pub async fn cancel(
     Ok(cancelled)
 }
 
-async fn set_cancelled(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> ApiResult<()> {
+/// Gives these registrations their new status (a seat, or cancelled): either way they hold no
+/// place in the waiting list any more.
+async fn leave_waiting_list(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+    status: Status,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
     registration::Entity::update_many()
-        .col_expr(registration::Column::Status, Expr::value(Status::Cancelled))
+        .col_expr(registration::Column::Status, Expr::value(status))
         .col_expr(
             registration::Column::Position,
             Expr::value(Option::<i32>::None),
         )
         .col_expr(registration::Column::UpdatedAt, Expr::value(now))
-        .filter(registration::Column::Id.eq(id))
+        .filter(registration::Column::Id.is_in(ids.iter().copied()))
         .exec(db)
         .await?;
     Ok(())
@@ -276,16 +283,7 @@ pub async fn promote(
         .into_iter()
         .map(|r| r.id)
         .collect();
-    registration::Entity::update_many()
-        .col_expr(registration::Column::Status, Expr::value(Status::Confirmed))
-        .col_expr(
-            registration::Column::Position,
-            Expr::value(Option::<i32>::None),
-        )
-        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
-        .filter(registration::Column::Id.is_in(lucky.iter().copied()))
-        .exec(db)
-        .await?;
+    leave_waiting_list(db, &lucky, Status::Confirmed, now).await?;
     activity::Entity::update_many()
         .col_expr(
             activity::Column::ConfirmedCount,
@@ -318,17 +316,7 @@ pub async fn cancel_all(
         .into_iter()
         .map(|r| r.id)
         .collect();
-    registration::Entity::update_many()
-        .col_expr(registration::Column::Status, Expr::value(Status::Cancelled))
-        .col_expr(
-            registration::Column::Position,
-            Expr::value(Option::<i32>::None),
-        )
-        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
-        .filter(registration::Column::ActivityId.eq(activity_id))
-        .filter(registration::Column::Status.ne(Status::Cancelled))
-        .exec(db)
-        .await?;
+    leave_waiting_list(db, &active, Status::Cancelled, now).await?;
     activity::Entity::update_many()
         .col_expr(activity::Column::ConfirmedCount, Expr::value(0))
         .col_expr(activity::Column::WaitlistCount, Expr::value(0))

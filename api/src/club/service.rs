@@ -1,0 +1,183 @@
+//! The club's rules: who may bring questions (trained partners and staff), one vote per
+//! person and question, staff mark questions answered.
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{
+    activity::{self, Audience, Kind},
+    club_question, club_vote, user,
+};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter,
+    sea_query::{Expr, OnConflict},
+};
+
+use super::season::{SeasonRule, meeting_starts};
+use crate::{
+    activities::{self, ActivityDraft, SessionDraft},
+    db::begin_write,
+    error::{ApiError, ApiResult},
+    people::fields::{optional_text, required_text},
+    state::AppState,
+};
+
+pub const MAX_QUESTION_CHARS: usize = 1_000;
+pub const MAX_ANSWER_CHARS: usize = 2_000;
+
+/// Trained partners and staff take part in the club; others get FORBIDDEN.
+pub fn may_take_part(person: &user::Model) -> bool {
+    person.role.is_staff() || person.trained
+}
+
+pub struct Season {
+    pub title: String,
+    pub rule: SeasonRule,
+    pub duration_minutes: i32,
+    pub capacity: i32,
+    pub location: Option<String>,
+}
+
+/// Creates and publishes the season's meetings as CLUB_MEETING activities for trained partners.
+pub async fn schedule_season(
+    state: &AppState,
+    season: Season,
+    by: &user::Model,
+) -> ApiResult<Vec<activity::Model>> {
+    if !(1..=24 * 60).contains(&season.duration_minutes) {
+        return Err(ApiError::bad_input(
+            "durationMinutes",
+            "must be between 1 and 1440",
+        ));
+    }
+    let starts = meeting_starts(&season.rule, state.config.timezone)?;
+    let drafts = starts
+        .into_iter()
+        .map(|start| {
+            ActivityDraft {
+                kind: Kind::ClubMeeting,
+                title: season.title.clone(),
+                description: None,
+                location: season.location.clone(),
+                audience: Audience::TrainedPartners,
+                capacity: season.capacity,
+                min_participants: None,
+                registration_deadline: None,
+                price_cents: 0,
+                trainer_name: None,
+                co_organiser: None,
+                min_attendance_percent: None,
+                sessions: vec![SessionDraft {
+                    id: None,
+                    starts_at: start,
+                    ends_at: start + Duration::minutes(i64::from(season.duration_minutes)),
+                }],
+            }
+            .validated()
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    let mut meetings = Vec::new();
+    for draft in drafts {
+        let created = activities::service::create(&state.db, draft, by, state.now()).await?;
+        meetings.push(activities::service::publish(&state.db, created.id, state.now()).await?);
+    }
+    Ok(meetings)
+}
+
+/// A club meeting the person may see.
+async fn meeting(
+    db: &impl ConnectionTrait,
+    id: i64,
+    person: &user::Model,
+) -> ApiResult<activity::Model> {
+    let meeting = activities::service::get_visible(db, id, person.role.is_staff()).await?;
+    if meeting.kind != Kind::ClubMeeting {
+        return Err(ApiError::NotFound("club meeting"));
+    }
+    Ok(meeting)
+}
+
+pub async fn get_question(db: &impl ConnectionTrait, id: i64) -> ApiResult<club_question::Model> {
+    club_question::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("question"))
+}
+
+pub async fn ask(
+    db: &DatabaseConnection,
+    meeting_id: i64,
+    author: &user::Model,
+    text: String,
+    now: DateTime<Utc>,
+) -> ApiResult<club_question::Model> {
+    if !may_take_part(author) {
+        return Err(ApiError::Forbidden);
+    }
+    let meeting = meeting(db, meeting_id, author).await?;
+    let text = required_text("text", text, MAX_QUESTION_CHARS)?;
+    Ok(club_question::ActiveModel {
+        meeting_id: Set(meeting.id),
+        author_id: Set(author.id),
+        text: Set(text),
+        votes: Set(0),
+        answered: Set(false),
+        answer: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Counts the voter once, however often it votes: the vote row's key refuses a second one and
+/// the count moves only when a row was written, in the same transaction.
+pub async fn vote(
+    db: &DatabaseConnection,
+    question_id: i64,
+    voter: &user::Model,
+) -> ApiResult<club_question::Model> {
+    if !may_take_part(voter) {
+        return Err(ApiError::Forbidden);
+    }
+    let question = get_question(db, question_id).await?;
+    meeting(db, question.meeting_id, voter).await?;
+    let tx = begin_write(db).await?;
+    let written = club_vote::Entity::insert(club_vote::ActiveModel {
+        question_id: Set(question_id),
+        user_id: Set(voter.id),
+    })
+    .on_conflict(
+        OnConflict::columns([club_vote::Column::QuestionId, club_vote::Column::UserId])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(&tx)
+    .await?;
+    if written == 1 {
+        club_question::Entity::update_many()
+            .col_expr(
+                club_question::Column::Votes,
+                Expr::col(club_question::Column::Votes).add(1),
+            )
+            .filter(club_question::Column::Id.eq(question_id))
+            .exec(&tx)
+            .await?;
+    }
+    let question = get_question(&tx, question_id).await?;
+    tx.commit().await?;
+    Ok(question)
+}
+
+/// Staff mark a question handled, with an optional short answer for those who missed it.
+pub async fn answer(
+    db: &DatabaseConnection,
+    question_id: i64,
+    answer: Option<String>,
+) -> ApiResult<club_question::Model> {
+    let question = get_question(db, question_id).await?;
+    let mut active: club_question::ActiveModel = question.into();
+    active.answered = Set(true);
+    active.answer = Set(optional_text("answer", answer, MAX_ANSWER_CHARS)?);
+    Ok(active.update(db).await?)
+}
