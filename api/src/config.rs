@@ -45,6 +45,10 @@ pub struct Config {
     pub reminder_before: Duration,
     /// `KLUB_OUTBOX_POLL_MS`: how often the outbox worker looks for mail to send.
     pub outbox_poll: Duration,
+    /// `KLUB_ANSWER_TARGET_MINUTES`: the promised time to a first answer in the groups.
+    pub answer_target: chrono::Duration,
+    /// `KLUB_OPENING_HOURS`: when that promise runs (`HH:MM-HH:MM`, office time).
+    pub opening_hours: crate::groups::hours::OpeningHours,
 }
 
 /// The languages mails are written in.
@@ -234,6 +238,21 @@ impl Config {
             reminder_before: Duration::from_secs(
                 3600 * parse_positive("KLUB_REMINDER_HOURS", get("KLUB_REMINDER_HOURS"), 24)?,
             ),
+            answer_target: chrono::Duration::minutes(
+                i64::try_from(parse_positive(
+                    "KLUB_ANSWER_TARGET_MINUTES",
+                    get("KLUB_ANSWER_TARGET_MINUTES"),
+                    15,
+                )?)
+                .unwrap_or(15),
+            ),
+            opening_hours: {
+                let hours = get("KLUB_OPENING_HOURS").unwrap_or_else(|| "09:00-20:00".into());
+                crate::groups::hours::OpeningHours::parse(&hours).ok_or(ConfigError {
+                    variable: "KLUB_OPENING_HOURS",
+                    reason: format!("`{hours}` is not `HH:MM-HH:MM` with opening before closing"),
+                })?
+            },
             outbox_poll: Duration::from_millis(parse_positive(
                 "KLUB_OUTBOX_POLL_MS",
                 get("KLUB_OUTBOX_POLL_MS"),

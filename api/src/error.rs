@@ -16,8 +16,9 @@ use std::sync::Arc;
 
 use async_graphql::{
     ErrorExtensionValues, Response, ServerError, Value,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest},
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest, NextSubscribe},
 };
+use futures_util::{StreamExt, stream::BoxStream};
 use sea_orm::DbErr;
 use thiserror::Error;
 
@@ -99,12 +100,25 @@ struct ErrorCodesExtension;
 #[async_trait::async_trait]
 impl Extension for ErrorCodesExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        for error in &mut response.errors {
-            classify(error);
-        }
-        response
+        with_codes(next.run(ctx).await)
     }
+
+    /// Subscriptions bypass `request`: each event of the stream is mapped the same way.
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        Box::pin(next.run(ctx, stream).map(with_codes))
+    }
+}
+
+fn with_codes(mut response: Response) -> Response {
+    for error in &mut response.errors {
+        classify(error);
+    }
+    response
 }
 
 fn classify(error: &mut ServerError) {

@@ -11,6 +11,7 @@ pub mod club;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod groups;
 pub mod invitations;
 pub mod loaders;
 pub mod mail;

@@ -16,6 +16,13 @@ use crate::error::{ApiError, ApiResult};
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 pub const MAX_PAGE_SIZE: u64 = 100;
 
+/// Which way a list runs along its ordering columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Ascending,
+    Descending,
+}
+
 /// Fields every connection carries besides its edges.
 #[derive(SimpleObject)]
 pub struct ConnectionFields {
@@ -58,6 +65,7 @@ pub async fn paginate<E, O, K, N>(
     db: &impl ConnectionTrait,
     select: Select<E>,
     order: O,
+    direction: Direction,
     args: PageArgs<K>,
     key: impl Fn(&E::Model) -> K,
     node: impl Fn(E::Model) -> N,
@@ -71,8 +79,15 @@ where
 {
     let total_count = select.clone().count(db).await?;
     let mut cursor = select.cursor_by(order);
+    if direction == Direction::Descending {
+        cursor.desc();
+    }
     if let Some(after) = args.after {
-        cursor.after(after);
+        // Descending, the next page lies "before" the cursor in the columns' own order.
+        match direction {
+            Direction::Ascending => cursor.after(after),
+            Direction::Descending => cursor.before(after),
+        };
     }
     // One row more than asked tells whether there is a next page.
     let mut rows = cursor.first(args.first + 1).all(db).await?;

@@ -1,12 +1,13 @@
 //! The GraphQL schema: one query and one mutation object merged from the domains.
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use crate::{
     activities::{ActivityMutation, ActivityQuery},
     auth::{AuthMutation, AuthQuery},
     club::ClubMutation,
     error::ErrorCodes,
+    groups::{GroupMutation, GroupQuery, GroupSubscription},
     invitations::{InvitationMutation, InvitationQuery},
     mail::MailQuery,
     people::{PeopleMutation, PeopleQuery},
@@ -22,6 +23,7 @@ pub struct Query(
     RegistrationQuery,
     MailQuery,
     InvitationQuery,
+    GroupQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -32,22 +34,30 @@ pub struct Mutation(
     RegistrationMutation,
     InvitationMutation,
     ClubMutation,
+    GroupMutation,
 );
 
-pub type KlubSchema = Schema<Query, Mutation, EmptySubscription>;
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(GroupSubscription);
+
+pub type KlubSchema = Schema<Query, Mutation, Subscription>;
 
 /// Deepest selection accepted; the frontend's deepest document needs 6.
 pub const MAX_DEPTH: usize = 12;
 /// Fields per request, each counting 1 unless it declares more.
 pub const MAX_COMPLEXITY: usize = 2_000;
 
-fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .limit_recursive_depth(32)
-        .limit_directives(8)
-        .extension(ErrorCodes)
+fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .limit_recursive_depth(32)
+    .limit_directives(8)
+    .extension(ErrorCodes)
 }
 
 pub fn build(state: AppState) -> KlubSchema {

@@ -80,6 +80,7 @@ impl Application {
             tokens: Arc::new(tokens),
             passwords: Passwords::new()?,
             clock: Clock::default(),
+            posts: tokio::sync::broadcast::channel(256).0,
             statements,
         };
         if let Some(admin) = &state.config.bootstrap_admin {

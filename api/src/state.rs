@@ -11,6 +11,7 @@ use crate::{
     clock::Clock,
     config::Config,
     error::{ApiError, ApiResult},
+    groups::PostAdded,
     loaders::Loaders,
     mail::Mailer,
 };
@@ -23,6 +24,8 @@ pub struct AppState {
     pub passwords: Passwords,
     pub clock: Clock,
     pub mailer: Arc<Mailer>,
+    /// New posts, for `postAdded` subscribers of this instance.
+    pub posts: tokio::sync::broadcast::Sender<PostAdded>,
     /// SQL statements run since start (read by tests and, later, metrics).
     pub statements: Arc<AtomicU64>,
 }

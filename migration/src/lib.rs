@@ -13,6 +13,7 @@ mod m20261123_000008_create_invitations;
 mod m20261123_000009_add_calendar_fields;
 mod m20261123_000010_add_calendar_secret;
 mod m20261123_000011_create_club_questions;
+mod m20261123_000012_create_groups;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_add_calendar_fields::Migration),
             Box::new(m20261123_000010_add_calendar_secret::Migration),
             Box::new(m20261123_000011_create_club_questions::Migration),
+            Box::new(m20261123_000012_create_groups::Migration),
         ]
     }
 }

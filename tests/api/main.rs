@@ -6,6 +6,7 @@ mod activities;
 mod auth;
 mod authorization;
 mod club;
+mod groups;
 mod helpers;
 mod invitations;
 mod mail;

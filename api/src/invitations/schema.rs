@@ -8,7 +8,7 @@ use crate::{
     activities::Activity,
     auth::{Access, AuthPayload},
     error::ApiResult,
-    pagination::{Page, PageArgs, paginate},
+    pagination::{Direction, Page, PageArgs, paginate},
     people::{Role, User, parse_id},
     state::ContextExt,
 };
@@ -134,6 +134,7 @@ impl InvitationQuery {
             &state.db,
             select,
             invitation::Column::Id,
+            Direction::Ascending,
             args,
             |i| i.id,
             Invitation,

@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use crate::{
     auth::Access,
     error::ApiResult,
-    pagination::{Page, PageArgs, paginate},
+    pagination::{Direction, Page, PageArgs, paginate},
     state::ContextExt,
 };
 
@@ -79,6 +79,7 @@ impl MailQuery {
             &ctx.state()?.db,
             select,
             mail::Column::Id,
+            Direction::Ascending,
             args,
             |m| m.id,
             Mail,

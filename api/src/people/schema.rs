@@ -6,7 +6,7 @@ use super::service::{self, UserFilter};
 use crate::{
     auth::Access,
     error::{ApiError, ApiResult},
-    pagination::{Page, PageArgs, paginate},
+    pagination::{Direction, Page, PageArgs, paginate},
     state::ContextExt,
 };
 
@@ -147,6 +147,7 @@ impl PeopleQuery {
             &ctx.state()?.db,
             select,
             user::Column::Id,
+            Direction::Ascending,
             args,
             |user| user.id,
             User::new,

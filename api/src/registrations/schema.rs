@@ -7,7 +7,7 @@ use crate::{
     activities::Activity,
     auth::Access,
     error::{ApiError, ApiResult},
-    pagination::{Page, PageArgs, paginate},
+    pagination::{Direction, Page, PageArgs, paginate},
     people::{User, parse_id, service as people},
     state::ContextExt,
 };
@@ -97,6 +97,7 @@ impl RegistrationQuery {
             &ctx.state()?.db,
             service::of_user(me.id),
             registration::Column::Id,
+            Direction::Ascending,
             args,
             |r| r.id,
             Registration,

@@ -1,0 +1,10 @@
+//! Closed discussion groups: "Staff", "Partners' club" and hand-made CUSTOM groups, with
+//! threads, replies, questions and their accepted answers, response times, and live posts over
+//! the `postAdded` subscription. Someone outside a group cannot learn that it exists.
+
+pub mod hours;
+mod schema;
+pub mod service;
+
+pub use schema::{GroupMutation, GroupQuery, GroupSubscription};
+pub use service::PostAdded;

@@ -1,0 +1,335 @@
+//! The rules of the groups. Membership of the two standing groups follows the role and the
+//! `trained` flag at every request; CUSTOM groups have members added by hand. Staff belong to
+//! every group (they moderate). Outsiders get NOT_FOUND, never FORBIDDEN.
+
+use chrono::{DateTime, Utc};
+use entity::{
+    group::{self, Audience},
+    group_member, post, thread,
+    user::{self, Role},
+};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, PaginatorTrait,
+    QueryFilter, Select,
+    sea_query::{Expr, OnConflict},
+};
+
+use super::hours::OpeningHours;
+use crate::{
+    db::begin_write,
+    error::{ApiError, ApiResult},
+    people::fields::required_text,
+    state::AppState,
+};
+
+pub const MAX_TITLE_CHARS: usize = 300;
+pub const MAX_BODY_CHARS: usize = 20_000;
+
+/// A post just written, for live subscribers.
+#[derive(Clone, Debug)]
+pub struct PostAdded {
+    pub group_id: i64,
+    pub post: post::Model,
+}
+
+async fn is_custom_member(
+    db: &impl ConnectionTrait,
+    group_id: i64,
+    user_id: i64,
+) -> ApiResult<bool> {
+    Ok(group_member::Entity::find_by_id((group_id, user_id))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+pub async fn is_member(
+    db: &impl ConnectionTrait,
+    group: &group::Model,
+    person: &user::Model,
+) -> ApiResult<bool> {
+    Ok(person.role.is_staff()
+        || match group.audience {
+            Audience::Staff => false,
+            Audience::StaffAndTrainedPartners => person.trained,
+            Audience::Custom => is_custom_member(db, group.id, person.id).await?,
+        })
+}
+
+/// The group, if `person` belongs to it; NOT_FOUND otherwise, as if it did not exist.
+pub async fn visible_group(
+    db: &impl ConnectionTrait,
+    id: i64,
+    person: &user::Model,
+) -> ApiResult<group::Model> {
+    let group = group::Entity::find_by_id(id).one(db).await?;
+    match group {
+        Some(group) if is_member(db, &group, person).await? => Ok(group),
+        _ => Err(ApiError::NotFound("group")),
+    }
+}
+
+pub async fn visible_groups(
+    db: &impl ConnectionTrait,
+    person: &user::Model,
+) -> ApiResult<Vec<group::Model>> {
+    let mut visible = Vec::new();
+    for group in group::Entity::find().all(db).await? {
+        if is_member(db, &group, person).await? {
+            visible.push(group);
+        }
+    }
+    Ok(visible)
+}
+
+pub async fn member_count(db: &impl ConnectionTrait, group: &group::Model) -> ApiResult<u64> {
+    let staff = user::Column::Role.is_in([Role::Admin, Role::Animator]);
+    Ok(match group.audience {
+        Audience::Staff => user::Entity::find().filter(staff).count(db).await?,
+        Audience::StaffAndTrainedPartners => {
+            user::Entity::find()
+                .filter(
+                    sea_orm::Condition::any()
+                        .add(staff)
+                        .add(user::Column::Trained.eq(true)),
+                )
+                .count(db)
+                .await?
+        }
+        Audience::Custom => {
+            group_member::Entity::find()
+                .filter(group_member::Column::GroupId.eq(group.id))
+                .count(db)
+                .await?
+        }
+    })
+}
+
+/// Open questions nobody has replied to yet.
+pub fn unanswered(select: Select<thread::Entity>) -> Select<thread::Entity> {
+    select
+        .filter(thread::Column::IsQuestion.eq(true))
+        .filter(thread::Column::ReplyCount.eq(0))
+        .filter(thread::Column::AcceptedPostId.is_null())
+}
+
+pub fn threads_of(group_id: i64, unanswered_only: bool) -> Select<thread::Entity> {
+    let select = thread::Entity::find().filter(thread::Column::GroupId.eq(group_id));
+    if unanswered_only {
+        unanswered(select)
+    } else {
+        select
+    }
+}
+
+pub async fn create_group(
+    db: &DatabaseConnection,
+    name: String,
+    audience: Audience,
+    creator: &user::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<group::Model> {
+    let name = required_text("name", name, 200)?;
+    let group = group::ActiveModel {
+        name: Set(name),
+        audience: Set(audience),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    if audience == Audience::Custom {
+        add_member(db, group.id, creator.id).await?;
+    }
+    Ok(group)
+}
+
+pub async fn add_member(
+    db: &DatabaseConnection,
+    group_id: i64,
+    user_id: i64,
+) -> ApiResult<group::Model> {
+    let group = group::Entity::find_by_id(group_id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("group"))?;
+    if group.audience != Audience::Custom {
+        return Err(ApiError::conflict(
+            "members follow the audience of this group",
+        ));
+    }
+    crate::people::service::get(db, user_id).await?;
+    group_member::Entity::insert(group_member::ActiveModel {
+        group_id: Set(group_id),
+        user_id: Set(user_id),
+    })
+    .on_conflict(
+        OnConflict::columns([group_member::Column::GroupId, group_member::Column::UserId])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(group)
+}
+
+/// A thread whose group `person` belongs to; NOT_FOUND otherwise.
+pub async fn visible_thread(
+    db: &impl ConnectionTrait,
+    id: i64,
+    person: &user::Model,
+) -> ApiResult<thread::Model> {
+    let thread = thread::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("thread"))?;
+    visible_group(db, thread.group_id, person)
+        .await
+        .map_err(|_| ApiError::NotFound("thread"))?;
+    Ok(thread)
+}
+
+async fn write_post(
+    db: &impl ConnectionTrait,
+    thread_id: i64,
+    author: &user::Model,
+    body: String,
+    now: DateTime<Utc>,
+) -> ApiResult<post::Model> {
+    Ok(post::ActiveModel {
+        thread_id: Set(thread_id),
+        author_id: Set(author.id),
+        body: Set(body),
+        removed: Set(false),
+        created_at: Set(now),
+        edited_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+fn announce(state: &AppState, group_id: i64, post: &post::Model) {
+    // Nobody listening is not an error.
+    let _ = state.posts.send(PostAdded {
+        group_id,
+        post: post.clone(),
+    });
+}
+
+pub async fn start_thread(
+    state: &AppState,
+    group_id: i64,
+    author: &user::Model,
+    title: String,
+    body: String,
+    is_question: bool,
+) -> ApiResult<thread::Model> {
+    let group = visible_group(&state.db, group_id, author).await?;
+    let title = required_text("title", title, MAX_TITLE_CHARS)?;
+    let body = required_text("body", body, MAX_BODY_CHARS)?;
+    let now = state.now();
+    let tx = begin_write(&state.db).await?;
+    let thread = thread::ActiveModel {
+        group_id: Set(group.id),
+        author_id: Set(author.id),
+        title: Set(title),
+        is_question: Set(is_question),
+        locked: Set(false),
+        accepted_post_id: Set(None),
+        reply_count: Set(0),
+        first_response_at: Set(None),
+        last_post_at: Set(now),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&tx)
+    .await?;
+    let post = write_post(&tx, thread.id, author, body, now).await?;
+    tx.commit().await?;
+    announce(state, group.id, &post);
+    Ok(thread)
+}
+
+pub async fn reply(
+    state: &AppState,
+    thread_id: i64,
+    author: &user::Model,
+    body: String,
+) -> ApiResult<post::Model> {
+    let thread = visible_thread(&state.db, thread_id, author).await?;
+    if thread.locked {
+        return Err(ApiError::conflict("this thread is locked"));
+    }
+    let body = required_text("body", body, MAX_BODY_CHARS)?;
+    let now = state.now();
+    let tx = begin_write(&state.db).await?;
+    let post = write_post(&tx, thread.id, author, body, now).await?;
+    thread::Entity::update_many()
+        .col_expr(
+            thread::Column::ReplyCount,
+            Expr::col(thread::Column::ReplyCount).add(1),
+        )
+        .col_expr(thread::Column::LastPostAt, Expr::value(now))
+        .filter(thread::Column::Id.eq(thread.id))
+        .exec(&tx)
+        .await?;
+    if author.id != thread.author_id {
+        // Only the first such reply sets it, even when two race.
+        thread::Entity::update_many()
+            .col_expr(thread::Column::FirstResponseAt, Expr::value(now))
+            .filter(thread::Column::Id.eq(thread.id))
+            .filter(thread::Column::FirstResponseAt.is_null())
+            .exec(&tx)
+            .await?;
+    }
+    tx.commit().await?;
+    announce(state, thread.group_id, &post);
+    Ok(post)
+}
+
+/// The question's author or staff accepts a reply as the answer.
+pub async fn accept_answer(
+    db: &DatabaseConnection,
+    post_id: i64,
+    person: &user::Model,
+) -> ApiResult<thread::Model> {
+    let post = post::Entity::find_by_id(post_id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("post"))?;
+    let thread = visible_thread(db, post.thread_id, person)
+        .await
+        .map_err(|_| ApiError::NotFound("post"))?;
+    if !thread.is_question {
+        return Err(ApiError::conflict("only a question has an accepted answer"));
+    }
+    if thread.author_id != person.id && !person.role.is_staff() {
+        return Err(ApiError::Forbidden);
+    }
+    let mut active: thread::ActiveModel = thread.into();
+    active.accepted_post_id = Set(Some(post.id));
+    Ok(active.update(db).await?)
+}
+
+/// Questions, in any group, waiting longer than `target` of opening time without a reply from
+/// someone else.
+pub async fn overdue_questions(
+    db: &impl ConnectionTrait,
+    hours: OpeningHours,
+    target: chrono::Duration,
+    tz: chrono_tz::Tz,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<thread::Model>> {
+    Ok(thread::Entity::find()
+        .filter(thread::Column::IsQuestion.eq(true))
+        .filter(thread::Column::FirstResponseAt.is_null())
+        .filter(thread::Column::AcceptedPostId.is_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|t| hours.open_time_between(t.created_at, now, tz) > target)
+        .collect())
+}

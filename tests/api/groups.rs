@@ -1,0 +1,355 @@
+//! Closed groups: who sees what, questions and their answers, response times, overdue
+//! questions, and live posts over graphql-transport-ws.
+
+use chrono::Duration;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+
+use crate::helpers::{Persona, TestApp, spawn_app, spawn_app_with};
+
+async fn group_id(app: &TestApp, token: &str, name: &str) -> String {
+    let groups = app.op("Groups", json!({}), Some(token)).await;
+    groups.data()["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == name)
+        .unwrap_or_else(|| panic!("no group {name}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn names(answer: &crate::helpers::Gql) -> Vec<String> {
+    answer.data()["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn outsiders_cannot_learn_that_a_group_exists() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (partner, partner_id) = app.sign_up("ann@example.fr", "Ann").await;
+    let trained = app.persona(Persona::TrainedPartner, "t").await.unwrap();
+    let animator = app.persona(Persona::Animator, "a").await.unwrap();
+
+    assert!(names(&app.op("Groups", json!({}), Some(&partner)).await).is_empty());
+    assert_eq!(
+        names(&app.op("Groups", json!({}), Some(&trained)).await),
+        ["Partners' club"]
+    );
+    assert_eq!(
+        names(&app.op("Groups", json!({}), Some(&animator)).await),
+        ["Staff", "Partners' club"]
+    );
+
+    let staff_group = group_id(&app, &admin, "Staff").await;
+    let club = group_id(&app, &admin, "Partners' club").await;
+    for token in [&partner, &trained] {
+        app.op(
+            "GroupThreads",
+            json!({ "groupId": staff_group }),
+            Some(token),
+        )
+        .await
+        .expect_error("NOT_FOUND");
+    }
+    app.op("GroupThreads", json!({ "groupId": club }), Some(&partner))
+        .await
+        .expect_error("NOT_FOUND");
+    let thread = app
+        .op(
+            "StartThread",
+            json!({ "groupId": staff_group, "title": "Budget", "body": "Staff only" }),
+            Some(&animator),
+        )
+        .await;
+    let thread_id = thread.data()["startThread"]["id"].clone();
+    app.op("Thread", json!({ "id": thread_id }), Some(&trained))
+        .await
+        .expect_error("NOT_FOUND");
+    app.op(
+        "Reply",
+        json!({ "threadId": thread_id, "body": "Me too" }),
+        Some(&trained),
+    )
+    .await
+    .expect_error("NOT_FOUND");
+
+    // A custom group: members only.
+    let custom = app
+        .op(
+            "CreateGroup",
+            json!({ "name": "Gîtes", "audience": "CUSTOM" }),
+            Some(&admin),
+        )
+        .await;
+    let custom_id = custom.data()["createGroup"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.op(
+        "GroupThreads",
+        json!({ "groupId": custom_id }),
+        Some(&trained),
+    )
+    .await
+    .expect_error("NOT_FOUND");
+    let added = app
+        .op(
+            "AddGroupMember",
+            json!({ "groupId": custom_id, "userId": partner_id }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(
+        added.data()["addGroupMember"]["memberCount"],
+        2,
+        "the creator and Ann"
+    );
+    assert_eq!(
+        names(&app.op("Groups", json!({}), Some(&partner)).await),
+        ["Gîtes"]
+    );
+
+    // Membership follows `trained` at every request.
+    let me = app.op("Me", json!({}), Some(&partner)).await;
+    let id = me.data()["me"]["id"].clone();
+    app.op(
+        "SetTrained",
+        json!({ "userId": id, "trained": true }),
+        Some(&admin),
+    )
+    .await
+    .data();
+    assert_eq!(
+        names(&app.op("Groups", json!({}), Some(&partner)).await),
+        ["Partners' club", "Gîtes"]
+    );
+    app.op(
+        "SetTrained",
+        json!({ "userId": id, "trained": false }),
+        Some(&admin),
+    )
+    .await
+    .data();
+    assert_eq!(
+        names(&app.op("Groups", json!({}), Some(&partner)).await),
+        ["Gîtes"]
+    );
+}
+
+#[tokio::test]
+async fn a_question_gets_a_reply_a_response_time_and_an_accepted_answer() {
+    let app = spawn_app().await;
+    let trained = app.persona(Persona::TrainedPartner, "ann").await.unwrap();
+    let animator = app.persona(Persona::Animator, "lea").await.unwrap();
+    let club = group_id(&app, &trained, "Partners' club").await;
+    let started = app
+        .op(
+            "StartThread",
+            json!({ "groupId": club, "title": "Instagram reels?", "body": "How long should they be?", "isQuestion": true }),
+            Some(&trained),
+        )
+        .await;
+    let thread_id = started.data()["startThread"]["id"].clone();
+    let groups = app.op("Groups", json!({}), Some(&trained)).await;
+    assert_eq!(groups.data()["groups"][0]["unansweredCount"], 1);
+
+    // The author's own follow-up is not a response.
+    app.op(
+        "Reply",
+        json!({ "threadId": thread_id, "body": "Any idea?" }),
+        Some(&trained),
+    )
+    .await
+    .data();
+    app.state.clock.advance(Duration::minutes(7));
+    let reply = app
+        .op(
+            "Reply",
+            json!({ "threadId": thread_id, "body": "Under 30 seconds." }),
+            Some(&animator),
+        )
+        .await;
+    let reply_id = reply.data()["reply"]["id"].clone();
+
+    let listed = app
+        .op(
+            "GroupThreads",
+            json!({ "groupId": club, "unansweredOnly": false }),
+            Some(&trained),
+        )
+        .await;
+    let node = &listed.data()["group"]["threads"]["edges"][0]["node"];
+    assert_eq!(node["replyCount"], 2);
+    let seconds = node["firstResponseSeconds"].as_i64().unwrap();
+    assert!((420..430).contains(&seconds), "{seconds}");
+    let unanswered = app
+        .op(
+            "GroupThreads",
+            json!({ "groupId": club, "unansweredOnly": true }),
+            Some(&trained),
+        )
+        .await;
+    assert_eq!(unanswered.data()["group"]["threads"]["totalCount"], 0);
+
+    let other = app.persona(Persona::TrainedPartner, "bob").await.unwrap();
+    app.op("AcceptAnswer", json!({ "postId": reply_id }), Some(&other))
+        .await
+        .expect_error("FORBIDDEN");
+    let accepted = app
+        .op(
+            "AcceptAnswer",
+            json!({ "postId": reply_id }),
+            Some(&trained),
+        )
+        .await;
+    assert_eq!(
+        accepted.data()["acceptAnswer"]["acceptedAnswer"]["id"],
+        reply_id
+    );
+
+    let thread = app
+        .op("Thread", json!({ "id": thread_id }), Some(&other))
+        .await;
+    let thread = &thread.data()["thread"];
+    let bodies: Vec<&str> = thread["posts"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        bodies,
+        ["How long should they be?", "Any idea?", "Under 30 seconds."]
+    );
+    assert_eq!(thread["acceptedAnswer"]["body"], "Under 30 seconds.");
+    assert_eq!(
+        thread["posts"]["edges"][2]["node"]["author"]["role"],
+        "ANIMATOR"
+    );
+}
+
+#[tokio::test]
+async fn questions_past_the_answer_target_are_overdue() {
+    // Opening hours all day long, so the test does not depend on the time it runs.
+    let app = spawn_app_with(vec![("KLUB_OPENING_HOURS", "00:00-23:59".into())]).await;
+    let admin = app.admin_token().await;
+    let trained = app.persona(Persona::TrainedPartner, "ann").await.unwrap();
+    let club = group_id(&app, &trained, "Partners' club").await;
+    let started = app
+        .op(
+            "StartThread",
+            json!({ "groupId": club, "title": "Help", "body": "Anyone?", "isQuestion": true }),
+            Some(&trained),
+        )
+        .await;
+    let thread_id = started.data()["startThread"]["id"].clone();
+    let overdue = || app.op("OverdueQuestions", json!({}), Some(&admin));
+    assert_eq!(overdue().await.data()["overdueQuestions"], json!([]));
+    app.state.clock.advance(Duration::minutes(16));
+    let late = overdue().await;
+    assert_eq!(late.data()["overdueQuestions"][0]["title"], "Help");
+    assert_eq!(
+        late.data()["overdueQuestions"][0]["group"]["name"],
+        "Partners' club"
+    );
+    app.op(
+        "Reply",
+        json!({ "threadId": thread_id, "body": "Here!" }),
+        Some(&admin),
+    )
+    .await
+    .data();
+    assert_eq!(overdue().await.data()["overdueQuestions"], json!([]));
+}
+
+/// A graphql-transport-ws client: connects with the token and subscribes to a group's posts.
+async fn subscribe(
+    app: &TestApp,
+    token: &str,
+    group: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let url = format!("{}/graphql/ws", app.address.replace("http://", "ws://"));
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("WebSocket connects");
+    let send = |value: Value| Message::text(value.to_string());
+    socket
+        .send(send(
+            json!({ "type": "connection_init", "payload": { "token": token } }),
+        ))
+        .await
+        .unwrap();
+    let ack = next_json(&mut socket).await;
+    assert_eq!(ack["type"], "connection_ack");
+    socket
+        .send(send(json!({
+            "id": "1", "type": "subscribe",
+            "payload": { "query": crate::helpers::contract_document("GroupPosts"), "operationName": "GroupPosts", "variables": { "groupId": group } },
+        })))
+        .await
+        .unwrap();
+    socket
+}
+
+async fn next_json(
+    socket: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+) -> Value {
+    loop {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
+            .await
+            .expect("a message within 10 s")
+            .expect("the socket is open")
+            .expect("a readable message");
+        if let Message::Text(text) = message {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_member_receives_posts_live_and_an_outsider_cannot_subscribe() {
+    let app = spawn_app().await;
+    let trained = app.persona(Persona::TrainedPartner, "ann").await.unwrap();
+    let partner = app.persona(Persona::Partner, "carl").await.unwrap();
+    let club = group_id(&app, &trained, "Partners' club").await;
+
+    let mut outsider = subscribe(&app, &partner, &club).await;
+    let refused = next_json(&mut outsider).await;
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{refused}"
+    );
+    assert!(refused["payload"]["data"].is_null());
+
+    let mut member = subscribe(&app, &trained, &club).await;
+    // Give the server a moment to register the subscription before posting.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    app.op(
+        "StartThread",
+        json!({ "groupId": club, "title": "Live", "body": "Hello club" }),
+        Some(&trained),
+    )
+    .await
+    .data();
+    let event = next_json(&mut member).await;
+    assert_eq!(event["type"], "next", "{event}");
+    let post = &event["payload"]["data"]["postAdded"];
+    assert_eq!(post["body"], "Hello club");
+    assert_eq!(post["thread"]["title"], "Live");
+    assert_eq!(post["author"]["name"], "ann");
+}
