@@ -19,6 +19,7 @@ use crate::{
     config::Config,
     db,
     error::ApiError,
+    groups,
     loaders::Loaders,
     mail::{self, Mailer},
     registrations, scheduler,
@@ -99,6 +100,7 @@ impl Application {
         let server = run(listener, state.clone())?;
         scheduler::spawn(state.clone());
         mail::outbox::spawn(state.clone());
+        groups::service::spawn_post_listener(state.clone());
         Ok(Self {
             server,
             port,

@@ -353,3 +353,32 @@ async fn a_member_receives_posts_live_and_an_outsider_cannot_subscribe() {
     assert_eq!(post["thread"]["title"], "Live");
     assert_eq!(post["author"]["name"], "ann");
 }
+
+/// With several instances on one PostgreSQL, a post made through one reaches subscribers of
+/// another (LISTEN/NOTIFY). SQLite serves a single instance, so there is nothing to cross.
+#[tokio::test]
+async fn a_post_made_through_one_instance_reaches_subscribers_of_another() {
+    let first = spawn_app().await;
+    if !first.db.is_postgres() {
+        return;
+    }
+    let trained = first.persona(Persona::TrainedPartner, "ann").await.unwrap();
+    let club = group_id(&first, &trained, "Partners' club").await;
+    let second = crate::helpers::spawn_on(first.db.same(), Vec::new()).await;
+
+    let mut socket = subscribe(&second, &trained, &club).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    first
+        .op(
+            "StartThread",
+            json!({ "groupId": club, "title": "Across", "body": "From instance one" }),
+            Some(&trained),
+        )
+        .await
+        .data();
+    let event = next_json(&mut socket).await;
+    assert_eq!(
+        event["payload"]["data"]["postAdded"]["body"], "From instance one",
+        "{event}"
+    );
+}

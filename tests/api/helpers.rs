@@ -433,6 +433,10 @@ impl TestDatabase {
 }
 
 impl TestDatabase {
+    pub fn is_postgres(&self) -> bool {
+        self.url.starts_with("postgres")
+    }
+
     /// Another handle on the same database, for a second server instance. Only the original
     /// handle drops the database.
     pub fn same(&self) -> TestDatabase {

@@ -11,8 +11,8 @@ use entity::{
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, PaginatorTrait,
-    QueryFilter, Select,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, ExprTrait,
+    PaginatorTrait, QueryFilter, Select, Statement,
     sea_query::{Expr, OnConflict},
 };
 
@@ -211,12 +211,72 @@ async fn write_post(
     .await?)
 }
 
-fn announce(state: &AppState, group_id: i64, post: &post::Model) {
-    // Nobody listening is not an error.
-    let _ = state.posts.send(PostAdded {
-        group_id,
-        post: post.clone(),
+/// The PostgreSQL channel that carries new posts between instances.
+pub const POSTS_CHANNEL: &str = "klub_posts";
+
+/// Tells subscribers about a committed post. On PostgreSQL through NOTIFY, so subscribers of
+/// every instance hear it (this instance included, by its own listener); on SQLite, a single
+/// process, through the in-process channel.
+async fn announce(state: &AppState, group_id: i64, post: &post::Model) -> ApiResult<()> {
+    if state.db.get_database_backend() == DbBackend::Postgres {
+        state
+            .db
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_notify($1, $2)",
+                [
+                    POSTS_CHANNEL.into(),
+                    format!("{group_id}:{}", post.id).into(),
+                ],
+            ))
+            .await?;
+    } else {
+        // Nobody listening is not an error.
+        let _ = state.posts.send(PostAdded {
+            group_id,
+            post: post.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// On PostgreSQL: relays every instance's new posts to this instance's subscribers, listening
+/// again after a lost connection.
+pub fn spawn_post_listener(state: AppState) {
+    if state.db.get_database_backend() != DbBackend::Postgres {
+        return;
+    }
+    tokio::spawn(async move {
+        loop {
+            if let Err(error) = relay_posts(&state).await {
+                tracing::warn!(%error, "post listener stopped; listening again shortly");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
     });
+}
+
+async fn relay_posts(state: &AppState) -> ApiResult<()> {
+    let mut listener = sea_orm::sqlx::postgres::PgListener::connect(&state.config.database_url)
+        .await
+        .map_err(ApiError::internal)?;
+    listener
+        .listen(POSTS_CHANNEL)
+        .await
+        .map_err(ApiError::internal)?;
+    loop {
+        let notification = listener.recv().await.map_err(ApiError::internal)?;
+        let Some((group_id, post_id)) = notification
+            .payload()
+            .split_once(':')
+            .and_then(|(g, p)| Some((g.parse::<i64>().ok()?, p.parse::<i64>().ok()?)))
+        else {
+            continue;
+        };
+        if let Some(post) = post::Entity::find_by_id(post_id).one(&state.db).await? {
+            let _ = state.posts.send(PostAdded { group_id, post });
+        }
+    }
 }
 
 pub async fn start_thread(
@@ -249,7 +309,7 @@ pub async fn start_thread(
     .await?;
     let post = write_post(&tx, thread.id, author, body, now).await?;
     tx.commit().await?;
-    announce(state, group.id, &post);
+    announce(state, group.id, &post).await?;
     Ok(thread)
 }
 
@@ -286,7 +346,7 @@ pub async fn reply(
             .await?;
     }
     tx.commit().await?;
-    announce(state, thread.group_id, &post);
+    announce(state, thread.group_id, &post).await?;
     Ok(post)
 }
 
