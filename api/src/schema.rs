@@ -7,7 +7,7 @@ use crate::{
     auth::{AuthMutation, AuthQuery},
     club::ClubMutation,
     error::ErrorCodes,
-    groups::{GroupMutation, GroupQuery, GroupSubscription},
+    groups::{GroupMutation, GroupQuery, GroupSubscription, ModerationMutation},
     invitations::{InvitationMutation, InvitationQuery},
     mail::MailQuery,
     people::{PeopleMutation, PeopleQuery},
@@ -35,6 +35,7 @@ pub struct Mutation(
     InvitationMutation,
     ClubMutation,
     GroupMutation,
+    ModerationMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -382,3 +382,74 @@ async fn a_post_made_through_one_instance_reaches_subscribers_of_another() {
         "{event}"
     );
 }
+
+#[tokio::test]
+async fn staff_moderate_posts_and_threads() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let trained = app.persona(Persona::TrainedPartner, "ann").await.unwrap();
+    let club = group_id(&app, &trained, "Partners' club").await;
+    let started = app
+        .op(
+            "StartThread",
+            json!({ "groupId": club, "title": "Deals", "body": "Buy my stuff" }),
+            Some(&trained),
+        )
+        .await;
+    let thread_id = started.data()["startThread"]["id"].clone();
+    let reply = app
+        .op(
+            "Reply",
+            json!({ "threadId": thread_id, "body": "Spam!" }),
+            Some(&trained),
+        )
+        .await;
+    let reply_id = reply.data()["reply"]["id"].clone();
+
+    let moderate = |query: &'static str, vars: Value, token: String| {
+        let app = &app;
+        async move { app.graphql(query, vars, Some(&token)).await }
+    };
+    moderate(
+        "mutation($id: ID!) { removePost(postId: $id) { id } }",
+        json!({ "id": reply_id }),
+        trained.clone(),
+    )
+    .await
+    .expect_error("FORBIDDEN");
+    let removed = moderate(
+        "mutation($id: ID!) { removePost(postId: $id) { body removed } }",
+        json!({ "id": reply_id }),
+        admin.clone(),
+    )
+    .await;
+    assert_eq!(removed.data()["removePost"]["body"], "(removed)");
+    moderate(
+        "mutation($id: ID!) { lockThread(threadId: $id) { locked } }",
+        json!({ "id": thread_id }),
+        admin.clone(),
+    )
+    .await
+    .data();
+    app.op(
+        "Reply",
+        json!({ "threadId": thread_id, "body": "More" }),
+        Some(&trained),
+    )
+    .await
+    .expect_error("CONFLICT");
+    let thread = app
+        .op("Thread", json!({ "id": thread_id }), Some(&trained))
+        .await;
+    let bodies: Vec<&str> = thread.data()["thread"]["posts"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        bodies,
+        ["Buy my stuff", "(removed)"],
+        "a removed post stays in place"
+    );
+}

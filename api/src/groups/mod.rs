@@ -6,5 +6,5 @@ pub mod hours;
 mod schema;
 pub mod service;
 
-pub use schema::{GroupMutation, GroupQuery, GroupSubscription};
+pub use schema::{GroupMutation, GroupQuery, GroupSubscription, ModerationMutation};
 pub use service::PostAdded;

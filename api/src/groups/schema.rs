@@ -305,6 +305,43 @@ impl GroupMutation {
 }
 
 #[derive(Default)]
+pub struct ModerationMutation;
+
+#[Object]
+impl ModerationMutation {
+    /// Staff only: replaces a post's text (it shows as edited).
+    async fn edit_post(&self, ctx: &Context<'_>, post_id: ID, body: String) -> ApiResult<Post> {
+        ctx.viewer().require(Access::Staff)?;
+        let state = ctx.state()?;
+        let post_id = parse_id("postId", &post_id)?;
+        Ok(Post(
+            service::edit_post(&state.db, post_id, body, state.now()).await?,
+        ))
+    }
+
+    /// Staff only: removes a post; it stays in place as "(removed)".
+    async fn remove_post(&self, ctx: &Context<'_>, post_id: ID) -> ApiResult<Post> {
+        ctx.viewer().require(Access::Staff)?;
+        let post_id = parse_id("postId", &post_id)?;
+        Ok(Post(service::remove_post(&ctx.state()?.db, post_id).await?))
+    }
+
+    /// Staff only: locks (or unlocks) a thread against new replies.
+    async fn lock_thread(
+        &self,
+        ctx: &Context<'_>,
+        thread_id: ID,
+        locked: Option<bool>,
+    ) -> ApiResult<Thread> {
+        ctx.viewer().require(Access::Staff)?;
+        let thread_id = parse_id("threadId", &thread_id)?;
+        Ok(Thread(
+            service::set_locked(&ctx.state()?.db, thread_id, locked.unwrap_or(true)).await?,
+        ))
+    }
+}
+
+#[derive(Default)]
 pub struct GroupSubscription;
 
 #[Subscription]

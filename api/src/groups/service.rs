@@ -393,3 +393,46 @@ pub async fn overdue_questions(
         .filter(|t| hours.open_time_between(t.created_at, now, tz) > target)
         .collect())
 }
+
+/// Staff moderation: a new text for a post.
+pub async fn edit_post(
+    db: &DatabaseConnection,
+    post_id: i64,
+    body: String,
+    now: DateTime<Utc>,
+) -> ApiResult<post::Model> {
+    let post = post::Entity::find_by_id(post_id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("post"))?;
+    let mut active: post::ActiveModel = post.into();
+    active.body = Set(required_text("body", body, MAX_BODY_CHARS)?);
+    active.edited_at = Set(Some(now));
+    Ok(active.update(db).await?)
+}
+
+/// Staff moderation: the post stays in place, marked removed, its text hidden.
+pub async fn remove_post(db: &DatabaseConnection, post_id: i64) -> ApiResult<post::Model> {
+    let post = post::Entity::find_by_id(post_id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("post"))?;
+    let mut active: post::ActiveModel = post.into();
+    active.removed = Set(true);
+    Ok(active.update(db).await?)
+}
+
+/// Staff moderation: a locked thread takes no new replies.
+pub async fn set_locked(
+    db: &DatabaseConnection,
+    thread_id: i64,
+    locked: bool,
+) -> ApiResult<thread::Model> {
+    let thread = thread::Entity::find_by_id(thread_id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("thread"))?;
+    let mut active: thread::ActiveModel = thread.into();
+    active.locked = Set(locked);
+    Ok(active.update(db).await?)
+}
