@@ -2,7 +2,7 @@
 //! several instances at once: it claims its work with a conditional statement, so exactly one
 //! instance does each piece and none repeats it.
 
-use crate::{activities, registrations, state::AppState};
+use crate::{activities, groups, registrations, state::AppState};
 
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -28,5 +28,8 @@ pub async fn run_once(state: &AppState) {
         registrations::service::send_reminders(&state.db, &state.mailer, before, state.now()).await
     {
         tracing::warn!(%error, "scheduler: sending reminders failed");
+    }
+    if let Err(error) = groups::service::alert_overdue(state).await {
+        tracing::warn!(%error, "scheduler: alerting overdue questions failed");
     }
 }

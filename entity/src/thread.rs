@@ -17,6 +17,8 @@ pub struct Model {
     /// When someone other than the author first replied.
     pub first_response_at: Option<DateTimeUtc>,
     pub last_post_at: DateTimeUtc,
+    /// When the animators were told the question is overdue.
+    pub overdue_alerted_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 

@@ -14,6 +14,7 @@ mod m20261123_000009_add_calendar_fields;
 mod m20261123_000010_add_calendar_secret;
 mod m20261123_000011_create_club_questions;
 mod m20261123_000012_create_groups;
+mod m20261123_000013_add_thread_overdue_alert;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000010_add_calendar_secret::Migration),
             Box::new(m20261123_000011_create_club_questions::Migration),
             Box::new(m20261123_000012_create_groups::Migration),
+            Box::new(m20261123_000013_add_thread_overdue_alert::Migration),
         ]
     }
 }

@@ -453,3 +453,39 @@ async fn staff_moderate_posts_and_threads() {
         "a removed post stays in place"
     );
 }
+
+#[tokio::test]
+async fn an_overdue_question_alerts_each_animator_once() {
+    let smtp = crate::smtp::SmtpServer::start().await;
+    let app = spawn_app_with(vec![
+        ("KLUB_OPENING_HOURS", "00:00-23:59".into()),
+        ("KLUB_SMTP_URL", smtp.url()),
+        ("KLUB_SCHEDULER_TICK_SECONDS", "3600".into()),
+    ])
+    .await;
+    let trained = app.persona(Persona::TrainedPartner, "ann").await.unwrap();
+    app.persona(Persona::Animator, "lea").await;
+    app.persona(Persona::Animator, "max").await;
+    let club = group_id(&app, &trained, "Partners' club").await;
+    app.op(
+        "StartThread",
+        json!({ "groupId": club, "title": "Wifi", "body": "Help?", "isQuestion": true }),
+        Some(&trained),
+    )
+    .await
+    .data();
+    crate::helpers::run_scheduler(&app).await;
+    app.state.clock.advance(Duration::minutes(16));
+    crate::helpers::run_scheduler(&app).await;
+    crate::helpers::run_scheduler(&app).await;
+    let mails = smtp.wait_for(2).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(smtp.received().len(), 2, "one alert per animator, once");
+    let mut to: Vec<String> = mails.iter().map(|m| m.to[0].clone()).collect();
+    to.sort();
+    assert_eq!(to, ["lea-animator@klub.test", "max-animator@klub.test"]);
+    assert_eq!(
+        mails[0].parsed().subject(),
+        Some("Question en attente : Wifi")
+    );
+}

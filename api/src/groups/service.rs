@@ -436,3 +436,70 @@ pub async fn set_locked(
     active.locked = Set(locked);
     Ok(active.update(db).await?)
 }
+
+/// The scheduler's job: each question that becomes overdue sends one alert mail to every
+/// animator. The conditional update of `overdue_alerted_at` makes it once, whatever the
+/// number of instances.
+pub async fn alert_overdue(state: &AppState) -> ApiResult<usize> {
+    let config = &state.config;
+    let now = state.now();
+    let overdue = overdue_questions(
+        &state.db,
+        config.opening_hours,
+        config.answer_target,
+        config.timezone,
+        now,
+    )
+    .await?;
+    let mut alerted = 0;
+    for question in overdue
+        .into_iter()
+        .filter(|q| q.overdue_alerted_at.is_none())
+    {
+        let tx = begin_write(&state.db).await?;
+        let claimed = thread::Entity::update_many()
+            .col_expr(thread::Column::OverdueAlertedAt, Expr::value(now))
+            .filter(thread::Column::Id.eq(question.id))
+            .filter(thread::Column::OverdueAlertedAt.is_null())
+            .exec(&tx)
+            .await?;
+        if claimed.rows_affected == 1 {
+            let group = group::Entity::find_by_id(question.group_id)
+                .one(&tx)
+                .await?
+                .ok_or(ApiError::NotFound("group"))?;
+            let animators = user::Entity::find()
+                .filter(user::Column::Role.eq(Role::Animator))
+                .all(&tx)
+                .await?;
+            for animator in animators {
+                let locale = state.mailer.locale_of(&animator);
+                let rendered = state.mailer.templates.render(
+                    "question_overdue",
+                    locale,
+                    minijinja::context! {
+                        name => &animator.name,
+                        title => &question.title,
+                        group => &group.name,
+                        minutes => config.answer_target.num_minutes(),
+                        link => format!("{}/threads/{}", config.public_url, question.id),
+                    },
+                )?;
+                crate::mail::outbox::enqueue(
+                    &tx,
+                    crate::mail::outbox::Outgoing {
+                        kind: "question_overdue",
+                        to: animator.email.clone(),
+                        rendered,
+                        calendar: None,
+                    },
+                    now,
+                )
+                .await?;
+            }
+            alerted += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(alerted)
+}

@@ -95,6 +95,7 @@ mod tests {
             "activity_cancelled",
             "activity_changed",
             "reminder",
+            "question_overdue",
         ] {
             for locale in [Locale::Fr, Locale::En] {
                 let mail = templates
@@ -107,7 +108,10 @@ mod tests {
                     )
                     .unwrap();
                 assert!(!mail.subject.is_empty(), "{kind} {locale:?}");
-                assert!(mail.text.contains("Canva <pour> menus") || kind == "invitation_account");
+                assert!(
+                    mail.text.contains("Canva <pour> menus")
+                        || ["invitation_account", "question_overdue"].contains(&kind)
+                );
                 assert!(
                     !mail.html.contains("<pour>"),
                     "HTML is escaped: {}",
