@@ -49,6 +49,13 @@ pub struct Config {
     pub answer_target: chrono::Duration,
     /// `KLUB_OPENING_HOURS`: when that promise runs (`HH:MM-HH:MM`, office time).
     pub opening_hours: crate::groups::hours::OpeningHours,
+    /// `KLUB_INTROSPECTION`: schema introspection, "did you mean" suggestions and GraphiQL.
+    pub introspection: bool,
+    /// `KLUB_CORS_ORIGINS`: the browser origins allowed to call the API (`*` for any).
+    pub cors_origins: Vec<String>,
+    /// `KLUB_TRUST_FORWARDED_FOR`: take the client address from `X-Forwarded-For`/`Forwarded`
+    /// (only behind a proxy that sets them), for login throttling and logs.
+    pub trust_forwarded_for: bool,
 }
 
 /// The languages mails are written in.
@@ -253,6 +260,21 @@ impl Config {
                     reason: format!("`{hours}` is not `HH:MM-HH:MM` with opening before closing"),
                 })?
             },
+            introspection: parse("KLUB_INTROSPECTION", get("KLUB_INTROSPECTION"), Some(true))?,
+            cors_origins: get("KLUB_CORS_ORIGINS")
+                .map(|origins| {
+                    origins
+                        .split(',')
+                        .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+                        .filter(|origin| !origin.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            trust_forwarded_for: parse(
+                "KLUB_TRUST_FORWARDED_FOR",
+                get("KLUB_TRUST_FORWARDED_FOR"),
+                Some(false),
+            )?,
             outbox_poll: Duration::from_millis(parse_positive(
                 "KLUB_OUTBOX_POLL_MS",
                 get("KLUB_OUTBOX_POLL_MS"),

@@ -5,7 +5,9 @@
 //! `startup` wires the HTTP server, `error` maps every failure to a GraphQL error code once.
 
 pub mod activities;
+pub mod audit;
 pub mod auth;
+pub mod cli;
 pub mod clock;
 pub mod club;
 pub mod config;
@@ -13,8 +15,10 @@ pub mod db;
 pub mod error;
 pub mod groups;
 pub mod invitations;
+pub mod limits;
 pub mod loaders;
 pub mod mail;
+pub mod metrics;
 pub mod pagination;
 pub mod people;
 pub mod registrations;

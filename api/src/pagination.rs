@@ -16,6 +16,18 @@ use crate::error::{ApiError, ApiResult};
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 pub const MAX_PAGE_SIZE: u64 = 100;
 
+/// What a page costs in the query complexity limit: its nodes' cost times the page size
+/// asked for, so that nested pages multiply as they do in the database.
+pub fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
+    let size = first.map_or(DEFAULT_PAGE_SIZE, |n| {
+        u64::try_from(n).unwrap_or(0).min(MAX_PAGE_SIZE)
+    });
+    usize::try_from(size)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(child_complexity)
+        .saturating_add(1)
+}
+
 /// Which way a list runs along its ordering columns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {

@@ -2,7 +2,7 @@
 //! several instances at once: it claims its work with a conditional statement, so exactly one
 //! instance does each piece and none repeats it.
 
-use crate::{activities, groups, registrations, state::AppState};
+use crate::{activities, auth, groups, registrations, state::AppState};
 
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -32,4 +32,8 @@ pub async fn run_once(state: &AppState) {
     if let Err(error) = groups::service::alert_overdue(state).await {
         tracing::warn!(%error, "scheduler: alerting overdue questions failed");
     }
+    if let Err(error) = auth::throttle::forget_old(&state.db, state.now()).await {
+        tracing::warn!(%error, "scheduler: forgetting old login failures failed");
+    }
+    metrics::counter!(crate::metrics::SCHEDULER_RUNS).increment(1);
 }

@@ -4,11 +4,13 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use crate::{
     activities::{ActivityMutation, ActivityQuery},
+    audit::AuditQuery,
     auth::{AuthMutation, AuthQuery},
     club::ClubMutation,
     error::ErrorCodes,
     groups::{GroupMutation, GroupQuery, GroupSubscription, ModerationMutation},
     invitations::{InvitationMutation, InvitationQuery},
+    limits::QueryLimits,
     mail::MailQuery,
     people::{PeopleMutation, PeopleQuery},
     registrations::{RegistrationMutation, RegistrationQuery},
@@ -24,6 +26,7 @@ pub struct Query(
     MailQuery,
     InvitationQuery,
     GroupQuery,
+    AuditQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -45,8 +48,11 @@ pub type KlubSchema = Schema<Query, Mutation, Subscription>;
 
 /// Deepest selection accepted; the frontend's deepest document needs 6.
 pub const MAX_DEPTH: usize = 12;
-/// Fields per request, each counting 1 unless it declares more.
-pub const MAX_COMPLEXITY: usize = 2_000;
+/// The cost of a request: each field counts 1 and a page multiplies its nodes' cost by the
+/// page size asked for (`page_cost`), so nested pages are priced as the database would pay.
+/// async-graphql prices the whole document, and the frontend sends whole contract files (the
+/// largest, `activities.graphql`, costs about 2,300); a page of pages of 100 costs 30,000+.
+pub const MAX_COMPLEXITY: usize = 5_000;
 
 fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(
@@ -57,12 +63,22 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(32)
-    .limit_directives(8)
+    .limit_directives(MAX_DIRECTIVES)
+    .extension(QueryLimits)
     .extension(ErrorCodes)
 }
 
+/// Directives on one field.
+pub const MAX_DIRECTIVES: usize = 8;
+
+/// The served schema. With `KLUB_INTROSPECTION=false`, introspection and "did you mean"
+/// suggestions are off: a stranger cannot map the API by asking it.
 pub fn build(state: AppState) -> KlubSchema {
-    builder().data(state).finish()
+    let mut builder = builder();
+    if !state.config.introspection {
+        builder = builder.disable_introspection().disable_suggestions();
+    }
+    builder.data(state).finish()
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.

@@ -1,30 +1,44 @@
 //! Building and running the HTTP server: `POST /graphql`, GraphiQL on `GET /graphql`,
-//! graphql-transport-ws on `/graphql/ws`, and `GET /healthz`.
+//! graphql-transport-ws on `/graphql/ws`, `GET /healthz` and `GET /metrics`; around them
+//! request ids and logs, CORS and security headers.
 
 use std::{
-    net::TcpListener,
+    net::{SocketAddr, TcpListener},
     sync::{Arc, atomic::AtomicU64},
+    time::Instant,
 };
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, dev::Server, http::header, web};
+use actix_cors::Cors;
+use actix_web::{
+    App, HttpMessage, HttpRequest, HttpResponse, HttpServer,
+    dev::{Server, Service},
+    http::header::{self, HeaderName, HeaderValue},
+    middleware::DefaultHeaders,
+    web,
+};
 use async_graphql::{BatchRequest, BatchResponse, Data, http::GraphiQLSource};
 use async_graphql_actix_web::GraphQLSubscription;
 use futures_util::StreamExt;
 use rand::distr::{Alphanumeric, SampleString};
 use thiserror::Error;
+use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::{
-    auth::{Passwords, TokenKeys, Viewer, service::ensure_bootstrap_admin},
+    auth::{
+        Passwords, TokenKeys, Viewer, service::ensure_bootstrap_admin, throttle::ClientAddress,
+    },
     clock::Clock,
     config::Config,
     db,
     error::ApiError,
     groups,
+    limits::InBatch,
     loaders::Loaders,
     mail::{self, Mailer},
-    registrations, scheduler,
+    metrics, registrations, scheduler,
     schema::{self, KlubSchema},
     state::AppState,
+    telemetry::RequestSpan,
 };
 
 /// Largest request body accepted on `/graphql`.
@@ -138,14 +152,36 @@ impl Application {
 fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
     let schema = schema::build(state.clone());
     let workers = state.config.http_workers;
+    metrics::handle();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(state.clone()))
             .app_data(web::Data::new(schema.clone()))
+            // The last wrapped runs first: the logger gives the request its id, the id
+            // header and security headers are added on the way out, CORS answers preflights.
+            .wrap(cors(&state.config))
+            .wrap(security_headers())
+            .wrap_fn(|request, service| {
+                let id = request.extensions().get::<RequestId>().copied();
+                let response = service.call(request);
+                async move {
+                    let mut response = response.await?;
+                    if let Some(value) =
+                        id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok())
+                    {
+                        response
+                            .headers_mut()
+                            .insert(HeaderName::from_static("x-request-id"), value);
+                    }
+                    Ok(response)
+                }
+            })
+            .wrap(TracingLogger::<RequestSpan>::new())
             .route("/graphql", web::post().to(graphql))
             .route("/graphql", web::get().to(graphiql))
             .route("/graphql/ws", web::get().to(graphql_ws))
             .route("/healthz", web::get().to(healthz))
+            .route("/metrics", web::get().to(metrics::scrape))
             .route(
                 "/calendar/{secret}",
                 web::get().to(registrations::feed::download),
@@ -210,6 +246,8 @@ async fn graphql(
         );
     }
 
+    let started = Instant::now();
+    let client = client_address(&request, state.config.trust_forwarded_for);
     let authorization = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -227,15 +265,128 @@ async fn graphql(
         request
             .data(Loaders::new(&state.db, viewer.user().map(|user| user.id)))
             .data(viewer.clone())
+            .data(client.clone())
     };
+    let operations: Vec<String> = batch
+        .iter()
+        .map(|request| metrics::operation_label(request.operation_name.as_deref()))
+        .collect();
+    tracing::Span::current().record("operation", operations.join(",").as_str());
     let batch = match batch {
         BatchRequest::Single(request) => BatchRequest::Single(for_viewer(request)),
-        BatchRequest::Batch(requests) => {
+        BatchRequest::Batch(requests) if requests.len() == 1 => {
             BatchRequest::Batch(requests.into_iter().map(for_viewer).collect())
         }
+        BatchRequest::Batch(requests) => BatchRequest::Batch(
+            requests
+                .into_iter()
+                .map(|request| for_viewer(request).data(InBatch))
+                .collect(),
+        ),
     };
     let response: BatchResponse = schema.execute_batch(batch).await;
+    let responses = match &response {
+        BatchResponse::Single(response) => std::slice::from_ref(response),
+        BatchResponse::Batch(responses) => responses.as_slice(),
+    };
+    for (operation, response) in operations.into_iter().zip(responses) {
+        metrics::record_operation(operation, outcome(response), started.elapsed());
+    }
     HttpResponse::Ok().json(response)
+}
+
+/// `ok`, or the code of the first error.
+fn outcome(response: &async_graphql::Response) -> &'static str {
+    const CODES: [&str; 10] = [
+        "UNAUTHENTICATED",
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "BAD_USER_INPUT",
+        "CONFLICT",
+        "TOO_MANY_REQUESTS",
+        "SERVICE_UNAVAILABLE",
+        "INTERNAL_SERVER_ERROR",
+        "GRAPHQL_VALIDATION_FAILED",
+        "ok",
+    ];
+    let code = response
+        .errors
+        .first()
+        .and_then(|error| error.extensions.as_ref())
+        .and_then(|extensions| extensions.get("code"))
+        .and_then(|code| match code {
+            async_graphql::Value::String(code) => Some(code.as_str()),
+            _ => None,
+        })
+        .unwrap_or("ok");
+    CODES
+        .into_iter()
+        .find(|known| *known == code)
+        .unwrap_or("INTERNAL_SERVER_ERROR")
+}
+
+/// The client's IP address: the TCP peer, or the proxy's forwarded address when trusted.
+fn client_address(request: &HttpRequest, trust_forwarded_for: bool) -> ClientAddress {
+    let address = if trust_forwarded_for {
+        request
+            .connection_info()
+            .realip_remote_addr()
+            .map(|address| {
+                address
+                    .parse::<SocketAddr>()
+                    .map(|socket| socket.ip().to_string())
+                    .unwrap_or_else(|_| address.to_owned())
+            })
+    } else {
+        request.peer_addr().map(|peer| peer.ip().to_string())
+    };
+    ClientAddress(address.unwrap_or_else(|| "unknown".into()))
+}
+
+/// Browsers may call the API from the configured frontend origins and from Klub's own
+/// public URL (GraphiQL); clients without an `Origin` header are not concerned.
+fn cors(config: &crate::Config) -> Cors {
+    let cors = Cors::default()
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+        .expose_headers([HeaderName::from_static("x-request-id")])
+        .max_age(3600);
+    if config.cors_origins.iter().any(|origin| origin == "*") {
+        return cors.allow_any_origin();
+    }
+    let own_origin = config
+        .public_url
+        .splitn(4, '/')
+        .take(3)
+        .collect::<Vec<_>>()
+        .join("/");
+    config
+        .cors_origins
+        .iter()
+        .chain(std::iter::once(&own_origin))
+        .fold(cors, |cors, origin| cors.allowed_origin(origin))
+}
+
+/// Headers for an API that serves JSON and nothing to embed: no sniffing, no framing, no
+/// referrer, no caching of answers that may hold personal data, HTTPS remembered.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        ))
+        .add((header::CACHE_CONTROL, "no-store"))
+        .add((
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        ))
+        .add((
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ))
 }
 
 /// An error about the HTTP request itself, shaped like a GraphQL response so clients read
@@ -248,9 +399,20 @@ fn request_error(status: u16, code: &str, message: &str) -> HttpResponse {
     }))
 }
 
-async fn graphiql() -> HttpResponse {
+/// GraphiQL, unless introspection is switched off. Its page loads its scripts from unpkg.com,
+/// so it gets a policy of its own.
+async fn graphiql(state: web::Data<AppState>) -> HttpResponse {
+    if !state.config.introspection {
+        return HttpResponse::NotFound().finish();
+    }
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; \
+             style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data: https:; \
+             connect-src 'self' ws: wss:; frame-ancestors 'none'",
+        ))
         .body(
             GraphiQLSource::build()
                 .endpoint("/graphql")

@@ -4,12 +4,15 @@
 
 pub mod activity;
 pub mod attendance;
+pub mod audit_event;
 pub mod club_question;
 pub mod club_vote;
 pub mod group;
 pub mod group_member;
 pub mod invitation;
+pub mod login_failure;
 pub mod mail;
+pub mod password_reset;
 pub mod post;
 pub mod registration;
 pub mod session;

@@ -19,6 +19,10 @@ pub struct Model {
     pub locale: Option<String>,
     /// The secret of the private calendar feed URL; `None` when the feed is off.
     pub calendar_secret: Option<String>,
+    /// Session tokens name the epoch they were issued in; raising it logs out everywhere.
+    pub session_epoch: i32,
+    /// When the account was deleted: the row stays, anonymised, so posts keep an author.
+    pub deleted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]

@@ -15,6 +15,7 @@ mod m20261123_000010_add_calendar_secret;
 mod m20261123_000011_create_club_questions;
 mod m20261123_000012_create_groups;
 mod m20261123_000013_add_thread_overdue_alert;
+mod m20261123_000014_create_security_tables;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000011_create_club_questions::Migration),
             Box::new(m20261123_000012_create_groups::Migration),
             Box::new(m20261123_000013_add_thread_overdue_alert::Migration),
+            Box::new(m20261123_000014_create_security_tables::Migration),
         ]
     }
 }

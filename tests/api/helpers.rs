@@ -318,7 +318,7 @@ impl TestApp {
             .map(|u| u.id)
             .collect();
         ids.into_iter()
-            .map(|id| self.state.tokens.issue(id, now).expect("a token"))
+            .map(|id| self.state.tokens.issue(id, 0, now).expect("a token"))
             .collect()
     }
 }
@@ -341,7 +341,7 @@ impl Persona {
         Persona::Admin,
     ];
 
-    fn slug(self) -> &'static str {
+    pub fn slug(self) -> &'static str {
         match self {
             Persona::Anonymous => "anonymous",
             Persona::Partner => "partner",
@@ -356,17 +356,28 @@ pub fn contract_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("contract")
 }
 
-/// The text of the contract file that defines operation `name`.
+/// Operations beyond the contract, written as the frontend would write them.
+pub fn operations_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("operations")
+}
+
+/// Every `.graphql` document of the contract and of the operations beyond it.
+pub fn operation_documents() -> Vec<PathBuf> {
+    let mut paths: Vec<_> = [contract_dir(), operations_dir()]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).expect("a documents folder"))
+        .map(|entry| entry.expect("a readable entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "graphql"))
+        .collect();
+    paths.sort();
+    paths
+}
+
+/// The text of the document (contract or beyond) that defines operation `name`.
 pub fn contract_document(name: &str) -> &'static str {
     static DOCUMENTS: OnceLock<Vec<String>> = OnceLock::new();
     let documents = DOCUMENTS.get_or_init(|| {
-        let mut paths: Vec<_> = std::fs::read_dir(contract_dir())
-            .expect("tests/contract exists")
-            .map(|entry| entry.expect("a readable entry").path())
-            .filter(|path| path.extension().is_some_and(|ext| ext == "graphql"))
-            .collect();
-        paths.sort();
-        paths
+        operation_documents()
             .iter()
             .map(|path| std::fs::read_to_string(path).expect("a readable document"))
             .collect()
@@ -497,20 +508,29 @@ pub async fn eventually(
     panic!("activity {activity} never reached the expected state")
 }
 
-/// The token of the newest account invitation, read from the outbox's rendered mail.
-pub async fn latest_invitation_token(app: &TestApp) -> String {
+/// The token in the link of the newest mail of `kind` (`invitation_account`,
+/// `password_reset`), read from the outbox as its reader would read the mail.
+pub async fn latest_mailed_token(app: &TestApp, kind: &str) -> Option<String> {
     use entity::mail;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let row = mail::Entity::find()
-        .filter(mail::Column::Kind.eq("invitation_account"))
+        .filter(mail::Column::Kind.eq(kind))
         .order_by_desc(mail::Column::Id)
         .one(&app.state.db)
         .await
-        .expect("the outbox answers")
-        .expect("an invitation mail");
-    let start = row.text_body.find("token=").expect("a link") + "token=".len();
-    row.text_body[start..]
-        .chars()
-        .take_while(char::is_ascii_alphanumeric)
-        .collect()
+        .expect("the outbox answers")?;
+    let start = row.text_body.find("token=")? + "token=".len();
+    Some(
+        row.text_body[start..]
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect(),
+    )
+}
+
+/// The token of the newest account invitation.
+pub async fn latest_invitation_token(app: &TestApp) -> String {
+    latest_mailed_token(app, "invitation_account")
+        .await
+        .expect("an invitation mail")
 }

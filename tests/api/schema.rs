@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use apollo_compiler::{ExecutableDocument, Schema};
 
-use crate::helpers::contract_dir;
+use crate::helpers::{contract_dir, operation_documents};
 
 fn schema_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../schema.graphql")
@@ -20,15 +20,11 @@ fn schema_graphql_matches_the_code() {
 }
 
 #[test]
-fn every_contract_document_validates_against_the_schema() {
+fn every_operation_document_validates_against_the_schema() {
     let schema = Schema::parse_and_validate(api::schema::sdl(), "schema.graphql")
         .expect("the served schema is valid SDL");
     let mut checked = 0;
-    for entry in std::fs::read_dir(contract_dir()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|ext| ext != "graphql") {
-            continue;
-        }
+    for path in operation_documents() {
         let source = std::fs::read_to_string(&path).unwrap();
         if let Err(errors) = ExecutableDocument::parse_and_validate(&schema, source, &path) {
             panic!("{} does not validate:\n{errors}", path.display());

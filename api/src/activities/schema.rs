@@ -8,10 +8,11 @@ use super::{
     service::{self, ActivityFilter as Filter},
 };
 use crate::{
+    audit::{self, Action},
     auth::Access,
     club::ClubQuestion,
     error::{ApiError, ApiResult},
-    pagination::{Direction, Page, PageArgs, paginate},
+    pagination::{Direction, Page, PageArgs, page_cost, paginate},
     people::parse_id,
     registrations::{self, Registration},
     state::ContextExt,
@@ -316,6 +317,7 @@ impl Activity {
 
     /// Staff only: everyone registered, in the order they registered. Null, with a FORBIDDEN
     /// error, for partners (who still get the rest of the activity).
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
     async fn registrations(
         &self,
         ctx: &Context<'_>,
@@ -386,6 +388,7 @@ pub struct ActivityQuery;
 #[Object]
 impl ActivityQuery {
     /// The programme, ordered by first session then id. Drafts are listed for staff only.
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
     async fn activities(
         &self,
         ctx: &Context<'_>,
@@ -444,6 +447,15 @@ impl ActivityMutation {
         let me = ctx.viewer().require(Access::Staff)?;
         let state = ctx.state()?;
         let created = service::create(&state.db, input.into_draft()?, me, state.now()).await?;
+        audit::record(
+            &state.db,
+            me,
+            Action::ActivityCreated,
+            [created.id],
+            None,
+            state.now(),
+        )
+        .await?;
         Ok(Activity(created))
     }
 
@@ -455,7 +467,7 @@ impl ActivityMutation {
         id: ID,
         input: UpdateActivityInput,
     ) -> ApiResult<Activity> {
-        ctx.viewer().require(Access::Staff)?;
+        let me = ctx.viewer().require(Access::Staff)?;
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
         let updated = service::update(
@@ -466,17 +478,34 @@ impl ActivityMutation {
             state.now(),
         )
         .await?;
+        audit::record(
+            &state.db,
+            me,
+            Action::ActivityUpdated,
+            [id],
+            None,
+            state.now(),
+        )
+        .await?;
         Ok(Activity(updated))
     }
 
     /// Staff only: DRAFT → PUBLISHED, open to registration.
     async fn publish_activity(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Activity> {
-        ctx.viewer().require(Access::Staff)?;
+        let me = ctx.viewer().require(Access::Staff)?;
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
-        Ok(Activity(
-            service::publish(&state.db, id, state.now()).await?,
-        ))
+        let published = service::publish(&state.db, id, state.now()).await?;
+        audit::record(
+            &state.db,
+            me,
+            Action::ActivityPublished,
+            [id],
+            None,
+            state.now(),
+        )
+        .await?;
+        Ok(Activity(published))
     }
 
     /// Staff only: cancels a draft or published activity and all its registrations.
@@ -486,25 +515,43 @@ impl ActivityMutation {
         id: ID,
         #[graphql(validator(min_length = 1, max_length = 500))] reason: String,
     ) -> ApiResult<Activity> {
-        ctx.viewer().require(Access::Staff)?;
+        let me = ctx.viewer().require(Access::Staff)?;
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
-        match service::cancel(&state.db, &state.mailer, id, reason.trim(), state.now()).await? {
-            Some(cancelled) => Ok(Activity(cancelled)),
-            None => Err(ApiError::conflict(
-                "only a draft or published activity can be cancelled",
-            )),
-        }
+        let reason = reason.trim();
+        let cancelled = service::cancel(&state.db, &state.mailer, id, reason, state.now())
+            .await?
+            .ok_or_else(|| {
+                ApiError::conflict("only a draft or published activity can be cancelled")
+            })?;
+        audit::record(
+            &state.db,
+            me,
+            Action::ActivityCancelled,
+            [id],
+            Some(reason),
+            state.now(),
+        )
+        .await?;
+        Ok(Activity(cancelled))
     }
 
     /// Staff only: closes a published activity; for a TRAINING every registrant who attended
     /// at least minAttendancePercent of its sessions becomes trained.
     async fn complete_activity(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Activity> {
-        ctx.viewer().require(Access::Staff)?;
+        let me = ctx.viewer().require(Access::Staff)?;
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
-        Ok(Activity(
-            service::complete(&state.db, id, state.now()).await?,
-        ))
+        let completed = service::complete(&state.db, id, state.now()).await?;
+        audit::record(
+            &state.db,
+            me,
+            Action::ActivityCompleted,
+            [id],
+            None,
+            state.now(),
+        )
+        .await?;
+        Ok(Activity(completed))
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
+use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
 
 use crate::error::{ApiError, ApiResult};
 
@@ -37,6 +37,16 @@ impl std::fmt::Debug for Password {
     }
 }
 
+/// The outcome of checking a password.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verified {
+    /// Unknown account or wrong password.
+    No,
+    /// The right password; `upgraded` is a new hash to store when the stored one was made
+    /// with older parameters than today's.
+    Yes { upgraded: Option<String> },
+}
+
 /// Hashes and verifies passwords. Cloning is cheap.
 #[derive(Clone)]
 pub struct Passwords {
@@ -45,6 +55,7 @@ pub struct Passwords {
 
 struct Inner {
     hasher: Argon2<'static>,
+    params: Params,
     /// A hash of a random password, verified against when the email is unknown so that a
     /// failed login costs the same time whether or not the account exists.
     dummy_hash: String,
@@ -54,14 +65,18 @@ impl Passwords {
     /// OWASP's minimum for argon2id: 19 MiB of memory, 2 iterations, 1 lane.
     pub fn new() -> ApiResult<Self> {
         let params = Params::new(19 * 1024, 2, 1, None).map_err(ApiError::internal)?;
-        let hasher = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let hasher = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
         let dummy: [u8; 32] = rand::random();
         let dummy_hash = hasher
             .hash_password(&dummy)
             .map_err(ApiError::internal)?
             .to_string();
         Ok(Self {
-            inner: Arc::new(Inner { hasher, dummy_hash }),
+            inner: Arc::new(Inner {
+                hasher,
+                params,
+                dummy_hash,
+            }),
         })
     }
 
@@ -79,19 +94,54 @@ impl Passwords {
     }
 
     /// Checks `password` against `stored`, or against the dummy hash when there is no account,
-    /// so both cases take the same time. Only a real account with the right password is `true`.
-    pub async fn verify(&self, password: String, stored: Option<String>) -> ApiResult<bool> {
+    /// so both cases take the same time. Only a real account with the right password passes;
+    /// its hash is renewed on the spot when our parameters were raised since it was made.
+    pub async fn verify(&self, password: String, stored: Option<String>) -> ApiResult<Verified> {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
-            let account_exists = stored.is_some();
-            let hash = stored.as_deref().unwrap_or(&inner.dummy_hash);
-            let matches = inner
+            let Some(stored) = stored else {
+                let _ = inner
+                    .hasher
+                    .verify_password(password.as_bytes(), inner.dummy_hash.as_str());
+                return Ok(Verified::No);
+            };
+            let Ok(hash) = PasswordHash::new(&stored) else {
+                // Not a PHC string (an account that cannot log in by password).
+                return Ok(Verified::No);
+            };
+            if inner
                 .hasher
-                .verify_password(password.as_bytes(), hash)
-                .is_ok();
-            account_exists && matches
+                .verify_password(password.as_bytes(), &hash)
+                .is_err()
+            {
+                return Ok(Verified::No);
+            }
+            let upgraded = if inner.is_current(&hash) {
+                None
+            } else {
+                Some(
+                    inner
+                        .hasher
+                        .hash_password(password.as_bytes())
+                        .map_err(ApiError::internal)?
+                        .to_string(),
+                )
+            };
+            Ok(Verified::Yes { upgraded })
         })
         .await
-        .map_err(ApiError::internal)
+        .map_err(ApiError::internal)?
+    }
+}
+
+impl Inner {
+    fn is_current(&self, hash: &PasswordHash) -> bool {
+        hash.algorithm == Algorithm::Argon2id.ident()
+            && Params::try_from(hash).is_ok_and(|params| {
+                params.m_cost() == self.params.m_cost()
+                    && params.t_cost() == self.params.t_cost()
+                    && params.p_cost() == self.params.p_cost()
+            })
+            && hash.version == Some(Version::V0x13.into())
     }
 }

@@ -1,6 +1,6 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 
-use super::{Access, service};
+use super::{Access, service, throttle::ClientAddress};
 use crate::{error::ApiResult, people::User, state::ContextExt};
 
 /// A new partner account.
@@ -58,13 +58,63 @@ impl AuthMutation {
     }
 
     /// Exchanges an email and password for a session token. An unknown address and a wrong
-    /// password get the same UNAUTHENTICATED error.
+    /// password get the same UNAUTHENTICATED error. After 5 failures for one address (or 20
+    /// from one client) within 15 minutes: TOO_MANY_REQUESTS until the window passes.
     async fn log_in(
         &self,
         ctx: &Context<'_>,
         email: String,
         password: String,
     ) -> ApiResult<AuthPayload> {
-        Ok(service::log_in(ctx.state()?, email, password).await?.into())
+        let client = ctx
+            .data_opt::<ClientAddress>()
+            .cloned()
+            .unwrap_or_else(|| ClientAddress("unknown".into()));
+        Ok(service::log_in(ctx.state()?, &client, email, password)
+            .await?
+            .into())
+    }
+
+    /// Replaces the caller's password (BAD_USER_INPUT on `currentPassword` when it is wrong).
+    /// Every other session ends; use the returned token from now on.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        current_password: String,
+        new_password: String,
+    ) -> ApiResult<AuthPayload> {
+        let me = ctx.viewer().require(Access::Member)?;
+        Ok(
+            service::change_password(ctx.state()?, me, current_password, new_password)
+                .await?
+                .into(),
+        )
+    }
+
+    /// Ends every session of the caller, on every device, this one included.
+    async fn log_out_everywhere(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        let me = ctx.viewer().require(Access::Member)?;
+        service::log_out_everywhere(ctx.state()?, me).await?;
+        Ok(true)
+    }
+
+    /// Mails a password reset link (valid one hour, usable once) if the address has an
+    /// account. Always answers `true`: the answer tells nothing about which addresses exist.
+    async fn request_password_reset(&self, ctx: &Context<'_>, email: String) -> ApiResult<bool> {
+        service::request_password_reset(ctx.state()?, email).await?;
+        Ok(true)
+    }
+
+    /// Sets a new password with the token of a reset mail and logs in; every earlier session
+    /// of the account ends. BAD_USER_INPUT on `token` when it is unknown, used or expired.
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        password: String,
+    ) -> ApiResult<AuthPayload> {
+        Ok(service::reset_password(ctx.state()?, token, password)
+            .await?
+            .into())
     }
 }

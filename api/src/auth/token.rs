@@ -1,4 +1,10 @@
-//! Session tokens: HS256 JWTs with every registered claim checked and the algorithm pinned.
+//! Session tokens: HS256 JWTs checked as RFC 8725 asks: the algorithm pinned (so `none` and
+//! other algorithms are refused), an explicit `typ` so no other JWT can pass for a session,
+//! `iss`, `aud`, `exp`, `iat` and `sub` required, a small leeway for clock skew. Each token
+//! names its account's session epoch: raising the epoch revokes every earlier token.
+//!
+//! Tokens that travel by mail (invitations, password resets) follow other rules: see
+//! [`super::mailed`].
 
 use std::time::Duration;
 
@@ -9,6 +15,8 @@ use thiserror::Error;
 
 /// The audience of session tokens: only this API accepts them.
 const AUDIENCE: &str = "klub-api";
+/// The explicit type of session tokens (RFC 8725 §3.11).
+pub const SESSION_TYPE: &str = "klub-session+jwt";
 /// Clock skew tolerated between instances when checking `exp`.
 const LEEWAY_SECONDS: u64 = 30;
 
@@ -19,6 +27,15 @@ struct Claims {
     aud: String,
     iat: i64,
     exp: i64,
+    /// The account's session epoch when the token was issued.
+    ver: i32,
+}
+
+/// What a valid session token says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionClaims {
+    pub user_id: i64,
+    pub epoch: i32,
 }
 
 pub struct TokenKeys {
@@ -35,6 +52,10 @@ pub enum TokenError {
     Invalid(#[from] jsonwebtoken::errors::Error),
     #[error("invalid token subject")]
     Subject,
+    #[error("not a session token")]
+    Type,
+    #[error("token issued in the future")]
+    FromTheFuture,
     #[error("could not sign token: {0}")]
     Signing(jsonwebtoken::errors::Error),
 }
@@ -55,8 +76,13 @@ impl TokenKeys {
         }
     }
 
-    /// Issues a session token for `user_id`.
-    pub fn issue(&self, user_id: i64, now: DateTime<Utc>) -> Result<String, TokenError> {
+    /// Issues a session token for `user_id` in its current session `epoch`.
+    pub fn issue(
+        &self,
+        user_id: i64,
+        epoch: i32,
+        now: DateTime<Utc>,
+    ) -> Result<String, TokenError> {
         let ttl = chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::hours(12));
         let claims = Claims {
             sub: user_id.to_string(),
@@ -64,20 +90,30 @@ impl TokenKeys {
             aud: AUDIENCE.to_owned(),
             iat: now.timestamp(),
             exp: (now + ttl).timestamp(),
+            ver: epoch,
         };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(TokenError::Signing)
+        let mut header = Header::new(Algorithm::HS256);
+        header.typ = Some(SESSION_TYPE.to_owned());
+        encode(&header, &claims, &self.encoding).map_err(TokenError::Signing)
     }
 
-    /// Returns the user id a valid token was issued for.
-    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<i64, TokenError> {
-        let claims = decode::<Claims>(token, &self.decoding, &self.validation)?.claims;
+    /// Returns the account and epoch a valid session token was issued for.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<SessionClaims, TokenError> {
+        let data = decode::<Claims>(token, &self.decoding, &self.validation)?;
+        if data.header.typ.as_deref() != Some(SESSION_TYPE) {
+            return Err(TokenError::Type);
+        }
+        let claims = data.claims;
         // jsonwebtoken only requires `iat` to be present; a token from the future is forged
         // or comes from a badly skewed clock.
         let leeway = i64::try_from(LEEWAY_SECONDS).unwrap_or(0);
         if claims.iat > now.timestamp() + leeway {
-            return Err(TokenError::Subject);
+            return Err(TokenError::FromTheFuture);
         }
-        claims.sub.parse().map_err(|_| TokenError::Subject)
+        Ok(SessionClaims {
+            user_id: claims.sub.parse().map_err(|_| TokenError::Subject)?,
+            epoch: claims.ver,
+        })
     }
 }
 
@@ -92,14 +128,56 @@ mod tests {
     #[test]
     fn a_token_round_trips() {
         let keys = keys(b"0123456789abcdef0123456789abcdef");
-        let token = keys.issue(42, Utc::now()).unwrap();
-        assert_eq!(keys.verify(&token, Utc::now()).unwrap(), 42);
+        let token = keys.issue(42, 3, Utc::now()).unwrap();
+        assert_eq!(
+            keys.verify(&token, Utc::now()).unwrap(),
+            SessionClaims {
+                user_id: 42,
+                epoch: 3
+            }
+        );
+    }
+
+    #[test]
+    fn a_jwt_of_another_type_is_refused() {
+        let secret = b"0123456789abcdef0123456789abcdef";
+        let now = Utc::now().timestamp();
+        let claims = Claims {
+            sub: "42".into(),
+            iss: "http://klub.test".into(),
+            aud: AUDIENCE.into(),
+            iat: now,
+            exp: now + 600,
+            ver: 0,
+        };
+        let plain_jwt = encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(secret),
+        )
+        .unwrap();
+        assert!(matches!(
+            keys(secret).verify(&plain_jwt, Utc::now()),
+            Err(TokenError::Type)
+        ));
+    }
+
+    #[test]
+    fn a_token_issued_in_the_future_is_refused() {
+        let keys = keys(b"0123456789abcdef0123456789abcdef");
+        let token = keys
+            .issue(42, 0, Utc::now() + chrono::Duration::minutes(10))
+            .unwrap();
+        assert!(matches!(
+            keys.verify(&token, Utc::now()),
+            Err(TokenError::FromTheFuture)
+        ));
     }
 
     #[test]
     fn a_token_signed_with_another_key_is_refused() {
         let token = keys(b"another-secret-another-secret-xx")
-            .issue(42, Utc::now())
+            .issue(42, 0, Utc::now())
             .unwrap();
         assert!(
             keys(b"0123456789abcdef0123456789abcdef")
@@ -112,7 +190,7 @@ mod tests {
     fn an_expired_token_is_refused() {
         let keys = keys(b"0123456789abcdef0123456789abcdef");
         let token = keys
-            .issue(42, Utc::now() - chrono::Duration::hours(2))
+            .issue(42, 0, Utc::now() - chrono::Duration::hours(2))
             .unwrap();
         assert!(keys.verify(&token, Utc::now()).is_err());
     }

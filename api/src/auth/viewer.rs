@@ -12,8 +12,9 @@ use crate::error::{ApiError, ApiResult};
 pub enum Viewer {
     /// No `Authorization` header.
     Anonymous,
-    /// A token was sent but is expired, forged or names a removed account. Public operations
-    /// still work; anything that needs an account answers `UNAUTHENTICATED`.
+    /// A token was sent but is expired, forged, revoked (`logOutEverywhere`, a password
+    /// change) or names a deleted account. Public operations still work; anything that needs
+    /// an account answers `UNAUTHENTICATED`.
     InvalidToken,
     User(user::Model),
 }
@@ -54,13 +55,17 @@ impl Viewer {
         token: &str,
         now: DateTime<Utc>,
     ) -> ApiResult<Self> {
-        let Ok(user_id) = keys.verify(token, now) else {
+        let Ok(claims) = keys.verify(token, now) else {
             return Ok(Self::InvalidToken);
         };
-        Ok(match user::Entity::find_by_id(user_id).one(db).await? {
-            Some(user) => Self::User(user),
-            None => Self::InvalidToken,
-        })
+        Ok(
+            match user::Entity::find_by_id(claims.user_id).one(db).await? {
+                Some(user) if user.session_epoch == claims.epoch && user.deleted_at.is_none() => {
+                    Self::User(user)
+                }
+                _ => Self::InvalidToken,
+            },
+        )
     }
 
     pub fn user(&self) -> Option<&user::Model> {

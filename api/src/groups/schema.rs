@@ -6,9 +6,10 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::service;
 use crate::{
+    audit::{self, Action},
     auth::Access,
     error::{ApiError, ApiResult},
-    pagination::{Direction, Page, PageArgs, paginate},
+    pagination::{Direction, Page, PageArgs, page_cost, paginate},
     people::{User, parse_id},
     state::ContextExt,
 };
@@ -48,6 +49,7 @@ impl Group {
         .await?)
     }
     /// Newest first.
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
     async fn threads(
         &self,
         ctx: &Context<'_>,
@@ -123,6 +125,7 @@ impl Thread {
             .map(Post))
     }
     /// Oldest first; the first post opens the thread.
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
     async fn posts(
         &self,
         ctx: &Context<'_>,
@@ -311,19 +314,38 @@ pub struct ModerationMutation;
 impl ModerationMutation {
     /// Staff only: replaces a post's text (it shows as edited).
     async fn edit_post(&self, ctx: &Context<'_>, post_id: ID, body: String) -> ApiResult<Post> {
-        ctx.viewer().require(Access::Staff)?;
+        let me = ctx.viewer().require(Access::Staff)?;
         let state = ctx.state()?;
         let post_id = parse_id("postId", &post_id)?;
-        Ok(Post(
-            service::edit_post(&state.db, post_id, body, state.now()).await?,
-        ))
+        let post = service::edit_post(&state.db, post_id, body, state.now()).await?;
+        audit::record(
+            &state.db,
+            me,
+            Action::PostEdited,
+            [post_id],
+            None,
+            state.now(),
+        )
+        .await?;
+        Ok(Post(post))
     }
 
     /// Staff only: removes a post; it stays in place as "(removed)".
     async fn remove_post(&self, ctx: &Context<'_>, post_id: ID) -> ApiResult<Post> {
-        ctx.viewer().require(Access::Staff)?;
+        let me = ctx.viewer().require(Access::Staff)?;
+        let state = ctx.state()?;
         let post_id = parse_id("postId", &post_id)?;
-        Ok(Post(service::remove_post(&ctx.state()?.db, post_id).await?))
+        let post = service::remove_post(&state.db, post_id).await?;
+        audit::record(
+            &state.db,
+            me,
+            Action::PostRemoved,
+            [post_id],
+            None,
+            state.now(),
+        )
+        .await?;
+        Ok(Post(post))
     }
 
     /// Staff only: locks (or unlocks) a thread against new replies.
@@ -333,11 +355,18 @@ impl ModerationMutation {
         thread_id: ID,
         locked: Option<bool>,
     ) -> ApiResult<Thread> {
-        ctx.viewer().require(Access::Staff)?;
+        let me = ctx.viewer().require(Access::Staff)?;
+        let state = ctx.state()?;
         let thread_id = parse_id("threadId", &thread_id)?;
-        Ok(Thread(
-            service::set_locked(&ctx.state()?.db, thread_id, locked.unwrap_or(true)).await?,
-        ))
+        let locked = locked.unwrap_or(true);
+        let thread = service::set_locked(&state.db, thread_id, locked).await?;
+        let action = if locked {
+            Action::ThreadLocked
+        } else {
+            Action::ThreadUnlocked
+        };
+        audit::record(&state.db, me, action, [thread_id], None, state.now()).await?;
+        Ok(Thread(thread))
     }
 }
 

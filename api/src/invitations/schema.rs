@@ -6,9 +6,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use super::service::{self, Audience, InviteRequest};
 use crate::{
     activities::Activity,
+    audit::{self, Action},
     auth::{Access, AuthPayload},
     error::ApiResult,
-    pagination::{Direction, Page, PageArgs, paginate},
+    pagination::{Direction, Page, PageArgs, page_cost, paginate},
     people::{Role, User, parse_id},
     state::ContextExt,
 };
@@ -103,6 +104,7 @@ pub struct InvitationQuery;
 #[Object]
 impl InvitationQuery {
     /// Staff only: invitations, oldest first.
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
     async fn invitations(
         &self,
         ctx: &Context<'_>,
@@ -165,14 +167,34 @@ impl InvitationMutation {
             message: input.message,
         };
         let invitations = service::invite(state, me, request).await?;
+        audit::record(
+            &state.db,
+            me,
+            Action::InvitationSent,
+            invitations.iter().map(|invitation| invitation.id),
+            None,
+            state.now(),
+        )
+        .await?;
         Ok(invitations.into_iter().map(Invitation).collect())
     }
 
     /// Staff only: a pending invitation's link stops working.
     async fn revoke_invitation(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Invitation> {
-        ctx.viewer().require(Access::Staff)?;
+        let me = ctx.viewer().require(Access::Staff)?;
+        let state = ctx.state()?;
         let id = parse_id("id", &id)?;
-        Ok(Invitation(service::revoke(&ctx.state()?.db, id).await?))
+        let revoked = service::revoke(&state.db, id).await?;
+        audit::record(
+            &state.db,
+            me,
+            Action::InvitationRevoked,
+            [id],
+            None,
+            state.now(),
+        )
+        .await?;
+        Ok(Invitation(revoked))
     }
 
     /// No login needed: the token from the mail is the credential. Creates the account with

@@ -8,16 +8,17 @@ use entity::{
     user::{self, Role},
 };
 use minijinja::context;
-use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, sea_query::Expr,
 };
-use sha2::{Digest, Sha256};
 
 use crate::{
     activities,
-    auth::{Password, service::Session},
+    auth::{
+        Password, mailed,
+        service::{Session, open_session},
+    },
     db::begin_write,
     error::{ApiError, ApiResult},
     mail::{
@@ -46,16 +47,6 @@ pub struct InviteRequest {
     pub activity_id: Option<i64>,
     pub role: Role,
     pub message: Option<String>,
-}
-
-pub fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
 }
 
 /// Invites every address and audience member; returns the invitations created or re-sent.
@@ -151,14 +142,14 @@ pub async fn invite(
                 )));
             }
             (None, _) => {
-                let token = new_token();
+                let token = mailed::new_token();
                 let row = upsert(
                     &tx,
                     &email,
                     request.role,
                     activity.as_ref().map(|a| a.id),
                     message.clone(),
-                    Some(hash_token(&token)),
+                    Some(mailed::hash(&token)),
                     inviter,
                     now,
                 )
@@ -337,7 +328,7 @@ pub async fn accept(
 ) -> ApiResult<Session> {
     let now = state.now();
     let invitation = invitation::Entity::find()
-        .filter(invitation::Column::TokenHash.eq(hash_token(token.trim())))
+        .filter(invitation::Column::TokenHash.eq(mailed::hash(token)))
         .one(&state.db)
         .await?
         .ok_or_else(|| ApiError::bad_input("token", "this invitation does not exist"))?;
@@ -383,11 +374,7 @@ pub async fn accept(
             tracing::info!(%error, activity_id, "invited account not registered");
         }
     }
-    let token = state
-        .tokens
-        .issue(user.id, now)
-        .map_err(ApiError::internal)?;
-    Ok(Session { token, user })
+    open_session(state, user)
 }
 
 pub async fn revoke(db: &DatabaseConnection, id: i64) -> ApiResult<invitation::Model> {

@@ -150,6 +150,7 @@ async fn settle(
         .filter(mail::Column::Id.eq(row.id));
     match outcome {
         Ok(()) => {
+            metrics::counter!(crate::metrics::OUTBOX_SENT).increment(1);
             update = update
                 .col_expr(mail::Column::Status, Expr::value(Status::Sent))
                 .col_expr(mail::Column::SentAt, Expr::value(state.now()))
@@ -157,6 +158,7 @@ async fn settle(
         }
         Err(error) => {
             tracing::warn!(mail_id = row.id, attempts, permanent = error.permanent, error = %error.message, "outbox: sending failed");
+            metrics::counter!(crate::metrics::OUTBOX_FAILURES).increment(1);
             update = update.col_expr(mail::Column::LastError, Expr::value(error.message));
             if error.permanent || attempts >= MAX_ATTEMPTS {
                 update = update.col_expr(mail::Column::Status, Expr::value(Status::Failed));

@@ -96,6 +96,7 @@ mod tests {
             "activity_changed",
             "reminder",
             "question_overdue",
+            "password_reset",
         ] {
             for locale in [Locale::Fr, Locale::En] {
                 let mail = templates
@@ -110,7 +111,8 @@ mod tests {
                 assert!(!mail.subject.is_empty(), "{kind} {locale:?}");
                 assert!(
                     mail.text.contains("Canva <pour> menus")
-                        || ["invitation_account", "question_overdue"].contains(&kind)
+                        || ["invitation_account", "question_overdue", "password_reset"]
+                            .contains(&kind)
                 );
                 assert!(
                     !mail.html.contains("<pour>"),

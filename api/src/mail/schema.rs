@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use crate::{
     auth::Access,
     error::ApiResult,
-    pagination::{Direction, Page, PageArgs, paginate},
+    pagination::{Direction, Page, PageArgs, page_cost, paginate},
     state::ContextExt,
 };
 
@@ -62,6 +62,7 @@ pub struct MailQuery;
 #[Object]
 impl MailQuery {
     /// Staff only: the outbox, oldest first — what left and what is stuck.
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
     async fn mails(
         &self,
         ctx: &Context<'_>,

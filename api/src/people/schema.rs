@@ -1,12 +1,16 @@
-use async_graphql::{Context, Enum, ID, Object};
+use async_graphql::{Context, Enum, ID, Json, Object};
 use chrono::{DateTime, Utc};
 use entity::user;
 
-use super::service::{self, UserFilter};
+use super::{
+    privacy,
+    service::{self, UserFilter},
+};
 use crate::{
+    audit::{self, Action},
     auth::Access,
     error::{ApiError, ApiResult},
-    pagination::{Direction, Page, PageArgs, paginate},
+    pagination::{Direction, Page, PageArgs, page_cost, paginate},
     state::ContextExt,
 };
 
@@ -126,7 +130,15 @@ pub struct PeopleQuery;
 
 #[Object]
 impl PeopleQuery {
+    /// Everything Klub holds about the caller, as one JSON document: account, registrations,
+    /// club questions and votes, group memberships, threads, posts, invitations and mails.
+    async fn my_data(&self, ctx: &Context<'_>) -> ApiResult<Json<serde_json::Value>> {
+        let me = ctx.viewer().require(Access::Member)?;
+        Ok(Json(privacy::export(&ctx.state()?.db, me).await?))
+    }
+
     /// Staff only: the directory of people, oldest account first.
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
     async fn users(
         &self,
         ctx: &Context<'_>,
@@ -164,11 +176,30 @@ impl PeopleMutation {
     /// Admin only: makes someone an admin, an animator or a partner. Takes effect on that
     /// person's very next request. The last admin cannot step down (CONFLICT).
     async fn set_user_role(&self, ctx: &Context<'_>, user_id: ID, role: Role) -> ApiResult<User> {
-        ctx.viewer().require(Access::Admin)?;
+        let me = ctx.viewer().require(Access::Admin)?;
+        let state = ctx.state()?;
         let user_id = parse_id("userId", &user_id)?;
-        Ok(User::new(
-            service::set_role(&ctx.state()?.db, user_id, role.into()).await?,
-        ))
+        let user = service::set_role(&state.db, user_id, role.into()).await?;
+        let detail = format!("{role:?}").to_uppercase();
+        audit::record(
+            &state.db,
+            me,
+            Action::RoleChanged,
+            [user_id],
+            Some(&detail),
+            state.now(),
+        )
+        .await?;
+        Ok(User::new(user))
+    }
+
+    /// Deletes the caller's account, after checking its password. Upcoming registrations are
+    /// cancelled, every session ends, and the account keeps no personal data: its posts stay,
+    /// signed "Former member". The last admin cannot leave (CONFLICT).
+    async fn delete_my_account(&self, ctx: &Context<'_>, password: String) -> ApiResult<bool> {
+        let me = ctx.viewer().require(Access::Member)?;
+        privacy::delete_account(ctx.state()?, me, password).await?;
+        Ok(true)
     }
 
     /// The caller chooses the language of its mails.
@@ -182,10 +213,20 @@ impl PeopleMutation {
 
     /// Staff only: marks a partner trained (e.g. trained elsewhere) or not.
     async fn set_trained(&self, ctx: &Context<'_>, user_id: ID, trained: bool) -> ApiResult<User> {
-        ctx.viewer().require(Access::Staff)?;
+        let me = ctx.viewer().require(Access::Staff)?;
+        let state = ctx.state()?;
         let user_id = parse_id("userId", &user_id)?;
-        Ok(User::new(
-            service::set_trained(&ctx.state()?.db, user_id, trained).await?,
-        ))
+        let user = service::set_trained(&state.db, user_id, trained).await?;
+        let detail = format!("trained={trained}");
+        audit::record(
+            &state.db,
+            me,
+            Action::TrainedChanged,
+            [user_id],
+            Some(&detail),
+            state.now(),
+        )
+        .await?;
+        Ok(User::new(user))
     }
 }

@@ -50,6 +50,19 @@ pub async fn find_by_email(
         .await?)
 }
 
+pub async fn set_password_hash(
+    db: &impl ConnectionTrait,
+    id: i64,
+    hash: String,
+) -> ApiResult<user::Model> {
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(hash))
+        .filter(user::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    get(db, id).await
+}
+
 pub async fn get(db: &impl ConnectionTrait, id: i64) -> ApiResult<user::Model> {
     user::Entity::find_by_id(id)
         .one(db)
@@ -113,20 +126,24 @@ pub async fn set_role(
     if user.role == role {
         return Ok(user);
     }
-    if user.role == Role::Admin {
-        let admins = user::Entity::find()
-            .filter(user::Column::Role.eq(Role::Admin))
-            .count(db)
-            .await?;
-        if admins <= 1 {
-            return Err(ApiError::conflict(
-                "the last admin cannot lose the ADMIN role",
-            ));
-        }
+    if user.role == Role::Admin && is_last_admin(db).await? {
+        return Err(ApiError::conflict(
+            "the last admin cannot lose the ADMIN role",
+        ));
     }
     let mut active: user::ActiveModel = user.into();
     active.role = Set(role);
     Ok(active.update(db).await?)
+}
+
+/// Somebody must always be able to appoint staff.
+pub async fn is_last_admin(db: &impl ConnectionTrait) -> ApiResult<bool> {
+    let admins = user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Admin))
+        .filter(user::Column::DeletedAt.is_null())
+        .count(db)
+        .await?;
+    Ok(admins <= 1)
 }
 
 pub async fn set_locale(

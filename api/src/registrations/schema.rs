@@ -5,9 +5,10 @@ use entity::registration;
 use super::service;
 use crate::{
     activities::Activity,
+    audit::{self, Action},
     auth::Access,
     error::{ApiError, ApiResult},
-    pagination::{Direction, Page, PageArgs, paginate},
+    pagination::{Direction, Page, PageArgs, page_cost, paginate},
     people::{User, parse_id, service as people},
     state::ContextExt,
 };
@@ -85,6 +86,7 @@ pub struct RegistrationQuery;
 #[Object]
 impl RegistrationQuery {
     /// The caller's registrations, oldest first, cancelled ones included.
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
     async fn my_registrations(
         &self,
         ctx: &Context<'_>,
@@ -179,14 +181,24 @@ impl RegistrationMutation {
         attended: bool,
         session_id: Option<ID>,
     ) -> ApiResult<Registration> {
-        ctx.viewer().require(Access::Staff)?;
+        let me = ctx.viewer().require(Access::Staff)?;
         let state = ctx.state()?;
         let registration_id = parse_id("registrationId", &registration_id)?;
         let session_id = session_id
             .map(|id| parse_id("sessionId", &id))
             .transpose()?;
-        Ok(Registration(
-            service::record_attendance(&state.db, registration_id, attended, session_id).await?,
-        ))
+        let registration =
+            service::record_attendance(&state.db, registration_id, attended, session_id).await?;
+        let detail = format!("registration {registration_id}: attended={attended}");
+        audit::record(
+            &state.db,
+            me,
+            Action::AttendanceRecorded,
+            [registration.activity_id],
+            Some(&detail),
+            state.now(),
+        )
+        .await?;
+        Ok(Registration(registration))
     }
 }

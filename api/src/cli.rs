@@ -1,0 +1,47 @@
+//! The command line: `klub` (or `klub serve`) runs the server, `klub schema` prints the SDL.
+//! Shared by the `klub` binary and the copy the crash tests start and kill.
+
+use std::process::ExitCode;
+
+use crate::{Application, Config, schema};
+
+pub async fn run() -> ExitCode {
+    let command = std::env::args().nth(1);
+    match command.as_deref() {
+        None | Some("serve") => serve().await,
+        Some("schema") => {
+            print!("{}", schema::sdl());
+            ExitCode::SUCCESS
+        }
+        Some(other) => {
+            eprintln!("klub: unknown command `{other}` (expected `serve` or `schema`)");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn serve() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("klub: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    crate::telemetry::init(&config);
+    let app = match Application::build(config).await {
+        Ok(app) => app,
+        Err(error) => {
+            tracing::error!(error = %error, "klub could not start");
+            eprintln!("klub: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match app.run_until_stopped().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("klub: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

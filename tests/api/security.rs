@@ -1,0 +1,492 @@
+//! Hardening: login throttling, password change and reset, session revocation, hash upgrades,
+//! query limits, introspection, CORS and security headers.
+
+use chrono::Duration;
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, TestApp, latest_mailed_token, spawn_app, spawn_app_with,
+    spawn_on,
+};
+
+const LOG_IN: &str = "mutation LogIn($email: String!, $password: String!) {
+    logIn(email: $email, password: $password) { token }
+}";
+const ME: &str = "query Me { me { id name } }";
+
+async fn log_in(app: &TestApp, email: &str, password: &str) -> crate::helpers::Gql {
+    app.graphql(
+        LOG_IN,
+        json!({ "email": email, "password": password }),
+        None,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn five_failed_logins_lock_the_address_on_every_instance_until_the_window_passes() {
+    let first = spawn_app().await;
+    let second = spawn_on(first.db.same(), Vec::new()).await;
+    first.sign_up("ann@example.fr", "Ann").await;
+
+    for attempt in 0..5 {
+        let instance = if attempt % 2 == 0 { &first } else { &second };
+        log_in(instance, "ann@example.fr", "wrong password!")
+            .await
+            .expect_error("UNAUTHENTICATED");
+    }
+    // The right password no longer helps, on either instance, in any case of the address.
+    for instance in [&first, &second] {
+        log_in(instance, "ANN@example.fr", PASSWORD)
+            .await
+            .expect_error("TOO_MANY_REQUESTS");
+    }
+    // Another address from the same client is not concerned.
+    log_in(&first, ADMIN_EMAIL, ADMIN_PASSWORD).await.data();
+
+    first.state.clock.advance(Duration::minutes(16));
+    log_in(&first, "ann@example.fr", PASSWORD).await.data();
+}
+
+#[tokio::test]
+async fn twenty_failures_from_one_client_lock_that_client() {
+    let app = spawn_app().await;
+    for attempt in 0..20 {
+        log_in(
+            &app,
+            &format!("guess{attempt}@example.fr"),
+            "wrong password!",
+        )
+        .await
+        .expect_error("UNAUTHENTICATED");
+    }
+    log_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await
+        .expect_error("TOO_MANY_REQUESTS");
+    app.state.clock.advance(Duration::minutes(16));
+    log_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await.data();
+}
+
+#[tokio::test]
+async fn changing_the_password_ends_every_other_session() {
+    let app = spawn_app().await;
+    let (old_token, _) = app.sign_up("ann@example.fr", "Ann").await;
+    let change = "mutation($current: String!, $new: String!) {
+        changePassword(currentPassword: $current, newPassword: $new) { token }
+    }";
+
+    let wrong = app
+        .graphql(
+            change,
+            json!({ "current": "not my password", "new": "a brand new password" }),
+            Some(&old_token),
+        )
+        .await;
+    wrong.expect_error("BAD_USER_INPUT");
+    assert_eq!(wrong.error_field(), Some("currentPassword"));
+
+    let changed = app
+        .graphql(
+            change,
+            json!({ "current": PASSWORD, "new": "a brand new password" }),
+            Some(&old_token),
+        )
+        .await;
+    let new_token = changed.data()["changePassword"]["token"].as_str().unwrap();
+    app.graphql(ME, json!({}), Some(&old_token))
+        .await
+        .expect_error("UNAUTHENTICATED");
+    app.graphql(ME, json!({}), Some(new_token)).await.data();
+    log_in(&app, "ann@example.fr", PASSWORD)
+        .await
+        .expect_error("UNAUTHENTICATED");
+    log_in(&app, "ann@example.fr", "a brand new password")
+        .await
+        .data();
+}
+
+#[tokio::test]
+async fn log_out_everywhere_revokes_every_token() {
+    let app = spawn_app().await;
+    let (phone, _) = app.sign_up("ann@example.fr", "Ann").await;
+    let laptop = app.log_in("ann@example.fr", PASSWORD).await;
+    let out = app
+        .graphql("mutation { logOutEverywhere }", json!({}), Some(&phone))
+        .await;
+    assert_eq!(out.data()["logOutEverywhere"], true);
+    for token in [&phone, &laptop] {
+        app.graphql(ME, json!({}), Some(token))
+            .await
+            .expect_error("UNAUTHENTICATED");
+    }
+    // A fresh login works again.
+    let fresh = app.log_in("ann@example.fr", PASSWORD).await;
+    app.graphql(ME, json!({}), Some(&fresh)).await.data();
+}
+
+#[tokio::test]
+async fn a_password_reset_link_works_once_within_the_hour_and_ends_other_sessions() {
+    let app = spawn_app().await;
+    let (old_session, _) = app.sign_up("ann@example.fr", "Ann").await;
+    let request = "mutation($email: String!) { requestPasswordReset(email: $email) }";
+    let reset = "mutation($token: String!, $password: String!) {
+        resetPassword(token: $token, password: $password) { token user { name } }
+    }";
+
+    // Unknown and known addresses get the same answer; only the known one gets a mail.
+    let unknown = app
+        .graphql(request, json!({ "email": "nobody@example.fr" }), None)
+        .await;
+    assert_eq!(unknown.data()["requestPasswordReset"], true);
+    assert_eq!(latest_mailed_token(&app, "password_reset").await, None);
+    let known = app
+        .graphql(request, json!({ "email": "Ann@Example.fr" }), None)
+        .await;
+    assert_eq!(known.body, unknown.body);
+    let token = latest_mailed_token(&app, "password_reset")
+        .await
+        .expect("a reset mail");
+
+    // The token is stored hashed: the database does not hold it.
+    let stored: Vec<entity::password_reset::Model> = {
+        use sea_orm::EntityTrait;
+        entity::password_reset::Entity::find()
+            .all(&app.state.db)
+            .await
+            .unwrap()
+    };
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0].token_hash, token);
+
+    let used = app
+        .graphql(
+            reset,
+            json!({ "token": token, "password": "a brand new password" }),
+            None,
+        )
+        .await;
+    assert_eq!(used.data()["resetPassword"]["user"]["name"], "Ann");
+    app.graphql(ME, json!({}), Some(&old_session))
+        .await
+        .expect_error("UNAUTHENTICATED");
+    log_in(&app, "ann@example.fr", "a brand new password")
+        .await
+        .data();
+
+    let again = app
+        .graphql(
+            reset,
+            json!({ "token": token, "password": "yet another password" }),
+            None,
+        )
+        .await;
+    again.expect_error("BAD_USER_INPUT");
+    assert_eq!(again.error_field(), Some("token"));
+
+    // A new link, an hour and a minute later, no longer works.
+    app.state.clock.advance(Duration::minutes(10));
+    app.graphql(request, json!({ "email": "ann@example.fr" }), None)
+        .await
+        .data();
+    let late = latest_mailed_token(&app, "password_reset").await.unwrap();
+    assert_ne!(late, token);
+    app.state.clock.advance(Duration::minutes(61));
+    app.graphql(
+        reset,
+        json!({ "token": late, "password": "yet another password" }),
+        None,
+    )
+    .await
+    .expect_error("BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn a_hash_made_with_weaker_parameters_is_upgraded_at_login() {
+    use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
+    use entity::user;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
+    let app = spawn_app().await;
+    app.sign_up("ann@example.fr", "Ann").await;
+    let weak = Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        Params::new(8 * 1024, 1, 1, None).unwrap(),
+    )
+    .hash_password(PASSWORD.as_bytes())
+    .unwrap()
+    .to_string();
+    let ann = user::Entity::find()
+        .filter(user::Column::Email.eq("ann@example.fr"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut row: user::ActiveModel = ann.clone().into();
+    row.password_hash = Set(weak.clone());
+    row.update(&app.state.db).await.unwrap();
+
+    log_in(&app, "ann@example.fr", PASSWORD).await.data();
+    let upgraded = user::Entity::find_by_id(ann.id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .password_hash;
+    assert_ne!(upgraded, weak);
+    assert!(upgraded.contains("m=19456,t=2,p=1"), "{upgraded}");
+    log_in(&app, "ann@example.fr", PASSWORD).await.data();
+}
+
+fn aliases(count: usize) -> String {
+    let fields: Vec<String> = (0..count).map(|i| format!("a{i}: me {{ id }}")).collect();
+    format!("{{ {} }}", fields.join(" "))
+}
+
+#[tokio::test]
+async fn query_limits_hold_against_the_known_attacks() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+
+    // Aliases: 15 pass, 16 do not.
+    app.graphql(&aliases(15), json!({}), Some(&admin))
+        .await
+        .data();
+    let overloaded = app.graphql(&aliases(16), json!({}), Some(&admin)).await;
+    overloaded.expect_error("GRAPHQL_VALIDATION_FAILED");
+    assert!(
+        overloaded.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("aliases")
+    );
+
+    // Depth: an activity's registrations' activity's registrations… 12 levels pass, 13 do not.
+    let nested = |hops: usize, leaf: &str| {
+        let mut selection = leaf.to_owned();
+        for _ in 0..hops {
+            selection = format!(
+                "registrations(first: 1) {{ edges {{ node {{ activity {{ {selection} }} }} }} }}"
+            );
+        }
+        format!("{{ activities(first: 1) {{ edges {{ node {{ {selection} }} }} }} }}")
+    };
+    // 3 + 4 × 2 + 1 = 12 levels.
+    app.graphql(&nested(2, "id"), json!({}), Some(&admin))
+        .await
+        .data();
+    let too_deep = app
+        .graphql(&nested(2, "sessions { id }"), json!({}), Some(&admin))
+        .await;
+    too_deep.expect_error("GRAPHQL_VALIDATION_FAILED");
+    assert!(
+        too_deep.body.to_string().to_lowercase().contains("nested"),
+        "{:#}",
+        too_deep.body
+    );
+
+    // Complexity: pages of pages multiply, and are refused before they run.
+    let pages = "{ activities(first: 100) { edges { node { registrations(first: 100) { edges { node { id } } } } } } }";
+    let refused = app.graphql(pages, json!({}), Some(&admin)).await;
+    refused.expect_error("GRAPHQL_VALIDATION_FAILED");
+    assert!(
+        refused.body.to_string().contains("too complex"),
+        "{:#}",
+        refused.body
+    );
+
+    // Directives: at most 8 on one field.
+    let directives = format!("{{ me {{ id {} }} }}", "@include(if: true) ".repeat(9));
+    app.graphql(&directives, json!({}), Some(&admin))
+        .await
+        .expect_error("GRAPHQL_VALIDATION_FAILED");
+
+    // Batches: at most 10 operations, and never a guessing operation inside one.
+    let me = json!({ "query": ME });
+    let batch = |n: usize| Value::Array(vec![me.clone(); n]);
+    let ten = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(&admin)
+        .json(&batch(10))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ten.status(), 200);
+    let eleven = app.post_json(&batch(11), Some(&admin)).await;
+    assert_eq!(eleven.status, 400);
+    let guess = json!({ "query": LOG_IN, "variables": { "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD } });
+    let batched: Value = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&json!([me.clone(), guess.clone()]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        batched[1]["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+        "{batched:#}"
+    );
+    assert!(batched[1].get("data").is_none_or(Value::is_null));
+    // Nor twice in one document under two aliases.
+    let twice = format!(
+        "mutation {{ a: logIn(email: \"{ADMIN_EMAIL}\", password: \"x\") {{ token }} b: logIn(email: \"{ADMIN_EMAIL}\", password: \"y\") {{ token }} }}"
+    );
+    app.graphql(&twice, json!({}), None)
+        .await
+        .expect_error("GRAPHQL_VALIDATION_FAILED");
+    // A batch of one is just a request.
+    let single: Value = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&json!([guess]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        single[0]["data"]["logIn"]["token"].is_string(),
+        "{single:#}"
+    );
+}
+
+#[tokio::test]
+async fn introspection_suggestions_and_graphiql_can_be_switched_off() {
+    let open = spawn_app().await;
+    let closed = spawn_app_with(vec![("KLUB_INTROSPECTION", "false".into())]).await;
+    let introspect = "{ __schema { queryType { name } } }";
+
+    assert_eq!(
+        open.graphql(introspect, json!({}), None).await.data()["__schema"]["queryType"]["name"],
+        "Query"
+    );
+    // Switched off, introspection reveals nothing: async-graphql answers it with null.
+    let hidden = closed.graphql(introspect, json!({}), None).await;
+    assert!(
+        hidden.body["data"]["__schema"].is_null(),
+        "{:#}",
+        hidden.body
+    );
+    let by_type = closed
+        .graphql(
+            "{ __type(name: \"User\") { fields { name } } }",
+            json!({}),
+            None,
+        )
+        .await;
+    assert!(
+        by_type.body["data"]["__type"].is_null(),
+        "{:#}",
+        by_type.body
+    );
+
+    let typo = "{ activites { totalCount } }";
+    let hinted = open.graphql(typo, json!({}), None).await;
+    assert!(
+        hinted.body.to_string().contains("Did you mean"),
+        "{:#}",
+        hinted.body
+    );
+    let silent = closed.graphql(typo, json!({}), None).await;
+    silent.expect_error("GRAPHQL_VALIDATION_FAILED");
+    assert!(!silent.body.to_string().contains("Did you mean"));
+
+    let page = |app: &TestApp| app.client.get(format!("{}/graphql", app.address)).send();
+    assert_eq!(page(&open).await.unwrap().status(), 200);
+    assert_eq!(page(&closed).await.unwrap().status(), 404);
+}
+
+#[tokio::test]
+async fn cors_admits_the_configured_frontend_only() {
+    let app = spawn_app_with(vec![(
+        "KLUB_CORS_ORIGINS",
+        "https://app.klub.example, https://staging.klub.example".into(),
+    )])
+    .await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.address))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header(
+                "Access-Control-Request-Headers",
+                "authorization, content-type",
+            )
+            .send()
+    };
+    let allowed = preflight("https://app.klub.example").await.unwrap();
+    assert!(allowed.status().is_success());
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://app.klub.example"
+    );
+    let refused = preflight("https://evil.example").await.unwrap();
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn every_answer_carries_security_headers_and_a_request_id() {
+    let app = spawn_app().await;
+    let graphql = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    let health = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
+    let missing = app
+        .client
+        .get(format!("{}/nowhere", app.address))
+        .send()
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for response in [&graphql, &health, &missing] {
+        let headers = response.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["x-frame-options"], "DENY");
+        assert_eq!(headers["referrer-policy"], "no-referrer");
+        assert_eq!(headers["cache-control"], "no-store");
+        assert!(headers.contains_key("content-security-policy"));
+        assert!(headers.contains_key("strict-transport-security"));
+        ids.push(headers["x-request-id"].to_str().unwrap().to_owned());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 3, "one id per request: {ids:?}");
+}
+
+#[tokio::test]
+async fn the_schema_exposes_no_secret() {
+    let sdl = api::schema::sdl().to_lowercase();
+    for secret in [
+        "passwordhash",
+        "password_hash",
+        "tokenhash",
+        "calendarsecret",
+        "secret:",
+    ] {
+        assert!(!sdl.contains(secret), "the schema mentions {secret}");
+    }
+    // The only tokens in answers are the session a caller just opened.
+    let token_fields: Vec<&str> = sdl
+        .lines()
+        .filter(|line| line.trim_start().starts_with("token:"))
+        .collect();
+    assert_eq!(token_fields.len(), 1, "{token_fields:?}");
+}
