@@ -161,7 +161,12 @@ struct Process {
 const JWT_SECRET: &str = "a-test-secret-of-at-least-thirty-two-characters";
 
 impl Process {
-    async fn start(database_url: &str, mail_dir: &std::path::Path) -> Self {
+    /// Starts the binary; its JSON log goes to `log` (or nowhere).
+    async fn start(
+        database_url: &str,
+        mail_dir: &std::path::Path,
+        log: Option<&std::path::Path>,
+    ) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -175,8 +180,12 @@ impl Process {
             .env("KLUB_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("KLUB_MAIL_DIR", mail_dir)
             .env("KLUB_HTTP_WORKERS", "2")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+            .env("RUST_LOG", "info")
+            .env("KLUB_LOG_FORMAT", "json")
+            .stdout(match log {
+                Some(path) => Stdio::from(std::fs::File::create(path).unwrap()),
+                None => Stdio::null(),
+            })
             .stderr(Stdio::null())
             .spawn()
             .expect("the server binary starts");
@@ -232,7 +241,8 @@ impl Drop for Process {
 async fn a_killed_server_keeps_every_registration_it_confirmed() {
     let database = TestDatabase::create().await;
     let mail_dir = tempfile::tempdir().unwrap();
-    let mut server = Process::start(&database.url, mail_dir.path()).await;
+    let log = mail_dir.path().join("klub.log");
+    let mut server = Process::start(&database.url, mail_dir.path(), Some(&log)).await;
     let db = Database::connect(&database.url).await.unwrap();
 
     let admin = user::Entity::find()
@@ -336,7 +346,7 @@ async fn a_killed_server_keeps_every_registration_it_confirmed() {
     );
 
     // Restart on the same database: everything answered is there, and the seats add up.
-    let restarted = Process::start(&database.url, mail_dir.path()).await;
+    let restarted = Process::start(&database.url, mail_dir.path(), None).await;
     for (id, status) in &confirmed_answers {
         let stored = registration::Entity::find_by_id(*id)
             .one(&db)
@@ -385,11 +395,37 @@ async fn a_killed_server_keeps_every_registration_it_confirmed() {
             &restarted.token(late),
         )
         .await;
+    // Every JWT starts with `eyJ` (`{"` in base64).
+    check_log(&log, &[JWT_SECRET, ADMIN_PASSWORD, "eyJ"]);
     assert!(
         answer["data"]["registerForActivity"]["status"].is_string()
             || answer["errors"][0]["extensions"]["code"] == "CONFLICT",
         "{answer:#}"
     );
+}
+
+/// The log is JSON lines; each request's lines carry its id; no secret appears in it.
+fn check_log(path: &std::path::Path, secrets: &[&str]) {
+    let log = std::fs::read_to_string(path).unwrap();
+    let mut requests = 0;
+    for line in log.lines() {
+        let entry: Value = serde_json::from_str(line)
+            .unwrap_or_else(|error| panic!("not a JSON log line ({error}): {line}"));
+        for secret in secrets {
+            assert!(!line.contains(secret), "a secret reached the log: {line}");
+        }
+        if entry["fields"]["message"] == "request finished" {
+            requests += 1;
+            let span = &entry["span"];
+            assert_eq!(
+                span["request_id"].as_str().map(str::len),
+                Some(36),
+                "{line}"
+            );
+            assert!(span["route"].is_string(), "{line}");
+        }
+    }
+    assert!(requests > 10, "request lines were logged:\n{log}");
 }
 
 /// A TCP relay to PostgreSQL that the test can cut and restore, as a network failure would.
