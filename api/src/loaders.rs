@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entity::{activity, attendance, club_question, registration, session, user};
+use entity::{
+    activity, attendance, club_question, group, post, registration, session, thread, user,
+};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select};
 
 use crate::error::{ApiError, ApiResult};
@@ -85,6 +87,9 @@ pub struct Loaders {
     pub attendances: Rows<attendance::Entity>,
     /// A club meeting's questions: most votes first, then oldest.
     pub club_questions: Rows<club_question::Entity>,
+    pub groups: Rows<group::Entity>,
+    pub threads: Rows<thread::Entity>,
+    pub posts: Rows<post::Entity>,
 }
 
 impl Loaders {
@@ -108,6 +113,18 @@ impl Loaders {
 
     pub async fn activity(&self, id: i64) -> ApiResult<activity::Model> {
         Self::one(&self.activities, id, "activity").await
+    }
+
+    pub async fn group(&self, id: i64) -> ApiResult<group::Model> {
+        Self::one(&self.groups, id, "group").await
+    }
+
+    pub async fn thread(&self, id: i64) -> ApiResult<thread::Model> {
+        Self::one(&self.threads, id, "thread").await
+    }
+
+    pub async fn post(&self, id: i64) -> ApiResult<post::Model> {
+        Self::one(&self.posts, id, "post").await
     }
 
     pub fn new(db: &DatabaseConnection, viewer_id: Option<i64>) -> Self {
@@ -155,6 +172,24 @@ impl Loaders {
                     .order_by_asc(club_question::Column::Id),
                 club_question::Column::MeetingId,
                 |q| q.meeting_id,
+            )),
+            groups: loader(RowsBy::new(
+                db,
+                group::Entity::find(),
+                group::Column::Id,
+                |g| g.id,
+            )),
+            threads: loader(RowsBy::new(
+                db,
+                thread::Entity::find(),
+                thread::Column::Id,
+                |t| t.id,
+            )),
+            posts: loader(RowsBy::new(
+                db,
+                post::Entity::find(),
+                post::Column::Id,
+                |p| p.id,
             )),
         }
     }

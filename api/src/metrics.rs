@@ -77,6 +77,8 @@ pub fn record_operation(operation: String, outcome: &'static str, elapsed: Durat
 
 /// `GET /metrics` in Prometheus' text format.
 pub async fn scrape(state: web::Data<AppState>) -> HttpResponse {
+    metrics::counter!("klub_db_statements_total")
+        .absolute(state.statements.load(std::sync::atomic::Ordering::Relaxed));
     let (size, idle) = pool_use(&state);
     metrics::gauge!("klub_db_pool_connections", "state" => "open").set(size);
     metrics::gauge!("klub_db_pool_connections", "state" => "idle").set(idle);

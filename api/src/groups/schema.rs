@@ -109,20 +109,13 @@ impl Thread {
         Ok(User::new(ctx.loaders()?.user(self.0.author_id).await?))
     }
     async fn group(&self, ctx: &Context<'_>) -> ApiResult<Group> {
-        let group = group::Entity::find_by_id(self.0.group_id)
-            .one(&ctx.state()?.db)
-            .await?
-            .ok_or(ApiError::NotFound("group"))?;
-        Ok(Group(group))
+        Ok(Group(ctx.loaders()?.group(self.0.group_id).await?))
     }
     async fn accepted_answer(&self, ctx: &Context<'_>) -> ApiResult<Option<Post>> {
-        let Some(id) = self.0.accepted_post_id else {
-            return Ok(None);
-        };
-        Ok(post::Entity::find_by_id(id)
-            .one(&ctx.state()?.db)
-            .await?
-            .map(Post))
+        match self.0.accepted_post_id {
+            Some(id) => Ok(Some(Post(ctx.loaders()?.post(id).await?))),
+            None => Ok(None),
+        }
     }
     /// Oldest first; the first post opens the thread.
     #[graphql(complexity = "page_cost(first, child_complexity)")]
@@ -175,11 +168,7 @@ impl Post {
         Ok(User::new(ctx.loaders()?.user(self.0.author_id).await?))
     }
     async fn thread(&self, ctx: &Context<'_>) -> ApiResult<Thread> {
-        let thread = thread::Entity::find_by_id(self.0.thread_id)
-            .one(&ctx.state()?.db)
-            .await?
-            .ok_or(ApiError::NotFound("thread"))?;
-        Ok(Thread(thread))
+        Ok(Thread(ctx.loaders()?.thread(self.0.thread_id).await?))
     }
 }
 

@@ -1,0 +1,739 @@
+//! `klub-bench`: Klub under load, on a prepared dataset, on SQLite and (optionally)
+//! PostgreSQL. Run it in release mode (see the README's "Performance" section):
+//!
+//! ```sh
+//! cargo run --release -p klub-tests --bin klub-bench -- [--postgres URL] [--seconds N]
+//! ```
+//!
+//! It starts Klub as a child process (this same binary in server mode), fills a fresh database
+//! with 2,000 trained partners, 200 published activities with two sessions each and 20,000
+//! registrations, and 2 groups with 250 threads and 5,000 posts, then measures at 1, 8 and 64
+//! concurrent clients: browsing (`Activities`, first 20, with `myRegistration`), a registration
+//! burst (1,000 partners at once for one 20-seat workshop), and reading a group
+//! (`GroupThreads`, first 20, and `Thread`). Each row gives requests per second, p50/p99
+//! latency, SQL statements per request (from the server's own counter on `/metrics`) and the
+//! server's peak resident memory, next to a trivial actix-web handler measured in the same run.
+
+// A measuring tool: a set-up step that fails stops the run with its reason.
+#![allow(clippy::expect_used)]
+
+use std::{
+    process::{Child, Command, ExitCode, Stdio},
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use chrono::Utc;
+use entity::{activity, group, post, registration, session, thread, user};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
+    QueryFilter,
+};
+use serde_json::{Value, json};
+
+const JWT_SECRET: &str = "klub-bench-secret-klub-bench-secret-0123456789";
+const CLIENTS: [usize; 3] = [1, 8, 64];
+const PARTNERS: usize = 2_000;
+const ACTIVITIES: usize = 200;
+const REGISTRATIONS_PER_ACTIVITY: usize = 100;
+const THREADS_PER_GROUP: usize = 125;
+const POSTS_PER_THREAD: usize = 20;
+const BURST: usize = 1_000;
+const BURST_SEATS: i32 = 20;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match std::env::var("KLUB_BENCH_ROLE").as_deref() {
+        Ok("server") => return api::cli::run().await,
+        Ok("ceiling") => return ceiling().await,
+        _ => {}
+    }
+    let mut postgres = None;
+    let mut seconds = 5;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match (arg.as_str(), args.next()) {
+            ("--postgres", Some(url)) => postgres = Some(url),
+            ("--seconds", Some(n)) => seconds = n.parse().unwrap_or(5),
+            _ => {
+                eprintln!("usage: klub-bench [--postgres URL] [--seconds N]");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let bench = Bench {
+        client: reqwest::Client::builder()
+            .pool_max_idle_per_host(128)
+            .build()
+            .unwrap_or_default(),
+        window: Duration::from_secs(seconds),
+    };
+
+    println!(
+        "| database | scenario | clients | requests | req/s | p50 ms | p99 ms | SQL/req | server peak MiB | req/s vs ceiling |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let ceiling = bench.ceiling_figures().await;
+    for figures in &ceiling {
+        figures.print(None);
+    }
+
+    let folder = tempfile::tempdir().expect("a temporary folder");
+    let sqlite = format!(
+        "sqlite://{}?mode=rwc",
+        folder.path().join("bench.db").display()
+    );
+    bench.run("SQLite", &sqlite, folder.path(), &ceiling).await;
+
+    if let Some(server) = postgres {
+        let name = format!("klub_bench_{:08x}", rand::random::<u32>());
+        let admin = Database::connect(&server)
+            .await
+            .expect("PostgreSQL answers");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("bench database created");
+        let base = server
+            .rsplit_once('/')
+            .map_or(server.as_str(), |(base, _)| base);
+        bench
+            .run(
+                "PostgreSQL",
+                &format!("{base}/{name}"),
+                folder.path(),
+                &ceiling,
+            )
+            .await;
+        let _ = admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await;
+    }
+    ExitCode::SUCCESS
+}
+
+/// The ceiling: the smallest actix-web handler, with the same number of workers as Klub.
+async fn ceiling() -> ExitCode {
+    let listen = std::env::var("KLUB_LISTEN").unwrap_or_else(|_| "127.0.0.1:0".into());
+    let server = actix_web::HttpServer::new(|| {
+        actix_web::App::new().route(
+            "/",
+            actix_web::web::get().to(|| async { actix_web::HttpResponse::Ok().body("ok") }),
+        )
+    })
+    .workers(2)
+    .bind(listen);
+    match server {
+        Ok(server) => match server.run().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::FAILURE,
+        },
+        Err(_) => ExitCode::FAILURE,
+    }
+}
+
+struct Bench {
+    client: reqwest::Client,
+    window: Duration,
+}
+
+/// One measured row.
+struct Figures {
+    database: &'static str,
+    scenario: &'static str,
+    clients: usize,
+    requests: usize,
+    per_second: f64,
+    p50: Duration,
+    p99: Duration,
+    statements_per_request: Option<f64>,
+    peak_mib: Option<f64>,
+}
+
+impl Figures {
+    fn print(&self, ceiling: Option<&[Figures]>) {
+        let ratio = ceiling
+            .and_then(|rows| rows.iter().find(|row| row.clients == self.clients))
+            .map_or("".to_owned(), |row| {
+                format!("{:.2}", self.per_second / row.per_second)
+            });
+        println!(
+            "| {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {} |",
+            self.database,
+            self.scenario,
+            self.clients,
+            self.requests,
+            self.per_second,
+            self.p50.as_secs_f64() * 1000.0,
+            self.p99.as_secs_f64() * 1000.0,
+            self.statements_per_request
+                .map_or("".into(), |n| format!("{n:.1}")),
+            self.peak_mib.map_or("".into(), |n| format!("{n:.0}")),
+            ratio,
+        );
+    }
+}
+
+/// A process this binary started, killed when dropped.
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    async fn start(role: &str, env: &[(&str, String)]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .map(|address| address.port())
+            .expect("a free port");
+        let mut command = Command::new(std::env::current_exe().expect("this binary"));
+        command
+            .env("KLUB_BENCH_ROLE", role)
+            .env("KLUB_LISTEN", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let server = Self {
+            child: command.spawn().expect("the server starts"),
+            address: format!("http://127.0.0.1:{port}"),
+        };
+        for _ in 0..600 {
+            if reqwest::get(format!("{}/", server.address)).await.is_ok() {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the {role} never answered")
+    }
+
+    /// The server's peak resident memory so far.
+    fn peak_mib(&self) -> Option<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib / 1024.0)
+    }
+
+    async fn statements(&self, client: &reqwest::Client) -> Option<f64> {
+        let text = client
+            .get(format!("{}/metrics", self.address))
+            .send()
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        text.lines()
+            .find(|line| line.starts_with("klub_db_statements_total"))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    }
+}
+
+/// What one request sent: its latency and whether it got what it asked for.
+type Outcome = (Duration, bool);
+
+impl Bench {
+    /// Runs `request(i)` from `clients` tasks, for the time window or until `limit` requests.
+    async fn load<F, Fut>(
+        &self,
+        clients: usize,
+        limit: Option<usize>,
+        request: F,
+    ) -> (Vec<Outcome>, Duration)
+    where
+        F: Fn(usize) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = bool> + Send,
+    {
+        let request = Arc::new(request);
+        let next = Arc::new(AtomicUsize::new(0));
+        let started = Instant::now();
+        let deadline = started + self.window;
+        let mut tasks = Vec::new();
+        for _ in 0..clients {
+            let (request, next) = (request.clone(), next.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut outcomes = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let done = match limit {
+                        Some(limit) => i >= limit,
+                        None => Instant::now() >= deadline,
+                    };
+                    if done {
+                        return outcomes;
+                    }
+                    let sent = Instant::now();
+                    let ok = request(i).await;
+                    outcomes.push((sent.elapsed(), ok));
+                }
+            }));
+        }
+        let mut outcomes = Vec::new();
+        for task in tasks {
+            outcomes.extend(task.await.unwrap_or_default());
+        }
+        (outcomes, started.elapsed())
+    }
+
+    fn figures(
+        database: &'static str,
+        scenario: &'static str,
+        clients: usize,
+        outcomes: &[Outcome],
+        elapsed: Duration,
+    ) -> Figures {
+        let mut latencies: Vec<Duration> = outcomes.iter().map(|(latency, _)| *latency).collect();
+        latencies.sort();
+        let at = |q: f64| {
+            latencies
+                .get(((latencies.len() as f64 * q).ceil() as usize).saturating_sub(1))
+                .copied()
+                .unwrap_or_default()
+        };
+        let failed = outcomes.iter().filter(|(_, ok)| !ok).count();
+        if failed > 0 {
+            eprintln!("{database} {scenario} ×{clients}: {failed} requests failed");
+        }
+        Figures {
+            database,
+            scenario,
+            clients,
+            requests: outcomes.len(),
+            per_second: outcomes.len() as f64 / elapsed.as_secs_f64(),
+            p50: at(0.50),
+            p99: at(0.99),
+            statements_per_request: None,
+            peak_mib: None,
+        }
+    }
+
+    async fn ceiling_figures(&self) -> Vec<Figures> {
+        let server = Server::start("ceiling", &[]).await;
+        let mut rows = Vec::new();
+        for clients in CLIENTS {
+            let (client, url) = (self.client.clone(), format!("{}/", server.address));
+            let (outcomes, elapsed) = self
+                .load(clients, None, move |_| {
+                    let (client, url) = (client.clone(), url.clone());
+                    async move {
+                        match client.get(url).send().await {
+                            Ok(response) => {
+                                response.status() == 200 && response.bytes().await.is_ok()
+                            }
+                            Err(_) => false,
+                        }
+                    }
+                })
+                .await;
+            let mut figures = Self::figures(
+                "—",
+                "trivial actix-web handler (ceiling)",
+                clients,
+                &outcomes,
+                elapsed,
+            );
+            figures.peak_mib = server.peak_mib();
+            rows.push(figures);
+        }
+        rows
+    }
+
+    async fn run(
+        &self,
+        database: &'static str,
+        url: &str,
+        folder: &std::path::Path,
+        ceiling: &[Figures],
+    ) {
+        let mail_dir = folder.join(format!("mail-{database}"));
+        let server = Server::start(
+            "server",
+            &[
+                ("DATABASE_URL", url.to_owned()),
+                ("KLUB_JWT_SECRET", JWT_SECRET.to_owned()),
+                ("KLUB_ADMIN_EMAIL", "admin@bench.klub".to_owned()),
+                ("KLUB_ADMIN_PASSWORD", "bench-admin-password".to_owned()),
+                ("KLUB_MAIL_DIR", mail_dir.display().to_string()),
+                ("KLUB_SCHEDULER_TICK_SECONDS", "3600".to_owned()),
+            ],
+        )
+        .await;
+        let db = Database::connect(url).await.expect("the bench database");
+        let seeded = Instant::now();
+        let data = seed(&db).await;
+        eprintln!(
+            "{database}: dataset written in {:.1} s",
+            seeded.elapsed().as_secs_f64()
+        );
+        let keys = api::auth::TokenKeys::new(
+            JWT_SECRET.as_bytes(),
+            server.address.clone(),
+            Duration::from_secs(24 * 3600),
+        );
+        let tokens: Arc<Vec<String>> = Arc::new(
+            data.partners
+                .iter()
+                .map(|id| keys.issue(*id, 0, Utc::now()).unwrap_or_default())
+                .collect(),
+        );
+        let endpoint = format!("{}/graphql", server.address);
+
+        let scenarios: [(&'static str, &'static str, Value); 3] = [
+            (
+                "Activities (first 20, myRegistration)",
+                "Activities",
+                json!({ "first": 20 }),
+            ),
+            (
+                "GroupThreads (first 20)",
+                "GroupThreads",
+                json!({ "groupId": data.group.to_string(), "first": 20 }),
+            ),
+            ("Thread (20 posts)", "Thread", Value::Null),
+        ];
+        for (scenario, operation, variables) in scenarios {
+            let document = operation_text(operation);
+            for clients in CLIENTS {
+                let before = server.statements(&self.client).await;
+                let (client, endpoint, tokens, threads) = (
+                    self.client.clone(),
+                    endpoint.clone(),
+                    tokens.clone(),
+                    data.threads.clone(),
+                );
+                let (document, variables) = (document.clone(), variables.clone());
+                let (outcomes, elapsed) = self
+                    .load(clients, None, move |i| {
+                        let variables = if variables.is_null() {
+                            json!({ "id": threads[i % threads.len()].to_string() })
+                        } else {
+                            variables.clone()
+                        };
+                        let request = client
+                            .post(endpoint.clone())
+                            .bearer_auth(&tokens[i % tokens.len()])
+                            .json(&json!({ "query": document, "variables": variables, "operationName": operation }));
+                        async move { answered_without_errors(request).await.is_some() }
+                    })
+                    .await;
+                let after = server.statements(&self.client).await;
+                let mut figures = Self::figures(database, scenario, clients, &outcomes, elapsed);
+                figures.statements_per_request = before
+                    .zip(after)
+                    .map(|(before, after)| (after - before - 1.0) / outcomes.len().max(1) as f64);
+                figures.peak_mib = server.peak_mib();
+                figures.print(Some(ceiling));
+            }
+        }
+
+        let register = operation_text("RegisterForActivity");
+        for (clients, workshop) in CLIENTS.into_iter().zip(data.burst_workshops) {
+            let before = server.statements(&self.client).await;
+            let (client, endpoint, tokens, register) = (
+                self.client.clone(),
+                endpoint.clone(),
+                tokens.clone(),
+                register.clone(),
+            );
+            let confirmed = Arc::new(AtomicUsize::new(0));
+            let counted = confirmed.clone();
+            let (outcomes, elapsed) = self
+                .load(clients, Some(BURST), move |i| {
+                    let request =
+                        client
+                            .post(endpoint.clone())
+                            .bearer_auth(&tokens[i])
+                            .json(&json!({
+                                "query": register,
+                                "variables": { "activityId": workshop.to_string() },
+                                "operationName": "RegisterForActivity",
+                            }));
+                    let counted = counted.clone();
+                    async move {
+                        let Some(body) = answered_without_errors(request).await else {
+                            return false;
+                        };
+                        if body["data"]["registerForActivity"]["status"] == "CONFIRMED" {
+                            counted.fetch_add(1, Ordering::Relaxed);
+                        }
+                        true
+                    }
+                })
+                .await;
+            let after = server.statements(&self.client).await;
+            let mut figures = Self::figures(
+                database,
+                "Registration burst (1,000 → 20 seats)",
+                clients,
+                &outcomes,
+                elapsed,
+            );
+            figures.statements_per_request = before
+                .zip(after)
+                .map(|(before, after)| (after - before - 1.0) / outcomes.len().max(1) as f64);
+            figures.peak_mib = server.peak_mib();
+            figures.print(Some(ceiling));
+            let answered = outcomes.iter().filter(|(_, ok)| *ok).count();
+            let seats = confirmed.load(Ordering::Relaxed);
+            eprintln!(
+                "{database} burst ×{clients}: {answered}/{BURST} answered, {seats} CONFIRMED"
+            );
+            let stored = registration::Entity::find()
+                .filter(registration::Column::ActivityId.eq(workshop))
+                .filter(registration::Column::Status.eq(registration::Status::Confirmed))
+                .all(&db)
+                .await
+                .map(|rows| rows.len())
+                .unwrap_or_default();
+            if answered != BURST || seats != BURST_SEATS as usize || stored != BURST_SEATS as usize
+            {
+                eprintln!(
+                    "{database} burst ×{clients}: INVARIANT BROKEN ({stored} stored as CONFIRMED)"
+                );
+            }
+        }
+        drop(server);
+    }
+}
+
+/// Sends the request; the body when it came back 200 without GraphQL errors.
+async fn answered_without_errors(request: reqwest::RequestBuilder) -> Option<Value> {
+    let response = request.send().await.ok()?;
+    if response.status() != 200 {
+        return None;
+    }
+    let body: Value = response.json().await.ok()?;
+    body.get("errors").is_none().then_some(body)
+}
+
+/// The text of one contract operation, as a client sends it (one operation per request).
+fn operation_text(name: &str) -> String {
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contract");
+    for entry in std::fs::read_dir(folder).into_iter().flatten().flatten() {
+        let source = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        let mut lines = source.lines().skip_while(|line| {
+            !["query ", "mutation "].iter().any(|kind| {
+                line.strip_prefix(kind).is_some_and(|rest| {
+                    rest.starts_with(&format!("{name}(")) || rest.starts_with(&format!("{name} "))
+                })
+            })
+        });
+        let Some(first) = lines.next() else {
+            continue;
+        };
+        let mut text = vec![first];
+        for line in lines {
+            text.push(line);
+            if line == "}" {
+                break;
+            }
+        }
+        return text.join("\n");
+    }
+    panic!("no contract operation {name}")
+}
+
+struct Dataset {
+    partners: Vec<i64>,
+    group: i64,
+    threads: Vec<i64>,
+    burst_workshops: [i64; 3],
+}
+
+/// Writes the dataset straight into the database, in batches.
+async fn seed(db: &DatabaseConnection) -> Dataset {
+    let now = Utc::now();
+    let admin = user::Entity::find()
+        .filter(user::Column::Email.eq("admin@bench.klub"))
+        .one(db)
+        .await
+        .ok()
+        .flatten()
+        .expect("the bench admin");
+    for chunk in (0..PARTNERS).collect::<Vec<_>>().chunks(500) {
+        user::Entity::insert_many(chunk.iter().map(|i| user::ActiveModel {
+            email: Set(format!("partner{i}@bench.klub")),
+            name: Set(format!("Partner {i}")),
+            organisation: Set(Some(format!("Business {i}"))),
+            role: Set(user::Role::Partner),
+            trained: Set(true),
+            password_hash: Set("-".into()),
+            created_at: Set(now),
+            ..Default::default()
+        }))
+        .exec_without_returning(db)
+        .await
+        .expect("partners written");
+    }
+    let partners: Vec<i64> = user::Entity::find()
+        .filter(user::Column::Role.eq(user::Role::Partner))
+        .all(db)
+        .await
+        .expect("partners read")
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+
+    let activity_row = |title: String, day: i64, capacity: i32, confirmed: i32| {
+        let starts_at = now + chrono::Duration::days(day);
+        activity::ActiveModel {
+            kind: Set(activity::Kind::Workshop),
+            status: Set(activity::Status::Published),
+            audience: Set(activity::Audience::AllPartners),
+            title: Set(title),
+            capacity: Set(capacity),
+            price_cents: Set(4000),
+            starts_at: Set(starts_at),
+            ends_at: Set(starts_at + chrono::Duration::days(1) + chrono::Duration::hours(3)),
+            confirmed_count: Set(confirmed),
+            waitlist_count: Set(0),
+            sequence: Set(0),
+            created_by: Set(admin.id),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+    };
+    activity::Entity::insert_many((0..ACTIVITIES).map(|i| {
+        activity_row(
+            format!("Activity {i}"),
+            1 + i as i64,
+            150,
+            REGISTRATIONS_PER_ACTIVITY as i32,
+        )
+    }))
+    .exec_without_returning(db)
+    .await
+    .expect("activities written");
+    activity::Entity::insert_many(
+        (0..3).map(|i| activity_row(format!("Burst {i}"), 400, BURST_SEATS, 0)),
+    )
+    .exec_without_returning(db)
+    .await
+    .expect("burst workshops written");
+    let activities = activity::Entity::find()
+        .all(db)
+        .await
+        .expect("activities read");
+    let mut burst = activities
+        .iter()
+        .filter(|a| a.title.starts_with("Burst"))
+        .map(|a| a.id);
+    let burst_workshops = [
+        burst.next().unwrap_or_default(),
+        burst.next().unwrap_or_default(),
+        burst.next().unwrap_or_default(),
+    ];
+    let programme: Vec<&activity::Model> = activities
+        .iter()
+        .filter(|a| a.title.starts_with("Activity"))
+        .collect();
+    session::Entity::insert_many(programme.iter().flat_map(|a| {
+        [0, 1].map(|day| session::ActiveModel {
+            activity_id: Set(a.id),
+            starts_at: Set(a.starts_at + chrono::Duration::days(day)),
+            ends_at: Set(a.starts_at + chrono::Duration::days(day) + chrono::Duration::hours(3)),
+            ..Default::default()
+        })
+    }))
+    .exec_without_returning(db)
+    .await
+    .expect("sessions written");
+    let pairs: Vec<(i64, i64)> = programme
+        .iter()
+        .enumerate()
+        .flat_map(|(n, a)| {
+            let partners = &partners;
+            (0..REGISTRATIONS_PER_ACTIVITY)
+                .map(move |k| (a.id, partners[(n * 37 + k) % partners.len()]))
+        })
+        .collect();
+    for chunk in pairs.chunks(2_000) {
+        registration::Entity::insert_many(chunk.iter().map(|(activity_id, user_id)| {
+            registration::ActiveModel {
+                activity_id: Set(*activity_id),
+                user_id: Set(*user_id),
+                status: Set(registration::Status::Confirmed),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+        }))
+        .exec_without_returning(db)
+        .await
+        .expect("registrations written");
+    }
+
+    let groups = group::Entity::find().all(db).await.expect("groups read");
+    let club = groups
+        .iter()
+        .find(|g| g.audience == group::Audience::StaffAndTrainedPartners)
+        .map(|g| g.id)
+        .expect("the partners' club");
+    for g in &groups {
+        thread::Entity::insert_many((0..THREADS_PER_GROUP).map(|i| thread::ActiveModel {
+            group_id: Set(g.id),
+            author_id: Set(partners[i % partners.len()]),
+            title: Set(format!("Question {i} about online reviews")),
+            is_question: Set(i % 2 == 0),
+            locked: Set(false),
+            reply_count: Set(POSTS_PER_THREAD as i32 - 1),
+            first_response_at: Set(Some(now)),
+            last_post_at: Set(now),
+            created_at: Set(now),
+            ..Default::default()
+        }))
+        .exec_without_returning(db)
+        .await
+        .expect("threads written");
+    }
+    let threads = thread::Entity::find().all(db).await.expect("threads read");
+    let posts: Vec<(i64, usize)> = threads
+        .iter()
+        .flat_map(|t| (0..POSTS_PER_THREAD).map(move |k| (t.id, k)))
+        .collect();
+    for chunk in posts.chunks(1_000) {
+        post::Entity::insert_many(chunk.iter().map(|(thread_id, k)| post::ActiveModel {
+            thread_id: Set(*thread_id),
+            author_id: Set(partners[(*thread_id as usize * 7 + k) % partners.len()]),
+            body: Set(format!(
+                "Reply {k}: here is how we answer reviews on Google and TripAdvisor."
+            )),
+            removed: Set(false),
+            created_at: Set(now),
+            ..Default::default()
+        }))
+        .exec_without_returning(db)
+        .await
+        .expect("posts written");
+    }
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        let _ = db.execute_unprepared("ANALYZE").await;
+    }
+    Dataset {
+        partners,
+        group: club,
+        threads: threads
+            .iter()
+            .filter(|t| t.group_id == club)
+            .map(|t| t.id)
+            .collect(),
+        burst_workshops,
+    }
+}
