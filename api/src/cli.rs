@@ -32,8 +32,15 @@ async fn serve() -> ExitCode {
     let app = match Application::build(config).await {
         Ok(app) => app,
         Err(error) => {
-            tracing::error!(error = %error, "klub could not start");
-            eprintln!("klub: {error}");
+            // The causes matter here: "internal error" alone tells an operator nothing.
+            let mut message = error.to_string();
+            let mut source = std::error::Error::source(&error);
+            while let Some(cause) = source {
+                message.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            tracing::error!(error = %message, "klub could not start");
+            eprintln!("klub: {message}");
             return ExitCode::FAILURE;
         }
     };

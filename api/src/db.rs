@@ -30,6 +30,10 @@ pub async fn connect(
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
         .sqlx_logging(false)
+        // A SQLite connection is a file handle that cannot go stale: checking it before every
+        // use cost a thread round trip per statement (measured with klub-bench). A PostgreSQL
+        // connection can die with the network, so it keeps the check.
+        .test_before_acquire(!config.database_url.starts_with("sqlite"))
         // WAL lets readers work beside the writer; the busy timeout makes concurrent writers
         // queue instead of failing with SQLITE_BUSY.
         .map_sqlx_sqlite_opts(|opts| {

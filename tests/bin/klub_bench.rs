@@ -34,6 +34,10 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
+/// The server under test runs with the allocator the `klub` binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const JWT_SECRET: &str = "klub-bench-secret-klub-bench-secret-0123456789";
 const CLIENTS: [usize; 3] = [1, 8, 64];
 const PARTNERS: usize = 2_000;
