@@ -42,11 +42,19 @@ pub async fn connect(
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
         });
+    // Migrations run on a connection of their own, closed before serving starts: a pooled
+    // SQLite connection opened before an `ALTER TABLE` could read rows with the old set of
+    // columns (seen as "Missing value for column" at startup, once in a few hundred starts).
+    let mut migrating = options.clone();
+    migrating.max_connections(1).min_connections(1);
+    let migrations = Database::connect(migrating).await?;
+    Migrator::up(&migrations, None).await?;
+    migrations.close().await?;
+
     let mut db = Database::connect(options).await?;
     db.set_metric_callback(move |_| {
         statements.fetch_add(1, Ordering::Relaxed);
     });
-    Migrator::up(&db, None).await?;
     Ok(db)
 }
 
