@@ -96,25 +96,31 @@ pub async fn change_password(
     new: String,
 ) -> ApiResult<Session> {
     let new = Password::parse("newPassword", new)?;
-    match state
-        .passwords
-        .verify(current, Some(me.password_hash.clone()))
-        .await?
-    {
-        Verified::Yes { .. } => {}
-        Verified::No => {
-            return Err(ApiError::bad_input(
-                "currentPassword",
-                "is not your current password",
-            ));
-        }
-    }
+    confirm_password(state, me, "currentPassword", current).await?;
     let hash = state.passwords.hash(new).await?;
     let tx = begin_write(&state.db).await?;
     revoke_sessions(&tx, me.id).await?;
     let user = people::service::set_password_hash(&tx, me.id, hash).await?;
     tx.commit().await?;
     open_session(state, user)
+}
+
+/// Checks that the caller typed its own password before a sensitive change; a wrong one is
+/// BAD_USER_INPUT on `field`.
+pub async fn confirm_password(
+    state: &AppState,
+    me: &user::Model,
+    field: &str,
+    password: String,
+) -> ApiResult<()> {
+    match state
+        .passwords
+        .verify(password, Some(me.password_hash.clone()))
+        .await?
+    {
+        Verified::Yes { .. } => Ok(()),
+        Verified::No => Err(ApiError::bad_input(field, "is not your current password")),
+    }
 }
 
 /// Ends every session of the caller, this one included.

@@ -13,7 +13,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use crate::{
-    auth::{self, Verified},
+    auth,
     db::begin_write,
     error::{ApiError, ApiResult},
     registrations,
@@ -107,13 +107,7 @@ pub async fn export(db: &impl ConnectionTrait, me: &user::Model) -> ApiResult<Va
 /// Deletes the caller's account after checking its password: upcoming registrations are
 /// cancelled (seats go to the waiting list), sessions end, and the row keeps no personal data.
 pub async fn delete_account(state: &AppState, me: &user::Model, password: String) -> ApiResult<()> {
-    if let Verified::No = state
-        .passwords
-        .verify(password, Some(me.password_hash.clone()))
-        .await?
-    {
-        return Err(ApiError::bad_input("password", "is not your password"));
-    }
+    auth::service::confirm_password(state, me, "password", password).await?;
     if me.role == user::Role::Admin && super::service::is_last_admin(&state.db).await? {
         return Err(ApiError::conflict(
             "the last admin cannot delete its account: appoint another admin first",
