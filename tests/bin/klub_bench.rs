@@ -438,9 +438,7 @@ impl Bench {
                     .await;
                 let after = server.statements(&self.client).await;
                 let mut figures = Self::figures(database, scenario, clients, &outcomes, elapsed);
-                figures.statements_per_request = before
-                    .zip(after)
-                    .map(|(before, after)| (after - before - 1.0) / outcomes.len().max(1) as f64);
+                figures.statements_per_request = per_request(before, after, outcomes.len());
                 figures.peak_mib = server.peak_mib();
                 figures.print(Some(ceiling));
             }
@@ -488,9 +486,7 @@ impl Bench {
                 &outcomes,
                 elapsed,
             );
-            figures.statements_per_request = before
-                .zip(after)
-                .map(|(before, after)| (after - before - 1.0) / outcomes.len().max(1) as f64);
+            figures.statements_per_request = per_request(before, after, outcomes.len());
             figures.peak_mib = server.peak_mib();
             figures.print(Some(ceiling));
             let answered = outcomes.iter().filter(|(_, ok)| *ok).count();
@@ -514,6 +510,14 @@ impl Bench {
         }
         drop(server);
     }
+}
+
+/// Statements per request between two readings of the server's counter. The first reading's
+/// own scrape runs two statements (the outbox depth) after it read the counter.
+fn per_request(before: Option<f64>, after: Option<f64>, requests: usize) -> Option<f64> {
+    before
+        .zip(after)
+        .map(|(before, after)| (after - before - 2.0) / requests.max(1) as f64)
 }
 
 /// Sends the request; the body when it came back 200 without GraphQL errors.
