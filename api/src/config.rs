@@ -4,17 +4,21 @@
 
 use std::{net::SocketAddr, time::Duration};
 
+pub use secrecy::{ExposeSecret, SecretString};
 use thiserror::Error;
 
-/// Everything the server can be told from outside.
+/// Everything the server can be told from outside. Values that may hold a secret (the JWT
+/// key, passwords inside the database and SMTP URLs, the first admin's password) are
+/// [`SecretString`]s: `Debug` prints them as `[REDACTED]`, and reading one takes an explicit
+/// `expose_secret()`.
 #[derive(Clone, Debug)]
 pub struct Config {
     /// `DATABASE_URL`: SQLite (`sqlite://klub.db?mode=rwc`, the default) or PostgreSQL.
-    pub database_url: String,
+    pub database_url: SecretString,
     /// `KLUB_LISTEN`: the address the HTTP server binds.
     pub listen: SocketAddr,
     /// `KLUB_JWT_SECRET`: when absent, a secret is generated once and kept in the database.
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<SecretString>,
     /// `KLUB_TOKEN_TTL`: how long a session token stays valid.
     pub token_ttl: Duration,
     /// `KLUB_PUBLIC_URL`: where users reach Klub (links in mails, token issuer).
@@ -32,7 +36,7 @@ pub struct Config {
     /// `KLUB_SCHEDULER_TICK_SECONDS`: how often background jobs run.
     pub scheduler_tick: Duration,
     /// `KLUB_SMTP_URL`: where mail goes; without it, `.eml` files in `mail_dir`.
-    pub smtp_url: Option<String>,
+    pub smtp_url: Option<SecretString>,
     /// `KLUB_MAIL_FROM`: the sender of every mail.
     pub mail_from: String,
     /// `KLUB_MAIL_DIR`: the folder mails are written to when no SMTP server is configured.
@@ -56,6 +60,9 @@ pub struct Config {
     /// `KLUB_TRUST_FORWARDED_FOR`: take the client address from `X-Forwarded-For`/`Forwarded`
     /// (only behind a proxy that sets them), for login throttling and logs.
     pub trust_forwarded_for: bool,
+    /// `KLUB_METRICS_LISTEN`: the address of the Prometheus `/metrics` listener, apart from
+    /// the API's (off when unset).
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// The languages mails are written in.
@@ -82,19 +89,10 @@ impl Locale {
     }
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct BootstrapAdmin {
     pub email: String,
-    pub password: String,
-}
-
-impl std::fmt::Debug for BootstrapAdmin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BootstrapAdmin")
-            .field("email", &self.email)
-            .field("password", &"<redacted>")
-            .finish()
-    }
+    pub password: SecretString,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,7 +161,10 @@ impl Config {
         }
         let bootstrap_admin = match (get("KLUB_ADMIN_EMAIL"), get("KLUB_ADMIN_PASSWORD")) {
             (None, None) => None,
-            (Some(email), Some(password)) => Some(BootstrapAdmin { email, password }),
+            (Some(email), Some(password)) => Some(BootstrapAdmin {
+                email,
+                password: password.into(),
+            }),
             (Some(_), None) => {
                 return Err(ConfigError {
                     variable: "KLUB_ADMIN_PASSWORD",
@@ -189,9 +190,11 @@ impl Config {
         };
 
         Ok(Self {
-            database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            database_url: get("DATABASE_URL")
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.into())
+                .into(),
             listen,
-            jwt_secret,
+            jwt_secret: jwt_secret.map(SecretString::from),
             token_ttl,
             public_url,
             allow_signup: parse("KLUB_ALLOW_SIGNUP", get("KLUB_ALLOW_SIGNUP"), Some(true))?,
@@ -215,7 +218,7 @@ impl Config {
                         reason: "must start with smtp:// or smtps://".into(),
                     });
                 }
-                url => url,
+                url => url.map(SecretString::from),
             },
             mail_from: {
                 let from = get("KLUB_MAIL_FROM").unwrap_or_else(|| "Klub <klub@localhost>".into());
@@ -275,6 +278,7 @@ impl Config {
                 get("KLUB_TRUST_FORWARDED_FOR"),
                 Some(false),
             )?,
+            metrics_listen: parse_optional("KLUB_METRICS_LISTEN", get("KLUB_METRICS_LISTEN"))?,
             outbox_poll: Duration::from_millis(parse_positive(
                 "KLUB_OUTBOX_POLL_MS",
                 get("KLUB_OUTBOX_POLL_MS"),
@@ -345,12 +349,37 @@ mod tests {
     #[test]
     fn defaults_need_no_configuration() -> Result<(), ConfigError> {
         let config = config(&[])?;
-        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.database_url.expose_secret(), DEFAULT_DATABASE_URL);
+        assert!(
+            config.metrics_listen.is_none(),
+            "metrics are off by default"
+        );
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.token_ttl, Duration::from_secs(12 * 3600));
         assert_eq!(config.public_url, "http://127.0.0.1:8080");
         assert!(config.allow_signup);
         assert!(config.bootstrap_admin.is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn secrets_never_print() -> Result<(), ConfigError> {
+        let config = config(&[
+            ("KLUB_JWT_SECRET", "jwt-secret-jwt-secret-jwt-secret-42"),
+            ("DATABASE_URL", "postgres://klub:db-password-42@db/klub"),
+            ("KLUB_SMTP_URL", "smtp://mailer:smtp-password-42@mail:587"),
+            ("KLUB_ADMIN_EMAIL", "admin@example.org"),
+            ("KLUB_ADMIN_PASSWORD", "admin-password-42"),
+        ])?;
+        let printed = format!("{config:?} {config:#?}");
+        for secret in [
+            "jwt-secret",
+            "db-password",
+            "smtp-password",
+            "admin-password",
+        ] {
+            assert!(!printed.contains(secret), "{secret} printed in {printed}");
+        }
         Ok(())
     }
 

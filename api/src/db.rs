@@ -16,14 +16,15 @@ use sea_orm::{
     sea_query::OnConflict,
 };
 
-use crate::config::Config;
+use crate::config::{Config, ExposeSecret};
 
 /// Connects, counting every statement into `statements`, and applies pending migrations.
 pub async fn connect(
     config: &Config,
     statements: Arc<AtomicU64>,
 ) -> Result<DatabaseConnection, DbErr> {
-    let mut options = ConnectOptions::new(config.database_url.clone());
+    let url = config.database_url.expose_secret();
+    let mut options = ConnectOptions::new(url);
     options
         .max_connections(config.db_max_connections)
         .min_connections(1)
@@ -33,7 +34,7 @@ pub async fn connect(
         // A SQLite connection is a file handle that cannot go stale: checking it before every
         // use cost a thread round trip per statement (measured with klub-bench). A PostgreSQL
         // connection can die with the network, so it keeps the check.
-        .test_before_acquire(!config.database_url.starts_with("sqlite"))
+        .test_before_acquire(!url.starts_with("sqlite"))
         // WAL lets readers work beside the writer; the busy timeout makes concurrent writers
         // queue instead of failing with SQLITE_BUSY.
         .map_sqlx_sqlite_opts(|opts| {

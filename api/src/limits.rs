@@ -1,182 +1,301 @@
-//! Query limits that async-graphql does not ship, checked as soon as a query is parsed:
-//! - at most [`MAX_ALIASES`] aliases per request, so one request cannot ask the same costly
-//!   field hundreds of times under different names (alias overloading);
-//! - the operations that guess secrets (`logIn`, `requestPasswordReset`, `resetPassword`,
-//!   `acceptInvitation`) at most once per request and never inside a batch, so throttling
-//!   counts every guess.
+//! Query limits that async-graphql does not ship, checked on the parsed document before
+//! async-graphql looks at it:
+//! - the size of every operation and fragment with its fragments expanded, computed once per
+//!   definition (memoised), so a "fragment bomb" (`...F1 ...F1` on each level, 2^n selections
+//!   in a few hundred bytes) is refused in time proportional to its text; async-graphql's own
+//!   checks expand fragments one spread at a time and would take minutes;
+//! - at most [`MAX_ALIASES`] aliases, so one request cannot ask a costly field hundreds of
+//!   times under different names (alias overloading);
+//! - the operations that guess secrets ([`GUESSING_FIELDS`]) at most once per request and
+//!   never in a batch, so throttling counts every guess;
+//! - a batch shares one [`BatchBudget`]: its operations together get the selections, aliases
+//!   and complexity of one request, so a batch of ten cannot cost ten times the limits.
 //!
-//! Depth, complexity, recursion and directives are limited by async-graphql itself (see
-//! `schema.rs`); the batch size and body size by the HTTP handler.
+//! Depth, complexity, recursion and directives per operation are limited by async-graphql (see
+//! `schema.rs`); the batch size and body size by the HTTP handler; subscriptions per socket by
+//! [`SubscriptionSlots`].
 
-use std::sync::{Arc, Mutex};
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
 
 use async_graphql::{
-    Pos, Request, ServerError, ServerResult, Variables,
+    Pos, Request, ServerError, ServerResult, ValidationResult,
     extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
+        Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextValidation,
     },
     parser::types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet},
 };
 
+use crate::error::{ApiError, ApiResult};
+
 pub const MAX_ALIASES: usize = 15;
-/// Selections visited while checking, fragments expanded; more is refused outright (a
-/// fragment bomb), long before execution would get there.
-const MAX_SELECTIONS: usize = 5_000;
+/// Selections of one request with its fragments expanded; more is refused outright.
+pub const MAX_SELECTIONS: usize = 5_000;
+/// Subscriptions open at once on one WebSocket.
+pub const MAX_SUBSCRIPTIONS_PER_SOCKET: usize = 10;
 /// Fields that check a secret: one guess per request.
-pub const GUESSING_FIELDS: [&str; 4] = [
+pub const GUESSING_FIELDS: [&str; 5] = [
     "logIn",
     "requestPasswordReset",
     "resetPassword",
     "acceptInvitation",
+    "verifyEmail",
 ];
 
-/// Marks a request that arrived in a batch of several operations.
-pub struct InBatch;
+/// What a selection set costs once its fragments are expanded. Saturating: a bomb's true
+/// size does not fit in a machine word.
+#[derive(Clone, Copy, Default)]
+struct Cost {
+    selections: usize,
+    aliases: usize,
+    guesses: usize,
+}
+
+impl Cost {
+    fn add(self, other: Cost) -> Cost {
+        Cost {
+            selections: self.selections.saturating_add(other.selections),
+            aliases: self.aliases.saturating_add(other.aliases),
+            guesses: self.guesses.saturating_add(other.guesses),
+        }
+    }
+}
+
+/// The limits of one batch, shared by its operations.
+#[derive(Clone)]
+pub struct BatchBudget(Arc<Mutex<Remaining>>);
+
+struct Remaining {
+    selections: usize,
+    aliases: usize,
+    complexity: usize,
+}
+
+impl Default for BatchBudget {
+    fn default() -> Self {
+        Self(Arc::new(Mutex::new(Remaining {
+            selections: MAX_SELECTIONS,
+            aliases: MAX_ALIASES,
+            complexity: crate::schema::MAX_COMPLEXITY,
+        })))
+    }
+}
+
+impl BatchBudget {
+    /// Takes `amount` of what `pick` selects, or refuses when the batch has spent it.
+    fn spend(
+        &self,
+        amount: usize,
+        what: &str,
+        pick: fn(&mut Remaining) -> &mut usize,
+    ) -> ServerResult<()> {
+        let mut remaining = self
+            .0
+            .lock()
+            .map_err(|_| refuse("the batch's limits are unavailable".into()))?;
+        let left = pick(&mut remaining);
+        match left.checked_sub(amount) {
+            Some(rest) => {
+                *left = rest;
+                Ok(())
+            }
+            None => Err(refuse(format!(
+                "the operations of this batch together exceed the {what} of one request"
+            ))),
+        }
+    }
+}
+
+/// The subscriptions of one socket.
+#[derive(Clone, Default)]
+pub struct SubscriptionSlots(Arc<AtomicUsize>);
+
+/// One open subscription; its slot frees when the subscription's stream is dropped.
+pub struct SubscriptionSlot(Arc<AtomicUsize>);
+
+impl SubscriptionSlots {
+    pub fn take(&self) -> ApiResult<SubscriptionSlot> {
+        self.0
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| {
+                (open < MAX_SUBSCRIPTIONS_PER_SOCKET).then_some(open + 1)
+            })
+            .map_err(|_| ApiError::TooManyRequests)?;
+        Ok(SubscriptionSlot(self.0.clone()))
+    }
+}
+
+impl Drop for SubscriptionSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 pub struct QueryLimits;
 
 impl ExtensionFactory for QueryLimits {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(QueryLimitsExtension::default())
+        Arc::new(QueryLimitsExtension)
     }
 }
 
-/// Created for each request: it remembers which operation of the document will run, since
-/// clients send whole documents of which only the named operation executes.
-#[derive(Default)]
-struct QueryLimitsExtension {
-    operation_name: Mutex<Option<String>>,
-}
+struct QueryLimitsExtension;
 
 #[async_trait::async_trait]
 impl Extension for QueryLimitsExtension {
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
-        request: Request,
+        mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        if let Ok(mut name) = self.operation_name.lock() {
-            name.clone_from(&request.operation_name);
+        let budget = request
+            .data
+            .get(&std::any::TypeId::of::<BatchBudget>())
+            .and_then(|data| (**data).downcast_ref::<BatchBudget>())
+            .cloned();
+        let operation_name = request.operation_name.clone();
+        // Parsed here, once: async-graphql uses this document instead of parsing again.
+        let document = request.parsed_query()?;
+        let cost = check(document, operation_name.as_deref(), budget.is_some())?;
+        if let Some(budget) = budget {
+            budget.spend(cost.selections, "selections", |r| &mut r.selections)?;
+            budget.spend(cost.aliases, "aliases", |r| &mut r.aliases)?;
         }
         next.run(ctx, request).await
     }
 
-    async fn parse_query(
+    async fn validation(
         &self,
         ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let name = self
-            .operation_name
-            .lock()
-            .ok()
-            .and_then(|name| name.clone());
-        check(
-            &document,
-            name.as_deref(),
-            ctx.data_opt::<InBatch>().is_some(),
-        )?;
-        Ok(document)
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await?;
+        if let Some(budget) = ctx.data_opt::<BatchBudget>() {
+            budget
+                .spend(result.complexity, "complexity", |r| &mut r.complexity)
+                .map_err(|error| vec![error])?;
+        }
+        Ok(result)
     }
 }
 
-#[derive(Default)]
-struct Tally {
-    aliases: usize,
-    selections: usize,
-    guesses: usize,
+fn refuse(message: String) -> ServerError {
+    ServerError::new(message, Some(Pos::default()))
 }
 
-/// Checks the operation that will run: the named one, the only one, or (when the request is
-/// ambiguous and will be refused anyway) all of them together.
+/// Checks every definition's expanded size, then the limits of the operation that will run
+/// (the named one, the only one, or all of them when the request is ambiguous and will be
+/// refused anyway). Returns that operation's cost.
 fn check(
     document: &ExecutableDocument,
     operation_name: Option<&str>,
     in_batch: bool,
-) -> ServerResult<()> {
-    let mut tally = Tally::default();
-    let operations: Vec<_> = match (&document.operations, operation_name) {
-        (DocumentOperations::Single(operation), _) => vec![operation],
-        (DocumentOperations::Multiple(operations), Some(name)) => operations
-            .iter()
-            .filter(|(candidate, _)| candidate.as_str() == name)
-            .map(|(_, operation)| operation)
-            .collect(),
-        (DocumentOperations::Multiple(operations), None) => operations.values().collect(),
-    };
-    for operation in operations {
-        walk(
-            document,
-            &operation.node.selection_set.node,
-            &mut Vec::new(),
-            &mut tally,
-        )?;
+) -> ServerResult<Cost> {
+    let mut costs = FragmentCosts::new(document);
+    for name in document.fragments.keys() {
+        costs.of_fragment(name.as_str())?;
     }
-    let refuse = |message: String| Err(ServerError::new(message, Some(Pos::default())));
-    if tally.aliases > MAX_ALIASES {
-        return refuse(format!("at most {MAX_ALIASES} aliases per request"));
+    let mut running = Cost::default();
+    for (name, operation) in document.operations.iter() {
+        let cost = costs.of(&operation.node.selection_set.node)?;
+        let runs = match (&document.operations, operation_name, name) {
+            (DocumentOperations::Single(_), _, _) | (_, None, _) => true,
+            (_, Some(wanted), Some(name)) => name.as_str() == wanted,
+            (_, Some(_), None) => false,
+        };
+        if runs {
+            running = running.add(cost);
+        }
     }
-    if tally.guesses > 1 {
-        return refuse(format!(
+    if running.aliases > MAX_ALIASES {
+        return Err(refuse(format!("at most {MAX_ALIASES} aliases per request")));
+    }
+    if running.guesses > 1 {
+        return Err(refuse(format!(
             "{} may appear only once per request",
             GUESSING_FIELDS.join(", ")
-        ));
+        )));
     }
-    if tally.guesses > 0 && in_batch {
-        return refuse(format!(
+    if running.guesses > 0 && in_batch {
+        return Err(refuse(format!(
             "{} cannot be sent in a batch",
             GUESSING_FIELDS.join(", ")
-        ));
+        )));
     }
-    Ok(())
+    Ok(running)
 }
 
-fn walk<'d>(
+/// Expanded costs of fragments, each computed once.
+struct FragmentCosts<'d> {
     document: &'d ExecutableDocument,
-    selections: &'d SelectionSet,
-    fragments: &mut Vec<&'d str>,
-    tally: &mut Tally,
-) -> ServerResult<()> {
-    for selection in &selections.items {
-        tally.selections += 1;
-        if tally.selections > MAX_SELECTIONS {
-            return Err(ServerError::new(
-                format!("the query selects more than {MAX_SELECTIONS} fields"),
-                Some(selection.pos),
-            ));
-        }
-        match &selection.node {
-            Selection::Field(field) => {
-                let field = &field.node;
-                tally.aliases += usize::from(field.alias.is_some());
-                tally.guesses += usize::from(GUESSING_FIELDS.contains(&field.name.node.as_str()));
-                walk(document, &field.selection_set.node, fragments, tally)?;
-            }
-            Selection::InlineFragment(inline) => {
-                walk(document, &inline.node.selection_set.node, fragments, tally)?;
-            }
-            Selection::FragmentSpread(spread) => {
-                let name = spread.node.fragment_name.node.as_str();
-                // A cycle is reported by validation later; here it just stops the walk.
-                if fragments.contains(&name) {
-                    continue;
-                }
-                if let Some((name, fragment)) = document.fragments.get_key_value(name) {
-                    fragments.push(name.as_str());
-                    walk(
-                        document,
-                        &fragment.node.selection_set.node,
-                        fragments,
-                        tally,
-                    )?;
-                    fragments.pop();
-                }
-            }
+    done: HashMap<&'d str, Cost>,
+    /// Fragments being expanded right now: meeting one again is a cycle.
+    open: Vec<&'d str>,
+}
+
+impl<'d> FragmentCosts<'d> {
+    fn new(document: &'d ExecutableDocument) -> Self {
+        Self {
+            document,
+            done: HashMap::new(),
+            open: Vec::new(),
         }
     }
-    Ok(())
+
+    fn of_fragment(&mut self, name: &str) -> ServerResult<Cost> {
+        let Some((name, fragment)) = self.document.fragments.get_key_value(name) else {
+            // An unknown fragment is reported by validation.
+            return Ok(Cost::default());
+        };
+        let name = name.as_str();
+        if let Some(cost) = self.done.get(name) {
+            return Ok(*cost);
+        }
+        // async-graphql reports cycles too, but only after a depth check that would expand
+        // them exponentially.
+        if self.open.contains(&name) {
+            return Err(refuse(format!("fragment {name} spreads itself")));
+        }
+        self.open.push(name);
+        let cost = self.of(&fragment.node.selection_set.node)?;
+        self.open.pop();
+        self.done.insert(name, cost);
+        Ok(cost)
+    }
+
+    fn of(&mut self, selections: &'d SelectionSet) -> ServerResult<Cost> {
+        let mut total = Cost::default();
+        for selection in &selections.items {
+            let cost = match &selection.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    Cost {
+                        selections: 1,
+                        aliases: usize::from(field.alias.is_some()),
+                        guesses: usize::from(GUESSING_FIELDS.contains(&field.name.node.as_str())),
+                    }
+                    .add(self.of(&field.selection_set.node)?)
+                }
+                Selection::InlineFragment(inline) => self.of(&inline.node.selection_set.node)?,
+                Selection::FragmentSpread(spread) => {
+                    self.of_fragment(spread.node.fragment_name.node.as_str())?
+                }
+            };
+            total = total.add(cost);
+            if total.selections > MAX_SELECTIONS {
+                return Err(ServerError::new(
+                    format!(
+                        "the query selects more than {MAX_SELECTIONS} fields once its fragments are expanded"
+                    ),
+                    Some(selection.pos),
+                ));
+            }
+        }
+        Ok(total)
+    }
 }

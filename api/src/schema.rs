@@ -14,6 +14,7 @@ use crate::{
     mail::MailQuery,
     people::{PeopleMutation, PeopleQuery},
     registrations::{RegistrationMutation, RegistrationQuery},
+    socket::SocketViewer,
     state::AppState,
 };
 
@@ -65,6 +66,7 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     .limit_recursive_depth(32)
     .limit_directives(MAX_DIRECTIVES)
     .extension(QueryLimits)
+    .extension(SocketViewer)
     .extension(ErrorCodes)
 }
 

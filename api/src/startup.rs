@@ -3,7 +3,7 @@
 //! request ids and logs, CORS and security headers.
 
 use std::{
-    net::{SocketAddr, TcpListener},
+    net::TcpListener,
     sync::{Arc, atomic::AtomicU64},
     time::Instant,
 };
@@ -16,27 +16,24 @@ use actix_web::{
     middleware::DefaultHeaders,
     web,
 };
-use async_graphql::{BatchRequest, BatchResponse, Data, http::GraphiQLSource};
-use async_graphql_actix_web::GraphQLSubscription;
+use async_graphql::{BatchRequest, BatchResponse, http::GraphiQLSource};
 use futures_util::StreamExt;
 use rand::distr::{Alphanumeric, SampleString};
 use thiserror::Error;
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::{
-    auth::{
-        Passwords, TokenKeys, Viewer, service::ensure_bootstrap_admin, throttle::ClientAddress,
-    },
+    auth::{Credentials, Passwords, TokenKeys, service::ensure_bootstrap_admin},
     clock::Clock,
-    config::Config,
+    config::{Config, ExposeSecret},
     db,
     error::ApiError,
     groups,
-    limits::InBatch,
-    loaders::Loaders,
+    limits::BatchBudget,
     mail::{self, Mailer},
     metrics, registrations, scheduler,
     schema::{self, KlubSchema},
+    socket,
     state::AppState,
     telemetry::RequestSpan,
 };
@@ -62,6 +59,7 @@ pub enum StartupError {
 pub struct Application {
     server: Server,
     port: u16,
+    metrics_port: Option<u16>,
     state: AppState,
 }
 
@@ -72,7 +70,7 @@ impl Application {
         let statements = Arc::new(AtomicU64::new(0));
         let db = db::connect(&config, statements.clone()).await?;
         let secret = match &config.jwt_secret {
-            Some(secret) => secret.clone(),
+            Some(secret) => secret.expose_secret().to_owned(),
             None => {
                 tracing::warn!(
                     "KLUB_JWT_SECRET is not set: using a secret generated once and kept in the database"
@@ -99,7 +97,13 @@ impl Application {
             statements,
         };
         if let Some(admin) = &state.config.bootstrap_admin {
-            ensure_bootstrap_admin(&state.db, &state, &admin.email, &admin.password).await?;
+            ensure_bootstrap_admin(
+                &state.db,
+                &state,
+                &admin.email,
+                admin.password.expose_secret(),
+            )
+            .await?;
         }
 
         let address = state.config.listen.to_string();
@@ -112,18 +116,29 @@ impl Application {
             .map_err(|source| StartupError::Listen { address, source })?
             .port();
         let server = run(listener, state.clone())?;
+        let metrics_port = state
+            .config
+            .metrics_listen
+            .map(|address| spawn_metrics(address, state.clone()))
+            .transpose()?;
         scheduler::spawn(state.clone());
         mail::outbox::spawn(state.clone());
         groups::service::spawn_post_listener(state.clone());
         Ok(Self {
             server,
             port,
+            metrics_port,
             state,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the `/metrics` listener, when `KLUB_METRICS_LISTEN` asks for one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
     }
 
     /// Stops the server from outside (tests use it to stop instances they started).
@@ -179,9 +194,8 @@ fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
             .wrap(TracingLogger::<RequestSpan>::new())
             .route("/graphql", web::post().to(graphql))
             .route("/graphql", web::get().to(graphiql))
-            .route("/graphql/ws", web::get().to(graphql_ws))
+            .route("/graphql/ws", web::get().to(socket::handler))
             .route("/healthz", web::get().to(healthz))
-            .route("/metrics", web::get().to(metrics::scrape))
             .route(
                 "/calendar/{secret}",
                 web::get().to(registrations::feed::download),
@@ -204,6 +218,29 @@ fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
         .listen(listener)
         .map_err(|source| StartupError::Listen { address, source })?
         .run())
+}
+
+/// Prometheus metrics on an address of their own (`KLUB_METRICS_LISTEN`), which operators
+/// keep inside their network: they tell about traffic and errors, not for the public.
+fn spawn_metrics(address: std::net::SocketAddr, state: AppState) -> Result<u16, StartupError> {
+    let listen_error = |source| StartupError::Listen {
+        address: address.to_string(),
+        source,
+    };
+    let listener = TcpListener::bind(address).map_err(listen_error)?;
+    let port = listener.local_addr().map_err(listen_error)?.port();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(state.clone()))
+            .route("/metrics", web::get().to(metrics::scrape))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .map_err(listen_error)?
+    .run();
+    tokio::spawn(server);
+    Ok(port)
 }
 
 async fn graphql(
@@ -247,25 +284,19 @@ async fn graphql(
     }
 
     let started = Instant::now();
-    let client = client_address(&request, state.config.trust_forwarded_for);
-    let authorization = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok());
-    let viewer =
-        match Viewer::from_header(&state.db, &state.tokens, authorization, state.now()).await {
-            Ok(viewer) => viewer,
-            Err(error) => {
-                tracing::error!(%error, "could not identify the caller");
-                return request_error(503, error.code(), &error.to_string());
-            }
-        };
-    // Each operation gets its own loaders: their caches must not outlive one operation.
+    let credentials = Credentials::from_http(&request, state.config.trust_forwarded_for);
+    let viewer = match credentials
+        .viewer(&state.db, &state.tokens, state.now())
+        .await
+    {
+        Ok(viewer) => viewer,
+        Err(error) => {
+            tracing::error!(%error, "could not identify the caller");
+            return request_error(503, error.code(), &error.to_string());
+        }
+    };
     let for_viewer = |request: async_graphql::Request| {
-        request
-            .data(Loaders::new(&state.db, viewer.user().map(|user| user.id)))
-            .data(viewer.clone())
-            .data(client.clone())
+        state.for_caller(request, viewer.clone(), credentials.clone())
     };
     let operations: Vec<String> = batch
         .iter()
@@ -277,12 +308,15 @@ async fn graphql(
         BatchRequest::Batch(requests) if requests.len() == 1 => {
             BatchRequest::Batch(requests.into_iter().map(for_viewer).collect())
         }
-        BatchRequest::Batch(requests) => BatchRequest::Batch(
-            requests
-                .into_iter()
-                .map(|request| for_viewer(request).data(InBatch))
-                .collect(),
-        ),
+        BatchRequest::Batch(requests) => {
+            let budget = BatchBudget::default();
+            BatchRequest::Batch(
+                requests
+                    .into_iter()
+                    .map(|request| for_viewer(request).data(budget.clone()))
+                    .collect(),
+            )
+        }
     };
     let response: BatchResponse = schema.execute_batch(batch).await;
     let responses = match &response {
@@ -323,24 +357,6 @@ fn outcome(response: &async_graphql::Response) -> &'static str {
         .into_iter()
         .find(|known| *known == code)
         .unwrap_or("INTERNAL_SERVER_ERROR")
-}
-
-/// The client's IP address: the TCP peer, or the proxy's forwarded address when trusted.
-fn client_address(request: &HttpRequest, trust_forwarded_for: bool) -> ClientAddress {
-    let address = if trust_forwarded_for {
-        request
-            .connection_info()
-            .realip_remote_addr()
-            .map(|address| {
-                address
-                    .parse::<SocketAddr>()
-                    .map(|socket| socket.ip().to_string())
-                    .unwrap_or_else(|_| address.to_owned())
-            })
-    } else {
-        request.peer_addr().map(|peer| peer.ip().to_string())
-    };
-    ClientAddress(address.unwrap_or_else(|| "unknown".into()))
 }
 
 /// Browsers may call the API from the configured frontend origins and from Klub's own
@@ -419,34 +435,6 @@ async fn graphiql(state: web::Data<AppState>) -> HttpResponse {
                 .subscription_endpoint("/graphql/ws")
                 .finish(),
         )
-}
-
-/// graphql-transport-ws; the token travels as `{"token": "..."}` in `connection_init`.
-async fn graphql_ws(
-    request: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-    schema: web::Data<KlubSchema>,
-) -> actix_web::Result<HttpResponse> {
-    let state = state.get_ref().clone();
-    GraphQLSubscription::new(schema.get_ref().clone())
-        .on_connection_init(move |init| async move {
-            let token = init
-                .get("token")
-                .and_then(|token| token.as_str())
-                .map(str::to_owned);
-            let viewer = match token {
-                Some(token) => Viewer::from_token(&state.db, &state.tokens, &token, state.now())
-                    .await
-                    .map_err(|error| async_graphql::Error::new(error.to_string()))?,
-                None => Viewer::Anonymous,
-            };
-            let mut data = Data::default();
-            data.insert(Loaders::new(&state.db, viewer.user().map(|user| user.id)));
-            data.insert(viewer);
-            Ok(data)
-        })
-        .start(&request, payload)
 }
 
 async fn shutdown_signal() {

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::{Passwords, TokenKeys, Viewer},
+    auth::{Credentials, Passwords, TokenKeys, Viewer},
     clock::Clock,
     config::Config,
     error::{ApiError, ApiResult},
@@ -33,6 +33,22 @@ pub struct AppState {
 impl AppState {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// Gives one operation what its resolvers read: the viewer, the caller's credentials and
+    /// address, and loaders of its own (their caches must not outlive the operation, and some
+    /// depend on who asks).
+    pub fn for_caller(
+        &self,
+        request: async_graphql::Request,
+        viewer: Viewer,
+        credentials: Credentials,
+    ) -> async_graphql::Request {
+        request
+            .data(Loaders::new(&self.db, viewer.user().map(|user| user.id)))
+            .data(viewer)
+            .data(credentials.client.clone())
+            .data(credentials)
     }
 }
 

@@ -19,6 +19,9 @@ pub struct Model {
     pub invited_by: i64,
     pub created_at: DateTimeUtc,
     pub accepted_at: Option<DateTimeUtc>,
+    /// The account the invitation belongs to: the invited account, or the one that accepted
+    /// it (or proved it owns the address). `None` while nobody has.
+    pub user_id: Option<i64>,
 }
 
 /// EXPIRED is not stored: a PENDING invitation past `expires_at` reads as expired.

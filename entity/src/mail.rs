@@ -8,6 +8,9 @@ pub struct Model {
     pub id: i64,
     pub kind: String,
     pub to_address: String,
+    /// The account the mail was written to, if any: mails belong to accounts by id, never to
+    /// whoever holds the address later.
+    pub user_id: Option<i64>,
     pub subject: String,
     pub text_body: String,
     pub html_body: String,
@@ -20,6 +23,9 @@ pub struct Model {
     pub leased_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
+    /// The token of the mail's link while the mail waits to leave; the bodies hold a
+    /// placeholder in its place. Forgotten once the mail is sent or has failed for good.
+    pub secret: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]

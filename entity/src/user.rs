@@ -23,6 +23,9 @@ pub struct Model {
     pub session_epoch: i32,
     /// When the account was deleted: the row stays, anonymised, so posts keep an author.
     pub deleted_at: Option<DateTimeUtc>,
+    /// When the account proved it owns `email` (a mailed link); until then nothing that was
+    /// addressed to that address before (invitations, mails) is its own.
+    pub email_verified_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]

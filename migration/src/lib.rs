@@ -16,6 +16,7 @@ mod m20261123_000011_create_club_questions;
 mod m20261123_000012_create_groups;
 mod m20261123_000013_add_thread_overdue_alert;
 mod m20261123_000014_create_security_tables;
+mod m20261125_000015_create_trust_tables;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000012_create_groups::Migration),
             Box::new(m20261123_000013_add_thread_overdue_alert::Migration),
             Box::new(m20261123_000014_create_security_tables::Migration),
+            Box::new(m20261125_000015_create_trust_tables::Migration),
         ]
     }
 }

@@ -80,6 +80,9 @@ const TABLE: &[(&str, [Outcome; 5])] = &[
     ("MyData",              [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
     ("RequestPasswordReset",[Allowed, Allowed, Allowed, Allowed, Allowed]),
     ("ResetPassword",       [Allowed, Allowed, Allowed, Allowed, Allowed]),
+    ("VerifyEmail",         [Allowed, Allowed, Allowed, Allowed, Allowed]),
+    ("ResendVerificationEmail", [UNAUTH, Allowed, Allowed, Allowed, Allowed]),
+    ("MyAddress",           [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
     // These end the caller's sessions: the run logs the caller in again after each.
     ("ChangePassword",      [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
     ("LogOutEverywhere",    [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
@@ -209,6 +212,12 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
                 .data();
             let token = crate::helpers::latest_mailed_token(app, "password_reset").await;
             json!({ "token": token, "password": crate::helpers::PASSWORD })
+        }
+        "VerifyEmail" => {
+            app.sign_up(&format!("proving{run}@example.fr"), "Proving")
+                .await;
+            let token = crate::helpers::latest_mailed_token(app, "email_verification").await;
+            json!({ "token": token })
         }
         "EditPost" | "RemovePost" | "LockThread" | "ThreadAuthorEmails" => {
             let started = app

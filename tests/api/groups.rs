@@ -2,11 +2,9 @@
 //! questions, and live posts over graphql-transport-ws.
 
 use chrono::Duration;
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
 
-use crate::helpers::{Persona, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{Persona, Socket, TestApp, spawn_app, spawn_app_with};
 
 async fn group_id(app: &TestApp, token: &str, name: &str) -> String {
     let groups = app.op("Groups", json!({}), Some(token)).await;
@@ -270,57 +268,6 @@ async fn questions_past_the_answer_target_are_overdue() {
     assert_eq!(overdue().await.data()["overdueQuestions"], json!([]));
 }
 
-/// A graphql-transport-ws client: connects with the token and subscribes to a group's posts.
-async fn subscribe(
-    app: &TestApp,
-    token: &str,
-    group: &str,
-) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
-    let url = format!("{}/graphql/ws", app.address.replace("http://", "ws://"));
-    let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("WebSocket connects");
-    let send = |value: Value| Message::text(value.to_string());
-    socket
-        .send(send(
-            json!({ "type": "connection_init", "payload": { "token": token } }),
-        ))
-        .await
-        .unwrap();
-    let ack = next_json(&mut socket).await;
-    assert_eq!(ack["type"], "connection_ack");
-    socket
-        .send(send(json!({
-            "id": "1", "type": "subscribe",
-            "payload": { "query": crate::helpers::contract_document("GroupPosts"), "operationName": "GroupPosts", "variables": { "groupId": group } },
-        })))
-        .await
-        .unwrap();
-    socket
-}
-
-async fn next_json(
-    socket: &mut tokio_tungstenite::WebSocketStream<
-        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-    >,
-) -> Value {
-    loop {
-        let message = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
-            .await
-            .expect("a message within 10 s")
-            .expect("the socket is open")
-            .expect("a readable message");
-        if let Message::Text(text) = message {
-            return serde_json::from_str(&text).unwrap();
-        }
-    }
-}
-
 #[tokio::test]
 async fn a_member_receives_posts_live_and_an_outsider_cannot_subscribe() {
     let app = spawn_app().await;
@@ -328,15 +275,15 @@ async fn a_member_receives_posts_live_and_an_outsider_cannot_subscribe() {
     let partner = app.persona(Persona::Partner, "carl").await.unwrap();
     let club = group_id(&app, &trained, "Partners' club").await;
 
-    let mut outsider = subscribe(&app, &partner, &club).await;
-    let refused = next_json(&mut outsider).await;
+    let mut outsider = Socket::posts(&app, &partner, &club).await;
+    let refused = outsider.next().await;
     assert_eq!(
         refused["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND",
         "{refused}"
     );
     assert!(refused["payload"]["data"].is_null());
 
-    let mut member = subscribe(&app, &trained, &club).await;
+    let mut member = Socket::posts(&app, &trained, &club).await;
     // Give the server a moment to register the subscription before posting.
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     app.op(
@@ -346,7 +293,7 @@ async fn a_member_receives_posts_live_and_an_outsider_cannot_subscribe() {
     )
     .await
     .data();
-    let event = next_json(&mut member).await;
+    let event = member.next().await;
     assert_eq!(event["type"], "next", "{event}");
     let post = &event["payload"]["data"]["postAdded"];
     assert_eq!(post["body"], "Hello club");
@@ -366,7 +313,7 @@ async fn a_post_made_through_one_instance_reaches_subscribers_of_another() {
     let club = group_id(&first, &trained, "Partners' club").await;
     let second = crate::helpers::spawn_on(first.db.same(), Vec::new()).await;
 
-    let mut socket = subscribe(&second, &trained, &club).await;
+    let mut socket = Socket::posts(&second, &trained, &club).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     first
         .op(
@@ -376,7 +323,7 @@ async fn a_post_made_through_one_instance_reaches_subscribers_of_another() {
         )
         .await
         .data();
-    let event = next_json(&mut socket).await;
+    let event = socket.next().await;
     assert_eq!(
         event["payload"]["data"]["postAdded"]["body"], "From instance one",
         "{event}"

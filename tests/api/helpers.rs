@@ -21,6 +21,8 @@ pub struct TestApp {
     pub state: api::state::AppState,
     /// Where mails go when a test gives no SMTP server.
     pub mail_dir: tempfile::TempDir,
+    /// Where `/metrics` is served (a loopback port of its own).
+    pub metrics_address: Option<String>,
     _server: RunningServer,
 }
 
@@ -58,11 +60,15 @@ pub async fn spawn_on(db: TestDatabase, env: Env) -> TestApp {
         ("KLUB_ADMIN_PASSWORD", ADMIN_PASSWORD.into()),
         ("KLUB_HTTP_WORKERS", "2".into()),
         ("KLUB_DB_MAX_CONNECTIONS", "5".into()),
+        ("KLUB_METRICS_LISTEN", "127.0.0.1:0".into()),
     ]);
     vars.extend(env);
     let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration");
     let app = Application::build(config).await.expect("the server starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}"));
     let server = RunningServer(app.handle());
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
@@ -72,6 +78,7 @@ pub async fn spawn_on(db: TestDatabase, env: Env) -> TestApp {
         db,
         state,
         mail_dir,
+        metrics_address,
         _server: server,
     }
 }
@@ -509,7 +516,8 @@ pub async fn eventually(
 }
 
 /// The token in the link of the newest mail of `kind` (`invitation_account`,
-/// `password_reset`), read from the outbox as its reader would read the mail.
+/// `password_reset`, `email_verification`), read from the delivered `.eml` file as its reader
+/// would read the mail: the outbox sends what is due first. The stored row holds no token.
 pub async fn latest_mailed_token(app: &TestApp, kind: &str) -> Option<String> {
     use entity::mail;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -519,13 +527,32 @@ pub async fn latest_mailed_token(app: &TestApp, kind: &str) -> Option<String> {
         .one(&app.state.db)
         .await
         .expect("the outbox answers")?;
-    let start = row.text_body.find("token=")? + "token=".len();
+    api::mail::outbox::deliver_due(&app.state)
+        .await
+        .expect("the outbox delivers");
+    let text = delivered_text(app, row.id)?;
+    let start = text.find("token=")? + "token=".len();
     Some(
-        row.text_body[start..]
+        text[start..]
             .chars()
             .take_while(char::is_ascii_alphanumeric)
             .collect(),
     )
+}
+
+/// The text body of the delivered mail of outbox row `id`, from the mail folder.
+pub fn delivered_text(app: &TestApp, id: i64) -> Option<String> {
+    let marker = format!("<klub-mail-{id}@");
+    std::fs::read_dir(app.mail_dir.path())
+        .expect("the mail folder")
+        .filter_map(|entry| std::fs::read(entry.ok()?.path()).ok())
+        .find(|bytes| String::from_utf8_lossy(bytes).contains(&marker))
+        .and_then(|bytes| {
+            mail_parser::MessageParser::default()
+                .parse(&bytes)?
+                .body_text(0)
+                .map(|text| text.into_owned())
+        })
 }
 
 /// The token of the newest account invitation.
@@ -533,4 +560,81 @@ pub async fn latest_invitation_token(app: &TestApp) -> String {
     latest_mailed_token(app, "invitation_account")
         .await
         .expect("an invitation mail")
+}
+
+/// A graphql-transport-ws client on `/graphql/ws`.
+pub struct Socket(
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+);
+
+impl Socket {
+    /// Connects and sends `connection_init` with the token; returns once acknowledged.
+    pub async fn connect(app: &TestApp, token: &str) -> Self {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let url = format!("{}/graphql/ws", app.address.replace("http://", "ws://"));
+        let mut request = url.into_client_request().unwrap();
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
+        let (socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("WebSocket connects");
+        let mut socket = Self(socket);
+        socket
+            .send(json!({ "type": "connection_init", "payload": { "token": token } }))
+            .await;
+        let ack = socket.next().await;
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        socket
+    }
+
+    /// Connects and subscribes (id "1") to a group's posts with the contract's `GroupPosts`.
+    pub async fn posts(app: &TestApp, token: &str, group: &str) -> Self {
+        let mut socket = Self::connect(app, token).await;
+        socket
+            .start("1", "GroupPosts", json!({ "groupId": group }))
+            .await;
+        socket
+    }
+
+    /// Sends operation `name` (contract or beyond) under `id`.
+    pub async fn start(&mut self, id: &str, name: &str, variables: Value) {
+        self.send(json!({
+            "id": id, "type": "subscribe",
+            "payload": { "query": contract_document(name), "operationName": name, "variables": variables },
+        }))
+        .await;
+    }
+
+    pub async fn send(&mut self, message: Value) {
+        use futures_util::SinkExt;
+        self.0
+            .send(tokio_tungstenite::tungstenite::Message::text(
+                message.to_string(),
+            ))
+            .await
+            .expect("the socket takes the message");
+    }
+
+    /// The next JSON message (10 s at most).
+    pub async fn next(&mut self) -> Value {
+        self.next_within(std::time::Duration::from_secs(10))
+            .await
+            .expect("a message within 10 s")
+    }
+
+    /// The next JSON message, or `None` when none comes in time or the socket closed.
+    pub async fn next_within(&mut self, wait: std::time::Duration) -> Option<Value> {
+        use futures_util::StreamExt;
+        loop {
+            let message = tokio::time::timeout(wait, self.0.next())
+                .await
+                .ok()??
+                .ok()?;
+            if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+                return serde_json::from_str(&text).ok();
+            }
+        }
+    }
 }

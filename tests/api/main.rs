@@ -18,3 +18,4 @@ mod robustness;
 mod schema;
 mod security;
 mod smtp;
+mod trust;

@@ -170,11 +170,19 @@ async fn metrics_count_operations_by_name_and_outcome() {
         .expect_error("FORBIDDEN");
     let scrape = app
         .client
-        .get(format!("{}/metrics", app.address))
+        .get(format!("{}/metrics", app.metrics_address.as_ref().unwrap()))
         .send()
         .await
         .unwrap();
     assert_eq!(scrape.status(), 200);
+    // Not on the API's own port, where anyone could read it.
+    let public = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status(), 404);
     let text = scrape.text().await.unwrap();
     for expected in [
         r#"klub_graphql_requests_total{operation="Me",outcome="ok"}"#,

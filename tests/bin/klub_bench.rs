@@ -185,6 +185,8 @@ impl Figures {
 struct Server {
     child: Child,
     address: String,
+    /// `/metrics` has a listener of its own (`KLUB_METRICS_LISTEN`).
+    metrics_address: String,
 }
 
 impl Drop for Server {
@@ -196,14 +198,18 @@ impl Drop for Server {
 
 impl Server {
     async fn start(role: &str, env: &[(&str, String)]) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .map(|address| address.port())
-            .expect("a free port");
+        let free_port = || {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|listener| listener.local_addr())
+                .map(|address| address.port())
+                .expect("a free port")
+        };
+        let (port, metrics_port) = (free_port(), free_port());
         let mut command = Command::new(std::env::current_exe().expect("this binary"));
         command
             .env("KLUB_BENCH_ROLE", role)
             .env("KLUB_LISTEN", format!("127.0.0.1:{port}"))
+            .env("KLUB_METRICS_LISTEN", format!("127.0.0.1:{metrics_port}"))
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
@@ -213,6 +219,7 @@ impl Server {
         let server = Self {
             child: command.spawn().expect("the server starts"),
             address: format!("http://127.0.0.1:{port}"),
+            metrics_address: format!("http://127.0.0.1:{metrics_port}"),
         };
         for _ in 0..600 {
             if reqwest::get(format!("{}/", server.address)).await.is_ok() {
@@ -233,7 +240,7 @@ impl Server {
 
     async fn statements(&self, client: &reqwest::Client) -> Option<f64> {
         let text = client
-            .get(format!("{}/metrics", self.address))
+            .get(format!("{}/metrics", self.metrics_address))
             .send()
             .await
             .ok()?

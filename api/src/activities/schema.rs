@@ -8,7 +8,6 @@ use super::{
     service::{self, ActivityFilter as Filter},
 };
 use crate::{
-    audit::{self, Action},
     auth::Access,
     club::ClubQuestion,
     error::{ApiError, ApiResult},
@@ -16,6 +15,7 @@ use crate::{
     people::parse_id,
     registrations::{self, Registration},
     state::ContextExt,
+    validation::CalendarDate,
 };
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -56,7 +56,9 @@ pub enum Audience {
 pub struct SessionInput {
     /// When updating: the session to edit. Without it a session is created.
     pub id: Option<ID>,
+    #[graphql(validator(custom = "CalendarDate"))]
     pub starts_at: DateTime<Utc>,
+    #[graphql(validator(custom = "CalendarDate"))]
     pub ends_at: DateTime<Utc>,
 }
 
@@ -73,6 +75,7 @@ pub struct CreateActivityInput {
     /// Below this many confirmed registrations at the deadline, the activity is cancelled.
     pub min_participants: Option<i32>,
     /// Registrations close here (default: when the first session starts).
+    #[graphql(validator(custom = "CalendarDate"))]
     pub registration_deadline: Option<DateTime<Utc>>,
     /// Price in cents, 0 when free (the default).
     pub price_cents: Option<i32>,
@@ -95,6 +98,7 @@ pub struct UpdateActivityInput {
     /// Raising it promotes from the waiting list.
     pub capacity: Option<i32>,
     pub min_participants: MaybeUndefined<i32>,
+    #[graphql(validator(custom = "CalendarDate"))]
     pub registration_deadline: MaybeUndefined<DateTime<Utc>>,
     pub price_cents: Option<i32>,
     pub trainer_name: MaybeUndefined<String>,
@@ -110,8 +114,10 @@ pub struct ActivityFilter {
     pub kind: Option<ActivityKind>,
     pub status: Option<ActivityStatus>,
     /// Activities still running at or after this time.
+    #[graphql(validator(custom = "CalendarDate"))]
     pub from: Option<DateTime<Utc>>,
     /// Activities starting at or before this time.
+    #[graphql(validator(custom = "CalendarDate"))]
     pub to: Option<DateTime<Utc>>,
     pub has_seats_left: Option<bool>,
 }
@@ -298,18 +304,30 @@ impl Activity {
             .map(Registration))
     }
 
-    /// A club meeting's questions, most votes first, then oldest: for trained partners and
-    /// staff (others get FORBIDDEN). Empty for other kinds of activity.
-    async fn club_questions(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<ClubQuestion>>> {
+    /// A club meeting's questions, most votes first, then oldest: the `first` of them (50 by
+    /// default, at most 100). For trained partners and staff within the meeting's audience
+    /// (others get FORBIDDEN). Empty for other kinds of activity.
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
+    async fn club_questions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> ApiResult<Option<Vec<ClubQuestion>>> {
         let me = ctx.viewer().require(Access::Member)?;
-        if !crate::club::service::may_take_part(me) {
+        if !crate::club::service::may_take_part(&self.0, me) {
             return Err(ApiError::Forbidden);
         }
+        let first = match first {
+            None => 50,
+            Some(first @ 0..=100) => first as usize,
+            Some(_) => return Err(ApiError::bad_input("first", "must be between 0 and 100")),
+        };
         let questions = ctx.loaders()?.club_questions.load_one(self.0.id).await?;
         Ok(Some(
             questions
                 .unwrap_or_default()
                 .into_iter()
+                .take(first)
                 .map(ClubQuestion)
                 .collect(),
         ))
@@ -447,15 +465,6 @@ impl ActivityMutation {
         let me = ctx.viewer().require(Access::Staff)?;
         let state = ctx.state()?;
         let created = service::create(&state.db, input.into_draft()?, me, state.now()).await?;
-        audit::record(
-            &state.db,
-            me,
-            Action::ActivityCreated,
-            [created.id],
-            None,
-            state.now(),
-        )
-        .await?;
         Ok(Activity(created))
     }
 
@@ -475,15 +484,7 @@ impl ActivityMutation {
             &state.mailer,
             id,
             |draft| input.apply_to(draft),
-            state.now(),
-        )
-        .await?;
-        audit::record(
-            &state.db,
             me,
-            Action::ActivityUpdated,
-            [id],
-            None,
             state.now(),
         )
         .await?;
@@ -495,16 +496,7 @@ impl ActivityMutation {
         let me = ctx.viewer().require(Access::Staff)?;
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
-        let published = service::publish(&state.db, id, state.now()).await?;
-        audit::record(
-            &state.db,
-            me,
-            Action::ActivityPublished,
-            [id],
-            None,
-            state.now(),
-        )
-        .await?;
+        let published = service::publish(&state.db, id, me, state.now()).await?;
         Ok(Activity(published))
     }
 
@@ -519,20 +511,12 @@ impl ActivityMutation {
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
         let reason = reason.trim();
-        let cancelled = service::cancel(&state.db, &state.mailer, id, reason, state.now())
-            .await?
-            .ok_or_else(|| {
-                ApiError::conflict("only a draft or published activity can be cancelled")
-            })?;
-        audit::record(
-            &state.db,
-            me,
-            Action::ActivityCancelled,
-            [id],
-            Some(reason),
-            state.now(),
-        )
-        .await?;
+        let cancelled =
+            service::cancel(&state.db, &state.mailer, id, reason, Some(me), state.now())
+                .await?
+                .ok_or_else(|| {
+                    ApiError::conflict("only a draft or published activity can be cancelled")
+                })?;
         Ok(Activity(cancelled))
     }
 
@@ -542,16 +526,7 @@ impl ActivityMutation {
         let me = ctx.viewer().require(Access::Staff)?;
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
-        let completed = service::complete(&state.db, id, state.now()).await?;
-        audit::record(
-            &state.db,
-            me,
-            Action::ActivityCompleted,
-            [id],
-            None,
-            state.now(),
-        )
-        .await?;
+        let completed = service::complete(&state.db, id, me, state.now()).await?;
         Ok(Activity(completed))
     }
 }

@@ -16,6 +16,7 @@ use sea_orm::{
 
 use super::{ActivityDraft, SessionDraft};
 use crate::{
+    audit::{self, Action},
     db::begin_write,
     error::{ApiError, ApiResult},
     mail::{Mailer, Notice},
@@ -141,6 +142,7 @@ pub async fn create(
     .insert(&tx)
     .await?;
     save_sessions(&tx, activity.id, &draft.sessions, &[]).await?;
+    audit::record(&tx, by, Action::ActivityCreated, [activity.id], None, now).await?;
     tx.commit().await?;
     Ok(activity)
 }
@@ -191,6 +193,7 @@ pub async fn update(
     mailer: &Mailer,
     id: i64,
     edit: impl FnOnce(ActivityDraft) -> ApiResult<ActivityDraft>,
+    by: &user::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<activity::Model> {
     let tx = begin_write(db).await?;
@@ -268,6 +271,7 @@ pub async fn update(
         .one(&tx)
         .await?
         .ok_or(ApiError::NotFound("activity"))?;
+    audit::record(&tx, by, Action::ActivityUpdated, [id], None, now).await?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -357,25 +361,32 @@ async fn reload(db: &impl ConnectionTrait, id: i64) -> ApiResult<activity::Model
 pub async fn publish(
     db: &DatabaseConnection,
     id: i64,
+    by: &user::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<activity::Model> {
-    let current = reload(db, id).await?;
+    let tx = begin_write(db).await?;
+    let current = lock(&tx, id).await?;
     if current.status == Status::Published {
         return Ok(current);
     }
-    if !transition(db, id, &[Status::Draft], Status::Published, None, now).await? {
+    if !transition(&tx, id, &[Status::Draft], Status::Published, None, now).await? {
         return Err(ApiError::conflict("only a draft activity can be published"));
     }
-    reload(db, id).await
+    audit::record(&tx, by, Action::ActivityPublished, [id], None, now).await?;
+    let published = reload(&tx, id).await?;
+    tx.commit().await?;
+    Ok(published)
 }
 
-/// Cancels a draft or published activity and every registration to it. Returns `None` when
-/// the activity was no longer cancellable (e.g. another instance cancelled it first).
+/// Cancels a draft or published activity and every registration to it, by a staff member or,
+/// with `by` = `None`, by the scheduler. Returns `None` when the activity was no longer
+/// cancellable (e.g. another instance cancelled it first).
 pub async fn cancel(
     db: &DatabaseConnection,
     mailer: &Mailer,
     id: i64,
     reason: &str,
+    by: Option<&user::Model>,
     now: DateTime<Utc>,
 ) -> ApiResult<Option<activity::Model>> {
     let tx = begin_write(db).await?;
@@ -403,6 +414,9 @@ pub async fn cancel(
             now,
         )
         .await?;
+    if let Some(by) = by {
+        audit::record(&tx, by, Action::ActivityCancelled, [id], Some(reason), now).await?;
+    }
     let cancelled = reload(&tx, id).await?;
     tx.commit().await?;
     Ok(Some(cancelled))
@@ -413,6 +427,7 @@ pub async fn cancel(
 pub async fn complete(
     db: &DatabaseConnection,
     id: i64,
+    by: &user::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<activity::Model> {
     let tx = begin_write(db).await?;
@@ -431,6 +446,7 @@ pub async fn complete(
             .unwrap_or(super::draft::DEFAULT_MIN_ATTENDANCE_PERCENT);
         registrations::service::mark_trained_by_attendance(&tx, id, percent).await?;
     }
+    audit::record(&tx, by, Action::ActivityCompleted, [id], None, now).await?;
     let completed = reload(&tx, id).await?;
     tx.commit().await?;
     Ok(completed)
@@ -463,7 +479,7 @@ pub async fn cancel_underbooked(
         .await?;
     let mut cancelled = 0;
     for activity in due {
-        if cancel(db, mailer, activity.id, NOT_ENOUGH_PARTICIPANTS, now)
+        if cancel(db, mailer, activity.id, NOT_ENOUGH_PARTICIPANTS, None, now)
             .await?
             .is_some()
         {

@@ -1,5 +1,7 @@
-//! The audit log: which staff member did what to which record, and when. Staff mutations
-//! record their event once they have succeeded; admins read the log as a connection.
+//! The audit log: which staff member did what to which record, and when. Each service that
+//! makes an audited change writes its row inside the change's own transaction, so there is
+//! never a change without its trace nor a trace of a change that did not happen; admins read
+//! the log as a connection.
 
 mod schema;
 

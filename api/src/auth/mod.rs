@@ -1,5 +1,6 @@
 //! Accounts and sessions: passwords, tokens, who is asking, and the sign-up / log-in operations.
 
+pub mod address;
 pub mod mailed;
 mod password;
 mod schema;
@@ -11,4 +12,4 @@ mod viewer;
 pub use password::{Password, Passwords, Verified};
 pub use schema::{AuthMutation, AuthPayload, AuthQuery};
 pub use token::{SessionClaims, TokenError, TokenKeys};
-pub use viewer::{Access, Viewer};
+pub use viewer::{Access, Credentials, Viewer};

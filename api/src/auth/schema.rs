@@ -1,6 +1,6 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 
-use super::{Access, service, throttle::ClientAddress};
+use super::{Access, address, service, throttle::ClientAddress};
 use crate::{error::ApiResult, people::User, state::ContextExt};
 
 /// A new partner account.
@@ -51,10 +51,36 @@ pub struct AuthMutation;
 
 #[Object]
 impl AuthMutation {
-    /// Creates a PARTNER account and logs it in. Refused with FORBIDDEN when self sign-up is
-    /// switched off (`KLUB_ALLOW_SIGNUP=false`); CONFLICT when the address is taken.
+    /// Creates a PARTNER account and logs it in, and mails a link that proves the address
+    /// (`verifyEmail`). Until it is opened (`me { emailVerified }` is false) the account may do
+    /// everything a partner does, but invitations and mails sent to the address before do not
+    /// become its own. Refused with FORBIDDEN when self sign-up is switched off
+    /// (`KLUB_ALLOW_SIGNUP=false`); CONFLICT when the address is taken.
     async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> ApiResult<AuthPayload> {
+        let input = service::SignUp {
+            email: input.email,
+            password: input.password,
+            name: input.name,
+            organisation: input.organisation,
+        };
         Ok(service::sign_up(ctx.state()?, input).await?.into())
+    }
+
+    /// Proves the caller's address with the token of the mailed link (no session needed: the
+    /// link may be opened on another device). Pending invitations to the address, with their
+    /// roles, and earlier mails to it become the account's. BAD_USER_INPUT on `token` when it
+    /// is unknown, used or expired.
+    async fn verify_email(&self, ctx: &Context<'_>, token: String) -> ApiResult<bool> {
+        address::verify(ctx.state()?, &token).await?;
+        Ok(true)
+    }
+
+    /// Mails a new verification link (at most one every 5 minutes; `true` either way).
+    /// CONFLICT when the address is already proven.
+    async fn resend_verification_email(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        let me = ctx.viewer().require(Access::Member)?;
+        address::resend(ctx.state()?, me).await?;
+        Ok(true)
     }
 
     /// Exchanges an email and password for a session token. An unknown address and a wrong
@@ -76,7 +102,8 @@ impl AuthMutation {
     }
 
     /// Replaces the caller's password (BAD_USER_INPUT on `currentPassword` when it is wrong).
-    /// Every other session ends; use the returned token from now on.
+    /// Every other session ends, pending reset links die and an enabled calendar feed gets a
+    /// new secret URL; use the returned token from now on.
     async fn change_password(
         &self,
         ctx: &Context<'_>,
@@ -91,7 +118,8 @@ impl AuthMutation {
         )
     }
 
-    /// Ends every session of the caller, on every device, this one included.
+    /// Ends every session of the caller, on every device, this one included; pending password
+    /// reset links die too, and an enabled calendar feed gets a new secret URL.
     async fn log_out_everywhere(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         let me = ctx.viewer().require(Access::Member)?;
         service::log_out_everywhere(ctx.state()?, me).await?;

@@ -9,7 +9,7 @@ use sea_orm::{
     sea_query::Expr,
 };
 
-use super::{Password, Verified, mailed, schema::SignUpInput, throttle, throttle::ClientAddress};
+use super::{Password, Verified, address, mailed, throttle, throttle::ClientAddress};
 use crate::{
     db::begin_write,
     error::{ApiError, ApiResult},
@@ -29,8 +29,17 @@ pub struct Session {
     pub user: user::Model,
 }
 
-/// Self sign-up always creates a partner; staff accounts come from an admin.
-pub async fn sign_up(state: &AppState, input: SignUpInput) -> ApiResult<Session> {
+/// What a person gives to sign up.
+pub struct SignUp {
+    pub email: String,
+    pub password: String,
+    pub name: String,
+    pub organisation: Option<String>,
+}
+
+/// Self sign-up always creates a partner, whose address is unproven until it opens the link
+/// mailed to it; staff accounts come from an admin.
+pub async fn sign_up(state: &AppState, input: SignUp) -> ApiResult<Session> {
     if !state.config.allow_signup {
         return Err(ApiError::Forbidden);
     }
@@ -42,7 +51,11 @@ pub async fn sign_up(state: &AppState, input: SignUpInput) -> ApiResult<Session>
     )?;
     let password = Password::parse("password", input.password)?;
     let hash = state.passwords.hash(password).await?;
-    let user = people::service::create(&state.db, person, hash, state.now()).await?;
+    let now = state.now();
+    let tx = begin_write(&state.db).await?;
+    let user = people::service::create(&tx, person, hash, now).await?;
+    address::send_link(state, &tx, &user, now).await?;
+    tx.commit().await?;
     open_session(state, user)
 }
 
@@ -56,7 +69,7 @@ pub async fn log_in(
 ) -> ApiResult<Session> {
     let typed = email.trim().to_lowercase();
     let now = state.now();
-    throttle::check(&state.db, &typed, client, now).await?;
+    throttle::admit(&state.db, &typed, client, now).await?;
     let user = match people::Email::parse("email", email) {
         Ok(email) => people::service::find_by_email(&state.db, &email).await?,
         Err(_) => None,
@@ -65,16 +78,14 @@ pub async fn log_in(
     let stored = user.as_ref().map(|user| user.password_hash.clone());
     match (state.passwords.verify(password, stored).await?, user) {
         (Verified::Yes { upgraded }, Some(mut user)) => {
-            throttle::clear(&state.db, &typed).await?;
+            throttle::succeeded(&state.db, &typed, client).await?;
             if let Some(hash) = upgraded {
                 user = people::service::set_password_hash(&state.db, user.id, hash).await?;
             }
             open_session(state, user)
         }
-        _ => {
-            throttle::record_failure(&state.db, &typed, client, now).await?;
-            Err(ApiError::InvalidCredentials)
-        }
+        // The attempt was counted when it was admitted.
+        _ => Err(ApiError::InvalidCredentials),
     }
 }
 
@@ -123,18 +134,39 @@ pub async fn confirm_password(
     }
 }
 
-/// Ends every session of the caller, this one included.
+/// Ends every session of the caller, this one included (see [`revoke_sessions`]).
 pub async fn log_out_everywhere(state: &AppState, me: &user::Model) -> ApiResult<()> {
-    revoke_sessions(&state.db, me.id).await
+    let tx = begin_write(&state.db).await?;
+    revoke_sessions(&tx, me.id).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
+/// Ends every way into the account that a thief of a device or a password may hold: session
+/// tokens (the epoch moves), pending password reset links, and the calendar feed's secret URL
+/// (a new one replaces it if the feed is on).
 pub async fn revoke_sessions(db: &impl ConnectionTrait, user_id: i64) -> ApiResult<()> {
+    let new_feed_secret = mailed::new_token();
     user::Entity::update_many()
         .col_expr(
             user::Column::SessionEpoch,
             Expr::col(user::Column::SessionEpoch).add(1),
         )
+        .col_expr(
+            user::Column::CalendarSecret,
+            Expr::case(
+                Expr::col(user::Column::CalendarSecret).is_null(),
+                Expr::value(Option::<String>::None),
+            )
+            .finally(Expr::value(new_feed_secret))
+            .into(),
+        )
         .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    password_reset::Entity::delete_many()
+        .filter(password_reset::Column::UserId.eq(user_id))
+        .filter(password_reset::Column::UsedAt.is_null())
         .exec(db)
         .await?;
     Ok(())
@@ -177,18 +209,13 @@ pub async fn request_password_reset(state: &AppState, email: String) -> ApiResul
         locale,
         context! {
             name => &user.name,
-            link => format!("{}/password/reset?token={token}", mailer.public_url),
+            link => mailer.secret_link("/password/reset?token="),
             minutes => RESET_VALID_MINUTES,
         },
     )?;
     outbox::enqueue(
         &tx,
-        Outgoing {
-            kind: "password_reset",
-            to: user.email.clone(),
-            rendered,
-            calendar: None,
-        },
+        Outgoing::to_account("password_reset", &user, rendered).with_secret(token),
         now,
     )
     .await?;
@@ -235,7 +262,10 @@ pub async fn reset_password(
     revoke_sessions(&tx, reset.user_id).await?;
     let user = people::service::set_password_hash(&tx, reset.user_id, hash).await?;
     throttle::clear(&tx, &user.email).await?;
+    // The link reached the address: that proves it.
+    let (user, activities) = address::prove(&tx, user, now).await?;
     tx.commit().await?;
+    crate::invitations::service::register_invited(state, &user, activities, now).await;
     open_session(state, user)
 }
 

@@ -1,18 +1,25 @@
 //! Login throttling, counted in the database so that every instance behind the load balancer
-//! sees the same failures: after [`MAX_PER_ADDRESS`] failed logins for one email address, or
-//! [`MAX_PER_CLIENT`] from one client address, within [`WINDOW_MINUTES`], `logIn` answers
-//! TOO_MANY_REQUESTS until the oldest failure leaves the window.
+//! sees the same attempts: at most [`MAX_PER_ADDRESS`] passwords are judged for one email
+//! address, and [`MAX_PER_CLIENT`] from one client address, per [`WINDOW_MINUTES`] window;
+//! beyond that `logIn` answers TOO_MANY_REQUESTS without looking at the password.
+//!
+//! An attempt is counted *before* its password is judged, by one upsert that bumps the
+//! counter and returns it ([`admit`]): checking and counting cannot be split, so guesses sent
+//! in parallel, to one instance or to several, are each given a distinct number and only the
+//! first ones are judged. A successful login gives its slots back.
 
 use chrono::{DateTime, Duration, Utc};
-use entity::login_failure;
+use entity::login_throttle;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
+    sea_query::{Expr, OnConflict},
 };
 
 use crate::error::{ApiError, ApiResult};
 
-pub const MAX_PER_ADDRESS: u64 = 5;
-pub const MAX_PER_CLIENT: u64 = 20;
+pub const MAX_PER_ADDRESS: i32 = 5;
+pub const MAX_PER_CLIENT: i32 = 20;
 pub const WINDOW_MINUTES: i64 = 15;
 
 /// The client's IP address as the server sees it (see `KLUB_TRUST_FORWARDED_FOR`).
@@ -23,65 +30,96 @@ fn window_start(now: DateTime<Utc>) -> DateTime<Utc> {
     now - Duration::minutes(WINDOW_MINUTES)
 }
 
-/// Refuses the attempt when the address or the client failed too often lately.
-pub async fn check(
+fn address_key(email: &str) -> String {
+    format!("address:{}", email.chars().take(254).collect::<String>())
+}
+
+fn client_key(client: &ClientAddress) -> String {
+    format!("client:{}", client.0.chars().take(64).collect::<String>())
+}
+
+/// Counts one attempt for the address and for the client; refuses it when either has used
+/// its attempts of the current window.
+pub async fn admit(
     db: &impl ConnectionTrait,
     email: &str,
     client: &ClientAddress,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let recent =
-        login_failure::Entity::find().filter(login_failure::Column::At.gt(window_start(now)));
-    let by_address = recent
-        .clone()
-        .filter(login_failure::Column::Email.eq(email))
-        .count(db)
-        .await?;
-    if by_address >= MAX_PER_ADDRESS {
+    let by_address = bump(db, address_key(email), now).await?;
+    let by_client = bump(db, client_key(client), now).await?;
+    if by_address > MAX_PER_ADDRESS {
         metrics::counter!(crate::metrics::LOGIN_THROTTLED, "by" => "address").increment(1);
         return Err(ApiError::TooManyRequests);
     }
-    let by_client = recent
-        .filter(login_failure::Column::Client.eq(&client.0))
-        .count(db)
-        .await?;
-    if by_client >= MAX_PER_CLIENT {
+    if by_client > MAX_PER_CLIENT {
         metrics::counter!(crate::metrics::LOGIN_THROTTLED, "by" => "client").increment(1);
         return Err(ApiError::TooManyRequests);
     }
     Ok(())
 }
 
-pub async fn record_failure(
+/// One statement: insert the counter at 1, or add 1 to it (starting a new window at 1 when the
+/// old one has passed), and read the result. The conflicting row is locked by the upsert on
+/// PostgreSQL and SQLite has one writer, so concurrent bumps are serialised.
+async fn bump(db: &impl ConnectionTrait, key: String, now: DateTime<Utc>) -> ApiResult<i32> {
+    use login_throttle::Column;
+    let table = login_throttle::Entity;
+    let expired = Expr::col((table, Column::WindowStartedAt)).lte(window_start(now));
+    let row = login_throttle::Entity::insert(login_throttle::ActiveModel {
+        key: Set(key),
+        attempts: Set(1),
+        window_started_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(Column::Key)
+            .value(
+                Column::Attempts,
+                Expr::case(expired.clone(), 1).finally(Expr::col((table, Column::Attempts)).add(1)),
+            )
+            .value(
+                Column::WindowStartedAt,
+                Expr::case(expired, now).finally(Expr::col((table, Column::WindowStartedAt))),
+            )
+            .to_owned(),
+    )
+    .exec_with_returning(db)
+    .await?;
+    Ok(row.attempts)
+}
+
+/// A successful login: the address starts afresh and the client gets its slot back.
+pub async fn succeeded(
     db: &impl ConnectionTrait,
     email: &str,
     client: &ClientAddress,
-    now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    login_failure::Entity::insert(login_failure::ActiveModel {
-        email: Set(email.chars().take(254).collect()),
-        client: Set(client.0.chars().take(64).collect()),
-        at: Set(now),
-        ..Default::default()
-    })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
-}
-
-/// A successful login, or a password reset, clears the address's failures.
-pub async fn clear(db: &impl ConnectionTrait, email: &str) -> ApiResult<()> {
-    login_failure::Entity::delete_many()
-        .filter(login_failure::Column::Email.eq(email))
+    clear(db, email).await?;
+    login_throttle::Entity::update_many()
+        .col_expr(
+            login_throttle::Column::Attempts,
+            Expr::col(login_throttle::Column::Attempts).sub(1),
+        )
+        .filter(login_throttle::Column::Key.eq(client_key(client)))
+        .filter(login_throttle::Column::Attempts.gt(0))
         .exec(db)
         .await?;
     Ok(())
 }
 
-/// Forgets failures that left the window (run by the scheduler).
+/// A password reset through a mailed link clears the address's attempts.
+pub async fn clear(db: &impl ConnectionTrait, email: &str) -> ApiResult<()> {
+    login_throttle::Entity::delete_many()
+        .filter(login_throttle::Column::Key.eq(address_key(email)))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Forgets counters whose window has passed (run by the scheduler).
 pub async fn forget_old(db: &impl ConnectionTrait, now: DateTime<Utc>) -> ApiResult<u64> {
-    Ok(login_failure::Entity::delete_many()
-        .filter(login_failure::Column::At.lte(window_start(now)))
+    Ok(login_throttle::Entity::delete_many()
+        .filter(login_throttle::Column::WindowStartedAt.lte(window_start(now)))
         .exec(db)
         .await?
         .rows_affected)

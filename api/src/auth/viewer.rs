@@ -5,8 +5,67 @@ use chrono::{DateTime, Utc};
 use entity::user;
 use sea_orm::{ConnectionTrait, EntityTrait};
 
-use super::TokenKeys;
+use super::{TokenKeys, throttle::ClientAddress};
 use crate::error::{ApiError, ApiResult};
+
+/// What a caller presented: its token, if any, and where it called from. Kept for the life of
+/// a WebSocket, so that every operation on it and every event of its subscriptions is judged
+/// by the account as it is at that moment ([`Credentials::viewer`]), never as it was when the
+/// socket opened.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    pub token: Option<String>,
+    pub client: ClientAddress,
+}
+
+impl Credentials {
+    /// The bearer token of the `Authorization` header and the client's address: the TCP
+    /// peer, or the proxy's forwarded address when `trust_forwarded_for` says a proxy sets it.
+    pub fn from_http(request: &actix_web::HttpRequest, trust_forwarded_for: bool) -> Self {
+        let token = request
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .map(|header| {
+                header
+                    .strip_prefix("Bearer ")
+                    .or_else(|| header.strip_prefix("bearer "))
+                    .unwrap_or(header)
+                    .trim()
+                    .to_owned()
+            });
+        let address = if trust_forwarded_for {
+            request
+                .connection_info()
+                .realip_remote_addr()
+                .map(|address| {
+                    address
+                        .parse::<std::net::SocketAddr>()
+                        .map(|socket| socket.ip().to_string())
+                        .unwrap_or_else(|_| address.to_owned())
+                })
+        } else {
+            request.peer_addr().map(|peer| peer.ip().to_string())
+        };
+        Self {
+            token,
+            client: ClientAddress(address.unwrap_or_else(|| "unknown".into())),
+        }
+    }
+
+    /// The account behind the token as it is now: role, deletion and revoked sessions included.
+    pub async fn viewer(
+        &self,
+        db: &impl ConnectionTrait,
+        keys: &TokenKeys,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Viewer> {
+        match &self.token {
+            Some(token) => Viewer::from_token(db, keys, token, now).await,
+            None => Ok(Viewer::Anonymous),
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub enum Viewer {
@@ -31,24 +90,6 @@ pub enum Access {
 }
 
 impl Viewer {
-    /// Resolves the `Authorization` header's value.
-    pub async fn from_header(
-        db: &impl ConnectionTrait,
-        keys: &TokenKeys,
-        header: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> ApiResult<Self> {
-        let Some(header) = header else {
-            return Ok(Self::Anonymous);
-        };
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .unwrap_or(header)
-            .trim();
-        Self::from_token(db, keys, token, now).await
-    }
-
     pub async fn from_token(
         db: &impl ConnectionTrait,
         keys: &TokenKeys,

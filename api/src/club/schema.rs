@@ -12,6 +12,7 @@ use crate::{
     error::ApiResult,
     people::{User, parse_id},
     state::ContextExt,
+    validation::CalendarDate,
 };
 
 /// A season of monthly club meetings.
@@ -19,6 +20,7 @@ use crate::{
 pub struct ScheduleClubSeasonInput {
     pub title: String,
     /// The first meeting; later ones keep its local wall-clock time.
+    #[graphql(validator(custom = "CalendarDate"))]
     pub first_meeting_at: DateTime<Utc>,
     pub duration_minutes: i32,
     /// How many meetings (1..12), one a month; skipped months do not count.

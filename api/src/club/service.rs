@@ -19,15 +19,18 @@ use crate::{
     db::begin_write,
     error::{ApiError, ApiResult},
     people::fields::{optional_text, required_text},
+    registrations,
     state::AppState,
 };
 
 pub const MAX_QUESTION_CHARS: usize = 1_000;
 pub const MAX_ANSWER_CHARS: usize = 2_000;
 
-/// Trained partners and staff take part in the club; others get FORBIDDEN.
-pub fn may_take_part(person: &user::Model) -> bool {
-    person.role.is_staff() || person.trained
+/// Who takes part in a meeting — reads, asks and votes: trained partners and staff, within
+/// the meeting's audience (a STAFF meeting is for staff only). Others get FORBIDDEN.
+pub fn may_take_part(meeting: &activity::Model, person: &user::Model) -> bool {
+    (person.role.is_staff() || person.trained)
+        && registrations::service::in_audience(meeting, person)
 }
 
 pub struct Season {
@@ -79,12 +82,12 @@ pub async fn schedule_season(
     let mut meetings = Vec::new();
     for draft in drafts {
         let created = activities::service::create(&state.db, draft, by, state.now()).await?;
-        meetings.push(activities::service::publish(&state.db, created.id, state.now()).await?);
+        meetings.push(activities::service::publish(&state.db, created.id, by, state.now()).await?);
     }
     Ok(meetings)
 }
 
-/// A club meeting the person may see.
+/// A club meeting the person takes part in.
 async fn meeting(
     db: &impl ConnectionTrait,
     id: i64,
@@ -93,6 +96,9 @@ async fn meeting(
     let meeting = activities::service::get_visible(db, id, person.role.is_staff()).await?;
     if meeting.kind != Kind::ClubMeeting {
         return Err(ApiError::NotFound("club meeting"));
+    }
+    if !may_take_part(&meeting, person) {
+        return Err(ApiError::Forbidden);
     }
     Ok(meeting)
 }
@@ -111,9 +117,6 @@ pub async fn ask(
     text: String,
     now: DateTime<Utc>,
 ) -> ApiResult<club_question::Model> {
-    if !may_take_part(author) {
-        return Err(ApiError::Forbidden);
-    }
     let meeting = meeting(db, meeting_id, author).await?;
     let text = required_text("text", text, MAX_QUESTION_CHARS)?;
     Ok(club_question::ActiveModel {
@@ -137,9 +140,6 @@ pub async fn vote(
     question_id: i64,
     voter: &user::Model,
 ) -> ApiResult<club_question::Model> {
-    if !may_take_part(voter) {
-        return Err(ApiError::Forbidden);
-    }
     let question = get_question(db, question_id).await?;
     meeting(db, question.meeting_id, voter).await?;
     let tx = begin_write(db).await?;

@@ -6,12 +6,12 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::service;
 use crate::{
-    audit::{self, Action},
-    auth::Access,
+    auth::{Access, Credentials},
     error::{ApiError, ApiResult},
+    limits::SubscriptionSlots,
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
     people::{User, parse_id},
-    state::ContextExt,
+    state::{AppState, ContextExt},
 };
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -306,16 +306,7 @@ impl ModerationMutation {
         let me = ctx.viewer().require(Access::Staff)?;
         let state = ctx.state()?;
         let post_id = parse_id("postId", &post_id)?;
-        let post = service::edit_post(&state.db, post_id, body, state.now()).await?;
-        audit::record(
-            &state.db,
-            me,
-            Action::PostEdited,
-            [post_id],
-            None,
-            state.now(),
-        )
-        .await?;
+        let post = service::edit_post(&state.db, post_id, body, me, state.now()).await?;
         Ok(Post(post))
     }
 
@@ -324,16 +315,7 @@ impl ModerationMutation {
         let me = ctx.viewer().require(Access::Staff)?;
         let state = ctx.state()?;
         let post_id = parse_id("postId", &post_id)?;
-        let post = service::remove_post(&state.db, post_id).await?;
-        audit::record(
-            &state.db,
-            me,
-            Action::PostRemoved,
-            [post_id],
-            None,
-            state.now(),
-        )
-        .await?;
+        let post = service::remove_post(&state.db, post_id, me, state.now()).await?;
         Ok(Post(post))
     }
 
@@ -348,13 +330,7 @@ impl ModerationMutation {
         let state = ctx.state()?;
         let thread_id = parse_id("threadId", &thread_id)?;
         let locked = locked.unwrap_or(true);
-        let thread = service::set_locked(&state.db, thread_id, locked).await?;
-        let action = if locked {
-            Action::ThreadLocked
-        } else {
-            Action::ThreadUnlocked
-        };
-        audit::record(&state.db, me, action, [thread_id], None, state.now()).await?;
+        let thread = service::set_locked(&state.db, thread_id, locked, me, state.now()).await?;
         Ok(Thread(thread))
     }
 }
@@ -364,32 +340,66 @@ pub struct GroupSubscription;
 
 #[Subscription]
 impl GroupSubscription {
-    /// New posts in a group the caller belongs to, as they are written.
+    /// New posts in a group the caller belongs to, as they are written. The stream ends
+    /// when the caller loses access (left the group, role changed, session revoked, account
+    /// deleted): access is checked again before each post is sent. At most 10 subscriptions
+    /// per connection (TOO_MANY_REQUESTS beyond).
     async fn post_added(
         &self,
         ctx: &Context<'_>,
         group_id: ID,
     ) -> Result<impl Stream<Item = Post> + use<>, ApiError> {
         let me = ctx.viewer().require(Access::Member)?;
-        let state = ctx.state()?;
+        let state = ctx.state()?.clone();
         let group_id = parse_id("groupId", &group_id)?;
         service::visible_group(&state.db, group_id, me).await?;
+        let credentials = ctx
+            .data_opt::<Credentials>()
+            .cloned()
+            .ok_or(ApiError::Unauthenticated)?;
+        let slot = ctx
+            .data_opt::<SubscriptionSlots>()
+            .map(SubscriptionSlots::take)
+            .transpose()?;
         let receiver = state.posts.subscribe();
         Ok(futures_util::stream::unfold(
-            receiver,
-            move |mut receiver| async move {
-                loop {
-                    match receiver.recv().await {
-                        Ok(added) if added.group_id == group_id => {
-                            return Some((Post(added.post), receiver));
+            (receiver, slot),
+            move |(mut receiver, slot)| {
+                let (state, credentials) = (state.clone(), credentials.clone());
+                async move {
+                    loop {
+                        match receiver.recv().await {
+                            Ok(added) if added.group_id == group_id => {
+                                if !still_member(&state, &credentials, group_id).await {
+                                    return None;
+                                }
+                                return Some((Post(added.post), (receiver, slot)));
+                            }
+                            Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                                continue;
+                            }
+                            Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
                         }
-                        Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                            continue;
-                        }
-                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
                     }
                 }
             },
         ))
+    }
+}
+
+/// Whether the credentials still name an account that belongs to the group (a failure to
+/// tell counts as no: the stream ends and the client can subscribe again).
+async fn still_member(state: &AppState, credentials: &Credentials, group_id: i64) -> bool {
+    let Ok(viewer) = credentials
+        .viewer(&state.db, &state.tokens, state.now())
+        .await
+    else {
+        return false;
+    };
+    match viewer.user() {
+        Some(me) => service::visible_group(&state.db, group_id, me)
+            .await
+            .is_ok(),
+        None => false,
     }
 }

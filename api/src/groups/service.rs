@@ -18,6 +18,7 @@ use sea_orm::{
 
 use super::hours::OpeningHours;
 use crate::{
+    audit::{self, Action},
     db::begin_write,
     error::{ApiError, ApiResult},
     people::fields::required_text,
@@ -257,9 +258,11 @@ pub fn spawn_post_listener(state: AppState) {
 }
 
 async fn relay_posts(state: &AppState) -> ApiResult<()> {
-    let mut listener = sea_orm::sqlx::postgres::PgListener::connect(&state.config.database_url)
-        .await
-        .map_err(ApiError::internal)?;
+    let mut listener = sea_orm::sqlx::postgres::PgListener::connect(
+        secrecy::ExposeSecret::expose_secret(&state.config.database_url),
+    )
+    .await
+    .map_err(ApiError::internal)?;
     listener
         .listen(POSTS_CHANNEL)
         .await
@@ -399,27 +402,41 @@ pub async fn edit_post(
     db: &DatabaseConnection,
     post_id: i64,
     body: String,
+    by: &user::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<post::Model> {
-    let post = post::Entity::find_by_id(post_id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound("post"))?;
-    let mut active: post::ActiveModel = post.into();
-    active.body = Set(required_text("body", body, MAX_BODY_CHARS)?);
+    let body = required_text("body", body, MAX_BODY_CHARS)?;
+    let tx = begin_write(db).await?;
+    let mut active: post::ActiveModel = find_post(&tx, post_id).await?.into();
+    active.body = Set(body);
     active.edited_at = Set(Some(now));
-    Ok(active.update(db).await?)
+    let post = active.update(&tx).await?;
+    audit::record(&tx, by, Action::PostEdited, [post_id], None, now).await?;
+    tx.commit().await?;
+    Ok(post)
 }
 
 /// Staff moderation: the post stays in place, marked removed, its text hidden.
-pub async fn remove_post(db: &DatabaseConnection, post_id: i64) -> ApiResult<post::Model> {
-    let post = post::Entity::find_by_id(post_id)
+pub async fn remove_post(
+    db: &DatabaseConnection,
+    post_id: i64,
+    by: &user::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<post::Model> {
+    let tx = begin_write(db).await?;
+    let mut active: post::ActiveModel = find_post(&tx, post_id).await?.into();
+    active.removed = Set(true);
+    let post = active.update(&tx).await?;
+    audit::record(&tx, by, Action::PostRemoved, [post_id], None, now).await?;
+    tx.commit().await?;
+    Ok(post)
+}
+
+async fn find_post(db: &impl ConnectionTrait, post_id: i64) -> ApiResult<post::Model> {
+    post::Entity::find_by_id(post_id)
         .one(db)
         .await?
-        .ok_or(ApiError::NotFound("post"))?;
-    let mut active: post::ActiveModel = post.into();
-    active.removed = Set(true);
-    Ok(active.update(db).await?)
+        .ok_or(ApiError::NotFound("post"))
 }
 
 /// Staff moderation: a locked thread takes no new replies.
@@ -427,14 +444,25 @@ pub async fn set_locked(
     db: &DatabaseConnection,
     thread_id: i64,
     locked: bool,
+    by: &user::Model,
+    now: DateTime<Utc>,
 ) -> ApiResult<thread::Model> {
+    let tx = begin_write(db).await?;
     let thread = thread::Entity::find_by_id(thread_id)
-        .one(db)
+        .one(&tx)
         .await?
         .ok_or(ApiError::NotFound("thread"))?;
     let mut active: thread::ActiveModel = thread.into();
     active.locked = Set(locked);
-    Ok(active.update(db).await?)
+    let thread = active.update(&tx).await?;
+    let action = if locked {
+        Action::ThreadLocked
+    } else {
+        Action::ThreadUnlocked
+    };
+    audit::record(&tx, by, action, [thread_id], None, now).await?;
+    tx.commit().await?;
+    Ok(thread)
 }
 
 /// The scheduler's job: each question that becomes overdue sends one alert mail to every
@@ -487,12 +515,11 @@ pub async fn alert_overdue(state: &AppState) -> ApiResult<usize> {
                 )?;
                 crate::mail::outbox::enqueue(
                     &tx,
-                    crate::mail::outbox::Outgoing {
-                        kind: "question_overdue",
-                        to: animator.email.clone(),
+                    crate::mail::outbox::Outgoing::to_account(
+                        "question_overdue",
+                        &animator,
                         rendered,
-                        calendar: None,
-                    },
+                    ),
                     now,
                 )
                 .await?;

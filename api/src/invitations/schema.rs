@@ -6,7 +6,6 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use super::service::{self, Audience, InviteRequest};
 use crate::{
     activities::Activity,
-    audit::{self, Action},
     auth::{Access, AuthPayload},
     error::ApiResult,
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
@@ -152,7 +151,9 @@ pub struct InvitationMutation;
 impl InvitationMutation {
     /// Staff only (inviting staff: admins only). An address with an account gets an invitation
     /// to the activity; an unknown address gets a single-use link to create its account, valid
-    /// 14 days. A pending invitation to the same address is re-sent, not duplicated.
+    /// 14 days. A pending invitation to the same address is re-sent, not duplicated (re-sending
+    /// a staff invitation: admins only). An account that has not proven its address counts as
+    /// unknown: the link goes to the address, and whoever opens it owns the account.
     async fn invite(&self, ctx: &Context<'_>, input: InviteInput) -> ApiResult<Vec<Invitation>> {
         let me = ctx.viewer().require(Access::Staff)?;
         let state = ctx.state()?;
@@ -167,33 +168,16 @@ impl InvitationMutation {
             message: input.message,
         };
         let invitations = service::invite(state, me, request).await?;
-        audit::record(
-            &state.db,
-            me,
-            Action::InvitationSent,
-            invitations.iter().map(|invitation| invitation.id),
-            None,
-            state.now(),
-        )
-        .await?;
         Ok(invitations.into_iter().map(Invitation).collect())
     }
 
-    /// Staff only: a pending invitation's link stops working.
+    /// Staff only (an invitation to a staff role: admins only): a pending invitation's link
+    /// stops working.
     async fn revoke_invitation(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Invitation> {
         let me = ctx.viewer().require(Access::Staff)?;
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
-        let revoked = service::revoke(&state.db, id).await?;
-        audit::record(
-            &state.db,
-            me,
-            Action::InvitationRevoked,
-            [id],
-            None,
-            state.now(),
-        )
-        .await?;
+        let revoked = service::revoke(&state.db, me, id, state.now()).await?;
         Ok(Invitation(revoked))
     }
 

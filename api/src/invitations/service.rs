@@ -15,6 +15,7 @@ use sea_orm::{
 
 use crate::{
     activities,
+    audit::{self, Action},
     auth::{
         Password, mailed,
         service::{Session, open_session},
@@ -55,9 +56,7 @@ pub async fn invite(
     inviter: &user::Model,
     request: InviteRequest,
 ) -> ApiResult<Vec<invitation::Model>> {
-    if request.role.is_staff() && inviter.role != Role::Admin {
-        return Err(ApiError::Forbidden);
-    }
+    may_send(inviter, request.role)?;
     if request.emails.is_empty() && request.audience.is_none() {
         return Err(ApiError::bad_input(
             "emails",
@@ -120,6 +119,7 @@ pub async fn invite(
                     Some(activity.id),
                     message.clone(),
                     None,
+                    Some(person.id),
                     inviter,
                     now,
                 )
@@ -136,12 +136,14 @@ pub async fn invite(
                 .await?;
                 row
             }
-            (Some(_), None) => {
+            (Some(person), None) if person.email_verified_at.is_some() => {
                 return Err(ApiError::conflict(format!(
                     "{email} already has an account"
                 )));
             }
-            (None, _) => {
+            // An account that has not proven its address does not own what is sent there:
+            // the link goes to the address, and whoever opens it owns the account.
+            (_, _) => {
                 let token = mailed::new_token();
                 let row = upsert(
                     &tx,
@@ -150,6 +152,7 @@ pub async fn invite(
                     activity.as_ref().map(|a| a.id),
                     message.clone(),
                     Some(mailed::hash(&token)),
+                    None,
                     inviter,
                     now,
                 )
@@ -161,6 +164,15 @@ pub async fn invite(
         };
         invitations.push(invitation);
     }
+    audit::record(
+        &tx,
+        inviter,
+        Action::InvitationSent,
+        invitations.iter().map(|invitation| invitation.id),
+        None,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(invitations)
 }
@@ -189,6 +201,7 @@ async fn upsert(
     activity_id: Option<i64>,
     message: Option<String>,
     token_hash: Option<String>,
+    user_id: Option<i64>,
     inviter: &user::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<invitation::Model> {
@@ -204,6 +217,9 @@ async fn upsert(
     let expires_at = now + Duration::days(VALID_FOR_DAYS);
     let row = match pending.one(db).await? {
         Some(existing) => {
+            // Re-sending rewrites the invitation (its role among others): only someone who
+            // may send the invitation as it stands may do that.
+            may_change(inviter, &existing)?;
             let mut active: invitation::ActiveModel = existing.into();
             active.role = Set(role);
             active.activity_id = Set(activity_id);
@@ -225,6 +241,7 @@ async fn upsert(
                 invited_by: Set(inviter.id),
                 created_at: Set(now),
                 accepted_at: Set(None),
+                user_id: Set(user_id),
                 ..Default::default()
             }
             .insert(db)
@@ -245,7 +262,7 @@ async fn queue_account_invitation(
 ) -> ApiResult<()> {
     let mailer = &state.mailer;
     let locale = mailer.default_locale;
-    let link = format!("{}/invitations/accept?token={token}", mailer.public_url);
+    let link = mailer.secret_link("/invitations/accept?token=");
     let rendered = mailer.templates.render(
         "invitation_account",
         locale,
@@ -259,12 +276,8 @@ async fn queue_account_invitation(
     )?;
     outbox::enqueue(
         db,
-        Outgoing {
-            kind: "invitation_account",
-            to: invitation.email.clone(),
-            rendered,
-            calendar: None,
-        },
+        Outgoing::to_address("invitation_account", invitation.email.clone(), rendered)
+            .with_secret(token.to_owned()),
         now,
     )
     .await
@@ -296,12 +309,8 @@ async fn queue_activity_invitation(
     )?;
     outbox::enqueue(
         db,
-        Outgoing {
-            kind: "invitation_activity",
-            to: person.email.clone(),
-            rendered,
-            calendar: Some(mailer.calendar(Method::Request, activity, &sessions)),
-        },
+        Outgoing::to_account("invitation_activity", person, rendered)
+            .with_calendar(mailer.calendar(Method::Request, activity, &sessions)),
         now,
     )
     .await
@@ -318,8 +327,10 @@ fn check_usable(invitation: &invitation::Model, now: DateTime<Utc>) -> ApiResult
     Err(ApiError::bad_input("token", problem))
 }
 
-/// Creates the invited account, registers it for the invited activity (waiting-list rules
-/// apply) and logs it in. Of two simultaneous acceptances exactly one succeeds.
+/// Creates the invited account (or takes over an account that signed up with the address but
+/// never proved it: the link proves it now), registers it for the invited activity
+/// (waiting-list rules apply) and logs it in. Of two simultaneous acceptances exactly one
+/// succeeds.
 pub async fn accept(
     state: &AppState,
     token: &str,
@@ -356,16 +367,89 @@ pub async fn accept(
             "this invitation has already been used",
         ));
     }
-    let user = people::service::create(&tx, person, hash, now).await?;
+    let user = match people::service::find_by_email(&tx, &person.email).await? {
+        None => people::service::create(&tx, person, hash, now).await?,
+        Some(existing) if existing.email_verified_at.is_none() => {
+            people::service::take_over(&tx, existing.id, person, hash).await?
+        }
+        Some(_) => {
+            return Err(ApiError::conflict(
+                "an account with this email already exists: log in instead",
+            ));
+        }
+    };
+    invitation::Entity::update_many()
+        .col_expr(invitation::Column::UserId, Expr::value(user.id))
+        .filter(invitation::Column::Id.eq(invitation.id))
+        .exec(&tx)
+        .await?;
+    let (user, mut activities) = crate::auth::address::prove(&tx, user, now).await?;
     tx.commit().await?;
+    activities.extend(invitation.activity_id);
+    register_invited(state, &user, activities, now).await;
+    open_session(state, user)
+}
 
-    if let Some(activity_id) = invitation.activity_id {
-        // The account stands even if the activity has closed or filled meanwhile.
+/// Hands `person`, which has just proven its address, the account invitations pending there:
+/// each is accepted by it, and its role is raised to the highest one invited to. Returns the
+/// activities it was invited to.
+pub async fn claim_pending(
+    db: &impl ConnectionTrait,
+    person: &user::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<i64>> {
+    let pending = invitation::Entity::find()
+        .filter(invitation::Column::Email.eq(&person.email))
+        .filter(invitation::Column::Status.eq(Status::Pending))
+        .filter(invitation::Column::TokenHash.is_not_null())
+        .filter(invitation::Column::ExpiresAt.gt(now))
+        .all(db)
+        .await?;
+    if pending.is_empty() {
+        return Ok(Vec::new());
+    }
+    invitation::Entity::update_many()
+        .col_expr(invitation::Column::Status, Expr::value(Status::Accepted))
+        .col_expr(invitation::Column::AcceptedAt, Expr::value(now))
+        .col_expr(invitation::Column::UserId, Expr::value(person.id))
+        .filter(invitation::Column::Id.is_in(pending.iter().map(|i| i.id)))
+        .filter(invitation::Column::Status.eq(Status::Pending))
+        .exec(db)
+        .await?;
+    let rank = |role: Role| match role {
+        Role::Partner => 0,
+        Role::Animator => 1,
+        Role::Admin => 2,
+    };
+    if let Some(role) = pending
+        .iter()
+        .map(|i| i.role)
+        .filter(|role| rank(*role) > rank(person.role))
+        .max_by_key(|role| rank(*role))
+    {
+        user::Entity::update_many()
+            .col_expr(user::Column::Role, Expr::value(role))
+            .filter(user::Column::Id.eq(person.id))
+            .exec(db)
+            .await?;
+    }
+    Ok(pending.iter().filter_map(|i| i.activity_id).collect())
+}
+
+/// Registers an invited account for the activities it was invited to. The account stands
+/// even if an activity has closed or filled meanwhile.
+pub async fn register_invited(
+    state: &AppState,
+    person: &user::Model,
+    activities: Vec<i64>,
+    now: DateTime<Utc>,
+) {
+    for activity_id in activities {
         if let Err(error) = registrations::service::register(
             &state.db,
             &state.mailer,
             activity_id,
-            &user,
+            person,
             true,
             now,
         )
@@ -374,24 +458,59 @@ pub async fn accept(
             tracing::info!(%error, activity_id, "invited account not registered");
         }
     }
-    open_session(state, user)
 }
 
-pub async fn revoke(db: &DatabaseConnection, id: i64) -> ApiResult<invitation::Model> {
+/// Who may send an invitation of `role`: staff roles come from admins only.
+pub fn may_send(inviter: &user::Model, role: Role) -> ApiResult<()> {
+    if role.is_staff() && inviter.role != Role::Admin {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(())
+}
+
+/// Who may re-send or revoke an invitation: whoever may send one like it.
+fn may_change(by: &user::Model, invitation: &invitation::Model) -> ApiResult<()> {
+    may_send(by, invitation.role)
+}
+
+pub async fn revoke(
+    db: &DatabaseConnection,
+    by: &user::Model,
+    id: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<invitation::Model> {
+    let tx = begin_write(db).await?;
+    let invitation = invitation::Entity::find_by_id(id)
+        .one(&tx)
+        .await?
+        .ok_or(ApiError::NotFound("invitation"))?;
+    may_change(by, &invitation)?;
+    match invitation.status {
+        Status::Revoked => return Ok(invitation),
+        Status::Accepted => {
+            return Err(ApiError::conflict(
+                "only a pending invitation can be revoked",
+            ));
+        }
+        Status::Pending => {}
+    }
+    // Conditional, so an acceptance that commits first is not overwritten.
     let revoked = invitation::Entity::update_many()
         .col_expr(invitation::Column::Status, Expr::value(Status::Revoked))
         .filter(invitation::Column::Id.eq(id))
         .filter(invitation::Column::Status.eq(Status::Pending))
-        .exec(db)
+        .exec(&tx)
         .await?;
-    let invitation = invitation::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound("invitation"))?;
-    if revoked.rows_affected == 0 && invitation.status != Status::Revoked {
+    if revoked.rows_affected == 0 {
         return Err(ApiError::conflict(
             "only a pending invitation can be revoked",
         ));
     }
+    audit::record(&tx, by, Action::InvitationRevoked, [id], None, now).await?;
+    let invitation = invitation::Entity::find_by_id(id)
+        .one(&tx)
+        .await?
+        .ok_or(ApiError::NotFound("invitation"))?;
+    tx.commit().await?;
     Ok(invitation)
 }

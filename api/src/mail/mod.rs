@@ -88,6 +88,16 @@ impl Mailer {
             .unwrap_or(self.default_locale)
     }
 
+    /// A link to `path_and_query` of the frontend ending in the mail's secret, which the
+    /// outbox puts in at sending time (see [`outbox::SECRET_PLACEHOLDER`]).
+    pub fn secret_link(&self, path_and_query: &str) -> String {
+        format!(
+            "{}{path_and_query}{}",
+            self.public_url,
+            outbox::SECRET_PLACEHOLDER
+        )
+    }
+
     /// The sessions as lines of local dates and times.
     pub fn when(&self, sessions: &[session::Model], locale: Locale) -> String {
         let format = match locale {
@@ -261,11 +271,10 @@ impl Mailer {
         )?;
         outbox::enqueue(
             db,
-            Outgoing {
-                kind,
-                to: person.email,
-                rendered,
-                calendar: method.map(|method| self.calendar(method, &activity, &sessions)),
+            match method {
+                Some(method) => Outgoing::to_account(kind, &person, rendered)
+                    .with_calendar(self.calendar(method, &activity, &sessions)),
+                None => Outgoing::to_account(kind, &person, rendered),
             },
             now,
         )

@@ -5,7 +5,10 @@
 //! the rare resend after a crash is recognisable as the same mail.
 
 use chrono::{DateTime, Duration, Utc};
-use entity::mail::{self, Status};
+use entity::{
+    mail::{self, Status},
+    user,
+};
 use lettre::{
     Message,
     message::{Attachment, Mailbox, MultiPart, header::ContentType},
@@ -29,12 +32,56 @@ pub const FIRST_RETRY_SECONDS: i64 = 30;
 const LEASE_SECONDS: i64 = 120;
 const BATCH: u64 = 20;
 
-/// A rendered mail to queue, with its calendar attachment if any.
+/// Stands in a stored mail's bodies for its secret (the token of its link): the token is
+/// kept in its own column and put in only when the mail is sent, then forgotten, so the
+/// stored copy of a mail that has left holds no usable link.
+pub const SECRET_PLACEHOLDER: &str = "__klub_secret__";
+
+/// A rendered mail to queue, with its calendar attachment and its secret if any.
 pub struct Outgoing {
-    pub kind: &'static str,
-    pub to: String,
-    pub rendered: Rendered,
-    pub calendar: Option<String>,
+    kind: &'static str,
+    to: String,
+    user_id: Option<i64>,
+    rendered: Rendered,
+    calendar: Option<String>,
+    secret: Option<String>,
+}
+
+impl Outgoing {
+    /// A mail to an account: it belongs to that account (its personal data), by id.
+    pub fn to_account(kind: &'static str, person: &user::Model, rendered: Rendered) -> Self {
+        Self {
+            kind,
+            to: person.email.clone(),
+            user_id: Some(person.id),
+            rendered,
+            calendar: None,
+            secret: None,
+        }
+    }
+
+    /// A mail to an address that has no account (yet): it belongs to nobody.
+    pub fn to_address(kind: &'static str, email: String, rendered: Rendered) -> Self {
+        Self {
+            kind,
+            to: email,
+            user_id: None,
+            rendered,
+            calendar: None,
+            secret: None,
+        }
+    }
+
+    pub fn with_calendar(mut self, ics: String) -> Self {
+        self.calendar = Some(ics);
+        self
+    }
+
+    /// The token that replaces [`SECRET_PLACEHOLDER`] in the bodies when the mail is sent.
+    pub fn with_secret(mut self, token: String) -> Self {
+        self.secret = Some(token);
+        self
+    }
 }
 
 /// Writes the mail into the outbox, inside the caller's transaction.
@@ -46,6 +93,8 @@ pub async fn enqueue(
     mail::ActiveModel {
         kind: Set(mail.kind.to_owned()),
         to_address: Set(mail.to),
+        user_id: Set(mail.user_id),
+        secret: Set(mail.secret),
         subject: Set(mail.rendered.subject),
         text_body: Set(mail.rendered.text),
         html_body: Set(mail.rendered.html),
@@ -152,6 +201,7 @@ async fn settle(
         Ok(()) => {
             metrics::counter!(crate::metrics::OUTBOX_SENT).increment(1);
             update = update
+                .col_expr(mail::Column::Secret, Expr::value(Option::<String>::None))
                 .col_expr(mail::Column::Status, Expr::value(Status::Sent))
                 .col_expr(mail::Column::SentAt, Expr::value(state.now()))
                 .col_expr(mail::Column::LastError, Expr::value(Option::<String>::None));
@@ -161,7 +211,9 @@ async fn settle(
             metrics::counter!(crate::metrics::OUTBOX_FAILURES).increment(1);
             update = update.col_expr(mail::Column::LastError, Expr::value(error.message));
             if error.permanent || attempts >= MAX_ATTEMPTS {
-                update = update.col_expr(mail::Column::Status, Expr::value(Status::Failed));
+                update = update
+                    .col_expr(mail::Column::Secret, Expr::value(Option::<String>::None))
+                    .col_expr(mail::Column::Status, Expr::value(Status::Failed));
             } else {
                 update = update.col_expr(
                     mail::Column::NextAttemptAt,
@@ -186,7 +238,12 @@ fn message(mailer: &Mailer, row: &mail::Model) -> ApiResult<Message> {
         .to_address
         .parse()
         .map_err(|e: lettre::address::AddressError| ApiError::internal(e))?;
-    let body = MultiPart::alternative_plain_html(row.text_body.clone(), row.html_body.clone());
+    let with_secret = |body: &str| match &row.secret {
+        Some(secret) => body.replace(SECRET_PLACEHOLDER, secret),
+        None => body.to_owned(),
+    };
+    let body =
+        MultiPart::alternative_plain_html(with_secret(&row.text_body), with_secret(&row.html_body));
     let builder = Message::builder()
         .from(mailer.from.clone())
         .to(to)

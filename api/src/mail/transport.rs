@@ -24,13 +24,14 @@ impl Transport {
     pub fn from_config(config: &Config) -> Result<Self, String> {
         match &config.smtp_url {
             Some(url) => {
+                let url = secrecy::ExposeSecret::expose_secret(url);
                 // A plain smtp:// URL upgrades with STARTTLS when the server offers it;
                 // `?tls=required` insists, smtps:// uses TLS from the first byte.
                 let url = if url.starts_with("smtp://") && !url.contains("tls=") {
                     let separator = if url.contains('?') { '&' } else { '?' };
                     format!("{url}{separator}tls=opportunistic")
                 } else {
-                    url.clone()
+                    url.to_owned()
                 };
                 let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
                     .map_err(|e| format!("KLUB_SMTP_URL: {e}"))?

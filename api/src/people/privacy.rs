@@ -49,18 +49,21 @@ pub async fn export(db: &impl ConnectionTrait, me: &user::Model) -> ApiResult<Va
         .filter(group_member::Column::UserId.eq(me.id))
         .all(db)
         .await?;
+    // By id, never by address: what was sent to an address belongs to an account only once
+    // it proved the address, and never to whoever holds the address later.
     let invitations = invitation::Entity::find()
-        .filter(invitation::Column::Email.eq(&me.email))
+        .filter(invitation::Column::UserId.eq(me.id))
         .all(db)
         .await?;
     let mails = mail::Entity::find()
-        .filter(mail::Column::ToAddress.eq(&me.email))
+        .filter(mail::Column::UserId.eq(me.id))
         .all(db)
         .await?;
     Ok(json!({
         "account": {
             "id": me.id,
             "email": me.email,
+            "emailVerified": me.email_verified_at.is_some(),
             "name": me.name,
             "organisation": me.organisation,
             "role": format!("{:?}", me.role).to_uppercase(),
@@ -108,18 +111,24 @@ pub async fn export(db: &impl ConnectionTrait, me: &user::Model) -> ApiResult<Va
 /// cancelled (seats go to the waiting list), sessions end, and the row keeps no personal data.
 pub async fn delete_account(state: &AppState, me: &user::Model, password: String) -> ApiResult<()> {
     auth::service::confirm_password(state, me, "password", password).await?;
-    if me.role == user::Role::Admin && super::service::is_last_admin(&state.db).await? {
-        return Err(ApiError::conflict(
-            "the last admin cannot delete its account: appoint another admin first",
-        ));
+    let last_admin = || {
+        ApiError::conflict("the last admin cannot delete its account: appoint another admin first")
+    };
+    // A first look, before any registration is cancelled; the deciding one is below, under
+    // the admins' lock.
+    if me.role == user::Role::Admin && super::service::admins_locked(&state.db).await? <= 1 {
+        return Err(last_admin());
     }
     let now = state.now();
     for registration in upcoming_registrations(&state.db, me.id, now).await? {
         registrations::service::cancel(&state.db, &state.mailer, registration, me, now).await?;
     }
     let tx = begin_write(&state.db).await?;
-    auth::service::revoke_sessions(&tx, me.id).await?;
     let fresh = super::service::get(&tx, me.id).await?;
+    if fresh.role == user::Role::Admin && super::service::admins_locked(&tx).await? <= 1 {
+        return Err(last_admin());
+    }
+    auth::service::revoke_sessions(&tx, me.id).await?;
     let mut row: user::ActiveModel = fresh.into();
     row.email = Set(format!("deleted-{}@deleted.invalid", me.id));
     row.name = Set(FORMER_MEMBER.into());
@@ -131,6 +140,7 @@ pub async fn delete_account(state: &AppState, me: &user::Model, password: String
     row.locale = Set(None);
     row.calendar_secret = Set(None);
     row.deleted_at = Set(Some(now));
+    row.email_verified_at = Set(None);
     row.update(&tx).await?;
     group_member::Entity::delete_many()
         .filter(group_member::Column::UserId.eq(me.id))
@@ -138,6 +148,13 @@ pub async fn delete_account(state: &AppState, me: &user::Model, password: String
         .await?;
     password_reset::Entity::delete_many()
         .filter(password_reset::Column::UserId.eq(me.id))
+        .exec(&tx)
+        .await?;
+    // Mails that have left hold nothing the programme needs; those still waiting (the
+    // cancellation notices of this very deletion) are sent first.
+    mail::Entity::delete_many()
+        .filter(mail::Column::UserId.eq(me.id))
+        .filter(mail::Column::Status.ne(mail::Status::Pending))
         .exec(&tx)
         .await?;
     tx.commit().await?;

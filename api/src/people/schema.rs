@@ -7,7 +7,6 @@ use super::{
     service::{self, UserFilter},
 };
 use crate::{
-    audit::{self, Action},
     auth::Access,
     error::{ApiError, ApiResult},
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
@@ -66,6 +65,16 @@ impl User {
     async fn email(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
         if self.is_caller || ctx.viewer().is_self_or_staff(self.model.id) {
             Ok(Some(&self.model.email))
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
+    /// Whether the account proved it owns its address (the mailed link was opened). Shown to
+    /// the account itself and to staff; FORBIDDEN for others.
+    async fn email_verified(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        if self.is_caller || ctx.viewer().is_self_or_staff(self.model.id) {
+            Ok(self.model.email_verified_at.is_some())
         } else {
             Err(ApiError::Forbidden)
         }
@@ -179,17 +188,7 @@ impl PeopleMutation {
         let me = ctx.viewer().require(Access::Admin)?;
         let state = ctx.state()?;
         let user_id = parse_id("userId", &user_id)?;
-        let user = service::set_role(&state.db, user_id, role.into()).await?;
-        let detail = format!("{role:?}").to_uppercase();
-        audit::record(
-            &state.db,
-            me,
-            Action::RoleChanged,
-            [user_id],
-            Some(&detail),
-            state.now(),
-        )
-        .await?;
+        let user = service::set_role(&state.db, user_id, role.into(), me, state.now()).await?;
         Ok(User::new(user))
     }
 
@@ -216,17 +215,7 @@ impl PeopleMutation {
         let me = ctx.viewer().require(Access::Staff)?;
         let state = ctx.state()?;
         let user_id = parse_id("userId", &user_id)?;
-        let user = service::set_trained(&state.db, user_id, trained).await?;
-        let detail = format!("trained={trained}");
-        audit::record(
-            &state.db,
-            me,
-            Action::TrainedChanged,
-            [user_id],
-            Some(&detail),
-            state.now(),
-        )
-        .await?;
+        let user = service::set_trained(&state.db, user_id, trained, me, state.now()).await?;
         Ok(User::new(user))
     }
 }

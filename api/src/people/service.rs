@@ -3,15 +3,19 @@
 use chrono::{DateTime, Utc};
 use entity::user::{self, Role};
 use sea_orm::{
-    ActiveModelTrait,
+    ActiveEnum, ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
-    Select, SqlErr,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
+    QueryFilter, QuerySelect, Select, SqlErr,
     sea_query::{Expr, Func, LikeExpr},
 };
 
 use super::{Email, NewPerson};
-use crate::error::{ApiError, ApiResult};
+use crate::{
+    audit::{self, Action},
+    db::begin_write,
+    error::{ApiError, ApiResult},
+};
 
 pub async fn create(
     db: &impl ConnectionTrait,
@@ -38,6 +42,33 @@ pub async fn create(
         ),
         Err(error) => Err(error.into()),
     }
+}
+
+/// Gives an account that never proved its address to whoever just proved it (an invitation
+/// link): new name, password and role, every earlier session and feed ended.
+pub async fn take_over(
+    db: &impl ConnectionTrait,
+    id: i64,
+    person: NewPerson,
+    password_hash: String,
+) -> ApiResult<user::Model> {
+    user::Entity::update_many()
+        .col_expr(user::Column::Name, Expr::value(person.name))
+        .col_expr(user::Column::Organisation, Expr::value(person.organisation))
+        .col_expr(user::Column::Role, Expr::value(person.role))
+        .col_expr(user::Column::PasswordHash, Expr::value(password_hash))
+        .col_expr(
+            user::Column::CalendarSecret,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            user::Column::SessionEpoch,
+            Expr::col(user::Column::SessionEpoch).add(1),
+        )
+        .filter(user::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    get(db, id).await
 }
 
 pub async fn find_by_email(
@@ -116,34 +147,46 @@ fn escape_like(text: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// Changes a role. The last admin cannot step down: somebody must be able to appoint staff.
+/// Changes a role, and records who did. The last admin cannot step down: somebody must be
+/// able to appoint staff.
 pub async fn set_role(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     user_id: i64,
     role: Role,
+    by: &user::Model,
+    now: DateTime<Utc>,
 ) -> ApiResult<user::Model> {
-    let user = get(db, user_id).await?;
+    let tx = begin_write(db).await?;
+    let user = get(&tx, user_id).await?;
     if user.role == role {
         return Ok(user);
     }
-    if user.role == Role::Admin && is_last_admin(db).await? {
+    if user.role == Role::Admin && admins_locked(&tx).await? <= 1 {
         return Err(ApiError::conflict(
             "the last admin cannot lose the ADMIN role",
         ));
     }
     let mut active: user::ActiveModel = user.into();
     active.role = Set(role);
-    Ok(active.update(db).await?)
+    let user = active.update(&tx).await?;
+    let detail = role.to_value();
+    audit::record(&tx, by, Action::RoleChanged, [user_id], Some(&detail), now).await?;
+    tx.commit().await?;
+    Ok(user)
 }
 
-/// Somebody must always be able to appoint staff.
-pub async fn is_last_admin(db: &impl ConnectionTrait) -> ApiResult<bool> {
-    let admins = user::Entity::find()
+/// Counts the admins and locks their rows until the transaction ends, so that two admins
+/// stepping down (or leaving) at once are judged one after the other and the second sees
+/// the first gone: PostgreSQL's `FOR UPDATE` re-reads a row changed by the transaction it
+/// waited for; SQLite has one writer at a time (`begin_write`) and ignores the clause.
+pub async fn admins_locked(db: &impl ConnectionTrait) -> ApiResult<usize> {
+    Ok(user::Entity::find()
         .filter(user::Column::Role.eq(Role::Admin))
         .filter(user::Column::DeletedAt.is_null())
-        .count(db)
-        .await?;
-    Ok(admins <= 1)
+        .lock_exclusive()
+        .all(db)
+        .await?
+        .len())
 }
 
 pub async fn set_locale(
@@ -156,18 +199,34 @@ pub async fn set_locale(
     Ok(active.update(db).await?)
 }
 
+/// Staff mark someone trained (or not) by hand; the change is audited.
 pub async fn set_trained(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     user_id: i64,
     trained: bool,
+    by: &user::Model,
+    now: DateTime<Utc>,
 ) -> ApiResult<user::Model> {
-    let user = get(db, user_id).await?;
+    let tx = begin_write(db).await?;
+    let user = get(&tx, user_id).await?;
     if user.trained == trained {
         return Ok(user);
     }
     let mut active: user::ActiveModel = user.into();
     active.trained = Set(trained);
-    Ok(active.update(db).await?)
+    let user = active.update(&tx).await?;
+    let detail = format!("trained={trained}");
+    audit::record(
+        &tx,
+        by,
+        Action::TrainedChanged,
+        [user_id],
+        Some(&detail),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
 }
 
 #[cfg(test)]

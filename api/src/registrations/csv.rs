@@ -9,7 +9,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::{
     activities,
-    auth::{Access, Viewer},
+    auth::{Access, Credentials},
+    csv_export::SafeCsv,
     error::{ApiError, ApiResult},
     state::AppState,
 };
@@ -49,11 +50,9 @@ pub async fn download(
 }
 
 async fn sheet(request: &HttpRequest, id: &str, state: &AppState) -> ApiResult<(String, Vec<u8>)> {
-    let authorization = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok());
-    let viewer = Viewer::from_header(&state.db, &state.tokens, authorization, state.now()).await?;
+    let viewer = Credentials::from_http(request, state.config.trust_forwarded_for)
+        .viewer(&state.db, &state.tokens, state.now())
+        .await?;
     viewer.require(Access::Staff)?;
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound("activity"))?;
     let activity = activities::service::get_visible(&state.db, id, true).await?;
@@ -78,7 +77,7 @@ async fn sheet(request: &HttpRequest, id: &str, state: &AppState) -> ApiResult<(
         .map(|a| (a.registration_id, a.session_id))
         .collect();
 
-    let mut writer = ::csv::Writer::from_writer(Vec::new());
+    let mut sheet = SafeCsv::default();
     let mut heading = vec![
         "name".to_owned(),
         "organisation".to_owned(),
@@ -91,7 +90,7 @@ async fn sheet(request: &HttpRequest, id: &str, state: &AppState) -> ApiResult<(
             .iter()
             .map(|s| format!("session {}", s.starts_at.format("%Y-%m-%d %H:%M UTC"))),
     );
-    writer.write_record(&heading).map_err(ApiError::internal)?;
+    sheet.row(&heading)?;
     for registration in &registrations {
         let Some(person) = users.get(&registration.user_id) else {
             continue;
@@ -114,8 +113,8 @@ async fn sheet(request: &HttpRequest, id: &str, state: &AppState) -> ApiResult<(
             }
             .to_owned()
         }));
-        writer.write_record(&row).map_err(ApiError::internal)?;
+        sheet.row(&row)?;
     }
-    let body = writer.into_inner().map_err(ApiError::internal)?;
+    let body = sheet.finish()?;
     Ok((format!("activity-{}-registrations.csv", activity.id), body))
 }

@@ -5,7 +5,6 @@ use entity::registration;
 use super::service;
 use crate::{
     activities::Activity,
-    audit::{self, Action},
     auth::Access,
     error::{ApiError, ApiResult},
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
@@ -187,15 +186,12 @@ impl RegistrationMutation {
         let session_id = session_id
             .map(|id| parse_id("sessionId", &id))
             .transpose()?;
-        let registration =
-            service::record_attendance(&state.db, registration_id, attended, session_id).await?;
-        let detail = format!("registration {registration_id}: attended={attended}");
-        audit::record(
+        let registration = service::record_attendance(
             &state.db,
+            registration_id,
+            attended,
+            session_id,
             me,
-            Action::AttendanceRecorded,
-            [registration.activity_id],
-            Some(&detail),
             state.now(),
         )
         .await?;

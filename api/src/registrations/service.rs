@@ -22,6 +22,7 @@ use sea_orm::{
 
 use crate::{
     activities,
+    audit::{self, Action},
     db::begin_write,
     error::{ApiError, ApiResult},
     mail::{Mailer, Notice},
@@ -380,7 +381,11 @@ pub async fn record_attendance(
     registration_id: i64,
     attended: bool,
     session_id: Option<i64>,
+    by: &user::Model,
+    now: DateTime<Utc>,
 ) -> ApiResult<registration::Model> {
+    let tx = begin_write(db).await?;
+    let db = &tx;
     let registration = get(db, registration_id).await?;
     if registration.status != Status::Confirmed {
         return Err(ApiError::conflict(
@@ -426,6 +431,17 @@ pub async fn record_attendance(
             .exec(db)
             .await?;
     }
+    let detail = format!("registration {registration_id}: attended={attended}");
+    audit::record(
+        db,
+        by,
+        Action::AttendanceRecorded,
+        [registration.activity_id],
+        Some(&detail),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
     Ok(registration)
 }
 

@@ -1,0 +1,149 @@
+//! Proof of address. Anyone can sign up with any address, so an account starts *unproven*:
+//! it may do everything a partner does (register, the groups), but nothing that was addressed
+//! to its address before it existed becomes its own — pending invitations and their roles,
+//! earlier mails — until it opens a link mailed to that address ([`verify`]). A password reset
+//! or an invitation link proves the address the same way.
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{email_verification, mail, user};
+use minijinja::context;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr,
+};
+
+use super::mailed;
+use crate::{
+    db::begin_write,
+    error::{ApiError, ApiResult},
+    invitations,
+    mail::outbox::{self, Outgoing},
+    state::AppState,
+};
+
+/// How long a verification link works.
+pub const VALID_HOURS: i64 = 48;
+/// A second request within this time sends no second mail (no mail bombing).
+const RESEND_MINUTES: i64 = 5;
+
+/// Mails a verification link to the account's address, inside the caller's transaction.
+pub async fn send_link(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    person: &user::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let token = mailed::new_token();
+    email_verification::Entity::insert(email_verification::ActiveModel {
+        user_id: Set(person.id),
+        email: Set(person.email.clone()),
+        token_hash: Set(mailed::hash(&token)),
+        created_at: Set(now),
+        expires_at: Set(now + Duration::hours(VALID_HOURS)),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    let mailer = &state.mailer;
+    let rendered = mailer.templates.render(
+        "email_verification",
+        mailer.locale_of(person),
+        context! {
+            name => &person.name,
+            link => mailer.secret_link("/email/verify?token="),
+            hours => VALID_HOURS,
+        },
+    )?;
+    outbox::enqueue(
+        db,
+        Outgoing::to_account("email_verification", person, rendered).with_secret(token),
+        now,
+    )
+    .await
+}
+
+/// Sends a new link unless the address is proven (CONFLICT) or a link left in the last
+/// minutes.
+pub async fn resend(state: &AppState, me: &user::Model) -> ApiResult<()> {
+    if me.email_verified_at.is_some() {
+        return Err(ApiError::conflict("this address is already confirmed"));
+    }
+    let now = state.now();
+    let tx = begin_write(&state.db).await?;
+    let recent = email_verification::Entity::find()
+        .filter(email_verification::Column::UserId.eq(me.id))
+        .filter(email_verification::Column::CreatedAt.gt(now - Duration::minutes(RESEND_MINUTES)))
+        .one(&tx)
+        .await?;
+    if recent.is_none() {
+        send_link(state, &tx, me, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Opens a verification link: single use, valid [`VALID_HOURS`], for the address it was sent
+/// to only. The account then owns what was addressed to it.
+pub async fn verify(state: &AppState, token: &str) -> ApiResult<user::Model> {
+    let now = state.now();
+    let invalid = || ApiError::bad_input("token", "this link is invalid, used or expired");
+    let tx = begin_write(&state.db).await?;
+    let link = email_verification::Entity::find()
+        .filter(email_verification::Column::TokenHash.eq(mailed::hash(token)))
+        .one(&tx)
+        .await?
+        .filter(|link| link.used_at.is_none() && link.expires_at > now)
+        .ok_or_else(invalid)?;
+    // Claimed with a conditional update: of two simultaneous uses, one wins.
+    let claimed = email_verification::Entity::update_many()
+        .col_expr(email_verification::Column::UsedAt, Expr::value(now))
+        .filter(email_verification::Column::Id.eq(link.id))
+        .filter(email_verification::Column::UsedAt.is_null())
+        .exec(&tx)
+        .await?;
+    let person = user::Entity::find_by_id(link.user_id).one(&tx).await?;
+    let person = match person {
+        Some(person)
+            if claimed.rows_affected == 1
+                && person.deleted_at.is_none()
+                && person.email == link.email =>
+        {
+            person
+        }
+        _ => return Err(invalid()),
+    };
+    let (person, activities) = prove(&tx, person, now).await?;
+    tx.commit().await?;
+    invitations::service::register_invited(state, &person, activities, now).await;
+    Ok(person)
+}
+
+/// Records that `person` owns its address (a link mailed there was opened) and hands it what
+/// was addressed there: mails that belonged to no account, and pending invitations (their
+/// roles included). Returns the account and the activities it was invited to, for the caller
+/// to register it once the transaction is committed. Does nothing more if already proven.
+pub async fn prove(
+    db: &impl ConnectionTrait,
+    person: user::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<(user::Model, Vec<i64>)> {
+    if person.email_verified_at.is_some() {
+        return Ok((person, Vec::new()));
+    }
+    user::Entity::update_many()
+        .col_expr(user::Column::EmailVerifiedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(person.id))
+        .exec(db)
+        .await?;
+    mail::Entity::update_many()
+        .col_expr(mail::Column::UserId, Expr::value(person.id))
+        .filter(mail::Column::ToAddress.eq(&person.email))
+        .filter(mail::Column::UserId.is_null())
+        .exec(db)
+        .await?;
+    let activities = invitations::service::claim_pending(db, &person, now).await?;
+    let person = user::Entity::find_by_id(person.id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("user"))?;
+    Ok((person, activities))
+}
