@@ -14,6 +14,7 @@ pub mod config;
 pub mod csv_export;
 pub mod db;
 pub mod error;
+pub mod graphiql;
 pub mod groups;
 pub mod invitations;
 pub mod limits;

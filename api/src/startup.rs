@@ -16,7 +16,7 @@ use actix_web::{
     middleware::DefaultHeaders,
     web,
 };
-use async_graphql::{BatchRequest, BatchResponse, http::GraphiQLSource};
+use async_graphql::{BatchRequest, BatchResponse};
 use futures_util::StreamExt;
 use rand::distr::{Alphanumeric, SampleString};
 use thiserror::Error;
@@ -28,7 +28,7 @@ use crate::{
     config::{Config, ExposeSecret},
     db,
     error::ApiError,
-    groups,
+    graphiql, groups,
     limits::BatchBudget,
     mail::{self, Mailer},
     metrics, registrations, scheduler,
@@ -193,7 +193,8 @@ fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
             })
             .wrap(TracingLogger::<RequestSpan>::new())
             .route("/graphql", web::post().to(graphql))
-            .route("/graphql", web::get().to(graphiql))
+            .route("/graphql", web::get().to(graphiql::page))
+            .route("/graphiql/{file}", web::get().to(graphiql::asset))
             .route("/graphql/ws", web::get().to(socket::handler))
             .route("/healthz", web::get().to(healthz))
             .route(
@@ -413,28 +414,6 @@ fn request_error(status: u16, code: &str, message: &str) -> HttpResponse {
     HttpResponse::build(status).json(serde_json::json!({
         "errors": [{ "message": message, "extensions": { "code": code } }]
     }))
-}
-
-/// GraphiQL, unless introspection is switched off. Its page loads its scripts from unpkg.com,
-/// so it gets a policy of its own.
-async fn graphiql(state: web::Data<AppState>) -> HttpResponse {
-    if !state.config.introspection {
-        return HttpResponse::NotFound().finish();
-    }
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; \
-             style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data: https:; \
-             connect-src 'self' ws: wss:; frame-ancestors 'none'",
-        ))
-        .body(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .subscription_endpoint("/graphql/ws")
-                .finish(),
-        )
 }
 
 async fn shutdown_signal() {

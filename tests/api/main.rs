@@ -5,6 +5,7 @@
 mod activities;
 mod auth;
 mod authorization;
+mod browser;
 mod club;
 mod groups;
 mod helpers;
