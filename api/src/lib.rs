@@ -12,6 +12,7 @@ pub mod clock;
 pub mod club;
 pub mod config;
 pub mod csv_export;
+pub mod dates;
 pub mod db;
 pub mod error;
 pub mod graphiql;
@@ -30,7 +31,6 @@ pub mod socket;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
-pub mod validation;
 
 pub use config::Config;
 pub use startup::Application;

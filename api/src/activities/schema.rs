@@ -1,5 +1,4 @@
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object};
-use chrono::{DateTime, Utc};
 use entity::{activity, session};
 
 use super::{
@@ -10,12 +9,12 @@ use super::{
 use crate::{
     auth::Access,
     club::ClubQuestion,
+    dates::Timestamp,
     error::{ApiError, ApiResult},
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
     people::parse_id,
     registrations::{self, Registration},
     state::ContextExt,
-    validation::CalendarDate,
 };
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -56,10 +55,8 @@ pub enum Audience {
 pub struct SessionInput {
     /// When updating: the session to edit. Without it a session is created.
     pub id: Option<ID>,
-    #[graphql(validator(custom = "CalendarDate"))]
-    pub starts_at: DateTime<Utc>,
-    #[graphql(validator(custom = "CalendarDate"))]
-    pub ends_at: DateTime<Utc>,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
 }
 
 #[derive(InputObject)]
@@ -75,8 +72,7 @@ pub struct CreateActivityInput {
     /// Below this many confirmed registrations at the deadline, the activity is cancelled.
     pub min_participants: Option<i32>,
     /// Registrations close here (default: when the first session starts).
-    #[graphql(validator(custom = "CalendarDate"))]
-    pub registration_deadline: Option<DateTime<Utc>>,
+    pub registration_deadline: Option<Timestamp>,
     /// Price in cents, 0 when free (the default).
     pub price_cents: Option<i32>,
     pub trainer_name: Option<String>,
@@ -98,8 +94,7 @@ pub struct UpdateActivityInput {
     /// Raising it promotes from the waiting list.
     pub capacity: Option<i32>,
     pub min_participants: MaybeUndefined<i32>,
-    #[graphql(validator(custom = "CalendarDate"))]
-    pub registration_deadline: MaybeUndefined<DateTime<Utc>>,
+    pub registration_deadline: MaybeUndefined<Timestamp>,
     pub price_cents: Option<i32>,
     pub trainer_name: MaybeUndefined<String>,
     pub co_organiser: MaybeUndefined<String>,
@@ -114,11 +109,9 @@ pub struct ActivityFilter {
     pub kind: Option<ActivityKind>,
     pub status: Option<ActivityStatus>,
     /// Activities still running at or after this time.
-    #[graphql(validator(custom = "CalendarDate"))]
-    pub from: Option<DateTime<Utc>>,
+    pub from: Option<Timestamp>,
     /// Activities starting at or before this time.
-    #[graphql(validator(custom = "CalendarDate"))]
-    pub to: Option<DateTime<Utc>>,
+    pub to: Option<Timestamp>,
     pub has_seats_left: Option<bool>,
 }
 
@@ -133,18 +126,18 @@ fn sessions_of(input: Vec<SessionInput>) -> ApiResult<Vec<SessionDraft>> {
                     .as_ref()
                     .map(|id| parse_id(&format!("sessions[{index}].id"), id))
                     .transpose()?,
-                starts_at: session.starts_at,
-                ends_at: session.ends_at,
+                starts_at: session.starts_at.into(),
+                ends_at: session.ends_at.into(),
             })
         })
         .collect()
 }
 
-fn apply<T>(field: &mut Option<T>, change: MaybeUndefined<T>) {
+fn apply<T, U: Into<T>>(field: &mut Option<T>, change: MaybeUndefined<U>) {
     match change {
         MaybeUndefined::Undefined => {}
         MaybeUndefined::Null => *field = None,
-        MaybeUndefined::Value(value) => *field = Some(value),
+        MaybeUndefined::Value(value) => *field = Some(value.into()),
     }
 }
 
@@ -161,7 +154,7 @@ impl CreateActivityInput {
                 .map_or_else(|| default_audience(kind), Into::into),
             capacity: self.capacity,
             min_participants: self.min_participants,
-            registration_deadline: self.registration_deadline,
+            registration_deadline: self.registration_deadline.map(Into::into),
             price_cents: self.price_cents.unwrap_or(0),
             trainer_name: self.trainer_name,
             co_organiser: self.co_organiser,
@@ -251,8 +244,8 @@ impl Activity {
     async fn min_participants(&self) -> Option<i32> {
         self.0.min_participants
     }
-    async fn registration_deadline(&self) -> Option<DateTime<Utc>> {
-        self.0.registration_deadline
+    async fn registration_deadline(&self) -> Option<Timestamp> {
+        self.0.registration_deadline.map(Timestamp)
     }
     /// Price in cents; 0 when free.
     async fn price_cents(&self) -> i32 {
@@ -272,15 +265,15 @@ impl Activity {
         self.0.cancellation_reason.as_deref()
     }
     /// The first session's start.
-    async fn starts_at(&self) -> DateTime<Utc> {
-        self.0.starts_at
+    async fn starts_at(&self) -> Timestamp {
+        self.0.starts_at.into()
     }
     /// The last session's end.
-    async fn ends_at(&self) -> DateTime<Utc> {
-        self.0.ends_at
+    async fn ends_at(&self) -> Timestamp {
+        self.0.ends_at.into()
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 
     /// The sessions in date order.
@@ -367,11 +360,11 @@ impl Session {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
-    async fn starts_at(&self) -> DateTime<Utc> {
-        self.0.starts_at
+    async fn starts_at(&self) -> Timestamp {
+        self.0.starts_at.into()
     }
-    async fn ends_at(&self) -> DateTime<Utc> {
-        self.0.ends_at
+    async fn ends_at(&self) -> Timestamp {
+        self.0.ends_at.into()
     }
 }
 
@@ -413,7 +406,7 @@ impl ActivityQuery {
         filter: Option<ActivityFilter>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> ApiResult<Page<(DateTime<Utc>, i64), Activity>> {
+    ) -> ApiResult<Page<(chrono::DateTime<chrono::Utc>, i64), Activity>> {
         let me = ctx.viewer().require(Access::Member)?;
         let args = PageArgs::parse(first, after)?;
         let filter = filter.unwrap_or_default();
@@ -421,8 +414,8 @@ impl ActivityQuery {
             Filter {
                 kind: filter.kind.map(Into::into),
                 status: filter.status.map(Into::into),
-                from: filter.from,
-                to: filter.to,
+                from: filter.from.map(Into::into),
+                to: filter.to.map(Into::into),
                 has_seats_left: filter.has_seats_left,
             },
             me.role.is_staff(),

@@ -1,10 +1,10 @@
 use async_graphql::{Context, Enum, ID, Object};
-use chrono::{DateTime, Utc};
 use entity::audit_event;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::{
     auth::Access,
+    dates::Timestamp,
     error::ApiResult,
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
     people::User,
@@ -40,8 +40,8 @@ impl AuditEvent {
         ID(self.0.id.to_string())
     }
 
-    async fn at(&self) -> DateTime<Utc> {
-        self.0.at
+    async fn at(&self) -> Timestamp {
+        self.0.at.into()
     }
 
     /// The staff member who acted.

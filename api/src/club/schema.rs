@@ -1,5 +1,4 @@
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::club_question;
 
 use super::{
@@ -9,10 +8,10 @@ use super::{
 use crate::{
     activities::Activity,
     auth::Access,
+    dates::Timestamp,
     error::ApiResult,
     people::{User, parse_id},
     state::ContextExt,
-    validation::CalendarDate,
 };
 
 /// A season of monthly club meetings.
@@ -20,8 +19,7 @@ use crate::{
 pub struct ScheduleClubSeasonInput {
     pub title: String,
     /// The first meeting; later ones keep its local wall-clock time.
-    #[graphql(validator(custom = "CalendarDate"))]
-    pub first_meeting_at: DateTime<Utc>,
+    pub first_meeting_at: Timestamp,
     pub duration_minutes: i32,
     /// How many meetings (1..12), one a month; skipped months do not count.
     pub meetings: i32,
@@ -56,8 +54,8 @@ impl ClubQuestion {
     async fn answer(&self) -> Option<&str> {
         self.0.answer.as_deref()
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
     async fn author(&self, ctx: &Context<'_>) -> ApiResult<User> {
         Ok(User::new(ctx.loaders()?.user(self.0.author_id).await?))
@@ -80,7 +78,7 @@ impl ClubMutation {
         let season = Season {
             title: input.title,
             rule: SeasonRule {
-                first: input.first_meeting_at,
+                first: input.first_meeting_at.into(),
                 meetings: u32::try_from(input.meetings).unwrap_or(0),
                 by_weekday: input.by_weekday.unwrap_or(true),
                 skip_months: input

@@ -1,5 +1,4 @@
 use async_graphql::{Context, Enum, ID, Object, Subscription};
-use chrono::{DateTime, Utc};
 use entity::{group, post, thread};
 use futures_util::Stream;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -7,6 +6,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use super::service;
 use crate::{
     auth::{Access, Credentials},
+    dates::Timestamp,
     error::{ApiError, ApiResult},
     limits::SubscriptionSlots,
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
@@ -93,11 +93,11 @@ impl Thread {
     async fn reply_count(&self) -> i32 {
         self.0.reply_count
     }
-    async fn last_post_at(&self) -> DateTime<Utc> {
-        self.0.last_post_at
+    async fn last_post_at(&self) -> Timestamp {
+        self.0.last_post_at.into()
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
     /// Seconds from the opening post to the first reply by someone else; null until then.
     async fn first_response_seconds(&self) -> Option<i64> {
@@ -158,11 +158,11 @@ impl Post {
     async fn removed(&self) -> bool {
         self.0.removed
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
-    async fn edited_at(&self) -> Option<DateTime<Utc>> {
-        self.0.edited_at
+    async fn edited_at(&self) -> Option<Timestamp> {
+        self.0.edited_at.map(Timestamp)
     }
     async fn author(&self, ctx: &Context<'_>) -> ApiResult<User> {
         Ok(User::new(ctx.loaders()?.user(self.0.author_id).await?))

@@ -1,5 +1,4 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::invitation;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -7,6 +6,7 @@ use super::service::{self, Audience, InviteRequest};
 use crate::{
     activities::Activity,
     auth::{Access, AuthPayload},
+    dates::Timestamp,
     error::ApiResult,
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
     people::{Role, User, parse_id},
@@ -77,11 +77,11 @@ impl Invitation {
             invitation::Status::Pending => InvitationStatus::Pending,
         })
     }
-    async fn expires_at(&self) -> DateTime<Utc> {
-        self.0.expires_at
+    async fn expires_at(&self) -> Timestamp {
+        self.0.expires_at.into()
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
     async fn message(&self) -> Option<&str> {
         self.0.message.as_deref()

@@ -1,10 +1,10 @@
 use async_graphql::{Context, Enum, ID, Object};
-use chrono::{DateTime, Utc};
 use entity::mail;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::{
     auth::Access,
+    dates::Timestamp,
     error::ApiResult,
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
     state::ContextExt,
@@ -48,11 +48,11 @@ impl Mail {
     async fn last_error(&self) -> Option<&str> {
         self.0.last_error.as_deref()
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
-    async fn sent_at(&self) -> Option<DateTime<Utc>> {
-        self.0.sent_at
+    async fn sent_at(&self) -> Option<Timestamp> {
+        self.0.sent_at.map(Timestamp)
     }
 }
 

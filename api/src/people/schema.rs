@@ -1,5 +1,4 @@
 use async_graphql::{Context, Enum, ID, Json, Object};
-use chrono::{DateTime, Utc};
 use entity::user;
 
 use super::{
@@ -8,6 +7,7 @@ use super::{
 };
 use crate::{
     auth::Access,
+    dates::Timestamp,
     error::{ApiError, ApiResult},
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
     state::ContextExt,
@@ -107,8 +107,8 @@ impl User {
         self.model.trained
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.model.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.model.created_at.into()
     }
 
     /// The person's private calendar feed URL, if turned on (`resetCalendarFeed`). Visible to

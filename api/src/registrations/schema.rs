@@ -1,11 +1,11 @@
 use async_graphql::{Context, Enum, ID, Object};
-use chrono::{DateTime, Utc};
 use entity::registration;
 
 use super::service;
 use crate::{
     activities::Activity,
     auth::Access,
+    dates::Timestamp,
     error::{ApiError, ApiResult},
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
     people::{User, parse_id, service as people},
@@ -37,8 +37,8 @@ impl Registration {
     async fn position(&self) -> Option<i32> {
         self.0.position
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 
     /// True when the registrant attended every session so far.
