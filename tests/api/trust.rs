@@ -253,6 +253,17 @@ async fn an_invited_address_belongs_to_whoever_proves_it() {
     // Registering and the rest of a partner's life work meanwhile.
     let workshop = app.published_activity(&admin, 10, json!({})).await;
     app.register(&workshop, &squatter).await;
+    // What staff send to the address now is not the unproven account's either.
+    app.op(
+        "Invite",
+        json!({ "input": { "emails": ["lea@office.fr"], "activityId": workshop, "message": "Our plans for 2027" } }),
+        Some(&admin),
+    )
+    .await
+    .data();
+    let data = app.op("MyData", json!({}), Some(&squatter)).await;
+    let data = data.data()["myData"].to_string();
+    assert!(!data.contains("plans for 2027"), "{data}");
     // The "check your mail" screen can ask for the link again.
     app.op("ResendVerificationEmail", json!({}), Some(&squatter))
         .await
@@ -275,6 +286,9 @@ async fn an_invited_address_belongs_to_whoever_proves_it() {
     let lea = payload["token"].as_str().unwrap();
     let me = app.op("MyAddress", json!({}), Some(lea)).await;
     assert_eq!(me.data()["me"]["emailVerified"], true);
+    let data = app.op("MyData", json!({}), Some(lea)).await;
+    let data = data.data()["myData"].to_string();
+    assert!(data.contains("plans for 2027"), "hers now: {data}");
 
     // A squatter who deletes its account before the owner comes loses nothing of hers.
     invite(&app, &admin, "max@office.fr", "ADMIN").await.data();

@@ -112,6 +112,7 @@ pub async fn invite(
             .await?;
         let invitation = match (&existing, &activity) {
             (Some(person), Some(activity)) => {
+                let owner = person.email_verified_at.is_some().then_some(person.id);
                 let row = upsert(
                     &tx,
                     &email,
@@ -119,7 +120,7 @@ pub async fn invite(
                     Some(activity.id),
                     message.clone(),
                     None,
-                    Some(person.id),
+                    owner,
                     inviter,
                     now,
                 )
@@ -307,13 +308,14 @@ async fn queue_activity_invitation(
             link => format!("{}/activities/{}", mailer.public_url, activity.id),
         },
     )?;
-    outbox::enqueue(
-        db,
+    // Sent to the address; it is the account's only once the account proved it.
+    let mail = if person.email_verified_at.is_some() {
         Outgoing::to_account("invitation_activity", person, rendered)
-            .with_calendar(mailer.calendar(Method::Request, activity, &sessions)),
-        now,
-    )
-    .await
+    } else {
+        Outgoing::to_address("invitation_activity", person.email.clone(), rendered)
+    };
+    let calendar = mailer.calendar(Method::Request, activity, &sessions);
+    outbox::enqueue(db, mail.with_calendar(calendar), now).await
 }
 
 /// Whether a stored invitation can still be accepted, with the reason when not.
@@ -398,6 +400,14 @@ pub async fn claim_pending(
     person: &user::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<i64>> {
+    // Invitations to activities, sent to the address while it was unproven, become its own.
+    invitation::Entity::update_many()
+        .col_expr(invitation::Column::UserId, Expr::value(person.id))
+        .filter(invitation::Column::Email.eq(&person.email))
+        .filter(invitation::Column::TokenHash.is_null())
+        .filter(invitation::Column::UserId.is_null())
+        .exec(db)
+        .await?;
     let pending = invitation::Entity::find()
         .filter(invitation::Column::Email.eq(&person.email))
         .filter(invitation::Column::Status.eq(Status::Pending))
