@@ -4,20 +4,7 @@
 use chrono::Duration;
 use serde_json::{Value, json};
 
-use crate::helpers::{Persona, Socket, TestApp, spawn_app, spawn_app_with};
-
-async fn group_id(app: &TestApp, token: &str, name: &str) -> String {
-    let groups = app.op("Groups", json!({}), Some(token)).await;
-    groups.data()["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["name"] == name)
-        .unwrap_or_else(|| panic!("no group {name}"))["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
+use crate::helpers::{Persona, Socket, spawn_app, spawn_app_with};
 
 fn names(answer: &crate::helpers::Gql) -> Vec<String> {
     answer.data()["groups"]
@@ -46,8 +33,8 @@ async fn outsiders_cannot_learn_that_a_group_exists() {
         ["Staff", "Partners' club"]
     );
 
-    let staff_group = group_id(&app, &admin, "Staff").await;
-    let club = group_id(&app, &admin, "Partners' club").await;
+    let staff_group = app.group_id(&admin, "Staff").await;
+    let club = app.group_id(&admin, "Partners' club").await;
     for token in [&partner, &trained] {
         app.op(
             "GroupThreads",
@@ -147,7 +134,7 @@ async fn a_question_gets_a_reply_a_response_time_and_an_accepted_answer() {
     let app = spawn_app().await;
     let trained = app.persona(Persona::TrainedPartner, "ann").await.unwrap();
     let animator = app.persona(Persona::Animator, "lea").await.unwrap();
-    let club = group_id(&app, &trained, "Partners' club").await;
+    let club = app.group_id(&trained, "Partners' club").await;
     let started = app
         .op(
             "StartThread",
@@ -240,7 +227,7 @@ async fn questions_past_the_answer_target_are_overdue() {
     let app = spawn_app_with(vec![("KLUB_OPENING_HOURS", "00:00-23:59".into())]).await;
     let admin = app.admin_token().await;
     let trained = app.persona(Persona::TrainedPartner, "ann").await.unwrap();
-    let club = group_id(&app, &trained, "Partners' club").await;
+    let club = app.group_id(&trained, "Partners' club").await;
     let started = app
         .op(
             "StartThread",
@@ -273,7 +260,7 @@ async fn a_member_receives_posts_live_and_an_outsider_cannot_subscribe() {
     let app = spawn_app().await;
     let trained = app.persona(Persona::TrainedPartner, "ann").await.unwrap();
     let partner = app.persona(Persona::Partner, "carl").await.unwrap();
-    let club = group_id(&app, &trained, "Partners' club").await;
+    let club = app.group_id(&trained, "Partners' club").await;
 
     let mut outsider = Socket::posts(&app, &partner, &club).await;
     let refused = outsider.next().await;
@@ -310,7 +297,7 @@ async fn a_post_made_through_one_instance_reaches_subscribers_of_another() {
         return;
     }
     let trained = first.persona(Persona::TrainedPartner, "ann").await.unwrap();
-    let club = group_id(&first, &trained, "Partners' club").await;
+    let club = first.group_id(&trained, "Partners' club").await;
     let second = crate::helpers::spawn_on(first.db.same(), Vec::new()).await;
 
     let mut socket = Socket::posts(&second, &trained, &club).await;
@@ -335,7 +322,7 @@ async fn staff_moderate_posts_and_threads() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let trained = app.persona(Persona::TrainedPartner, "ann").await.unwrap();
-    let club = group_id(&app, &trained, "Partners' club").await;
+    let club = app.group_id(&trained, "Partners' club").await;
     let started = app
         .op(
             "StartThread",
@@ -413,7 +400,7 @@ async fn an_overdue_question_alerts_each_animator_once() {
     let trained = app.persona(Persona::TrainedPartner, "ann").await.unwrap();
     app.persona(Persona::Animator, "lea").await;
     app.persona(Persona::Animator, "max").await;
-    let club = group_id(&app, &trained, "Partners' club").await;
+    let club = app.group_id(&trained, "Partners' club").await;
     app.op(
         "StartThread",
         json!({ "groupId": club, "title": "Wifi", "body": "Help?", "isQuestion": true }),

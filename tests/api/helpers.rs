@@ -217,6 +217,20 @@ impl TestApp {
         }
     }
 
+    /// The id of a group the caller sees, by name.
+    pub async fn group_id(&self, token: &str, name: &str) -> String {
+        let groups = self.op("Groups", json!({}), Some(token)).await;
+        groups.data()["groups"]
+            .as_array()
+            .expect("a list of groups")
+            .iter()
+            .find(|g| g["name"] == name)
+            .unwrap_or_else(|| panic!("no group {name}"))["id"]
+            .as_str()
+            .expect("an id")
+            .to_owned()
+    }
+
     pub async fn promote(&self, user_id: &str, role: &str) {
         let admin = self.admin_token().await;
         self.op(

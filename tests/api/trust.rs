@@ -12,20 +12,6 @@ use crate::helpers::{
     spawn_app, spawn_on,
 };
 
-/// The id of a group the caller sees, by name.
-async fn group_id(app: &TestApp, token: &str, name: &str) -> String {
-    let groups = app.op("Groups", json!({}), Some(token)).await;
-    groups.data()["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["name"] == name)
-        .unwrap_or_else(|| panic!("group {name} in {groups:?}"))["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn user_id(app: &TestApp, token: &str) -> String {
     app.op("Me", json!({}), Some(token)).await.data()["me"]["id"]
         .as_str()
@@ -116,7 +102,7 @@ async fn a_subscription_stops_when_its_viewer_leaves_the_group() {
     let admin = app.admin_token().await;
     let trained = app.persona(Persona::TrainedPartner, "ann").await.unwrap();
     let trained_id = user_id(&app, &trained).await;
-    let club = group_id(&app, &admin, "Partners' club").await;
+    let club = app.group_id(&admin, "Partners' club").await;
     let mut socket = Socket::posts(&app, &trained, &club).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let post = |body: &'static str| {
@@ -770,7 +756,7 @@ async fn club_questions_follow_the_meetings_audience() {
 async fn every_fan_out_is_bounded() {
     let app = spawn_app().await;
     let trained = app.persona(Persona::TrainedPartner, "ann").await.unwrap();
-    let club = group_id(&app, &trained, "Partners' club").await;
+    let club = app.group_id(&trained, "Partners' club").await;
     let mut socket = Socket::connect(&app, &trained).await;
     for id in 0..12 {
         socket
