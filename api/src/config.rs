@@ -52,7 +52,7 @@ pub struct Config {
     /// `KLUB_ANSWER_TARGET_MINUTES`: the promised time to a first answer in the groups.
     pub answer_target: chrono::Duration,
     /// `KLUB_OPENING_HOURS`: when that promise runs (`HH:MM-HH:MM`, office time).
-    pub opening_hours: crate::groups::hours::OpeningHours,
+    pub opening_hours: crate::hours::OpeningHours,
     /// `KLUB_INTROSPECTION`: schema introspection, "did you mean" suggestions and GraphiQL.
     pub introspection: bool,
     /// `KLUB_CORS_ORIGINS`: the browser origins allowed to call the API (`*` for any).
@@ -258,7 +258,7 @@ impl Config {
             ),
             opening_hours: {
                 let hours = get("KLUB_OPENING_HOURS").unwrap_or_else(|| "09:00-20:00".into());
-                crate::groups::hours::OpeningHours::parse(&hours).ok_or(ConfigError {
+                crate::hours::OpeningHours::parse(&hours).ok_or(ConfigError {
                     variable: "KLUB_OPENING_HOURS",
                     reason: format!("`{hours}` is not `HH:MM-HH:MM` with opening before closing"),
                 })?

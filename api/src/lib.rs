@@ -4,6 +4,7 @@
 //! and the plain service functions that carry its rules. `schema` merges the domains,
 //! `startup` wires the HTTP server, `error` maps every failure to a GraphQL error code once.
 
+pub mod accounts;
 pub mod activities;
 pub mod audit;
 pub mod auth;
@@ -17,6 +18,7 @@ pub mod db;
 pub mod error;
 pub mod graphiql;
 pub mod groups;
+pub mod hours;
 pub mod invitations;
 pub mod limits;
 pub mod loaders;

@@ -10,7 +10,7 @@ use crate::{
     error::ErrorCodes,
     groups::{GroupMutation, GroupQuery, GroupSubscription, ModerationMutation},
     invitations::{InvitationMutation, InvitationQuery},
-    limits::QueryLimits,
+    limits::{MAX_COMPLEXITY, QueryLimits},
     mail::MailQuery,
     people::{PeopleMutation, PeopleQuery},
     registrations::{RegistrationMutation, RegistrationQuery},
@@ -49,11 +49,6 @@ pub type KlubSchema = Schema<Query, Mutation, Subscription>;
 
 /// Deepest selection accepted; the frontend's deepest document needs 6.
 pub const MAX_DEPTH: usize = 12;
-/// The cost of a request: each field counts 1 and a page multiplies its nodes' cost by the
-/// page size asked for (`page_cost`), so nested pages are priced as the database would pay.
-/// async-graphql prices the whole document, and the frontend sends whole contract files (the
-/// largest, `activities.graphql`, costs about 2,300); a page of pages of 100 costs 30,000+.
-pub const MAX_COMPLEXITY: usize = 5_000;
 
 fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(

@@ -29,3 +29,12 @@ impl Related<super::activity::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// An activity's sessions in date order: the one query every area that lists them uses.
+pub fn of_activity(activity_id: i64) -> Select<Entity> {
+    use sea_orm::QueryOrder;
+    Entity::find()
+        .filter(Column::ActivityId.eq(activity_id))
+        .order_by_asc(Column::StartsAt)
+        .order_by_asc(Column::Id)
+}

@@ -10,6 +10,7 @@ mod club;
 mod groups;
 mod helpers;
 mod invitations;
+mod layout;
 mod mail;
 mod operations;
 mod people;

@@ -3,6 +3,7 @@
 
 mod draft;
 mod schema;
+pub mod seats;
 pub mod service;
 
 pub use draft::{ActivityDraft, SessionDraft};

@@ -1,6 +1,6 @@
 //! The rules of the programme: creating, editing, publishing, cancelling and completing
 //! activities. Every change that touches seats runs under the activity's row lock
-//! ([`lock`]), the same lock the registration rules take.
+//! ([`seats::lock`]), the same lock the registration rules take.
 
 use std::collections::{HashMap, HashSet};
 
@@ -11,16 +11,18 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, ExprTrait, QueryFilter, QueryOrder, Select, sea_query::Expr,
+    DatabaseConnection, EntityTrait, ExprTrait, QueryFilter, Select, sea_query::Expr,
 };
 
-use super::{ActivityDraft, SessionDraft};
+use super::{
+    ActivityDraft, SessionDraft,
+    seats::{self, lock},
+};
 use crate::{
     audit::{self, Action},
     db::begin_write,
     error::{ApiError, ApiResult},
     mail::{Mailer, Notice},
-    registrations,
 };
 
 /// The reason the scheduler gives when it cancels an under-booked activity.
@@ -78,26 +80,6 @@ pub async fn get_visible(
         Some(activity) if is_staff || activity.status != Status::Draft => Ok(activity),
         _ => Err(ApiError::NotFound("activity")),
     }
-}
-
-/// Takes the activity's row lock for the rest of the transaction and returns the row as it is
-/// now. Every rule that moves seats or the waiting list starts here, so concurrent
-/// registrations, cancellations and capacity changes of one activity run one after the other
-/// and never act on stale counts (PostgreSQL: the row lock of the UPDATE; SQLite: the
-/// database's single writer, taken by `BEGIN IMMEDIATE`).
-pub async fn lock(db: &impl ConnectionTrait, id: i64) -> ApiResult<activity::Model> {
-    let locked = activity::Entity::update_many()
-        .col_expr(activity::Column::Id, Expr::col(activity::Column::Id))
-        .filter(activity::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    if locked.rows_affected == 0 {
-        return Err(ApiError::NotFound("activity"));
-    }
-    activity::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound("activity"))
 }
 
 pub async fn create(
@@ -177,12 +159,7 @@ pub async fn sessions_of(
     db: &impl ConnectionTrait,
     activity_id: i64,
 ) -> ApiResult<Vec<session::Model>> {
-    Ok(session::Entity::find()
-        .filter(session::Column::ActivityId.eq(activity_id))
-        .order_by_asc(session::Column::StartsAt)
-        .order_by_asc(session::Column::Id)
-        .all(db)
-        .await?)
+    Ok(session::of_activity(activity_id).all(db).await?)
 }
 
 /// Edits an activity: `edit` receives it as a draft and returns the new one. Sessions keep
@@ -260,7 +237,7 @@ pub async fn update(
     active.update(&tx).await?;
 
     if draft.capacity > current.capacity {
-        registrations::service::promote(&tx, mailer, id, now).await?;
+        seats::promote(&tx, mailer, id, now).await?;
     }
     if current.status == Status::Published && (dates_changed || place_changed) {
         mailer
@@ -403,7 +380,7 @@ pub async fn cancel(
     {
         return Ok(None);
     }
-    let registration_ids = registrations::service::cancel_all(&tx, id, now).await?;
+    let registration_ids = seats::cancel_all(&tx, id, now).await?;
     mailer
         .queue(
             &tx,
@@ -444,7 +421,7 @@ pub async fn complete(
         let percent = current
             .min_attendance_percent
             .unwrap_or(super::draft::DEFAULT_MIN_ATTENDANCE_PERCENT);
-        registrations::service::mark_trained_by_attendance(&tx, id, percent).await?;
+        seats::mark_trained_by_attendance(&tx, id, percent).await?;
     }
     audit::record(&tx, by, Action::ActivityCompleted, [id], None, now).await?;
     let completed = reload(&tx, id).await?;

@@ -1,6 +1,5 @@
 //! Accounts and sessions: passwords, tokens, who is asking, and the sign-up / log-in operations.
 
-pub mod address;
 pub mod mailed;
 mod password;
 mod schema;

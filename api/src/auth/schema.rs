@@ -1,6 +1,7 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 
-use super::{Access, address, service, throttle::ClientAddress};
+use super::{Access, service, throttle::ClientAddress};
+use crate::accounts;
 use crate::{error::ApiResult, people::User, state::ContextExt};
 
 /// A new partner account.
@@ -57,13 +58,15 @@ impl AuthMutation {
     /// become its own. Refused with FORBIDDEN when self sign-up is switched off
     /// (`KLUB_ALLOW_SIGNUP=false`); CONFLICT when the address is taken.
     async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> ApiResult<AuthPayload> {
-        let input = service::SignUp {
+        let input = accounts::service::SignUp {
             email: input.email,
             password: input.password,
             name: input.name,
             organisation: input.organisation,
         };
-        Ok(service::sign_up(ctx.state()?, input).await?.into())
+        Ok(accounts::service::sign_up(ctx.state()?, input)
+            .await?
+            .into())
     }
 
     /// Proves the caller's address with the token of the mailed link (no session needed: the
@@ -71,7 +74,7 @@ impl AuthMutation {
     /// roles, and earlier mails to it become the account's. BAD_USER_INPUT on `token` when it
     /// is unknown, used or expired.
     async fn verify_email(&self, ctx: &Context<'_>, token: String) -> ApiResult<bool> {
-        address::verify(ctx.state()?, &token).await?;
+        accounts::address::verify(ctx.state()?, &token).await?;
         Ok(true)
     }
 
@@ -79,7 +82,7 @@ impl AuthMutation {
     /// CONFLICT when the address is already proven.
     async fn resend_verification_email(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         let me = ctx.viewer().require(Access::Member)?;
-        address::resend(ctx.state()?, me).await?;
+        accounts::address::resend(ctx.state()?, me).await?;
         Ok(true)
     }
 
@@ -129,7 +132,7 @@ impl AuthMutation {
     /// Mails a password reset link (valid one hour, usable once) if the address has an
     /// account. Always answers `true`: the answer tells nothing about which addresses exist.
     async fn request_password_reset(&self, ctx: &Context<'_>, email: String) -> ApiResult<bool> {
-        service::request_password_reset(ctx.state()?, email).await?;
+        accounts::service::request_password_reset(ctx.state()?, email).await?;
         Ok(true)
     }
 
@@ -141,8 +144,10 @@ impl AuthMutation {
         token: String,
         password: String,
     ) -> ApiResult<AuthPayload> {
-        Ok(service::reset_password(ctx.state()?, token, password)
-            .await?
-            .into())
+        Ok(
+            accounts::service::reset_password(ctx.state()?, token, password)
+                .await?
+                .into(),
+        )
     }
 }

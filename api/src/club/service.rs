@@ -19,7 +19,6 @@ use crate::{
     db::begin_write,
     error::{ApiError, ApiResult},
     people::fields::{optional_text, required_text},
-    registrations,
     state::AppState,
 };
 
@@ -29,8 +28,7 @@ pub const MAX_ANSWER_CHARS: usize = 2_000;
 /// Who takes part in a meeting — reads, asks and votes: trained partners and staff, within
 /// the meeting's audience (a STAFF meeting is for staff only). Others get FORBIDDEN.
 pub fn may_take_part(meeting: &activity::Model, person: &user::Model) -> bool {
-    (person.role.is_staff() || person.trained)
-        && registrations::service::in_audience(meeting, person)
+    (person.role.is_staff() || person.trained) && activities::seats::in_audience(meeting, person)
 }
 
 pub struct Season {

@@ -2,7 +2,6 @@
 //! threads, replies, questions and their accepted answers, response times, and live posts over
 //! the `postAdded` subscription. Someone outside a group cannot learn that it exists.
 
-pub mod hours;
 mod schema;
 pub mod service;
 

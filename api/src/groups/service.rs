@@ -16,11 +16,12 @@ use sea_orm::{
     sea_query::{Expr, OnConflict},
 };
 
-use super::hours::OpeningHours;
 use crate::{
     audit::{self, Action},
     db::begin_write,
     error::{ApiError, ApiResult},
+    hours::OpeningHours,
+    mail::{Letter, Recipient},
     people::fields::required_text,
     state::AppState,
 };
@@ -501,10 +502,9 @@ pub async fn alert_overdue(state: &AppState) -> ApiResult<usize> {
                 .all(&tx)
                 .await?;
             for animator in animators {
-                let locale = state.mailer.locale_of(&animator);
-                let rendered = state.mailer.templates.render(
+                let letter = Letter::new(
                     "question_overdue",
-                    locale,
+                    Recipient::Account(&animator),
                     minijinja::context! {
                         name => &animator.name,
                         title => &question.title,
@@ -512,17 +512,8 @@ pub async fn alert_overdue(state: &AppState) -> ApiResult<usize> {
                         minutes => config.answer_target.num_minutes(),
                         link => format!("{}/threads/{}", config.public_url, question.id),
                     },
-                )?;
-                crate::mail::outbox::enqueue(
-                    &tx,
-                    crate::mail::outbox::Outgoing::to_account(
-                        "question_overdue",
-                        &animator,
-                        rendered,
-                    ),
-                    now,
-                )
-                .await?;
+                );
+                state.mailer.send(&tx, letter, now).await?;
             }
             alerted += 1;
         }

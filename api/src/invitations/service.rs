@@ -22,10 +22,7 @@ use crate::{
     },
     db::begin_write,
     error::{ApiError, ApiResult},
-    mail::{
-        calendar::Method,
-        outbox::{self, Outgoing},
-    },
+    mail::{Letter, Recipient, calendar::Method},
     people::{self, Email, NewPerson},
     registrations,
     state::AppState,
@@ -262,26 +259,21 @@ async fn queue_account_invitation(
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     let mailer = &state.mailer;
-    let locale = mailer.default_locale;
-    let link = mailer.secret_link("/invitations/accept?token=");
-    let rendered = mailer.templates.render(
+    let to = Recipient::Address(&invitation.email);
+    let letter = Letter::new(
         "invitation_account",
-        locale,
+        to,
         context! {
             inviter => &inviter.name,
             activity => activity.map(|a| a.title.clone()),
             message => &invitation.message,
-            link => link,
-            expires => invitation.expires_at.with_timezone(&mailer.timezone).format("%d/%m/%Y").to_string(),
+            link => mailer.secret_link("/invitations/accept?token="),
+            expires => mailer.day(invitation.expires_at, mailer.locale_for(to)),
         },
-    )?;
-    outbox::enqueue(
-        db,
-        Outgoing::to_address("invitation_account", invitation.email.clone(), rendered)
-            .with_secret(token.to_owned()),
-        now,
-    )
-    .await
+    );
+    mailer
+        .send(db, letter.with_secret(token.to_owned()), now)
+        .await
 }
 
 async fn queue_activity_invitation(
@@ -294,11 +286,13 @@ async fn queue_activity_invitation(
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     let mailer = &state.mailer;
-    let locale = mailer.locale_of(person);
+    // Sent to the address: the account's only once it proved the address.
+    let to = Recipient::address_of(person);
+    let locale = mailer.locale_for(to);
     let sessions = activities::service::sessions_of(db, activity.id).await?;
-    let rendered = mailer.templates.render(
+    let letter = Letter::new(
         "invitation_activity",
-        locale,
+        to,
         context! {
             name => &person.name,
             inviter => &inviter.name,
@@ -307,15 +301,9 @@ async fn queue_activity_invitation(
             when => mailer.when(&sessions, locale),
             link => format!("{}/activities/{}", mailer.public_url, activity.id),
         },
-    )?;
-    // Sent to the address; it is the account's only once the account proved it.
-    let mail = if person.email_verified_at.is_some() {
-        Outgoing::to_account("invitation_activity", person, rendered)
-    } else {
-        Outgoing::to_address("invitation_activity", person.email.clone(), rendered)
-    };
+    );
     let calendar = mailer.calendar(Method::Request, activity, &sessions);
-    outbox::enqueue(db, mail.with_calendar(calendar), now).await
+    mailer.send(db, letter.with_calendar(calendar), now).await
 }
 
 /// Whether a stored invitation can still be accepted, with the reason when not.
@@ -385,7 +373,10 @@ pub async fn accept(
         .filter(invitation::Column::Id.eq(invitation.id))
         .exec(&tx)
         .await?;
-    let (user, mut activities) = crate::auth::address::prove(&tx, user, now).await?;
+    // The link reached the address: that proves it.
+    people::service::prove_address(&tx, &user, now).await?;
+    let mut activities = claim_pending(&tx, &user, now).await?;
+    let user = people::service::get(&tx, user.id).await?;
     tx.commit().await?;
     activities.extend(invitation.activity_id);
     register_invited(state, &user, activities, now).await;

@@ -1,6 +1,11 @@
 //! Mail: what people hear about, rendered from templates into a durable outbox inside the
 //! transaction of the change that causes it, and sent by a worker through SMTP (or written as
 //! `.eml` files when no SMTP server is configured).
+//!
+//! Every mail goes through one entry point, [`Mailer::send`]: a [`Letter`] names its template
+//! (`templates/mail/{fr,en}.jinja`), its [`Recipient`] (whose language it speaks) and the
+//! values the template uses, plus a calendar entry or a secret link when it has one. The
+//! registration notices ([`Notice`]) are letters too.
 
 pub mod calendar;
 pub mod outbox;
@@ -19,7 +24,6 @@ pub use schema::MailQuery;
 
 use self::{calendar::Method, outbox::Outgoing, render::Templates, transport::Transport};
 use crate::{
-    activities,
     config::{Config, Locale},
     error::{ApiError, ApiResult},
 };
@@ -45,6 +49,65 @@ pub enum Notice {
     ActivityChanged { activity_id: i64 },
     /// The first session is near.
     Reminder { registration_id: i64 },
+}
+
+/// Who a mail goes to.
+#[derive(Clone, Copy)]
+pub enum Recipient<'a> {
+    /// An account: the mail speaks its language and is its own (part of its personal data).
+    Account(&'a user::Model),
+    /// The address of an account that has not proven it owns it: the mail speaks the
+    /// account's language but belongs to nobody until the address is proven.
+    AddressOf(&'a user::Model),
+    /// An address without an account, written to in the office's default language.
+    Address(&'a str),
+}
+
+impl<'a> Recipient<'a> {
+    /// Something staff send to a person's address: the account's once it proved the address.
+    pub fn address_of(person: &'a user::Model) -> Self {
+        if person.email_verified_at.is_some() {
+            Self::Account(person)
+        } else {
+            Self::AddressOf(person)
+        }
+    }
+}
+
+/// A mail to send: see [`Mailer::send`].
+pub struct Letter<'a> {
+    kind: &'static str,
+    to: Recipient<'a>,
+    values: minijinja::Value,
+    calendar: Option<String>,
+    secret: Option<String>,
+}
+
+impl<'a> Letter<'a> {
+    /// Mail `kind` (its template's blocks are `<kind>_subject`, `<kind>_body`, `<kind>_action`)
+    /// to `to`, with the values its template uses.
+    pub fn new(kind: &'static str, to: Recipient<'a>, values: minijinja::Value) -> Self {
+        Self {
+            kind,
+            to,
+            values,
+            calendar: None,
+            secret: None,
+        }
+    }
+
+    /// Attaches an iCalendar entry.
+    pub fn with_calendar(mut self, ics: String) -> Self {
+        self.calendar = Some(ics);
+        self
+    }
+
+    /// The token of the mail's link (written in the template through a link made by
+    /// [`Mailer::secret_link`]): stored apart and forgotten once the mail has left.
+    pub fn with_secret(mut self, token: String) -> Self {
+        self.secret = Some(token);
+        self
+    }
 }
 
 /// Everything needed to write and send mail.
@@ -79,6 +142,52 @@ impl Mailer {
             default_locale: config.default_locale,
             timezone: config.timezone,
         })
+    }
+
+    /// The one way to send a mail: renders `letter` in its reader's language and writes it to
+    /// the outbox through `db` (the caller's transaction), so the mail exists if and only if
+    /// the change it tells about was committed.
+    pub async fn send(
+        &self,
+        db: &impl ConnectionTrait,
+        letter: Letter<'_>,
+        now: DateTime<Utc>,
+    ) -> ApiResult<()> {
+        let locale = self.locale_for(letter.to);
+        let rendered = self.templates.render(letter.kind, locale, letter.values)?;
+        let mut mail = match letter.to {
+            Recipient::Account(person) => Outgoing::to_account(letter.kind, person, rendered),
+            Recipient::AddressOf(person) => {
+                Outgoing::to_address(letter.kind, person.email.clone(), rendered)
+            }
+            Recipient::Address(email) => {
+                Outgoing::to_address(letter.kind, email.to_owned(), rendered)
+            }
+        };
+        if let Some(ics) = letter.calendar {
+            mail = mail.with_calendar(ics);
+        }
+        if let Some(secret) = letter.secret {
+            mail = mail.with_secret(secret);
+        }
+        outbox::enqueue(db, mail, now).await
+    }
+
+    /// The language a recipient reads.
+    pub fn locale_for(&self, recipient: Recipient<'_>) -> Locale {
+        match recipient {
+            Recipient::Account(person) | Recipient::AddressOf(person) => self.locale_of(person),
+            Recipient::Address(_) => self.default_locale,
+        }
+    }
+
+    /// A day, written as readers of `locale` write it.
+    pub fn day(&self, at: DateTime<Utc>, locale: Locale) -> String {
+        let format = match locale {
+            Locale::Fr => "%d/%m/%Y",
+            Locale::En => "%Y-%m-%d",
+        };
+        at.with_timezone(&self.timezone).format(format).to_string()
     }
 
     pub fn locale_of(&self, user: &user::Model) -> Locale {
@@ -256,11 +365,11 @@ impl Mailer {
             .one(db)
             .await?
             .ok_or(ApiError::NotFound("activity"))?;
-        let sessions = activities::service::sessions_of(db, activity.id).await?;
+        let sessions = session::of_activity(activity.id).all(db).await?;
         let locale = self.locale_of(&person);
-        let rendered = self.templates.render(
+        let mut letter = Letter::new(
             kind,
-            locale,
+            Recipient::Account(&person),
             context! {
                 name => &person.name,
                 activity => &activity.title,
@@ -268,16 +377,10 @@ impl Mailer {
                 position => registration.position,
                 reason => reason,
             },
-        )?;
-        outbox::enqueue(
-            db,
-            match method {
-                Some(method) => Outgoing::to_account(kind, &person, rendered)
-                    .with_calendar(self.calendar(method, &activity, &sessions)),
-                None => Outgoing::to_account(kind, &person, rendered),
-            },
-            now,
-        )
-        .await
+        );
+        if let Some(method) = method {
+            letter = letter.with_calendar(self.calendar(method, &activity, &sessions));
+        }
+        self.send(db, letter, now).await
     }
 }

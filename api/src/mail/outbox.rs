@@ -37,8 +37,9 @@ const BATCH: u64 = 20;
 /// stored copy of a mail that has left holds no usable link.
 pub const SECRET_PLACEHOLDER: &str = "__klub_secret__";
 
-/// A rendered mail to queue, with its calendar attachment and its secret if any.
-pub struct Outgoing {
+/// A rendered mail to queue, with its calendar attachment and its secret if any. Made by
+/// [`super::Mailer::send`] only.
+pub(super) struct Outgoing {
     kind: &'static str,
     to: String,
     user_id: Option<i64>,
@@ -49,7 +50,7 @@ pub struct Outgoing {
 
 impl Outgoing {
     /// A mail to an account: it belongs to that account (its personal data), by id.
-    pub fn to_account(kind: &'static str, person: &user::Model, rendered: Rendered) -> Self {
+    pub(super) fn to_account(kind: &'static str, person: &user::Model, rendered: Rendered) -> Self {
         Self {
             kind,
             to: person.email.clone(),
@@ -61,7 +62,7 @@ impl Outgoing {
     }
 
     /// A mail to an address that has no account (yet): it belongs to nobody.
-    pub fn to_address(kind: &'static str, email: String, rendered: Rendered) -> Self {
+    pub(super) fn to_address(kind: &'static str, email: String, rendered: Rendered) -> Self {
         Self {
             kind,
             to: email,
@@ -72,20 +73,20 @@ impl Outgoing {
         }
     }
 
-    pub fn with_calendar(mut self, ics: String) -> Self {
+    pub(super) fn with_calendar(mut self, ics: String) -> Self {
         self.calendar = Some(ics);
         self
     }
 
     /// The token that replaces [`SECRET_PLACEHOLDER`] in the bodies when the mail is sent.
-    pub fn with_secret(mut self, token: String) -> Self {
+    pub(super) fn with_secret(mut self, token: String) -> Self {
         self.secret = Some(token);
         self
     }
 }
 
 /// Writes the mail into the outbox, inside the caller's transaction.
-pub async fn enqueue(
+pub(super) async fn enqueue(
     db: &impl ConnectionTrait,
     mail: Outgoing,
     now: DateTime<Utc>,

@@ -1,7 +1,6 @@
 //! People: partners and staff, their directory, roles and the `trained` flag.
 
 pub mod fields;
-pub mod privacy;
 mod schema;
 pub mod service;
 

@@ -1,11 +1,9 @@
 use async_graphql::{Context, Enum, ID, Json, Object};
 use entity::user;
 
-use super::{
-    privacy,
-    service::{self, UserFilter},
-};
+use super::service::{self, UserFilter};
 use crate::{
+    accounts,
     auth::Access,
     dates::Timestamp,
     error::{ApiError, ApiResult},
@@ -143,7 +141,7 @@ impl PeopleQuery {
     /// club questions and votes, group memberships, threads, posts, invitations and mails.
     async fn my_data(&self, ctx: &Context<'_>) -> ApiResult<Json<serde_json::Value>> {
         let me = ctx.viewer().require(Access::Member)?;
-        Ok(Json(privacy::export(&ctx.state()?.db, me).await?))
+        Ok(Json(accounts::privacy::export(&ctx.state()?.db, me).await?))
     }
 
     /// Staff only: the directory of people, oldest account first.
@@ -197,7 +195,7 @@ impl PeopleMutation {
     /// signed "Former member". The last admin cannot leave (CONFLICT).
     async fn delete_my_account(&self, ctx: &Context<'_>, password: String) -> ApiResult<bool> {
         let me = ctx.viewer().require(Access::Member)?;
-        privacy::delete_account(ctx.state()?, me, password).await?;
+        accounts::privacy::delete_account(ctx.state()?, me, password).await?;
         Ok(true)
     }
 

@@ -1,7 +1,10 @@
 //! The rules about people: creating accounts, the staff directory, roles and `trained`.
 
 use chrono::{DateTime, Utc};
-use entity::user::{self, Role};
+use entity::{
+    mail,
+    user::{self, Role},
+};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait,
     ActiveValue::Set,
@@ -69,6 +72,27 @@ pub async fn take_over(
         .exec(db)
         .await?;
     get(db, id).await
+}
+
+/// Records that `person` owns its address: mails sent there that belonged to no account
+/// become its own. (Invitations waiting there are the invitations area's to hand over.)
+pub async fn prove_address(
+    db: &impl ConnectionTrait,
+    person: &user::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    user::Entity::update_many()
+        .col_expr(user::Column::EmailVerifiedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(person.id))
+        .exec(db)
+        .await?;
+    mail::Entity::update_many()
+        .col_expr(mail::Column::UserId, Expr::value(person.id))
+        .filter(mail::Column::ToAddress.eq(&person.email))
+        .filter(mail::Column::UserId.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 pub async fn find_by_email(

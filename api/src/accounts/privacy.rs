@@ -16,7 +16,7 @@ use crate::{
     auth,
     db::begin_write,
     error::{ApiError, ApiResult},
-    registrations,
+    people, registrations,
     state::AppState,
 };
 
@@ -116,7 +116,7 @@ pub async fn delete_account(state: &AppState, me: &user::Model, password: String
     };
     // A first look, before any registration is cancelled; the deciding one is below, under
     // the admins' lock.
-    if me.role == user::Role::Admin && super::service::admins_locked(&state.db).await? <= 1 {
+    if me.role == user::Role::Admin && people::service::admins_locked(&state.db).await? <= 1 {
         return Err(last_admin());
     }
     let now = state.now();
@@ -124,8 +124,8 @@ pub async fn delete_account(state: &AppState, me: &user::Model, password: String
         registrations::service::cancel(&state.db, &state.mailer, registration, me, now).await?;
     }
     let tx = begin_write(&state.db).await?;
-    let fresh = super::service::get(&tx, me.id).await?;
-    if fresh.role == user::Role::Admin && super::service::admins_locked(&tx).await? <= 1 {
+    let fresh = people::service::get(&tx, me.id).await?;
+    if fresh.role == user::Role::Admin && people::service::admins_locked(&tx).await? <= 1 {
         return Err(last_admin());
     }
     auth::service::revoke_sessions(&tx, me.id).await?;

@@ -5,18 +5,19 @@
 //! or an invitation link proves the address the same way.
 
 use chrono::{DateTime, Duration, Utc};
-use entity::{email_verification, mail, user};
+use entity::{email_verification, user};
 use minijinja::context;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr,
 };
 
-use super::mailed;
 use crate::{
+    auth::mailed,
     db::begin_write,
     error::{ApiError, ApiResult},
     invitations,
-    mail::outbox::{self, Outgoing},
+    mail::{Letter, Recipient},
+    people,
     state::AppState,
 };
 
@@ -44,21 +45,16 @@ pub async fn send_link(
     .exec_without_returning(db)
     .await?;
     let mailer = &state.mailer;
-    let rendered = mailer.templates.render(
+    let letter = Letter::new(
         "email_verification",
-        mailer.locale_of(person),
+        Recipient::Account(person),
         context! {
             name => &person.name,
             link => mailer.secret_link("/email/verify?token="),
             hours => VALID_HOURS,
         },
-    )?;
-    outbox::enqueue(
-        db,
-        Outgoing::to_account("email_verification", person, rendered).with_secret(token),
-        now,
-    )
-    .await
+    );
+    mailer.send(db, letter.with_secret(token), now).await
 }
 
 /// Sends a new link unless the address is proven (CONFLICT) or a link left in the last
@@ -118,9 +114,9 @@ pub async fn verify(state: &AppState, token: &str) -> ApiResult<user::Model> {
 }
 
 /// Records that `person` owns its address (a link mailed there was opened) and hands it what
-/// was addressed there: mails that belonged to no account, and pending invitations (their
-/// roles included). Returns the account and the activities it was invited to, for the caller
-/// to register it once the transaction is committed. Does nothing more if already proven.
+/// was addressed there (see [`people::service::prove_address`] and
+/// [`invitations::service::claim_pending`]). Returns the account and the activities it was
+/// invited to, for the caller to register it once the transaction is committed.
 pub async fn prove(
     db: &impl ConnectionTrait,
     person: user::Model,
@@ -129,21 +125,8 @@ pub async fn prove(
     if person.email_verified_at.is_some() {
         return Ok((person, Vec::new()));
     }
-    user::Entity::update_many()
-        .col_expr(user::Column::EmailVerifiedAt, Expr::value(now))
-        .filter(user::Column::Id.eq(person.id))
-        .exec(db)
-        .await?;
-    mail::Entity::update_many()
-        .col_expr(mail::Column::UserId, Expr::value(person.id))
-        .filter(mail::Column::ToAddress.eq(&person.email))
-        .filter(mail::Column::UserId.is_null())
-        .exec(db)
-        .await?;
+    people::service::prove_address(db, &person, now).await?;
     let activities = invitations::service::claim_pending(db, &person, now).await?;
-    let person = user::Entity::find_by_id(person.id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound("user"))?;
+    let person = people::service::get(db, person.id).await?;
     Ok((person, activities))
 }

@@ -1,0 +1,228 @@
+//! Seats and the waiting list, with one owner: every rule that moves them — registering,
+//! cancelling, a larger capacity, cancelling or completing the activity — runs under the
+//! activity's row lock ([`lock`]) and goes through these functions.
+//!
+//! Invariants, held under the lock:
+//! - `confirmed_count` = CONFIRMED registrations ≤ capacity;
+//! - `waitlist_count` = WAITLISTED registrations, whose positions are exactly 1..n;
+//! - one active (non-cancelled) registration per person and activity (also a unique index).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{
+    activity::{self, Audience, Status as ActivityStatus},
+    attendance, registration,
+    registration::Status,
+    session, user,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    sea_query::Expr,
+};
+
+use crate::{
+    error::{ApiError, ApiResult},
+    mail::{Mailer, Notice},
+};
+
+/// Whether `person` belongs to the activity's audience. Staff belong to every audience.
+pub fn in_audience(activity: &activity::Model, person: &user::Model) -> bool {
+    person.role.is_staff()
+        || match activity.audience {
+            Audience::AllPartners => true,
+            Audience::TrainedPartners => person.trained,
+            Audience::Staff => false,
+        }
+}
+
+/// Takes the activity's row lock for the rest of the transaction and returns the row as it is
+/// now. Every rule that moves seats or the waiting list starts here, so concurrent
+/// registrations, cancellations and capacity changes of one activity run one after the other
+/// and never act on stale counts (PostgreSQL: the row lock of the UPDATE; SQLite: the
+/// database's single writer, taken by `BEGIN IMMEDIATE`).
+pub async fn lock(db: &impl ConnectionTrait, id: i64) -> ApiResult<activity::Model> {
+    let locked = activity::Entity::update_many()
+        .col_expr(activity::Column::Id, Expr::col(activity::Column::Id))
+        .filter(activity::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    if locked.rows_affected == 0 {
+        return Err(ApiError::NotFound("activity"));
+    }
+    activity::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("activity"))
+}
+
+/// Gives these registrations their new status (a seat, or cancelled): either way they hold no
+/// place in the waiting list any more.
+pub async fn leave_waiting_list(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+    status: Status,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    registration::Entity::update_many()
+        .col_expr(registration::Column::Status, Expr::value(status))
+        .col_expr(
+            registration::Column::Position,
+            Expr::value(Option::<i32>::None),
+        )
+        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+        .filter(registration::Column::Id.is_in(ids.iter().copied()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Moves every WAITLISTED registration behind `after` forward by `by` places and shrinks the
+/// count, so positions stay 1..n.
+pub async fn close_waitlist_gap(
+    db: &impl ConnectionTrait,
+    activity_id: i64,
+    after: i32,
+    by: i32,
+) -> ApiResult<()> {
+    registration::Entity::update_many()
+        .col_expr(
+            registration::Column::Position,
+            Expr::col(registration::Column::Position).sub(by),
+        )
+        .filter(registration::Column::ActivityId.eq(activity_id))
+        .filter(registration::Column::Status.eq(Status::Waitlisted))
+        .filter(registration::Column::Position.gt(after))
+        .exec(db)
+        .await?;
+    activity::Entity::update_many()
+        .col_expr(
+            activity::Column::WaitlistCount,
+            Expr::col(activity::Column::WaitlistCount).sub(by),
+        )
+        .filter(activity::Column::Id.eq(activity_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Gives free seats to the head of the waiting list, as many as fit, in a fixed number of
+/// statements. Nobody is promoted once the activity has started or if it is not published.
+/// Must run under the activity's lock.
+pub async fn promote(
+    db: &impl ConnectionTrait,
+    mailer: &Mailer,
+    activity_id: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let Some(activity) = activity::Entity::find_by_id(activity_id).one(db).await? else {
+        return Err(ApiError::NotFound("activity"));
+    };
+    if activity.status != ActivityStatus::Published || now >= activity.starts_at {
+        return Ok(());
+    }
+    let promoted = std::cmp::min(
+        activity.capacity - activity.confirmed_count,
+        activity.waitlist_count,
+    );
+    if promoted <= 0 {
+        return Ok(());
+    }
+    let lucky: Vec<i64> = registration::Entity::find()
+        .filter(registration::Column::ActivityId.eq(activity_id))
+        .filter(registration::Column::Status.eq(Status::Waitlisted))
+        .filter(registration::Column::Position.lte(promoted))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    leave_waiting_list(db, &lucky, Status::Confirmed, now).await?;
+    activity::Entity::update_many()
+        .col_expr(
+            activity::Column::ConfirmedCount,
+            Expr::col(activity::Column::ConfirmedCount).add(promoted),
+        )
+        .filter(activity::Column::Id.eq(activity_id))
+        .exec(db)
+        .await?;
+    close_waitlist_gap(db, activity_id, promoted, promoted).await?;
+    for registration_id in lucky {
+        mailer
+            .queue(db, Notice::PromotedFromWaitlist { registration_id }, now)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Cancels every active registration of an activity being cancelled; returns their ids.
+pub async fn cancel_all(
+    db: &impl ConnectionTrait,
+    activity_id: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<i64>> {
+    let active: Vec<i64> = registration::Entity::find()
+        .filter(registration::Column::ActivityId.eq(activity_id))
+        .filter(registration::Column::Status.ne(Status::Cancelled))
+        .order_by_asc(registration::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    leave_waiting_list(db, &active, Status::Cancelled, now).await?;
+    activity::Entity::update_many()
+        .col_expr(activity::Column::ConfirmedCount, Expr::value(0))
+        .col_expr(activity::Column::WaitlistCount, Expr::value(0))
+        .filter(activity::Column::Id.eq(activity_id))
+        .exec(db)
+        .await?;
+    Ok(active)
+}
+
+/// Marks trained every confirmed registrant who attended at least `percent` % of the sessions.
+pub async fn mark_trained_by_attendance(
+    db: &impl ConnectionTrait,
+    activity_id: i64,
+    percent: i32,
+) -> ApiResult<()> {
+    let sessions = session::of_activity(activity_id).count(db).await?;
+    let sessions = usize::try_from(sessions).unwrap_or(usize::MAX);
+    let confirmed = registration::Entity::find()
+        .filter(registration::Column::ActivityId.eq(activity_id))
+        .filter(registration::Column::Status.eq(Status::Confirmed))
+        .all(db)
+        .await?;
+    let attended = attended_sessions(db, confirmed.iter().map(|r| r.id)).await?;
+    let trained: Vec<i64> = confirmed
+        .iter()
+        .filter(|r| {
+            let count = attended.get(&r.id).copied().unwrap_or(0);
+            count > 0 && count * 100 >= usize::try_from(percent).unwrap_or(100) * sessions
+        })
+        .map(|r| r.user_id)
+        .collect();
+    if !trained.is_empty() {
+        user::Entity::update_many()
+            .col_expr(user::Column::Trained, Expr::value(true))
+            .filter(user::Column::Id.is_in(trained))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn attended_sessions(
+    db: &impl ConnectionTrait,
+    registration_ids: impl Iterator<Item = i64>,
+) -> ApiResult<HashMap<i64, usize>> {
+    let mut counts = HashMap::new();
+    for row in attendance::Entity::find()
+        .filter(attendance::Column::RegistrationId.is_in(registration_ids))
+        .all(db)
+        .await?
+    {
+        *counts.entry(row.registration_id).or_insert(0) += 1;
+    }
+    Ok(counts)
+}
