@@ -2,6 +2,7 @@
 //! their life cycle (DRAFT → PUBLISHED → COMPLETED, or CANCELLED).
 
 mod draft;
+pub mod policy;
 mod schema;
 pub mod seats;
 pub mod service;

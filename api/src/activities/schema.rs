@@ -418,7 +418,7 @@ impl ActivityQuery {
                 to: filter.to.map(Into::into),
                 has_seats_left: filter.has_seats_left,
             },
-            me.role.is_staff(),
+            me,
         );
         let page = paginate(
             &ctx.state()?.db,
@@ -439,7 +439,7 @@ impl ActivityQuery {
         let me = ctx.viewer().require(Access::Member)?;
         let id = parse_id("id", &id)?;
         Ok(Activity(
-            service::get_visible(&ctx.state()?.db, id, me.role.is_staff()).await?,
+            service::get_visible(&ctx.state()?.db, id, me).await?,
         ))
     }
 }
@@ -455,7 +455,7 @@ impl ActivityMutation {
         ctx: &Context<'_>,
         input: CreateActivityInput,
     ) -> ApiResult<Activity> {
-        let me = ctx.viewer().require(Access::Staff)?;
+        let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let created = service::create(&state.db, input.into_draft()?, me, state.now()).await?;
         Ok(Activity(created))
@@ -469,7 +469,7 @@ impl ActivityMutation {
         id: ID,
         input: UpdateActivityInput,
     ) -> ApiResult<Activity> {
-        let me = ctx.viewer().require(Access::Staff)?;
+        let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
         let updated = service::update(
@@ -486,7 +486,7 @@ impl ActivityMutation {
 
     /// Staff only: DRAFT → PUBLISHED, open to registration.
     async fn publish_activity(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Activity> {
-        let me = ctx.viewer().require(Access::Staff)?;
+        let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
         let published = service::publish(&state.db, id, me, state.now()).await?;
@@ -500,7 +500,7 @@ impl ActivityMutation {
         id: ID,
         #[graphql(validator(min_length = 1, max_length = 500))] reason: String,
     ) -> ApiResult<Activity> {
-        let me = ctx.viewer().require(Access::Staff)?;
+        let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
         let reason = reason.trim();
@@ -516,7 +516,7 @@ impl ActivityMutation {
     /// Staff only: closes a published activity; for a TRAINING every registrant who attended
     /// at least minAttendancePercent of its sessions becomes trained.
     async fn complete_activity(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Activity> {
-        let me = ctx.viewer().require(Access::Staff)?;
+        let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
         let completed = service::complete(&state.db, id, me, state.now()).await?;

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{
-    activity::{self, Audience, Status as ActivityStatus},
+    activity::{self, Status as ActivityStatus},
     attendance, registration,
     registration::Status,
     session, user,
@@ -25,16 +25,6 @@ use crate::{
     error::{ApiError, ApiResult},
     mail::{Mailer, Notice},
 };
-
-/// Whether `person` belongs to the activity's audience. Staff belong to every audience.
-pub fn in_audience(activity: &activity::Model, person: &user::Model) -> bool {
-    person.role.is_staff()
-        || match activity.audience {
-            Audience::AllPartners => true,
-            Audience::TrainedPartners => person.trained,
-            Audience::Staff => false,
-        }
-}
 
 /// Takes the activity's row lock for the rest of the transaction and returns the row as it is
 /// now. Every rule that moves seats or the waiting list starts here, so concurrent

@@ -15,7 +15,7 @@ use sea_orm::{
 };
 
 use super::{
-    ActivityDraft, SessionDraft,
+    ActivityDraft, SessionDraft, policy,
     seats::{self, lock},
 };
 use crate::{
@@ -23,6 +23,7 @@ use crate::{
     db::begin_write,
     error::{ApiError, ApiResult},
     mail::{Mailer, Notice},
+    people::Staff,
 };
 
 /// The reason the scheduler gives when it cancels an under-booked activity.
@@ -40,10 +41,10 @@ pub struct ActivityFilter {
     pub has_seats_left: Option<bool>,
 }
 
-/// The activities a caller may list: drafts are for staff only.
-pub fn programme(filter: ActivityFilter, is_staff: bool) -> Select<activity::Entity> {
+/// The activities `reader` may list: drafts are for staff only.
+pub fn programme(filter: ActivityFilter, reader: &user::Model) -> Select<activity::Entity> {
     let mut select = activity::Entity::find();
-    if !is_staff {
+    if !policy::plans_the_programme(reader) {
         select = select.filter(activity::Column::Status.ne(Status::Draft));
     }
     if let Some(kind) = filter.kind {
@@ -70,14 +71,14 @@ pub fn programme(filter: ActivityFilter, is_staff: bool) -> Select<activity::Ent
     select
 }
 
-/// An activity the caller may see: a draft is NOT_FOUND for anyone but staff.
+/// An activity `reader` may see: a draft is NOT_FOUND for anyone but staff.
 pub async fn get_visible(
     db: &impl ConnectionTrait,
     id: i64,
-    is_staff: bool,
+    reader: &user::Model,
 ) -> ApiResult<activity::Model> {
     match activity::Entity::find_by_id(id).one(db).await? {
-        Some(activity) if is_staff || activity.status != Status::Draft => Ok(activity),
+        Some(activity) if policy::sees(reader, &activity) => Ok(activity),
         _ => Err(ApiError::NotFound("activity")),
     }
 }
@@ -85,7 +86,7 @@ pub async fn get_visible(
 pub async fn create(
     db: &DatabaseConnection,
     draft: ActivityDraft,
-    by: &user::Model,
+    by: Staff<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<activity::Model> {
     if let Some(index) = draft.sessions.iter().position(|s| s.id.is_some()) {
@@ -116,7 +117,7 @@ pub async fn create(
         confirmed_count: Set(0),
         waitlist_count: Set(0),
         sequence: Set(0),
-        created_by: Set(by.id),
+        created_by: Set(by.person().id),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -124,7 +125,15 @@ pub async fn create(
     .insert(&tx)
     .await?;
     save_sessions(&tx, activity.id, &draft.sessions, &[]).await?;
-    audit::record(&tx, by, Action::ActivityCreated, [activity.id], None, now).await?;
+    audit::record(
+        &tx,
+        by.person(),
+        Action::ActivityCreated,
+        [activity.id],
+        None,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(activity)
 }
@@ -170,7 +179,7 @@ pub async fn update(
     mailer: &Mailer,
     id: i64,
     edit: impl FnOnce(ActivityDraft) -> ApiResult<ActivityDraft>,
-    by: &user::Model,
+    by: Staff<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<activity::Model> {
     let tx = begin_write(db).await?;
@@ -248,7 +257,7 @@ pub async fn update(
         .one(&tx)
         .await?
         .ok_or(ApiError::NotFound("activity"))?;
-    audit::record(&tx, by, Action::ActivityUpdated, [id], None, now).await?;
+    audit::record(&tx, by.person(), Action::ActivityUpdated, [id], None, now).await?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -338,7 +347,7 @@ async fn reload(db: &impl ConnectionTrait, id: i64) -> ApiResult<activity::Model
 pub async fn publish(
     db: &DatabaseConnection,
     id: i64,
-    by: &user::Model,
+    by: Staff<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<activity::Model> {
     let tx = begin_write(db).await?;
@@ -349,7 +358,7 @@ pub async fn publish(
     if !transition(&tx, id, &[Status::Draft], Status::Published, None, now).await? {
         return Err(ApiError::conflict("only a draft activity can be published"));
     }
-    audit::record(&tx, by, Action::ActivityPublished, [id], None, now).await?;
+    audit::record(&tx, by.person(), Action::ActivityPublished, [id], None, now).await?;
     let published = reload(&tx, id).await?;
     tx.commit().await?;
     Ok(published)
@@ -363,7 +372,7 @@ pub async fn cancel(
     mailer: &Mailer,
     id: i64,
     reason: &str,
-    by: Option<&user::Model>,
+    by: Option<Staff<'_>>,
     now: DateTime<Utc>,
 ) -> ApiResult<Option<activity::Model>> {
     let tx = begin_write(db).await?;
@@ -392,7 +401,15 @@ pub async fn cancel(
         )
         .await?;
     if let Some(by) = by {
-        audit::record(&tx, by, Action::ActivityCancelled, [id], Some(reason), now).await?;
+        audit::record(
+            &tx,
+            by.person(),
+            Action::ActivityCancelled,
+            [id],
+            Some(reason),
+            now,
+        )
+        .await?;
     }
     let cancelled = reload(&tx, id).await?;
     tx.commit().await?;
@@ -404,7 +421,7 @@ pub async fn cancel(
 pub async fn complete(
     db: &DatabaseConnection,
     id: i64,
-    by: &user::Model,
+    by: Staff<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<activity::Model> {
     let tx = begin_write(db).await?;
@@ -423,7 +440,7 @@ pub async fn complete(
             .unwrap_or(super::draft::DEFAULT_MIN_ATTENDANCE_PERCENT);
         seats::mark_trained_by_attendance(&tx, id, percent).await?;
     }
-    audit::record(&tx, by, Action::ActivityCompleted, [id], None, now).await?;
+    audit::record(&tx, by.person(), Action::ActivityCompleted, [id], None, now).await?;
     let completed = reload(&tx, id).await?;
     tx.commit().await?;
     Ok(completed)

@@ -6,7 +6,10 @@ use entity::user;
 use sea_orm::{ConnectionTrait, EntityTrait};
 
 use super::{TokenKeys, throttle::ClientAddress};
-use crate::error::{ApiError, ApiResult};
+use crate::{
+    error::{ApiError, ApiResult},
+    people::{Admin, Staff},
+};
 
 /// What a caller presented: its token, if any, and where it called from. Kept for the life of
 /// a WebSocket, so that every operation on it and every event of its subscriptions is judged
@@ -124,6 +127,18 @@ impl Viewer {
     pub fn is_self_or_staff(&self, user_id: i64) -> bool {
         self.user()
             .is_some_and(|user| user.id == user_id || user.role.is_staff())
+    }
+
+    /// The caller as staff, or UNAUTHENTICATED / FORBIDDEN.
+    pub fn staff(&self) -> ApiResult<Staff<'_>> {
+        let user = self.require(Access::Member)?;
+        Staff::of(user).ok_or(ApiError::Forbidden)
+    }
+
+    /// The caller as an admin, or UNAUTHENTICATED / FORBIDDEN.
+    pub fn admin(&self) -> ApiResult<Admin<'_>> {
+        let user = self.require(Access::Member)?;
+        Admin::of(user).ok_or(ApiError::Forbidden)
     }
 
     /// The caller's account, if it may do what `access` requires.

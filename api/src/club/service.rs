@@ -18,6 +18,7 @@ use crate::{
     activities::{self, ActivityDraft, SessionDraft},
     db::begin_write,
     error::{ApiError, ApiResult},
+    people::Staff,
     people::fields::{optional_text, required_text},
     state::AppState,
 };
@@ -28,7 +29,7 @@ pub const MAX_ANSWER_CHARS: usize = 2_000;
 /// Who takes part in a meeting — reads, asks and votes: trained partners and staff, within
 /// the meeting's audience (a STAFF meeting is for staff only). Others get FORBIDDEN.
 pub fn may_take_part(meeting: &activity::Model, person: &user::Model) -> bool {
-    (person.role.is_staff() || person.trained) && activities::seats::in_audience(meeting, person)
+    (person.role.is_staff() || person.trained) && activities::policy::in_audience(meeting, person)
 }
 
 pub struct Season {
@@ -43,7 +44,7 @@ pub struct Season {
 pub async fn schedule_season(
     state: &AppState,
     season: Season,
-    by: &user::Model,
+    by: Staff<'_>,
 ) -> ApiResult<Vec<activity::Model>> {
     if !(1..=24 * 60).contains(&season.duration_minutes) {
         return Err(ApiError::bad_input(
@@ -91,7 +92,7 @@ async fn meeting(
     id: i64,
     person: &user::Model,
 ) -> ApiResult<activity::Model> {
-    let meeting = activities::service::get_visible(db, id, person.role.is_staff()).await?;
+    let meeting = activities::service::get_visible(db, id, person).await?;
     if meeting.kind != Kind::ClubMeeting {
         return Err(ApiError::NotFound("club meeting"));
     }

@@ -232,7 +232,7 @@ impl GroupMutation {
         name: String,
         audience: GroupAudience,
     ) -> ApiResult<Group> {
-        let me = ctx.viewer().require(Access::Staff)?;
+        let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         Ok(Group(
             service::create_group(&state.db, name, audience.into(), me, state.now()).await?,
@@ -303,7 +303,7 @@ pub struct ModerationMutation;
 impl ModerationMutation {
     /// Staff only: replaces a post's text (it shows as edited).
     async fn edit_post(&self, ctx: &Context<'_>, post_id: ID, body: String) -> ApiResult<Post> {
-        let me = ctx.viewer().require(Access::Staff)?;
+        let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let post_id = parse_id("postId", &post_id)?;
         let post = service::edit_post(&state.db, post_id, body, me, state.now()).await?;
@@ -312,7 +312,7 @@ impl ModerationMutation {
 
     /// Staff only: removes a post; it stays in place as "(removed)".
     async fn remove_post(&self, ctx: &Context<'_>, post_id: ID) -> ApiResult<Post> {
-        let me = ctx.viewer().require(Access::Staff)?;
+        let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let post_id = parse_id("postId", &post_id)?;
         let post = service::remove_post(&state.db, post_id, me, state.now()).await?;
@@ -326,7 +326,7 @@ impl ModerationMutation {
         thread_id: ID,
         locked: Option<bool>,
     ) -> ApiResult<Thread> {
-        let me = ctx.viewer().require(Access::Staff)?;
+        let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let thread_id = parse_id("threadId", &thread_id)?;
         let locked = locked.unwrap_or(true);

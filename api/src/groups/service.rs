@@ -22,6 +22,7 @@ use crate::{
     error::{ApiError, ApiResult},
     hours::OpeningHours,
     mail::{Letter, Recipient},
+    people::Staff,
     people::fields::required_text,
     state::AppState,
 };
@@ -52,12 +53,17 @@ pub async fn is_member(
     group: &group::Model,
     person: &user::Model,
 ) -> ApiResult<bool> {
-    Ok(person.role.is_staff()
+    Ok(Staff::of(person).is_some()
         || match group.audience {
             Audience::Staff => false,
             Audience::StaffAndTrainedPartners => person.trained,
             Audience::Custom => is_custom_member(db, group.id, person.id).await?,
         })
+}
+
+/// The question's author, or staff, chooses its accepted answer.
+pub fn may_accept_answer(person: &user::Model, question: &thread::Model) -> bool {
+    question.author_id == person.id || Staff::of(person).is_some()
 }
 
 /// The group, if `person` belongs to it; NOT_FOUND otherwise, as if it did not exist.
@@ -130,7 +136,7 @@ pub async fn create_group(
     db: &DatabaseConnection,
     name: String,
     audience: Audience,
-    creator: &user::Model,
+    creator: Staff<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<group::Model> {
     let name = required_text("name", name, 200)?;
@@ -143,7 +149,7 @@ pub async fn create_group(
     .insert(db)
     .await?;
     if audience == Audience::Custom {
-        add_member(db, group.id, creator.id).await?;
+        add_member(db, group.id, creator.person().id).await?;
     }
     Ok(group)
 }
@@ -370,7 +376,7 @@ pub async fn accept_answer(
     if !thread.is_question {
         return Err(ApiError::conflict("only a question has an accepted answer"));
     }
-    if thread.author_id != person.id && !person.role.is_staff() {
+    if !may_accept_answer(person, &thread) {
         return Err(ApiError::Forbidden);
     }
     let mut active: thread::ActiveModel = thread.into();
@@ -403,7 +409,7 @@ pub async fn edit_post(
     db: &DatabaseConnection,
     post_id: i64,
     body: String,
-    by: &user::Model,
+    by: Staff<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<post::Model> {
     let body = required_text("body", body, MAX_BODY_CHARS)?;
@@ -412,7 +418,7 @@ pub async fn edit_post(
     active.body = Set(body);
     active.edited_at = Set(Some(now));
     let post = active.update(&tx).await?;
-    audit::record(&tx, by, Action::PostEdited, [post_id], None, now).await?;
+    audit::record(&tx, by.person(), Action::PostEdited, [post_id], None, now).await?;
     tx.commit().await?;
     Ok(post)
 }
@@ -421,14 +427,14 @@ pub async fn edit_post(
 pub async fn remove_post(
     db: &DatabaseConnection,
     post_id: i64,
-    by: &user::Model,
+    by: Staff<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<post::Model> {
     let tx = begin_write(db).await?;
     let mut active: post::ActiveModel = find_post(&tx, post_id).await?.into();
     active.removed = Set(true);
     let post = active.update(&tx).await?;
-    audit::record(&tx, by, Action::PostRemoved, [post_id], None, now).await?;
+    audit::record(&tx, by.person(), Action::PostRemoved, [post_id], None, now).await?;
     tx.commit().await?;
     Ok(post)
 }
@@ -445,7 +451,7 @@ pub async fn set_locked(
     db: &DatabaseConnection,
     thread_id: i64,
     locked: bool,
-    by: &user::Model,
+    by: Staff<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<thread::Model> {
     let tx = begin_write(db).await?;
@@ -461,7 +467,7 @@ pub async fn set_locked(
     } else {
         Action::ThreadUnlocked
     };
-    audit::record(&tx, by, action, [thread_id], None, now).await?;
+    audit::record(&tx, by.person(), action, [thread_id], None, now).await?;
     tx.commit().await?;
     Ok(thread)
 }

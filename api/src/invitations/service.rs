@@ -23,8 +23,8 @@ use crate::{
     db::begin_write,
     error::{ApiError, ApiResult},
     mail::{Letter, Recipient, calendar::Method},
-    people::{self, Email, NewPerson},
-    registrations,
+    people::{self, Admin, Email, NewPerson, Staff},
+    registrations::{self, policy::Placement},
     state::AppState,
 };
 
@@ -50,10 +50,12 @@ pub struct InviteRequest {
 /// Invites every address and audience member; returns the invitations created or re-sent.
 pub async fn invite(
     state: &AppState,
-    inviter: &user::Model,
+    inviter: Staff<'_>,
     request: InviteRequest,
 ) -> ApiResult<Vec<invitation::Model>> {
     may_send(inviter, request.role)?;
+    let staff = inviter;
+    let inviter = staff.person();
     if request.emails.is_empty() && request.audience.is_none() {
         return Err(ApiError::bad_input(
             "emails",
@@ -63,7 +65,7 @@ pub async fn invite(
     let message = people::fields::optional_text("message", request.message, 2_000)?;
     let activity = match request.activity_id {
         Some(id) => {
-            let activity = activities::service::get_visible(&state.db, id, true).await?;
+            let activity = activities::service::get_visible(&state.db, id, inviter).await?;
             if activity.status != activity::Status::Published {
                 return Err(ApiError::conflict(
                     "only a published activity can be invited to",
@@ -118,7 +120,7 @@ pub async fn invite(
                     message.clone(),
                     None,
                     owner,
-                    inviter,
+                    staff,
                     now,
                 )
                 .await?;
@@ -151,7 +153,7 @@ pub async fn invite(
                     message.clone(),
                     Some(mailed::hash(&token)),
                     None,
-                    inviter,
+                    staff,
                     now,
                 )
                 .await?;
@@ -200,7 +202,7 @@ async fn upsert(
     message: Option<String>,
     token_hash: Option<String>,
     user_id: Option<i64>,
-    inviter: &user::Model,
+    inviter: Staff<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<invitation::Model> {
     let mut pending = invitation::Entity::find()
@@ -224,7 +226,7 @@ async fn upsert(
             active.message = Set(message);
             active.token_hash = Set(token_hash);
             active.expires_at = Set(expires_at);
-            active.invited_by = Set(inviter.id);
+            active.invited_by = Set(inviter.person().id);
             active.update(db).await?
         }
         None => {
@@ -236,7 +238,7 @@ async fn upsert(
                 token_hash: Set(token_hash),
                 status: Set(Status::Pending),
                 expires_at: Set(expires_at),
-                invited_by: Set(inviter.id),
+                invited_by: Set(inviter.person().id),
                 created_at: Set(now),
                 accepted_at: Set(None),
                 user_id: Set(user_id),
@@ -451,7 +453,7 @@ pub async fn register_invited(
             &state.mailer,
             activity_id,
             person,
-            true,
+            Placement::Invitation,
             now,
         )
         .await
@@ -462,21 +464,21 @@ pub async fn register_invited(
 }
 
 /// Who may send an invitation of `role`: staff roles come from admins only.
-pub fn may_send(inviter: &user::Model, role: Role) -> ApiResult<()> {
-    if role.is_staff() && inviter.role != Role::Admin {
+pub fn may_send(inviter: Staff<'_>, role: Role) -> ApiResult<()> {
+    if role.is_staff() && Admin::of(inviter.person()).is_none() {
         return Err(ApiError::Forbidden);
     }
     Ok(())
 }
 
 /// Who may re-send or revoke an invitation: whoever may send one like it.
-fn may_change(by: &user::Model, invitation: &invitation::Model) -> ApiResult<()> {
+fn may_change(by: Staff<'_>, invitation: &invitation::Model) -> ApiResult<()> {
     may_send(by, invitation.role)
 }
 
 pub async fn revoke(
     db: &DatabaseConnection,
-    by: &user::Model,
+    by: Staff<'_>,
     id: i64,
     now: DateTime<Utc>,
 ) -> ApiResult<invitation::Model> {
@@ -507,7 +509,7 @@ pub async fn revoke(
             "only a pending invitation can be revoked",
         ));
     }
-    audit::record(&tx, by, Action::InvitationRevoked, [id], None, now).await?;
+    audit::record(&tx, by.person(), Action::InvitationRevoked, [id], None, now).await?;
     let invitation = invitation::Entity::find_by_id(id)
         .one(&tx)
         .await?

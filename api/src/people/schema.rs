@@ -183,7 +183,7 @@ impl PeopleMutation {
     /// Admin only: makes someone an admin, an animator or a partner. Takes effect on that
     /// person's very next request. The last admin cannot step down (CONFLICT).
     async fn set_user_role(&self, ctx: &Context<'_>, user_id: ID, role: Role) -> ApiResult<User> {
-        let me = ctx.viewer().require(Access::Admin)?;
+        let me = ctx.viewer().admin()?;
         let state = ctx.state()?;
         let user_id = parse_id("userId", &user_id)?;
         let user = service::set_role(&state.db, user_id, role.into(), me, state.now()).await?;
@@ -210,7 +210,7 @@ impl PeopleMutation {
 
     /// Staff only: marks a partner trained (e.g. trained elsewhere) or not.
     async fn set_trained(&self, ctx: &Context<'_>, user_id: ID, trained: bool) -> ApiResult<User> {
-        let me = ctx.viewer().require(Access::Staff)?;
+        let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let user_id = parse_id("userId", &user_id)?;
         let user = service::set_trained(&state.db, user_id, trained, me, state.now()).await?;

@@ -13,7 +13,7 @@ use sea_orm::{
     sea_query::{Expr, Func, LikeExpr},
 };
 
-use super::{Email, NewPerson};
+use super::{Admin, Email, NewPerson, Staff};
 use crate::{
     audit::{self, Action},
     db::begin_write,
@@ -177,7 +177,7 @@ pub async fn set_role(
     db: &DatabaseConnection,
     user_id: i64,
     role: Role,
-    by: &user::Model,
+    by: Admin<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<user::Model> {
     let tx = begin_write(db).await?;
@@ -194,7 +194,15 @@ pub async fn set_role(
     active.role = Set(role);
     let user = active.update(&tx).await?;
     let detail = role.to_value();
-    audit::record(&tx, by, Action::RoleChanged, [user_id], Some(&detail), now).await?;
+    audit::record(
+        &tx,
+        by.person(),
+        Action::RoleChanged,
+        [user_id],
+        Some(&detail),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(user)
 }
@@ -228,7 +236,7 @@ pub async fn set_trained(
     db: &DatabaseConnection,
     user_id: i64,
     trained: bool,
-    by: &user::Model,
+    by: Staff<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<user::Model> {
     let tx = begin_write(db).await?;
@@ -242,7 +250,7 @@ pub async fn set_trained(
     let detail = format!("trained={trained}");
     audit::record(
         &tx,
-        by,
+        by.person(),
         Action::TrainedChanged,
         [user_id],
         Some(&detail),

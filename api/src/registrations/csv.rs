@@ -53,9 +53,9 @@ async fn sheet(request: &HttpRequest, id: &str, state: &AppState) -> ApiResult<(
     let viewer = Credentials::from_http(request, state.config.trust_forwarded_for)
         .viewer(&state.db, &state.tokens, state.now())
         .await?;
-    viewer.require(Access::Staff)?;
+    let staff = viewer.require(Access::Staff)?;
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound("activity"))?;
-    let activity = activities::service::get_visible(&state.db, id, true).await?;
+    let activity = activities::service::get_visible(&state.db, id, staff).await?;
     let sessions = activities::service::sessions_of(&state.db, id).await?;
     let registrations = registration::Entity::find()
         .filter(registration::Column::ActivityId.eq(id))

@@ -3,6 +3,7 @@
 
 pub mod csv;
 pub mod feed;
+pub mod policy;
 mod schema;
 pub mod service;
 

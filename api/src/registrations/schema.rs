@@ -1,12 +1,12 @@
 use async_graphql::{Context, Enum, ID, Object};
 use entity::registration;
 
-use super::service;
+use super::{policy::Placement, service};
 use crate::{
     activities::Activity,
     auth::Access,
     dates::Timestamp,
-    error::{ApiError, ApiResult},
+    error::ApiResult,
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
     people::{User, parse_id, service as people},
     state::ContextExt,
@@ -123,22 +123,21 @@ impl RegistrationMutation {
         let me = ctx.viewer().require(Access::Member)?;
         let state = ctx.state()?;
         let activity_id = parse_id("activityId", &activity_id)?;
-        let registrant = match user_id {
-            Some(id) => {
-                let id = parse_id("userId", &id)?;
-                if id != me.id && !me.role.is_staff() {
-                    return Err(ApiError::Forbidden);
-                }
-                people::get(&state.db, id).await?
-            }
-            None => me.clone(),
+        let registrant_id = match user_id {
+            Some(id) => parse_id("userId", &id)?,
+            None => me.id,
+        };
+        let placement = Placement::of(me, registrant_id)?;
+        let registrant = match placement {
+            Placement::Themselves => me.clone(),
+            _ => people::get(&state.db, registrant_id).await?,
         };
         let registration = service::register(
             &state.db,
             &state.mailer,
             activity_id,
             &registrant,
-            me.role.is_staff(),
+            placement,
             state.now(),
         )
         .await?;
@@ -180,7 +179,7 @@ impl RegistrationMutation {
         attended: bool,
         session_id: Option<ID>,
     ) -> ApiResult<Registration> {
-        let me = ctx.viewer().require(Access::Staff)?;
+        let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let registration_id = parse_id("registrationId", &registration_id)?;
         let session_id = session_id

@@ -19,22 +19,24 @@ use crate::{
     db::begin_write,
     error::{ApiError, ApiResult},
     mail::{Mailer, Notice},
+    people::Staff,
+    registrations::policy::{self, Placement},
 };
 
 /// Registers `registrant` for an activity: a seat if one is free, the waiting list otherwise.
-/// Registering again returns the active registration. `by_staff` lifts the audience rule (staff
-/// may place anyone).
+/// Registering again returns the active registration. The [`Placement`] decides whether the
+/// partner's rules (drafts hidden, the audience) apply.
 pub async fn register(
     db: &DatabaseConnection,
     mailer: &Mailer,
     activity_id: i64,
     registrant: &user::Model,
-    by_staff: bool,
+    placement: Placement<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<registration::Model> {
     let tx = begin_write(db).await?;
     let activity = seats::lock(&tx, activity_id).await?;
-    if activity.status == ActivityStatus::Draft && !by_staff {
+    if !placement.sees(registrant, &activity) {
         return Err(ApiError::NotFound("activity"));
     }
     if let Some(existing) = active_registration(&tx, activity_id, registrant.id).await? {
@@ -50,7 +52,7 @@ pub async fn register(
             "registration is closed: the deadline has passed",
         ));
     }
-    if !by_staff && !seats::in_audience(&activity, registrant) {
+    if !placement.admits(registrant, &activity) {
         return Err(ApiError::Forbidden);
     }
 
@@ -142,7 +144,7 @@ pub async fn cancel(
 ) -> ApiResult<registration::Model> {
     let found = get(db, id).await?;
     // Someone else's registration does not exist as far as a partner can tell.
-    if found.user_id != caller.id && !caller.role.is_staff() {
+    if !policy::may_handle(caller, &found) {
         return Err(ApiError::NotFound("registration"));
     }
     let tx = begin_write(db).await?;
@@ -150,7 +152,7 @@ pub async fn cancel(
     let registration = get(&tx, id).await?;
     match registration.status {
         Status::Cancelled => return Ok(registration),
-        _ if !caller.role.is_staff() && now >= activity.starts_at => {
+        _ if !policy::may_cancel_after_start(caller) && now >= activity.starts_at => {
             return Err(ApiError::conflict(
                 "the activity has started: ask the staff",
             ));
@@ -193,7 +195,7 @@ pub async fn record_attendance(
     registration_id: i64,
     attended: bool,
     session_id: Option<i64>,
-    by: &user::Model,
+    by: Staff<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<registration::Model> {
     let tx = begin_write(db).await?;
@@ -246,7 +248,7 @@ pub async fn record_attendance(
     let detail = format!("registration {registration_id}: attended={attended}");
     audit::record(
         db,
-        by,
+        by.person(),
         Action::AttendanceRecorded,
         [registration.activity_id],
         Some(&detail),

@@ -1,0 +1,29 @@
+//! Who may do what with activities: the rules written once, named, and used by the services
+//! (resolvers only ask that the caller is logged in, staff or admin).
+
+use entity::{
+    activity::{self, Audience},
+    user,
+};
+
+use crate::people::Staff;
+
+/// Staff plan the programme: they see drafts, and may place anyone on any activity.
+pub fn plans_the_programme(person: &user::Model) -> bool {
+    Staff::of(person).is_some()
+}
+
+/// Whether `person` sees `activity`: a draft is for staff only.
+pub fn sees(person: &user::Model, activity: &activity::Model) -> bool {
+    plans_the_programme(person) || activity.status != activity::Status::Draft
+}
+
+/// Whether `person` belongs to the activity's audience. Staff belong to every audience.
+pub fn in_audience(activity: &activity::Model, person: &user::Model) -> bool {
+    plans_the_programme(person)
+        || match activity.audience {
+            Audience::AllPartners => true,
+            Audience::TrainedPartners => person.trained,
+            Audience::Staff => false,
+        }
+}
