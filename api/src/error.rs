@@ -24,6 +24,22 @@ use thiserror::Error;
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// Every `extensions.code` a response can carry: [`ApiError::code`]'s, and the one given to
+/// errors async-graphql raises before execution.
+pub const CODES: [&str; 9] = [
+    "UNAUTHENTICATED",
+    "FORBIDDEN",
+    "NOT_FOUND",
+    "BAD_USER_INPUT",
+    "CONFLICT",
+    "TOO_MANY_REQUESTS",
+    "SERVICE_UNAVAILABLE",
+    "INTERNAL_SERVER_ERROR",
+    VALIDATION_FAILED,
+];
+
+const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+
 /// Cloneable because async-graphql requires resolver errors to be; the sources sit behind `Arc`.
 #[derive(Clone, Debug, Error)]
 pub enum ApiError {
@@ -143,7 +159,7 @@ fn classify(error: &mut ServerError) {
         {
             ("BAD_USER_INPUT", None)
         }
-        None => ("GRAPHQL_VALIDATION_FAILED", None),
+        None => (VALIDATION_FAILED, None),
     };
     let extensions = error
         .extensions
@@ -163,4 +179,27 @@ fn log_internal(api_error: &ApiError, error: &ServerError) {
         source = cause.source();
     }
     tracing::error!(error = %format!("{api_error}{chain}"), path = ?error.path, "request failed");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_code_is_listed() {
+        let errors = [
+            ApiError::Unauthenticated,
+            ApiError::InvalidCredentials,
+            ApiError::Forbidden,
+            ApiError::NotFound("x"),
+            ApiError::bad_input("x", "y"),
+            ApiError::conflict("x"),
+            ApiError::TooManyRequests,
+            ApiError::Unavailable(Arc::new(DbErr::Custom("x".into()))),
+            ApiError::internal("x"),
+        ];
+        for error in errors {
+            assert!(CODES.contains(&error.code()), "{}", error.code());
+        }
+    }
 }

@@ -33,6 +33,7 @@ pub mod socket;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod validation;
 
 pub use config::Config;
 pub use startup::Application;

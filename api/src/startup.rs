@@ -332,31 +332,20 @@ async fn graphql(
 
 /// `ok`, or the code of the first error.
 fn outcome(response: &async_graphql::Response) -> &'static str {
-    const CODES: [&str; 10] = [
-        "UNAUTHENTICATED",
-        "FORBIDDEN",
-        "NOT_FOUND",
-        "BAD_USER_INPUT",
-        "CONFLICT",
-        "TOO_MANY_REQUESTS",
-        "SERVICE_UNAVAILABLE",
-        "INTERNAL_SERVER_ERROR",
-        "GRAPHQL_VALIDATION_FAILED",
-        "ok",
-    ];
-    let code = response
-        .errors
-        .first()
-        .and_then(|error| error.extensions.as_ref())
+    let Some(error) = response.errors.first() else {
+        return "ok";
+    };
+    let code = error
+        .extensions
+        .as_ref()
         .and_then(|extensions| extensions.get("code"))
         .and_then(|code| match code {
             async_graphql::Value::String(code) => Some(code.as_str()),
             _ => None,
-        })
-        .unwrap_or("ok");
-    CODES
+        });
+    crate::error::CODES
         .into_iter()
-        .find(|known| *known == code)
+        .find(|known| Some(*known) == code)
         .unwrap_or("INTERNAL_SERVER_ERROR")
 }
 

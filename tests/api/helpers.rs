@@ -541,10 +541,7 @@ pub async fn latest_mailed_token(app: &TestApp, kind: &str) -> Option<String> {
         .one(&app.state.db)
         .await
         .expect("the outbox answers")?;
-    api::mail::outbox::deliver_due(&app.state)
-        .await
-        .expect("the outbox delivers");
-    let text = delivered_text(app, row.id)?;
+    let text = delivered(app, row.id).await?;
     let start = text.find("token=")? + "token=".len();
     Some(
         text[start..]
@@ -554,8 +551,31 @@ pub async fn latest_mailed_token(app: &TestApp, kind: &str) -> Option<String> {
     )
 }
 
+/// The text body of outbox row `id` once it is delivered and marked SENT. The test delivers
+/// what is due itself; the server's own worker may have claimed the row first, so this waits
+/// for it (5 s at most).
+pub async fn delivered(app: &TestApp, id: i64) -> Option<String> {
+    use entity::mail;
+    use sea_orm::EntityTrait;
+    for _ in 0..100 {
+        api::mail::outbox::deliver_due(&app.state)
+            .await
+            .expect("the outbox delivers");
+        let sent = mail::Entity::find_by_id(id)
+            .one(&app.state.db)
+            .await
+            .expect("the outbox answers")
+            .is_some_and(|row| row.status == mail::Status::Sent);
+        if let Some(text) = delivered_text(app, id).filter(|_| sent) {
+            return Some(text);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    None
+}
+
 /// The text body of the delivered mail of outbox row `id`, from the mail folder.
-pub fn delivered_text(app: &TestApp, id: i64) -> Option<String> {
+fn delivered_text(app: &TestApp, id: i64) -> Option<String> {
     let marker = format!("<klub-mail-{id}@");
     std::fs::read_dir(app.mail_dir.path())
         .expect("the mail folder")

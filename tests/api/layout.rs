@@ -35,6 +35,7 @@ const INFRASTRUCTURE: &[&str] = &[
     "loaders",
     "pagination",
     "telemetry",
+    "validation",
 ];
 
 fn api_src() -> PathBuf {

@@ -268,28 +268,29 @@ async fn without_smtp_mails_are_written_as_eml_files() {
     let id = app.published_activity(&admin, 10, json!({})).await;
     let (ann, _) = app.sign_up("ann@example.fr", "Ann").await;
     app.register(&id, &ann).await;
-    api::mail::outbox::deliver_due(&app.state).await.unwrap();
-    let files: Vec<String> = std::fs::read_dir(app.mail_dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|ext| ext == "eml"))
-        .map(|file| std::fs::read_to_string(file).unwrap())
-        .collect();
+    use sea_orm::EntityTrait;
+    let rows = entity::mail::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
     assert_eq!(
-        files.len(),
+        rows.len(),
         2,
         "the address verification and the confirmation"
     );
-    assert!(
-        files
-            .iter()
-            .all(|content| content.contains("ann@example.fr"))
-    );
-    assert!(
-        files
-            .iter()
-            .any(|content| content.contains("BEGIN:VCALENDAR"))
-    );
+    for row in &rows {
+        let text = crate::helpers::delivered(&app, row.id)
+            .await
+            .expect("written as an .eml file");
+        assert!(text.contains("Ann"), "{text}");
+    }
+    let files: Vec<String> = std::fs::read_dir(app.mail_dir.path())
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(files.len(), 2);
+    assert!(files.iter().all(|mail| mail.contains("ann@example.fr")));
+    assert!(files.iter().any(|mail| mail.contains("BEGIN:VCALENDAR")));
 }
 
 #[tokio::test]

@@ -8,7 +8,8 @@ use entity::{
     registration, thread, user,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
+    QueryFilter,
 };
 use serde_json::{Value, json};
 
@@ -66,7 +67,7 @@ pub async fn export(db: &impl ConnectionTrait, me: &user::Model) -> ApiResult<Va
             "emailVerified": me.email_verified_at.is_some(),
             "name": me.name,
             "organisation": me.organisation,
-            "role": format!("{:?}", me.role).to_uppercase(),
+            "role": me.role.to_value(),
             "trained": me.trained,
             "locale": me.locale,
             "calendarFeedEnabled": me.calendar_secret.is_some(),
@@ -76,7 +77,7 @@ pub async fn export(db: &impl ConnectionTrait, me: &user::Model) -> ApiResult<Va
             "id": r.id,
             "activityId": r.activity_id,
             "activity": activity.as_ref().map(|a| a.title.clone()),
-            "status": format!("{:?}", r.status).to_uppercase(),
+            "status": r.status.to_value(),
             "waitlistPosition": r.position,
             "createdAt": r.created_at,
             "updatedAt": r.updated_at,
@@ -97,11 +98,11 @@ pub async fn export(db: &impl ConnectionTrait, me: &user::Model) -> ApiResult<Va
         })).collect::<Vec<_>>(),
         "invitations": invitations.iter().map(|i| json!({
             "id": i.id, "activityId": i.activity_id, "message": i.message,
-            "status": format!("{:?}", i.status).to_uppercase(), "createdAt": i.created_at,
+            "status": i.status.to_value(), "createdAt": i.created_at,
         })).collect::<Vec<_>>(),
         "mails": mails.iter().map(|m| json!({
             "kind": m.kind, "subject": m.subject, "text": m.text_body,
-            "status": format!("{:?}", m.status).to_uppercase(), "createdAt": m.created_at,
+            "status": m.status.to_value(), "createdAt": m.created_at,
             "sentAt": m.sent_at,
         })).collect::<Vec<_>>(),
     }))

@@ -1,11 +1,12 @@
 //! An activity as staff describe it, checked field by field before anything is stored.
 
 use chrono::{DateTime, Utc};
-use entity::activity::{Audience, Kind};
+use entity::activity::{self, Audience, Kind};
+use sea_orm::ActiveValue::Set;
 
 use crate::{
     error::{ApiError, ApiResult},
-    people::fields::{optional_text, required_text},
+    validation::{optional_text, required_text},
 };
 
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -53,6 +54,54 @@ pub fn default_min_attendance(kind: Kind) -> Option<i32> {
 }
 
 impl ActivityDraft {
+    /// A draft of `kind` with one session from `starts_at` to `ends_at`, every other field
+    /// at its default (free, no minimum, the kind's audience).
+    pub fn new(
+        kind: Kind,
+        title: String,
+        capacity: i32,
+        starts_at: DateTime<Utc>,
+        ends_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            kind,
+            title,
+            description: None,
+            location: None,
+            audience: default_audience(kind),
+            capacity,
+            min_participants: None,
+            registration_deadline: None,
+            price_cents: 0,
+            trainer_name: None,
+            co_organiser: None,
+            min_attendance_percent: default_min_attendance(kind),
+            sessions: vec![SessionDraft {
+                id: None,
+                starts_at,
+                ends_at,
+            }],
+        }
+    }
+
+    /// Writes the described fields into the activity's row (dates from the sessions).
+    pub fn write_to(&self, row: &mut activity::ActiveModel) {
+        row.kind = Set(self.kind);
+        row.audience = Set(self.audience);
+        row.title = Set(self.title.clone());
+        row.description = Set(self.description.clone());
+        row.location = Set(self.location.clone());
+        row.capacity = Set(self.capacity);
+        row.min_participants = Set(self.min_participants);
+        row.registration_deadline = Set(self.registration_deadline);
+        row.price_cents = Set(self.price_cents);
+        row.trainer_name = Set(self.trainer_name.clone());
+        row.co_organiser = Set(self.co_organiser.clone());
+        row.min_attendance_percent = Set(self.min_attendance_percent);
+        row.starts_at = Set(self.starts_at());
+        row.ends_at = Set(self.ends_at());
+    }
+
     /// Normalises text and checks every rule, naming the offending field.
     pub fn validated(mut self) -> ApiResult<Self> {
         self.title = required_text("title", self.title, MAX_TITLE_CHARS)?;

@@ -12,9 +12,9 @@ use crate::{
     dates::Timestamp,
     error::{ApiError, ApiResult},
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
-    people::parse_id,
     registrations::{self, Registration},
     state::ContextExt,
+    validation::parse_id,
 };
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -489,7 +489,8 @@ impl ActivityMutation {
         let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
-        let published = service::publish(&state.db, id, me, state.now()).await?;
+        let published =
+            service::advance(&state.db, id, activity::Status::Published, me, state.now()).await?;
         Ok(Activity(published))
     }
 
@@ -519,7 +520,8 @@ impl ActivityMutation {
         let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
-        let completed = service::complete(&state.db, id, me, state.now()).await?;
+        let completed =
+            service::advance(&state.db, id, activity::Status::Completed, me, state.now()).await?;
         Ok(Activity(completed))
     }
 }

@@ -97,23 +97,9 @@ pub async fn create(
     }
     let draft = draft.validated()?;
     let tx = begin_write(db).await?;
-    let activity = activity::ActiveModel {
-        kind: Set(draft.kind),
+    let mut row = activity::ActiveModel {
         status: Set(Status::Draft),
-        audience: Set(draft.audience),
-        title: Set(draft.title.clone()),
-        description: Set(draft.description.clone()),
-        location: Set(draft.location.clone()),
-        capacity: Set(draft.capacity),
-        min_participants: Set(draft.min_participants),
-        registration_deadline: Set(draft.registration_deadline),
-        price_cents: Set(draft.price_cents),
-        trainer_name: Set(draft.trainer_name.clone()),
-        co_organiser: Set(draft.co_organiser.clone()),
-        min_attendance_percent: Set(draft.min_attendance_percent),
         cancellation_reason: Set(None),
-        starts_at: Set(draft.starts_at()),
-        ends_at: Set(draft.ends_at()),
         confirmed_count: Set(0),
         waitlist_count: Set(0),
         sequence: Set(0),
@@ -121,9 +107,9 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    }
-    .insert(&tx)
-    .await?;
+    };
+    draft.write_to(&mut row);
+    let activity = row.insert(&tx).await?;
     save_sessions(&tx, activity.id, &draft.sessions, &[]).await?;
     audit::record(
         &tx,
@@ -225,20 +211,7 @@ pub async fn update(
     let place_changed = draft.location != current.location;
 
     let mut active: activity::ActiveModel = current.clone().into();
-    active.kind = Set(draft.kind);
-    active.audience = Set(draft.audience);
-    active.title = Set(draft.title.clone());
-    active.description = Set(draft.description.clone());
-    active.location = Set(draft.location.clone());
-    active.capacity = Set(draft.capacity);
-    active.min_participants = Set(draft.min_participants);
-    active.registration_deadline = Set(draft.registration_deadline);
-    active.price_cents = Set(draft.price_cents);
-    active.trainer_name = Set(draft.trainer_name.clone());
-    active.co_organiser = Set(draft.co_organiser.clone());
-    active.min_attendance_percent = Set(draft.min_attendance_percent);
-    active.starts_at = Set(draft.starts_at());
-    active.ends_at = Set(draft.ends_at());
+    draft.write_to(&mut active);
     if dates_changed || place_changed {
         active.sequence = Set(current.sequence + 1);
     }
@@ -253,10 +226,7 @@ pub async fn update(
             .queue(&tx, Notice::ActivityChanged { activity_id: id }, now)
             .await?;
     }
-    let updated = activity::Entity::find_by_id(id)
-        .one(&tx)
-        .await?
-        .ok_or(ApiError::NotFound("activity"))?;
+    let updated = reload(&tx, id).await?;
     audit::record(&tx, by.person(), Action::ActivityUpdated, [id], None, now).await?;
     tx.commit().await?;
     Ok(updated)
@@ -344,24 +314,65 @@ async fn reload(db: &impl ConnectionTrait, id: i64) -> ApiResult<activity::Model
         .ok_or(ApiError::NotFound("activity"))
 }
 
-pub async fn publish(
+/// Moves an activity forward: DRAFT → PUBLISHED (open to registration), or PUBLISHED →
+/// COMPLETED (for a TRAINING, every confirmed registrant who attended at least
+/// `minAttendancePercent` of its sessions becomes trained). Under the lock, audited, and
+/// idempotent: an activity already there is returned as it is.
+pub async fn advance(
     db: &DatabaseConnection,
     id: i64,
+    to: Status,
     by: Staff<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<activity::Model> {
+    let (from, refusal, action) = match to {
+        Status::Published => (
+            Status::Draft,
+            "only a draft activity can be published",
+            Action::ActivityPublished,
+        ),
+        Status::Completed => (
+            Status::Published,
+            "only a published activity can be completed",
+            Action::ActivityCompleted,
+        ),
+        Status::Draft | Status::Cancelled => {
+            return Err(ApiError::internal("advance goes to PUBLISHED or COMPLETED"));
+        }
+    };
     let tx = begin_write(db).await?;
-    let current = lock(&tx, id).await?;
-    if current.status == Status::Published {
-        return Ok(current);
+    if let Some(before) = change_status(&tx, id, &[from], to, refusal, now).await? {
+        if to == Status::Completed && before.kind == Kind::Training {
+            let percent = before
+                .min_attendance_percent
+                .unwrap_or(super::draft::DEFAULT_MIN_ATTENDANCE_PERCENT);
+            seats::mark_trained_by_attendance(&tx, id, percent).await?;
+        }
+        audit::record(&tx, by.person(), action, [id], None, now).await?;
     }
-    if !transition(&tx, id, &[Status::Draft], Status::Published, None, now).await? {
-        return Err(ApiError::conflict("only a draft activity can be published"));
-    }
-    audit::record(&tx, by.person(), Action::ActivityPublished, [id], None, now).await?;
-    let published = reload(&tx, id).await?;
+    let after = reload(&tx, id).await?;
     tx.commit().await?;
-    Ok(published)
+    Ok(after)
+}
+
+/// Moves the activity, under its lock, from one of `from` to `to` and returns it as it was;
+/// `None` when it is at `to` already, CONFLICT (`refusal`) when it is anywhere else.
+async fn change_status(
+    db: &impl ConnectionTrait,
+    id: i64,
+    from: &[Status],
+    to: Status,
+    refusal: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<activity::Model>> {
+    let current = lock(db, id).await?;
+    if current.status == to {
+        return Ok(None);
+    }
+    if !transition(db, id, from, to, None, now).await? {
+        return Err(ApiError::conflict(refusal));
+    }
+    Ok(Some(current))
 }
 
 /// Cancels a draft or published activity and every registration to it, by a staff member or,
@@ -414,36 +425,6 @@ pub async fn cancel(
     let cancelled = reload(&tx, id).await?;
     tx.commit().await?;
     Ok(Some(cancelled))
-}
-
-/// Closes a published activity. For a TRAINING, every confirmed registrant who attended at
-/// least `minAttendancePercent` of its sessions becomes trained.
-pub async fn complete(
-    db: &DatabaseConnection,
-    id: i64,
-    by: Staff<'_>,
-    now: DateTime<Utc>,
-) -> ApiResult<activity::Model> {
-    let tx = begin_write(db).await?;
-    let current = lock(&tx, id).await?;
-    if current.status == Status::Completed {
-        return Ok(current);
-    }
-    if !transition(&tx, id, &[Status::Published], Status::Completed, None, now).await? {
-        return Err(ApiError::conflict(
-            "only a published activity can be completed",
-        ));
-    }
-    if current.kind == Kind::Training {
-        let percent = current
-            .min_attendance_percent
-            .unwrap_or(super::draft::DEFAULT_MIN_ATTENDANCE_PERCENT);
-        seats::mark_trained_by_attendance(&tx, id, percent).await?;
-    }
-    audit::record(&tx, by.person(), Action::ActivityCompleted, [id], None, now).await?;
-    let completed = reload(&tx, id).await?;
-    tx.commit().await?;
-    Ok(completed)
 }
 
 /// The scheduler's job: cancels, with notice, every published activity with a minimum number

@@ -6,12 +6,8 @@ use super::{
     service::{self, Season},
 };
 use crate::{
-    activities::Activity,
-    auth::Access,
-    dates::Timestamp,
-    error::ApiResult,
-    people::{User, parse_id},
-    state::ContextExt,
+    activities::Activity, auth::Access, dates::Timestamp, error::ApiResult, people::User,
+    state::ContextExt, validation::parse_id,
 };
 
 /// A season of monthly club meetings.

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{
-    activity::{self, Audience, Kind},
+    activity::{self, Kind},
     club_question, club_vote, user,
 };
 use sea_orm::{
@@ -15,12 +15,12 @@ use sea_orm::{
 
 use super::season::{SeasonRule, meeting_starts};
 use crate::{
-    activities::{self, ActivityDraft, SessionDraft},
+    activities::{self, ActivityDraft},
     db::begin_write,
     error::{ApiError, ApiResult},
     people::Staff,
-    people::fields::{optional_text, required_text},
     state::AppState,
+    validation::{optional_text, required_text},
 };
 
 pub const MAX_QUESTION_CHARS: usize = 1_000;
@@ -56,32 +56,31 @@ pub async fn schedule_season(
     let drafts = starts
         .into_iter()
         .map(|start| {
-            ActivityDraft {
-                kind: Kind::ClubMeeting,
-                title: season.title.clone(),
-                description: None,
-                location: season.location.clone(),
-                audience: Audience::TrainedPartners,
-                capacity: season.capacity,
-                min_participants: None,
-                registration_deadline: None,
-                price_cents: 0,
-                trainer_name: None,
-                co_organiser: None,
-                min_attendance_percent: None,
-                sessions: vec![SessionDraft {
-                    id: None,
-                    starts_at: start,
-                    ends_at: start + Duration::minutes(i64::from(season.duration_minutes)),
-                }],
-            }
-            .validated()
+            let end = start + Duration::minutes(i64::from(season.duration_minutes));
+            let mut meeting = ActivityDraft::new(
+                Kind::ClubMeeting,
+                season.title.clone(),
+                season.capacity,
+                start,
+                end,
+            );
+            meeting.location.clone_from(&season.location);
+            meeting.validated()
         })
         .collect::<ApiResult<Vec<_>>>()?;
     let mut meetings = Vec::new();
     for draft in drafts {
         let created = activities::service::create(&state.db, draft, by, state.now()).await?;
-        meetings.push(activities::service::publish(&state.db, created.id, by, state.now()).await?);
+        meetings.push(
+            activities::service::advance(
+                &state.db,
+                created.id,
+                activity::Status::Published,
+                by,
+                state.now(),
+            )
+            .await?,
+        );
     }
     Ok(meetings)
 }

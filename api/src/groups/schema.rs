@@ -10,8 +10,9 @@ use crate::{
     error::{ApiError, ApiResult},
     limits::SubscriptionSlots,
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
-    people::{User, parse_id},
+    people::User,
     state::{AppState, ContextExt},
+    validation::parse_id,
 };
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]

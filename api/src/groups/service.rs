@@ -23,8 +23,8 @@ use crate::{
     hours::OpeningHours,
     mail::{Letter, Recipient},
     people::Staff,
-    people::fields::required_text,
     state::AppState,
+    validation::required_text,
 };
 
 pub const MAX_TITLE_CHARS: usize = 300;

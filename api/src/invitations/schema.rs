@@ -2,32 +2,24 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use entity::invitation;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::service::{self, Audience, InviteRequest};
+use super::service::{self, InviteRequest};
 use crate::{
     activities::Activity,
     auth::{Access, AuthPayload},
     dates::Timestamp,
     error::ApiResult,
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
-    people::{Role, User, parse_id},
+    people::{Role, User},
     state::ContextExt,
+    validation::parse_id,
 };
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "service::Invitees")]
 pub enum InviteAudience {
     AllStaff,
     AllPartners,
     TrainedPartners,
-}
-
-impl From<InviteAudience> for Audience {
-    fn from(audience: InviteAudience) -> Self {
-        match audience {
-            InviteAudience::AllStaff => Audience::AllStaff,
-            InviteAudience::AllPartners => Audience::AllPartners,
-            InviteAudience::TrainedPartners => Audience::TrainedPartners,
-        }
-    }
 }
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]

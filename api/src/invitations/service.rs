@@ -33,7 +33,7 @@ pub const MAX_RECIPIENTS: usize = 500;
 
 /// Groups that can be invited at once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Audience {
+pub enum Invitees {
     AllStaff,
     AllPartners,
     TrainedPartners,
@@ -41,7 +41,7 @@ pub enum Audience {
 
 pub struct InviteRequest {
     pub emails: Vec<String>,
-    pub audience: Option<Audience>,
+    pub audience: Option<Invitees>,
     pub activity_id: Option<i64>,
     pub role: Role,
     pub message: Option<String>,
@@ -62,7 +62,7 @@ pub async fn invite(
             "give addresses, an audience, or both",
         ));
     }
-    let message = people::fields::optional_text("message", request.message, 2_000)?;
+    let message = crate::validation::optional_text("message", request.message, 2_000)?;
     let activity = match request.activity_id {
         Some(id) => {
             let activity = activities::service::get_visible(&state.db, id, inviter).await?;
@@ -177,14 +177,14 @@ pub async fn invite(
     Ok(invitations)
 }
 
-async fn audience_addresses(db: &DatabaseConnection, audience: Audience) -> ApiResult<Vec<String>> {
+async fn audience_addresses(db: &DatabaseConnection, audience: Invitees) -> ApiResult<Vec<String>> {
     let select = user::Entity::find();
     let select = match audience {
-        Audience::AllStaff => {
+        Invitees::AllStaff => {
             select.filter(user::Column::Role.is_in([Role::Admin, Role::Animator]))
         }
-        Audience::AllPartners => select.filter(user::Column::Role.eq(Role::Partner)),
-        Audience::TrainedPartners => select
+        Invitees::AllPartners => select.filter(user::Column::Role.eq(Role::Partner)),
+        Invitees::TrainedPartners => select
             .filter(user::Column::Role.eq(Role::Partner))
             .filter(user::Column::Trained.eq(true)),
     };

@@ -3,7 +3,10 @@
 use email_address::EmailAddress;
 use entity::user::Role;
 
-use crate::error::{ApiError, ApiResult};
+use crate::{
+    error::{ApiError, ApiResult},
+    validation::{optional_text, required_text},
+};
 
 const MAX_EMAIL_CHARS: usize = 254;
 const MAX_NAME_CHARS: usize = 200;
@@ -31,33 +34,6 @@ impl Email {
 
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-/// A required, bounded line of text (a name, an organisation).
-pub fn required_text(field: &str, raw: String, max_chars: usize) -> ApiResult<String> {
-    let text = raw.trim();
-    if text.is_empty() {
-        return Err(ApiError::bad_input(field, "must not be empty"));
-    }
-    if text.chars().count() > max_chars {
-        return Err(ApiError::bad_input(
-            field,
-            format!("must be at most {max_chars} characters"),
-        ));
-    }
-    Ok(text.to_owned())
-}
-
-/// An optional bounded line of text: blank counts as absent.
-pub fn optional_text(
-    field: &str,
-    raw: Option<String>,
-    max_chars: usize,
-) -> ApiResult<Option<String>> {
-    match raw {
-        Some(text) if !text.trim().is_empty() => required_text(field, text, max_chars).map(Some),
-        _ => Ok(None),
     }
 }
 

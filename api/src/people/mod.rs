@@ -7,4 +7,4 @@ pub mod service;
 
 pub use fields::{Email, NewPerson};
 pub use roles::{Admin, Staff};
-pub use schema::{PeopleMutation, PeopleQuery, Role, User, parse_id};
+pub use schema::{PeopleMutation, PeopleQuery, Role, User};

@@ -9,6 +9,7 @@ use crate::{
     error::{ApiError, ApiResult},
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
     state::ContextExt,
+    validation::parse_id,
 };
 
 /// ADMIN and ANIMATOR are staff; PARTNER is a member of a local business or organisation.
@@ -127,11 +128,6 @@ impl User {
 }
 
 /// Parses a GraphQL `ID` naming a row.
-pub fn parse_id(field: &str, id: &ID) -> ApiResult<i64> {
-    id.parse()
-        .map_err(|_| ApiError::bad_input(field, "is not a valid id"))
-}
-
 #[derive(Default)]
 pub struct PeopleQuery;
 

@@ -194,17 +194,21 @@ pub async fn set_role(
     active.role = Set(role);
     let user = active.update(&tx).await?;
     let detail = role.to_value();
-    audit::record(
-        &tx,
-        by.person(),
-        Action::RoleChanged,
-        [user_id],
-        Some(&detail),
-        now,
-    )
-    .await?;
+    audit_change(&tx, by.person(), Action::RoleChanged, user_id, &detail, now).await?;
     tx.commit().await?;
     Ok(user)
+}
+
+/// The audit row of a change to account `user_id`.
+async fn audit_change(
+    db: &impl ConnectionTrait,
+    by: &user::Model,
+    action: Action,
+    user_id: i64,
+    detail: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    audit::record(db, by, action, [user_id], Some(detail), now).await
 }
 
 /// Counts the admins and locks their rows until the transaction ends, so that two admins
@@ -240,20 +244,20 @@ pub async fn set_trained(
     now: DateTime<Utc>,
 ) -> ApiResult<user::Model> {
     let tx = begin_write(db).await?;
-    let user = get(&tx, user_id).await?;
-    if user.trained == trained {
-        return Ok(user);
+    let mut active: user::ActiveModel = get(&tx, user_id).await?.into();
+    active.trained.set_if_not_equals(trained);
+    // Nothing changes, nothing is recorded.
+    if !active.is_changed() {
+        return get(&tx, user_id).await;
     }
-    let mut active: user::ActiveModel = user.into();
-    active.trained = Set(trained);
     let user = active.update(&tx).await?;
     let detail = format!("trained={trained}");
-    audit::record(
+    audit_change(
         &tx,
         by.person(),
         Action::TrainedChanged,
-        [user_id],
-        Some(&detail),
+        user_id,
+        &detail,
         now,
     )
     .await?;

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use entity::{attendance, registration, user};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::{
     activities,
@@ -99,7 +99,7 @@ async fn sheet(request: &HttpRequest, id: &str, state: &AppState) -> ApiResult<(
             person.name.clone(),
             person.organisation.clone().unwrap_or_default(),
             person.email.clone(),
-            format!("{:?}", registration.status).to_uppercase(),
+            registration.status.to_value(),
             registration
                 .position
                 .map(|p| p.to_string())

@@ -8,8 +8,9 @@ use crate::{
     dates::Timestamp,
     error::ApiResult,
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
-    people::{User, parse_id, service as people},
+    people::{User, service as people},
     state::ContextExt,
+    validation::parse_id,
 };
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
