@@ -1,47 +1,38 @@
-//! Building and running the HTTP server: `POST /graphql`, GraphiQL on `GET /graphql`,
-//! graphql-transport-ws on `/graphql/ws`, `GET /healthz` and `GET /metrics`; around them
-//! request ids and logs, CORS and security headers.
+//! Building and running Klub: the state every request reaches, the background jobs, and the
+//! HTTP server's routes — `POST /graphql` ([`crate::endpoint`]), GraphiQL on `GET /graphql`,
+//! graphql-transport-ws on `/graphql/ws` ([`crate::socket`]), `GET /healthz`, the calendar
+//! feed and the CSV sheet; `/metrics` on its own listener. Around them request ids, logs,
+//! CORS and security headers ([`crate::headers`]). Stops gracefully on SIGINT or SIGTERM.
 
 use std::{
     net::TcpListener,
     sync::{Arc, atomic::AtomicU64},
-    time::Instant,
 };
 
-use actix_cors::Cors;
 use actix_web::{
-    App, HttpMessage, HttpRequest, HttpResponse, HttpServer,
+    App, HttpMessage, HttpResponse, HttpServer,
     dev::{Server, Service},
-    http::header::{self, HeaderName, HeaderValue},
-    middleware::DefaultHeaders,
+    http::header::{HeaderName, HeaderValue},
     web,
 };
-use async_graphql::{BatchRequest, BatchResponse};
-use futures_util::StreamExt;
 use rand::distr::{Alphanumeric, SampleString};
 use thiserror::Error;
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::{
-    auth::{Credentials, Passwords, TokenKeys, service::ensure_bootstrap_admin},
+    auth::{Passwords, TokenKeys, service::ensure_bootstrap_admin},
     clock::Clock,
     config::{Config, ExposeSecret},
-    db,
+    db, endpoint,
     error::ApiError,
-    graphiql, groups,
-    limits::BatchBudget,
+    graphiql, groups, headers,
     mail::{self, Mailer},
     metrics, registrations, scheduler,
-    schema::{self, KlubSchema},
+    schema::{self},
     socket,
     state::AppState,
     telemetry::RequestSpan,
 };
-
-/// Largest request body accepted on `/graphql`.
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
-/// Most operations in one batched request.
-pub const MAX_BATCH: usize = 10;
 
 #[derive(Debug, Error)]
 pub enum StartupError {
@@ -174,8 +165,8 @@ fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
             .app_data(web::Data::new(schema.clone()))
             // The last wrapped runs first: the logger gives the request its id, the id
             // header and security headers are added on the way out, CORS answers preflights.
-            .wrap(cors(&state.config))
-            .wrap(security_headers())
+            .wrap(headers::cors(&state.config))
+            .wrap(headers::security_headers())
             .wrap_fn(|request, service| {
                 let id = request.extensions().get::<RequestId>().copied();
                 let response = service.call(request);
@@ -192,7 +183,7 @@ fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
                 }
             })
             .wrap(TracingLogger::<RequestSpan>::new())
-            .route("/graphql", web::post().to(graphql))
+            .route("/graphql", web::post().to(endpoint::graphql))
             .route("/graphql", web::get().to(graphiql::page))
             .route("/graphiql/{file}", web::get().to(graphiql::asset))
             .route("/graphql/ws", web::get().to(socket::handler))
@@ -242,167 +233,6 @@ fn spawn_metrics(address: std::net::SocketAddr, state: AppState) -> Result<u16, 
     .run();
     tokio::spawn(server);
     Ok(port)
-}
-
-async fn graphql(
-    request: HttpRequest,
-    mut payload: web::Payload,
-    state: web::Data<AppState>,
-    schema: web::Data<KlubSchema>,
-) -> HttpResponse {
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let Ok(chunk) = chunk else {
-            return request_error(400, "BAD_REQUEST", "the request body could not be read");
-        };
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return request_error(
-                413,
-                "PAYLOAD_TOO_LARGE",
-                &format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
-            );
-        }
-        body.extend_from_slice(&chunk);
-    }
-    let batch: BatchRequest = match serde_json::from_slice(&body) {
-        Ok(batch) => batch,
-        Err(error) => {
-            return request_error(
-                400,
-                "BAD_REQUEST",
-                &format!("the body is not a GraphQL request: {error}"),
-            );
-        }
-    };
-    if let BatchRequest::Batch(requests) = &batch
-        && requests.len() > MAX_BATCH
-    {
-        return request_error(
-            400,
-            "BAD_REQUEST",
-            &format!("at most {MAX_BATCH} operations per batch"),
-        );
-    }
-
-    let started = Instant::now();
-    let credentials = Credentials::from_http(&request, state.config.trust_forwarded_for);
-    let viewer = match credentials
-        .viewer(&state.db, &state.tokens, state.now())
-        .await
-    {
-        Ok(viewer) => viewer,
-        Err(error) => {
-            tracing::error!(%error, "could not identify the caller");
-            return request_error(503, error.code(), &error.to_string());
-        }
-    };
-    let for_viewer = |request: async_graphql::Request| {
-        state.for_caller(request, viewer.clone(), credentials.clone())
-    };
-    let operations: Vec<String> = batch
-        .iter()
-        .map(|request| metrics::operation_label(request.operation_name.as_deref()))
-        .collect();
-    tracing::Span::current().record("operation", operations.join(",").as_str());
-    let batch = match batch {
-        BatchRequest::Single(request) => BatchRequest::Single(for_viewer(request)),
-        BatchRequest::Batch(requests) if requests.len() == 1 => {
-            BatchRequest::Batch(requests.into_iter().map(for_viewer).collect())
-        }
-        BatchRequest::Batch(requests) => {
-            let budget = BatchBudget::default();
-            BatchRequest::Batch(
-                requests
-                    .into_iter()
-                    .map(|request| for_viewer(request).data(budget.clone()))
-                    .collect(),
-            )
-        }
-    };
-    let response: BatchResponse = schema.execute_batch(batch).await;
-    let responses = match &response {
-        BatchResponse::Single(response) => std::slice::from_ref(response),
-        BatchResponse::Batch(responses) => responses.as_slice(),
-    };
-    for (operation, response) in operations.into_iter().zip(responses) {
-        metrics::record_operation(operation, outcome(response), started.elapsed());
-    }
-    HttpResponse::Ok().json(response)
-}
-
-/// `ok`, or the code of the first error.
-fn outcome(response: &async_graphql::Response) -> &'static str {
-    let Some(error) = response.errors.first() else {
-        return "ok";
-    };
-    let code = error
-        .extensions
-        .as_ref()
-        .and_then(|extensions| extensions.get("code"))
-        .and_then(|code| match code {
-            async_graphql::Value::String(code) => Some(code.as_str()),
-            _ => None,
-        });
-    crate::error::CODES
-        .into_iter()
-        .find(|known| Some(*known) == code)
-        .unwrap_or("INTERNAL_SERVER_ERROR")
-}
-
-/// Browsers may call the API from the configured frontend origins and from Klub's own
-/// public URL (GraphiQL); clients without an `Origin` header are not concerned.
-fn cors(config: &crate::Config) -> Cors {
-    let cors = Cors::default()
-        .allowed_methods(["GET", "POST"])
-        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
-        .expose_headers([HeaderName::from_static("x-request-id")])
-        .max_age(3600);
-    if config.cors_origins.iter().any(|origin| origin == "*") {
-        return cors.allow_any_origin();
-    }
-    let own_origin = config
-        .public_url
-        .splitn(4, '/')
-        .take(3)
-        .collect::<Vec<_>>()
-        .join("/");
-    config
-        .cors_origins
-        .iter()
-        .chain(std::iter::once(&own_origin))
-        .fold(cors, |cors, origin| cors.allowed_origin(origin))
-}
-
-/// Headers for an API that serves JSON and nothing to embed: no sniffing, no framing, no
-/// referrer, no caching of answers that may hold personal data, HTTPS remembered.
-fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .add((header::X_FRAME_OPTIONS, "DENY"))
-        .add((header::REFERRER_POLICY, "no-referrer"))
-        .add((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; frame-ancestors 'none'",
-        ))
-        .add((header::CACHE_CONTROL, "no-store"))
-        .add((
-            header::STRICT_TRANSPORT_SECURITY,
-            "max-age=31536000; includeSubDomains",
-        ))
-        .add((
-            HeaderName::from_static("cross-origin-opener-policy"),
-            "same-origin",
-        ))
-}
-
-/// An error about the HTTP request itself, shaped like a GraphQL response so clients read
-/// every failure the same way.
-fn request_error(status: u16, code: &str, message: &str) -> HttpResponse {
-    let status = actix_web::http::StatusCode::from_u16(status)
-        .unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
-    HttpResponse::build(status).json(serde_json::json!({
-        "errors": [{ "message": message, "extensions": { "code": code } }]
-    }))
 }
 
 async fn shutdown_signal() {

@@ -413,7 +413,7 @@ async fn an_overdue_question_alerts_each_animator_once() {
     crate::helpers::run_scheduler(&app).await;
     crate::helpers::run_scheduler(&app).await;
     let mails = smtp.wait_for(2).await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    crate::helpers::outbox_settled(&app).await;
     assert_eq!(smtp.received().len(), 2, "one alert per animator, once");
     let mut to: Vec<String> = mails.iter().map(|m| m.to[0].clone()).collect();
     to.sort();

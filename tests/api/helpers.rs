@@ -574,6 +574,29 @@ pub async fn delivered(app: &TestApp, id: i64) -> Option<String> {
     None
 }
 
+/// Waits until the outbox holds no PENDING mail — each sent, or failed for good — delivering
+/// what is due meanwhile (5 s at most). Afterwards no more mail leaves: what a test counts
+/// then is final.
+pub async fn outbox_settled(app: &TestApp) {
+    use entity::mail;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    for _ in 0..100 {
+        api::mail::outbox::deliver_due(&app.state)
+            .await
+            .expect("the outbox delivers");
+        let pending = mail::Entity::find()
+            .filter(mail::Column::Status.eq(mail::Status::Pending))
+            .count(&app.state.db)
+            .await
+            .expect("the outbox answers");
+        if pending == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("mail still pending after 5 s");
+}
+
 /// The text body of the delivered mail of outbox row `id`, from the mail folder.
 fn delivered_text(app: &TestApp, id: i64) -> Option<String> {
     let marker = format!("<klub-mail-{id}@");

@@ -4,7 +4,8 @@
 //! Read from the `use crate::…` lines and `crate::…` paths of `api/src`, test modules aside.
 //! The GraphQL types of each domain (`schema.rs`) are the top layer and may use every domain
 //! (an `Activity` lists its `Registration`s, a `Registration` names its `Activity`); so may the
-//! composition root (`state`, `schema`, `startup`, `socket`, `scheduler`, `cli`, `lib`).
+//! composition root (`state`, `schema`, `startup`, `endpoint`, `headers`, `socket`,
+//! `scheduler`, `cli`, `lib`).
 
 use std::{
     collections::{BTreeMap, BTreeSet},

@@ -8,7 +8,7 @@ use mail_parser::MimeHeaders;
 use serde_json::json;
 
 use crate::{
-    helpers::{TestApp, spawn_app, spawn_app_with, spawn_on},
+    helpers::{TestApp, outbox_settled, spawn_app, spawn_app_with, spawn_on},
     smtp::{Received, SmtpServer},
 };
 
@@ -195,7 +195,7 @@ async fn mail_waits_out_an_smtp_outage_and_none_is_sent_twice() {
     let smtp = SmtpServer::start_on(port).await;
     app.state.clock.advance(Duration::minutes(1));
     let mails = smtp.wait_for(20).await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    outbox_settled(&app).await;
     assert_eq!(smtp.received().len(), 20, "nothing sent twice");
     let ids: HashSet<String> = mails.iter().map(message_id).collect();
     assert_eq!(ids.len(), 20);
@@ -254,7 +254,7 @@ async fn two_instances_drain_one_outbox_exactly_once() {
         answer.data();
     }
     smtp.wait_for(30).await;
-    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    outbox_settled(&app).await;
     let received = smtp.received();
     assert_eq!(received.len(), 30);
     let ids: HashSet<String> = received.iter().map(message_id).collect();
@@ -334,7 +334,7 @@ async fn a_reminder_goes_once_and_again_when_the_dates_move() {
         .advance(Duration::days(1) + Duration::hours(1));
     crate::helpers::run_scheduler(&app).await;
     let mails = smtp.wait_for(4).await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    outbox_settled(&app).await;
     assert_eq!(smtp.received().len(), 4);
     assert_eq!(mails[3].parsed().subject(), Some("Rappel : Rappel"));
 }

@@ -2,7 +2,7 @@
 //! goes away and comes back.
 
 use std::{
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -14,6 +14,8 @@ use sea_orm::{
     QueryFilter, QueryOrder,
 };
 use serde_json::{Value, json};
+
+use klub_tests::ServerProcess;
 
 use crate::helpers::{ADMIN_EMAIL, ADMIN_PASSWORD, TestDatabase, contract_document, spawn_app};
 
@@ -153,12 +155,17 @@ fn random_and_malformed_requests_never_break_the_server() {
 }
 
 /// The server as a process of its own.
-struct Process {
-    child: Child,
-    address: String,
-}
+/// The server binary with a database, a mail folder and its JSON log.
+struct Process(ServerProcess);
 
 const JWT_SECRET: &str = "a-test-secret-of-at-least-thirty-two-characters";
+
+impl std::ops::Deref for Process {
+    type Target = ServerProcess;
+    fn deref(&self) -> &ServerProcess {
+        &self.0
+    }
+}
 
 impl Process {
     /// Starts the binary; its JSON log goes to `log` (or nowhere).
@@ -167,14 +174,9 @@ impl Process {
         mail_dir: &std::path::Path,
         log: Option<&std::path::Path>,
     ) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_klub-under-test"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_klub-under-test"));
+        command
             .env("DATABASE_URL", database_url)
-            .env("KLUB_LISTEN", format!("127.0.0.1:{port}"))
             .env("KLUB_JWT_SECRET", JWT_SECRET)
             .env("KLUB_ADMIN_EMAIL", ADMIN_EMAIL)
             .env("KLUB_ADMIN_PASSWORD", ADMIN_PASSWORD)
@@ -186,24 +188,8 @@ impl Process {
                 Some(path) => Stdio::from(std::fs::File::create(path).unwrap()),
                 None => Stdio::null(),
             })
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the server binary starts");
-        // Owned by `Self` at once, so that it is killed and reaped however the test ends.
-        let process = Self {
-            child,
-            address: format!("http://127.0.0.1:{port}"),
-        };
-        for _ in 0..200 {
-            if reqwest::get(format!("{}/healthz", process.address))
-                .await
-                .is_ok_and(|r| r.status() == 200)
-            {
-                return process;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the server process never became healthy")
+            .stderr(Stdio::null());
+        Self(ServerProcess::start(command).await)
     }
 
     fn token(&self, user_id: i64) -> String {
@@ -227,13 +213,6 @@ impl Process {
             .json()
             .await
             .unwrap()
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -336,8 +315,7 @@ async fn a_killed_server_keeps_every_registration_it_confirmed() {
             ));
         }
         if answered == 60 {
-            server.child.kill().unwrap(); // SIGKILL: no shutdown, no flush
-            server.child.wait().unwrap();
+            server.0.kill();
         }
     }
     assert!(

@@ -18,7 +18,7 @@
 #![allow(clippy::expect_used)]
 
 use std::{
-    process::{Child, Command, ExitCode, Stdio},
+    process::{Command, ExitCode, Stdio},
     sync::{
         Arc,
         atomic::{AtomicUsize, Ordering},
@@ -28,6 +28,7 @@ use std::{
 
 use chrono::Utc;
 use entity::{activity, group, post, registration, session, thread, user};
+use klub_tests::ServerProcess;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
     QueryFilter,
@@ -182,60 +183,28 @@ impl Figures {
 }
 
 /// A process this binary started, killed when dropped.
-struct Server {
-    child: Child,
-    address: String,
-    /// `/metrics` has a listener of its own (`KLUB_METRICS_LISTEN`).
-    metrics_address: String,
-}
+/// Klub (or the trivial handler) as a child process, in a role of this binary.
+struct Server(ServerProcess);
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl std::ops::Deref for Server {
+    type Target = ServerProcess;
+    fn deref(&self) -> &ServerProcess {
+        &self.0
     }
 }
 
 impl Server {
     async fn start(role: &str, env: &[(&str, String)]) -> Self {
-        let free_port = || {
-            std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|listener| listener.local_addr())
-                .map(|address| address.port())
-                .expect("a free port")
-        };
-        let (port, metrics_port) = (free_port(), free_port());
         let mut command = Command::new(std::env::current_exe().expect("this binary"));
         command
             .env("KLUB_BENCH_ROLE", role)
-            .env("KLUB_LISTEN", format!("127.0.0.1:{port}"))
-            .env("KLUB_METRICS_LISTEN", format!("127.0.0.1:{metrics_port}"))
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         for (name, value) in env {
             command.env(name, value);
         }
-        let server = Self {
-            child: command.spawn().expect("the server starts"),
-            address: format!("http://127.0.0.1:{port}"),
-            metrics_address: format!("http://127.0.0.1:{metrics_port}"),
-        };
-        for _ in 0..600 {
-            if reqwest::get(format!("{}/", server.address)).await.is_ok() {
-                return server;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the {role} never answered")
-    }
-
-    /// The server's peak resident memory so far.
-    fn peak_mib(&self) -> Option<f64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-        Some(kib / 1024.0)
+        Self(ServerProcess::start(command).await)
     }
 
     async fn statements(&self, client: &reqwest::Client) -> Option<f64> {

@@ -1,0 +1,131 @@
+//! `POST /graphql`: the body (bounded), single or batched operations (a batch shares one
+//! request's limits), the caller (read once per request), and the metrics of each operation.
+
+use std::time::Instant;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use async_graphql::{BatchRequest, BatchResponse};
+use futures_util::StreamExt;
+
+use crate::{auth::Credentials, limits::BatchBudget, metrics, schema::KlubSchema, state::AppState};
+
+/// Largest request body accepted on `/graphql`.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Most operations in one batched request.
+pub const MAX_BATCH: usize = 10;
+
+/// One request: single or batched operations, each given the caller and fresh loaders.
+pub async fn graphql(
+    request: HttpRequest,
+    mut payload: web::Payload,
+    state: web::Data<AppState>,
+    schema: web::Data<KlubSchema>,
+) -> HttpResponse {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else {
+            return request_error(400, "BAD_REQUEST", "the request body could not be read");
+        };
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return request_error(
+                413,
+                "PAYLOAD_TOO_LARGE",
+                &format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+            );
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let batch: BatchRequest = match serde_json::from_slice(&body) {
+        Ok(batch) => batch,
+        Err(error) => {
+            return request_error(
+                400,
+                "BAD_REQUEST",
+                &format!("the body is not a GraphQL request: {error}"),
+            );
+        }
+    };
+    if let BatchRequest::Batch(requests) = &batch
+        && requests.len() > MAX_BATCH
+    {
+        return request_error(
+            400,
+            "BAD_REQUEST",
+            &format!("at most {MAX_BATCH} operations per batch"),
+        );
+    }
+
+    let started = Instant::now();
+    let credentials = Credentials::from_http(&request, state.config.trust_forwarded_for);
+    let viewer = match credentials
+        .viewer(&state.db, &state.tokens, state.now())
+        .await
+    {
+        Ok(viewer) => viewer,
+        Err(error) => {
+            tracing::error!(%error, "could not identify the caller");
+            return request_error(503, error.code(), &error.to_string());
+        }
+    };
+    let for_viewer = |request: async_graphql::Request| {
+        state.for_caller(request, viewer.clone(), credentials.clone())
+    };
+    let operations: Vec<String> = batch
+        .iter()
+        .map(|request| metrics::operation_label(request.operation_name.as_deref()))
+        .collect();
+    tracing::Span::current().record("operation", operations.join(",").as_str());
+    let batch = match batch {
+        BatchRequest::Single(request) => BatchRequest::Single(for_viewer(request)),
+        BatchRequest::Batch(requests) if requests.len() == 1 => {
+            BatchRequest::Batch(requests.into_iter().map(for_viewer).collect())
+        }
+        BatchRequest::Batch(requests) => {
+            let budget = BatchBudget::default();
+            BatchRequest::Batch(
+                requests
+                    .into_iter()
+                    .map(|request| for_viewer(request).data(budget.clone()))
+                    .collect(),
+            )
+        }
+    };
+    let response: BatchResponse = schema.execute_batch(batch).await;
+    let responses = match &response {
+        BatchResponse::Single(response) => std::slice::from_ref(response),
+        BatchResponse::Batch(responses) => responses.as_slice(),
+    };
+    for (operation, response) in operations.into_iter().zip(responses) {
+        metrics::record_operation(operation, outcome(response), started.elapsed());
+    }
+    HttpResponse::Ok().json(response)
+}
+
+/// `ok`, or the code of the first error.
+fn outcome(response: &async_graphql::Response) -> &'static str {
+    let Some(error) = response.errors.first() else {
+        return "ok";
+    };
+    let code = error
+        .extensions
+        .as_ref()
+        .and_then(|extensions| extensions.get("code"))
+        .and_then(|code| match code {
+            async_graphql::Value::String(code) => Some(code.as_str()),
+            _ => None,
+        });
+    crate::error::CODES
+        .into_iter()
+        .find(|known| Some(*known) == code)
+        .unwrap_or("INTERNAL_SERVER_ERROR")
+}
+
+/// An error about the HTTP request itself, shaped like a GraphQL response so clients read
+/// every failure the same way.
+pub fn request_error(status: u16, code: &str, message: &str) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(status)
+        .unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
+    HttpResponse::build(status).json(serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": code } }]
+    }))
+}
