@@ -11,12 +11,15 @@ use std::{
 use entity::setting;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ActiveValue::Set, ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, SqliteTransactionMode, TransactionOptions, TransactionTrait,
-    sea_query::OnConflict,
+    ActiveValue::Set, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, PrimaryKeyTrait, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait, sea_query::OnConflict,
 };
 
-use crate::config::{Config, ExposeSecret};
+use crate::{
+    config::{Config, ExposeSecret},
+    error::{ApiError, ApiResult},
+};
 
 /// Connects, counting every statement into `statements`, and applies pending migrations.
 pub async fn connect(
@@ -70,6 +73,18 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
     })
     .await
+}
+
+/// The row of `E` whose key is `id`, or NOT_FOUND naming `what`.
+pub async fn get<E>(db: &impl ConnectionTrait, id: i64, what: &'static str) -> ApiResult<E::Model>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
+{
+    E::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound(what))
 }
 
 /// Returns the shared value stored under `key`, storing `make()` first if there is none.

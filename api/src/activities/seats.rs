@@ -40,10 +40,7 @@ pub async fn lock(db: &impl ConnectionTrait, id: i64) -> ApiResult<activity::Mod
     if locked.rows_affected == 0 {
         return Err(ApiError::NotFound("activity"));
     }
-    activity::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound("activity"))
+    crate::db::get::<activity::Entity>(db, id, "activity").await
 }
 
 /// Gives these registrations their new status (a seat, or cancelled): either way they hold no

@@ -20,7 +20,7 @@ use super::{
 };
 use crate::{
     audit::{self, Action},
-    db::begin_write,
+    db::{self, begin_write},
     error::{ApiError, ApiResult},
     mail::{Mailer, Notice},
     people::Staff,
@@ -226,7 +226,7 @@ pub async fn update(
             .queue(&tx, Notice::ActivityChanged { activity_id: id }, now)
             .await?;
     }
-    let updated = reload(&tx, id).await?;
+    let updated = db::get::<activity::Entity>(&tx, id, "activity").await?;
     audit::record(&tx, by.person(), Action::ActivityUpdated, [id], None, now).await?;
     tx.commit().await?;
     Ok(updated)
@@ -307,13 +307,6 @@ async fn transition(
     Ok(update.exec(db).await?.rows_affected == 1)
 }
 
-async fn reload(db: &impl ConnectionTrait, id: i64) -> ApiResult<activity::Model> {
-    activity::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound("activity"))
-}
-
 /// Moves an activity forward: DRAFT → PUBLISHED (open to registration), or PUBLISHED →
 /// COMPLETED (for a TRAINING, every confirmed registrant who attended at least
 /// `minAttendancePercent` of its sessions becomes trained). Under the lock, audited, and
@@ -350,7 +343,7 @@ pub async fn advance(
         }
         audit::record(&tx, by.person(), action, [id], None, now).await?;
     }
-    let after = reload(&tx, id).await?;
+    let after = db::get::<activity::Entity>(&tx, id, "activity").await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -422,7 +415,7 @@ pub async fn cancel(
         )
         .await?;
     }
-    let cancelled = reload(&tx, id).await?;
+    let cancelled = db::get::<activity::Entity>(&tx, id, "activity").await?;
     tx.commit().await?;
     Ok(Some(cancelled))
 }

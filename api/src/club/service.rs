@@ -102,10 +102,7 @@ async fn meeting(
 }
 
 pub async fn get_question(db: &impl ConnectionTrait, id: i64) -> ApiResult<club_question::Model> {
-    club_question::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound("question"))
+    crate::db::get::<club_question::Entity>(db, id, "question").await
 }
 
 pub async fn ask(

@@ -18,7 +18,7 @@ use sea_orm::{
 
 use crate::{
     audit::{self, Action},
-    db::begin_write,
+    db::{self, begin_write},
     error::{ApiError, ApiResult},
     hours::OpeningHours,
     mail::{Letter, Recipient},
@@ -159,10 +159,7 @@ pub async fn add_member(
     group_id: i64,
     user_id: i64,
 ) -> ApiResult<group::Model> {
-    let group = group::Entity::find_by_id(group_id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound("group"))?;
+    let group = db::get::<group::Entity>(db, group_id, "group").await?;
     if group.audience != Audience::Custom {
         return Err(ApiError::conflict(
             "members follow the audience of this group",
@@ -189,10 +186,7 @@ pub async fn visible_thread(
     id: i64,
     person: &user::Model,
 ) -> ApiResult<thread::Model> {
-    let thread = thread::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound("thread"))?;
+    let thread = db::get::<thread::Entity>(db, id, "thread").await?;
     visible_group(db, thread.group_id, person)
         .await
         .map_err(|_| ApiError::NotFound("thread"))?;
@@ -366,10 +360,7 @@ pub async fn accept_answer(
     post_id: i64,
     person: &user::Model,
 ) -> ApiResult<thread::Model> {
-    let post = post::Entity::find_by_id(post_id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound("post"))?;
+    let post = db::get::<post::Entity>(db, post_id, "post").await?;
     let thread = visible_thread(db, post.thread_id, person)
         .await
         .map_err(|_| ApiError::NotFound("post"))?;
@@ -414,7 +405,7 @@ pub async fn edit_post(
 ) -> ApiResult<post::Model> {
     let body = required_text("body", body, MAX_BODY_CHARS)?;
     let tx = begin_write(db).await?;
-    let mut active: post::ActiveModel = find_post(&tx, post_id).await?.into();
+    let mut active: post::ActiveModel = db::get::<post::Entity>(&tx, post_id, "post").await?.into();
     active.body = Set(body);
     active.edited_at = Set(Some(now));
     let post = active.update(&tx).await?;
@@ -431,19 +422,12 @@ pub async fn remove_post(
     now: DateTime<Utc>,
 ) -> ApiResult<post::Model> {
     let tx = begin_write(db).await?;
-    let mut active: post::ActiveModel = find_post(&tx, post_id).await?.into();
+    let mut active: post::ActiveModel = db::get::<post::Entity>(&tx, post_id, "post").await?.into();
     active.removed = Set(true);
     let post = active.update(&tx).await?;
     audit::record(&tx, by.person(), Action::PostRemoved, [post_id], None, now).await?;
     tx.commit().await?;
     Ok(post)
-}
-
-async fn find_post(db: &impl ConnectionTrait, post_id: i64) -> ApiResult<post::Model> {
-    post::Entity::find_by_id(post_id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound("post"))
 }
 
 /// Staff moderation: a locked thread takes no new replies.
@@ -455,10 +439,7 @@ pub async fn set_locked(
     now: DateTime<Utc>,
 ) -> ApiResult<thread::Model> {
     let tx = begin_write(db).await?;
-    let thread = thread::Entity::find_by_id(thread_id)
-        .one(&tx)
-        .await?
-        .ok_or(ApiError::NotFound("thread"))?;
+    let thread = db::get::<thread::Entity>(&tx, thread_id, "thread").await?;
     let mut active: thread::ActiveModel = thread.into();
     active.locked = Set(locked);
     let thread = active.update(&tx).await?;
@@ -499,10 +480,7 @@ pub async fn alert_overdue(state: &AppState) -> ApiResult<usize> {
             .exec(&tx)
             .await?;
         if claimed.rows_affected == 1 {
-            let group = group::Entity::find_by_id(question.group_id)
-                .one(&tx)
-                .await?
-                .ok_or(ApiError::NotFound("group"))?;
+            let group = db::get::<group::Entity>(&tx, question.group_id, "group").await?;
             let animators = user::Entity::find()
                 .filter(user::Column::Role.eq(Role::Animator))
                 .all(&tx)

@@ -483,10 +483,7 @@ pub async fn revoke(
     now: DateTime<Utc>,
 ) -> ApiResult<invitation::Model> {
     let tx = begin_write(db).await?;
-    let invitation = invitation::Entity::find_by_id(id)
-        .one(&tx)
-        .await?
-        .ok_or(ApiError::NotFound("invitation"))?;
+    let invitation = crate::db::get::<invitation::Entity>(&tx, id, "invitation").await?;
     may_change(by, &invitation)?;
     match invitation.status {
         Status::Revoked => return Ok(invitation),
@@ -510,10 +507,7 @@ pub async fn revoke(
         ));
     }
     audit::record(&tx, by.person(), Action::InvitationRevoked, [id], None, now).await?;
-    let invitation = invitation::Entity::find_by_id(id)
-        .one(&tx)
-        .await?
-        .ok_or(ApiError::NotFound("invitation"))?;
+    let invitation = crate::db::get::<invitation::Entity>(&tx, id, "invitation").await?;
     tx.commit().await?;
     Ok(invitation)
 }

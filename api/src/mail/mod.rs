@@ -353,18 +353,11 @@ impl Mailer {
         reason: Option<String>,
         now: DateTime<Utc>,
     ) -> ApiResult<()> {
-        let registration = registration::Entity::find_by_id(registration_id)
-            .one(db)
-            .await?
-            .ok_or(ApiError::NotFound("registration"))?;
-        let person = user::Entity::find_by_id(registration.user_id)
-            .one(db)
-            .await?
-            .ok_or(ApiError::NotFound("user"))?;
-        let activity = activity::Entity::find_by_id(registration.activity_id)
-            .one(db)
-            .await?
-            .ok_or(ApiError::NotFound("activity"))?;
+        let registration =
+            crate::db::get::<registration::Entity>(db, registration_id, "registration").await?;
+        let person = crate::db::get::<user::Entity>(db, registration.user_id, "user").await?;
+        let activity =
+            crate::db::get::<activity::Entity>(db, registration.activity_id, "activity").await?;
         let sessions = session::of_activity(activity.id).all(db).await?;
         let locale = self.locale_of(&person);
         let mut letter = Letter::new(

@@ -119,10 +119,7 @@ pub async fn set_password_hash(
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i64) -> ApiResult<user::Model> {
-    user::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound("user"))
+    crate::db::get::<user::Entity>(db, id, "user").await
 }
 
 /// Filters of the staff directory.

@@ -127,10 +127,7 @@ async fn active_registration(
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i64) -> ApiResult<registration::Model> {
-    registration::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound("registration"))
+    crate::db::get::<registration::Entity>(db, id, "registration").await
 }
 
 /// Cancels a registration on behalf of its owner or of staff. A freed seat goes to the first on
