@@ -21,6 +21,7 @@ pub mod graphiql;
 pub mod groups;
 pub mod headers;
 pub mod hours;
+pub mod ids;
 pub mod invitations;
 pub mod limits;
 pub mod loaders;

@@ -32,6 +32,7 @@ const INFRASTRUCTURE: &[&str] = &[
     "db",
     "error",
     "hours",
+    "ids",
     "limits",
     "loaders",
     "pagination",

@@ -8,6 +8,7 @@ use crate::{
     auth::{Access, Credentials},
     dates::Timestamp,
     error::{ApiError, ApiResult},
+    ids::{GroupId, UserId},
     limits::SubscriptionSlots,
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
     people::User,
@@ -248,10 +249,10 @@ impl GroupMutation {
         user_id: ID,
     ) -> ApiResult<Group> {
         ctx.viewer().require(Access::Staff)?;
-        let group_id = parse_id("groupId", &group_id)?;
-        let user_id = parse_id("userId", &user_id)?;
+        let group = GroupId(parse_id("groupId", &group_id)?);
+        let person = UserId(parse_id("userId", &user_id)?);
         Ok(Group(
-            service::add_member(&ctx.state()?.db, group_id, user_id).await?,
+            service::add_member(&ctx.state()?.db, group, person).await?,
         ))
     }
 

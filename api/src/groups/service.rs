@@ -21,6 +21,7 @@ use crate::{
     db::{self, begin_write},
     error::{ApiError, ApiResult},
     hours::OpeningHours,
+    ids::{GroupId, UserId},
     mail::{Letter, Recipient},
     people::Staff,
     state::AppState,
@@ -39,10 +40,10 @@ pub struct PostAdded {
 
 async fn is_custom_member(
     db: &impl ConnectionTrait,
-    group_id: i64,
-    user_id: i64,
+    group: GroupId,
+    person: UserId,
 ) -> ApiResult<bool> {
-    Ok(group_member::Entity::find_by_id((group_id, user_id))
+    Ok(group_member::Entity::find_by_id((group.0, person.0))
         .one(db)
         .await?
         .is_some())
@@ -57,7 +58,7 @@ pub async fn is_member(
         || match group.audience {
             Audience::Staff => false,
             Audience::StaffAndTrainedPartners => person.trained,
-            Audience::Custom => is_custom_member(db, group.id, person.id).await?,
+            Audience::Custom => is_custom_member(db, GroupId(group.id), UserId(person.id)).await?,
         })
 }
 
@@ -149,26 +150,26 @@ pub async fn create_group(
     .insert(db)
     .await?;
     if audience == Audience::Custom {
-        add_member(db, group.id, creator.person().id).await?;
+        add_member(db, GroupId(group.id), UserId(creator.person().id)).await?;
     }
     Ok(group)
 }
 
 pub async fn add_member(
     db: &DatabaseConnection,
-    group_id: i64,
-    user_id: i64,
+    group: GroupId,
+    person: UserId,
 ) -> ApiResult<group::Model> {
-    let group = db::get::<group::Entity>(db, group_id, "group").await?;
+    let group = db::get::<group::Entity>(db, group.0, "group").await?;
     if group.audience != Audience::Custom {
         return Err(ApiError::conflict(
             "members follow the audience of this group",
         ));
     }
-    crate::people::service::get(db, user_id).await?;
+    crate::people::service::get(db, person.0).await?;
     group_member::Entity::insert(group_member::ActiveModel {
-        group_id: Set(group_id),
-        user_id: Set(user_id),
+        group_id: Set(group.id),
+        user_id: Set(person.0),
     })
     .on_conflict(
         OnConflict::columns([group_member::Column::GroupId, group_member::Column::UserId])

@@ -18,6 +18,7 @@ use crate::{
     audit::{self, Action},
     db::begin_write,
     error::{ApiError, ApiResult},
+    ids::{ActivityId, UserId},
     mail::{Mailer, Notice},
     people::Staff,
     registrations::policy::{self, Placement},
@@ -39,7 +40,9 @@ pub async fn register(
     if !placement.sees(registrant, &activity) {
         return Err(ApiError::NotFound("activity"));
     }
-    if let Some(existing) = active_registration(&tx, activity_id, registrant.id).await? {
+    if let Some(existing) =
+        active_registration(&tx, ActivityId(activity_id), UserId(registrant.id)).await?
+    {
         return Ok(existing);
     }
     if activity.status != ActivityStatus::Published {
@@ -115,12 +118,12 @@ pub async fn register(
 
 async fn active_registration(
     db: &impl ConnectionTrait,
-    activity_id: i64,
-    user_id: i64,
+    activity: ActivityId,
+    person: UserId,
 ) -> ApiResult<Option<registration::Model>> {
     Ok(registration::Entity::find()
-        .filter(registration::Column::ActivityId.eq(activity_id))
-        .filter(registration::Column::UserId.eq(user_id))
+        .filter(registration::Column::ActivityId.eq(activity))
+        .filter(registration::Column::UserId.eq(person))
         .filter(registration::Column::Status.ne(Status::Cancelled))
         .one(db)
         .await?)
