@@ -336,6 +336,9 @@ async fn the_verification_link_hands_over_what_waits_at_the_address() {
     app.op("ResendVerificationEmail", json!({}), Some(&zoe))
         .await
         .expect_error("CONFLICT");
+    // The first admin's address was given by the operator: proven from the start.
+    let first_admin = app.op("MyAddress", json!({}), Some(&admin)).await;
+    assert_eq!(first_admin.data()["me"]["emailVerified"], true);
 }
 
 /// Medium 4. Thirty guesses at once, through two instances on PostgreSQL: five are judged.

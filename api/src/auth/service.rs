@@ -155,8 +155,10 @@ pub async fn ensure_bootstrap_admin(
         .hash(Password::parse("KLUB_ADMIN_PASSWORD", password.to_owned())?)
         .await?;
     match people::service::create(db, person, hash, state.now()).await {
+        // The operator gave the address: it needs no proof.
+        Ok(admin) => people::service::prove_address(db, &admin, state.now()).await,
         // Another instance starting at the same moment created it first.
-        Ok(_) | Err(ApiError::Conflict(_)) => Ok(()),
+        Err(ApiError::Conflict(_)) => Ok(()),
         Err(other) => Err(other),
     }
 }
