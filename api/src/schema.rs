@@ -3,16 +3,16 @@
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use crate::{
+    accounts::{AccountsMutation, AccountsQuery},
     activities::{ActivityMutation, ActivityQuery},
-    audit::AuditQuery,
-    auth::{AuthMutation, AuthQuery},
+    auth::AuthQuery,
     club::ClubMutation,
     error::ErrorCodes,
     groups::{GroupMutation, GroupQuery, GroupSubscription, ModerationMutation},
     invitations::{InvitationMutation, InvitationQuery},
     limits::{MAX_COMPLEXITY, QueryLimits},
     mail::MailQuery,
-    people::{PeopleMutation, PeopleQuery},
+    people::{AuditQuery, PeopleMutation, PeopleQuery},
     registrations::{RegistrationMutation, RegistrationQuery},
     socket::SocketViewer,
     state::AppState,
@@ -21,6 +21,7 @@ use crate::{
 #[derive(MergedObject, Default)]
 pub struct Query(
     AuthQuery,
+    AccountsQuery,
     PeopleQuery,
     ActivityQuery,
     RegistrationQuery,
@@ -32,7 +33,7 @@ pub struct Query(
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
-    AuthMutation,
+    AccountsMutation,
     PeopleMutation,
     ActivityMutation,
     RegistrationMutation,

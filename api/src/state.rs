@@ -7,13 +7,14 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::{Credentials, Passwords, TokenKeys, Viewer},
+    auth::{Credentials, Passwords, TokenKeys},
     clock::Clock,
     config::Config,
     error::{ApiError, ApiResult},
     groups::PostAdded,
     loaders::Loaders,
     mail::Mailer,
+    people::Viewer,
 };
 
 #[derive(Clone)]

@@ -5,4 +5,7 @@
 
 pub mod address;
 pub mod privacy;
+mod schema;
 pub mod service;
+
+pub use schema::{AccountsMutation, AccountsQuery};

@@ -1,11 +1,15 @@
 //! The programme: trainings, workshops, conferences and club meetings, with their sessions and
 //! their life cycle (DRAFT → PUBLISHED → COMPLETED, or CANCELLED).
 
+mod club_question;
 mod draft;
 pub mod policy;
+mod registration;
 mod schema;
 pub mod seats;
 pub mod service;
 
+pub use club_question::ClubQuestion;
 pub use draft::{ActivityDraft, SessionDraft};
+pub use registration::{Registration, RegistrationStatus};
 pub use schema::{Activity, ActivityMutation, ActivityQuery, Session};

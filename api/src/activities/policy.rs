@@ -27,3 +27,9 @@ pub fn in_audience(activity: &activity::Model, person: &user::Model) -> bool {
             Audience::Staff => false,
         }
 }
+
+/// Who takes part in a meeting — reads, asks and votes: trained partners and staff, within
+/// the meeting's audience (a STAFF meeting is for staff only). Others get FORBIDDEN.
+pub fn takes_part_in_club(meeting: &activity::Model, person: &user::Model) -> bool {
+    (person.role.is_staff() || person.trained) && in_audience(meeting, person)
+}

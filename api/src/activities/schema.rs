@@ -2,17 +2,16 @@ use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object};
 use entity::{activity, session};
 
 use super::{
-    ActivityDraft, SessionDraft,
+    ActivityDraft, ClubQuestion, Registration, SessionDraft,
     draft::{default_audience, default_min_attendance},
+    policy, seats,
     service::{self, ActivityFilter as Filter},
 };
 use crate::{
-    auth::Access,
-    club::ClubQuestion,
     dates::Timestamp,
     error::{ApiError, ApiResult},
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
-    registrations::{self, Registration},
+    people::Access,
     state::ContextExt,
     validation::parse_id,
 };
@@ -307,7 +306,7 @@ impl Activity {
         first: Option<i32>,
     ) -> ApiResult<Option<Vec<ClubQuestion>>> {
         let me = ctx.viewer().require(Access::Member)?;
-        if !crate::club::service::may_take_part(&self.0, me) {
+        if !policy::takes_part_in_club(&self.0, me) {
             return Err(ApiError::Forbidden);
         }
         let first = match first {
@@ -339,7 +338,7 @@ impl Activity {
         let args = PageArgs::parse(first, after)?;
         paginate(
             &ctx.state()?.db,
-            registrations::service::of_activity(self.0.id),
+            seats::registrations_of(self.0.id),
             entity::registration::Column::Id,
             Direction::Ascending,
             args,

@@ -18,7 +18,7 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    sea_query::Expr,
+    Select, sea_query::Expr,
 };
 
 use crate::{
@@ -212,4 +212,21 @@ async fn attended_sessions(
         *counts.entry(row.registration_id).or_insert(0) += 1;
     }
     Ok(counts)
+}
+
+/// An activity's registrations, in the order they were made.
+pub fn registrations_of(activity_id: i64) -> Select<registration::Entity> {
+    registration::Entity::find().filter(registration::Column::ActivityId.eq(activity_id))
+}
+
+/// Whether a registrant attended every session that has started by `now` (and at least one).
+pub fn attended_so_far(sessions: &[session::Model], attended: &[i64], now: DateTime<Utc>) -> bool {
+    let mut started = sessions.iter().filter(|s| s.starts_at <= now).peekable();
+    if attended.is_empty() {
+        return false;
+    }
+    if started.peek().is_none() {
+        return true;
+    }
+    started.all(|s| attended.contains(&s.id))
 }

@@ -1,16 +1,12 @@
 //! The audit log: which staff member did what to which record, and when. Each service that
 //! makes an audited change writes its row inside the change's own transaction, so there is
-//! never a change without its trace nor a trace of a change that did not happen; admins read
-//! the log as a connection.
-
-mod schema;
+//! never a change without its trace nor a trace of a change that did not happen. Admins read
+//! the log through `people::AuditQuery`.
 
 use chrono::{DateTime, Utc};
 pub use entity::audit_event::Action;
 use entity::{audit_event, user};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
-
-pub use schema::AuditQuery;
 
 use crate::error::ApiResult;
 

@@ -9,6 +9,6 @@ mod token;
 mod viewer;
 
 pub use password::{Password, Passwords, Verified};
-pub use schema::{AuthMutation, AuthPayload, AuthQuery};
+pub use schema::{AuthPayload, AuthQuery};
 pub use token::{SessionClaims, TokenError, TokenKeys};
-pub use viewer::{Access, Credentials, Viewer};
+pub use viewer::Credentials;

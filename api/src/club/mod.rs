@@ -5,4 +5,4 @@ mod schema;
 pub mod season;
 pub mod service;
 
-pub use schema::{ClubMutation, ClubQuestion};
+pub use schema::ClubMutation;

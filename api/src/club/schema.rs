@@ -1,13 +1,16 @@
 use async_graphql::{Context, ID, InputObject, Object};
-use entity::club_question;
 
 use super::{
     season::SeasonRule,
     service::{self, Season},
 };
 use crate::{
-    activities::Activity, auth::Access, dates::Timestamp, error::ApiResult, people::User,
-    state::ContextExt, validation::parse_id,
+    activities::{Activity, ClubQuestion},
+    dates::Timestamp,
+    error::ApiResult,
+    people::Access,
+    state::ContextExt,
+    validation::parse_id,
 };
 
 /// A season of monthly club meetings.
@@ -26,36 +29,6 @@ pub struct ScheduleClubSeasonInput {
     pub by_weekday: Option<bool>,
     /// Months (1..12) without a meeting, e.g. the high season.
     pub skip_months: Option<Vec<i32>>,
-}
-
-/// A question brought to a club meeting.
-pub struct ClubQuestion(pub club_question::Model);
-
-#[Object]
-impl ClubQuestion {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    async fn text(&self) -> &str {
-        &self.0.text
-    }
-    async fn votes(&self) -> i32 {
-        self.0.votes
-    }
-    /// Handled during the meeting.
-    async fn answered(&self) -> bool {
-        self.0.answered
-    }
-    /// A short answer kept for those who could not come.
-    async fn answer(&self) -> Option<&str> {
-        self.0.answer.as_deref()
-    }
-    async fn created_at(&self) -> Timestamp {
-        self.0.created_at.into()
-    }
-    async fn author(&self, ctx: &Context<'_>) -> ApiResult<User> {
-        Ok(User::new(ctx.loaders()?.user(self.0.author_id).await?))
-    }
 }
 
 #[derive(Default)]

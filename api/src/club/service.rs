@@ -26,12 +26,6 @@ use crate::{
 pub const MAX_QUESTION_CHARS: usize = 1_000;
 pub const MAX_ANSWER_CHARS: usize = 2_000;
 
-/// Who takes part in a meeting — reads, asks and votes: trained partners and staff, within
-/// the meeting's audience (a STAFF meeting is for staff only). Others get FORBIDDEN.
-pub fn may_take_part(meeting: &activity::Model, person: &user::Model) -> bool {
-    (person.role.is_staff() || person.trained) && activities::policy::in_audience(meeting, person)
-}
-
 pub struct Season {
     pub title: String,
     pub rule: SeasonRule,
@@ -95,7 +89,7 @@ async fn meeting(
     if meeting.kind != Kind::ClubMeeting {
         return Err(ApiError::NotFound("club meeting"));
     }
-    if !may_take_part(&meeting, person) {
+    if !activities::policy::takes_part_in_club(&meeting, person) {
         return Err(ApiError::Forbidden);
     }
     Ok(meeting)

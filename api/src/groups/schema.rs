@@ -5,12 +5,13 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::service;
 use crate::{
-    auth::{Access, Credentials},
+    auth::Credentials,
     dates::Timestamp,
     error::{ApiError, ApiResult},
     ids::{GroupId, UserId},
     limits::SubscriptionSlots,
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
+    people::Access,
     people::User,
     state::{AppState, ContextExt},
     validation::parse_id,

@@ -5,10 +5,11 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use super::service::{self, InviteRequest};
 use crate::{
     activities::Activity,
-    auth::{Access, AuthPayload},
+    auth::AuthPayload,
     dates::Timestamp,
     error::ApiResult,
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
+    people::Access,
     people::{Role, User},
     state::ContextExt,
     validation::parse_id,

@@ -3,10 +3,10 @@ use entity::mail;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::{
-    auth::Access,
     dates::Timestamp,
     error::ApiResult,
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
+    people::Access,
     state::ContextExt,
 };
 

@@ -1,13 +1,12 @@
-use async_graphql::{Context, Enum, ID, Json, Object};
+use async_graphql::{Context, Enum, ID, Object};
 use entity::user;
 
 use super::service::{self, UserFilter};
 use crate::{
-    accounts,
-    auth::Access,
     dates::Timestamp,
     error::{ApiError, ApiResult},
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
+    people::Access,
     state::ContextExt,
     validation::parse_id,
 };
@@ -123,7 +122,7 @@ impl User {
             .model
             .calendar_secret
             .as_deref()
-            .map(|secret| crate::registrations::feed::feed_url(public_url, secret)))
+            .map(|secret| super::calendar_feed_url(public_url, secret)))
     }
 }
 
@@ -133,13 +132,6 @@ pub struct PeopleQuery;
 
 #[Object]
 impl PeopleQuery {
-    /// Everything Klub holds about the caller, as one JSON document: account, registrations,
-    /// club questions and votes, group memberships, threads, posts, invitations and mails.
-    async fn my_data(&self, ctx: &Context<'_>) -> ApiResult<Json<serde_json::Value>> {
-        let me = ctx.viewer().require(Access::Member)?;
-        Ok(Json(accounts::privacy::export(&ctx.state()?.db, me).await?))
-    }
-
     /// Staff only: the directory of people, oldest account first.
     #[graphql(complexity = "page_cost(first, child_complexity)")]
     async fn users(
@@ -184,15 +176,6 @@ impl PeopleMutation {
         let user_id = parse_id("userId", &user_id)?;
         let user = service::set_role(&state.db, user_id, role.into(), me, state.now()).await?;
         Ok(User::new(user))
-    }
-
-    /// Deletes the caller's account, after checking its password. Upcoming registrations are
-    /// cancelled, every session ends, and the account keeps no personal data: its posts stay,
-    /// signed "Former member". The last admin cannot leave (CONFLICT).
-    async fn delete_my_account(&self, ctx: &Context<'_>, password: String) -> ApiResult<bool> {
-        let me = ctx.viewer().require(Access::Member)?;
-        accounts::privacy::delete_account(ctx.state()?, me, password).await?;
-        Ok(true)
     }
 
     /// The caller chooses the language of its mails.

@@ -9,9 +9,10 @@ use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::{
     activities,
-    auth::{Access, Credentials},
+    auth::Credentials,
     csv_export::SafeCsv,
     error::{ApiError, ApiResult},
+    people::Access,
     state::AppState,
 };
 

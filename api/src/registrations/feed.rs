@@ -18,10 +18,6 @@ use crate::{
     state::AppState,
 };
 
-pub fn feed_url(public_url: &str, secret: &str) -> String {
-    format!("{public_url}/calendar/{secret}.ics")
-}
-
 /// Gives `user` a new feed secret (the old URL stops working) and returns it.
 pub async fn reset(db: &DatabaseConnection, person: &user::Model) -> ApiResult<String> {
     let mut bytes = [0u8; 32];

@@ -7,4 +7,4 @@ pub mod policy;
 mod schema;
 pub mod service;
 
-pub use schema::{Registration, RegistrationMutation, RegistrationQuery};
+pub use schema::{RegistrationMutation, RegistrationQuery};

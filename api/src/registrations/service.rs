@@ -264,23 +264,6 @@ pub fn of_user(user_id: i64) -> Select<registration::Entity> {
     registration::Entity::find().filter(registration::Column::UserId.eq(user_id))
 }
 
-/// An activity's registrations, in the order they were made.
-pub fn of_activity(activity_id: i64) -> Select<registration::Entity> {
-    registration::Entity::find().filter(registration::Column::ActivityId.eq(activity_id))
-}
-
-/// Whether a registrant attended every session that has started by `now` (and at least one).
-pub fn attended_so_far(sessions: &[session::Model], attended: &[i64], now: DateTime<Utc>) -> bool {
-    let mut started = sessions.iter().filter(|s| s.starts_at <= now).peekable();
-    if attended.is_empty() {
-        return false;
-    }
-    if started.peek().is_none() {
-        return true;
-    }
-    started.all(|s| attended.contains(&s.id))
-}
-
 /// The scheduler's reminder job: one mail to each confirmed registrant of a published activity
 /// starting within `before`, once per start time — moving the dates calls for a new reminder.
 /// The conditional UPDATE of `reminded_for` makes each reminder happen once, whatever the

@@ -1,13 +1,15 @@
+//! `auditLog`: admins read what staff did. The rows are written by `audit::record`, in the
+//! transaction of each change; this is their GraphQL view, kept with the people who act.
+
 use async_graphql::{Context, Enum, ID, Object};
 use entity::audit_event;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
+use super::{Access, User};
 use crate::{
-    auth::Access,
     dates::Timestamp,
     error::ApiResult,
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
-    people::User,
     state::ContextExt,
 };
 
