@@ -7,7 +7,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::{BatchRequest, BatchResponse};
 use futures_util::StreamExt;
 
-use crate::{auth::Credentials, limits::BatchBudget, metrics, schema::KlubSchema, state::AppState};
+use crate::{
+    auth::Credentials, error::request_error, limits::BatchBudget, metrics, schema::KlubSchema,
+    state::AppState,
+};
 
 /// Largest request body accepted on `/graphql`.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -118,14 +121,4 @@ fn outcome(response: &async_graphql::Response) -> &'static str {
         .into_iter()
         .find(|known| Some(*known) == code)
         .unwrap_or("INTERNAL_SERVER_ERROR")
-}
-
-/// An error about the HTTP request itself, shaped like a GraphQL response so clients read
-/// every failure the same way.
-pub fn request_error(status: u16, code: &str, message: &str) -> HttpResponse {
-    let status = actix_web::http::StatusCode::from_u16(status)
-        .unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
-    HttpResponse::build(status).json(serde_json::json!({
-        "errors": [{ "message": message, "extensions": { "code": code } }]
-    }))
 }

@@ -14,6 +14,7 @@
 
 use std::sync::Arc;
 
+use actix_web::HttpResponse;
 use async_graphql::{
     ErrorExtensionValues, Response, ServerError, Value,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest, NextSubscribe},
@@ -179,6 +180,16 @@ fn log_internal(api_error: &ApiError, error: &ServerError) {
         source = cause.source();
     }
     tracing::error!(error = %format!("{api_error}{chain}"), path = ?error.path, "request failed");
+}
+
+/// An error answered outside GraphQL (a bad request body, the CSV sheet), shaped like a
+/// GraphQL response so clients read every failure the same way.
+pub fn request_error(status: u16, code: &str, message: &str) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(status)
+        .unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
+    HttpResponse::build(status).json(serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": code } }]
+    }))
 }
 
 #[cfg(test)]

@@ -551,50 +551,51 @@ pub async fn latest_mailed_token(app: &TestApp, kind: &str) -> Option<String> {
     )
 }
 
-/// The text body of outbox row `id` once it is delivered and marked SENT. The test delivers
-/// what is due itself; the server's own worker may have claimed the row first, so this waits
-/// for it (5 s at most).
-pub async fn delivered(app: &TestApp, id: i64) -> Option<String> {
-    use entity::mail;
-    use sea_orm::EntityTrait;
+/// Delivers what is due, again and again (the server's own worker may hold some rows), until
+/// `done` gives a value; 5 s at most.
+async fn deliver_until<T>(app: &TestApp, mut done: impl AsyncFnMut() -> Option<T>) -> Option<T> {
     for _ in 0..100 {
         api::mail::outbox::deliver_due(&app.state)
             .await
             .expect("the outbox delivers");
-        let sent = mail::Entity::find_by_id(id)
-            .one(&app.state.db)
-            .await
-            .expect("the outbox answers")
-            .is_some_and(|row| row.status == mail::Status::Sent);
-        if let Some(text) = delivered_text(app, id).filter(|_| sent) {
-            return Some(text);
+        if let Some(value) = done().await {
+            return Some(value);
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     None
 }
 
-/// Waits until the outbox holds no PENDING mail — each sent, or failed for good — delivering
-/// what is due meanwhile (5 s at most). Afterwards no more mail leaves: what a test counts
-/// then is final.
+/// The text body of outbox row `id` once it is delivered and marked SENT.
+pub async fn delivered(app: &TestApp, id: i64) -> Option<String> {
+    use entity::mail;
+    use sea_orm::EntityTrait;
+    deliver_until(app, async || {
+        let sent = mail::Entity::find_by_id(id)
+            .one(&app.state.db)
+            .await
+            .expect("the outbox answers")
+            .is_some_and(|row| row.status == mail::Status::Sent);
+        delivered_text(app, id).filter(|_| sent)
+    })
+    .await
+}
+
+/// Waits until the outbox holds no PENDING mail — each sent, or failed for good. Afterwards
+/// no more mail leaves: what a test counts then is final.
 pub async fn outbox_settled(app: &TestApp) {
     use entity::mail;
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-    for _ in 0..100 {
-        api::mail::outbox::deliver_due(&app.state)
-            .await
-            .expect("the outbox delivers");
+    deliver_until(app, async || {
         let pending = mail::Entity::find()
             .filter(mail::Column::Status.eq(mail::Status::Pending))
             .count(&app.state.db)
             .await
             .expect("the outbox answers");
-        if pending == 0 {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("mail still pending after 5 s");
+        (pending == 0).then_some(())
+    })
+    .await
+    .expect("no mail still pending after 5 s");
 }
 
 /// The text body of the delivered mail of outbox row `id`, from the mail folder.

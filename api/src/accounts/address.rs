@@ -17,7 +17,6 @@ use crate::{
     error::{ApiError, ApiResult},
     invitations,
     mail::{Letter, Recipient},
-    people,
     state::AppState,
 };
 
@@ -107,26 +106,8 @@ pub async fn verify(state: &AppState, token: &str) -> ApiResult<user::Model> {
         }
         _ => return Err(invalid()),
     };
-    let (person, activities) = prove(&tx, person, now).await?;
+    let (person, activities) = invitations::service::hand_over(&tx, person, now).await?;
     tx.commit().await?;
     invitations::service::register_invited(state, &person, activities, now).await;
     Ok(person)
-}
-
-/// Records that `person` owns its address (a link mailed there was opened) and hands it what
-/// was addressed there (see [`people::service::prove_address`] and
-/// [`invitations::service::claim_pending`]). Returns the account and the activities it was
-/// invited to, for the caller to register it once the transaction is committed.
-pub async fn prove(
-    db: &impl ConnectionTrait,
-    person: user::Model,
-    now: DateTime<Utc>,
-) -> ApiResult<(user::Model, Vec<i64>)> {
-    if person.email_verified_at.is_some() {
-        return Ok((person, Vec::new()));
-    }
-    people::service::prove_address(db, &person, now).await?;
-    let activities = invitations::service::claim_pending(db, &person, now).await?;
-    let person = people::service::get(db, person.id).await?;
-    Ok((person, activities))
 }

@@ -376,13 +376,29 @@ pub async fn accept(
         .exec(&tx)
         .await?;
     // The link reached the address: that proves it.
-    people::service::prove_address(&tx, &user, now).await?;
-    let mut activities = claim_pending(&tx, &user, now).await?;
-    let user = people::service::get(&tx, user.id).await?;
+    let (user, mut activities) = hand_over(&tx, user, now).await?;
     tx.commit().await?;
     activities.extend(invitation.activity_id);
     register_invited(state, &user, activities, now).await;
     open_session(state, user)
+}
+
+/// Records that `person` owns its address (a link mailed there was opened) and hands it what
+/// was addressed there (see [`people::service::prove_address`] and
+/// [`claim_pending`]). Returns the account and the activities it was
+/// invited to, for the caller to register it once the transaction is committed.
+pub async fn hand_over(
+    db: &impl ConnectionTrait,
+    person: user::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<(user::Model, Vec<i64>)> {
+    if person.email_verified_at.is_some() {
+        return Ok((person, Vec::new()));
+    }
+    people::service::prove_address(db, &person, now).await?;
+    let activities = claim_pending(db, &person, now).await?;
+    let person = people::service::get(db, person.id).await?;
+    Ok((person, activities))
 }
 
 /// Hands `person`, which has just proven its address, the account invitations pending there:

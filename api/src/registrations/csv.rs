@@ -11,7 +11,7 @@ use crate::{
     activities,
     auth::Credentials,
     csv_export::SafeCsv,
-    error::{ApiError, ApiResult},
+    error::{ApiError, ApiResult, request_error},
     people::Access,
     state::AppState,
 };
@@ -39,13 +39,7 @@ pub async fn download(
             if status == 500 {
                 tracing::error!(%error, "CSV export failed");
             }
-            HttpResponse::build(
-                actix_web::http::StatusCode::from_u16(status)
-                    .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR),
-            )
-            .json(serde_json::json!({
-                "errors": [{ "message": error.to_string(), "extensions": { "code": error.code() } }]
-            }))
+            request_error(status, error.code(), &error.to_string())
         }
     }
 }
