@@ -36,8 +36,8 @@ impl AppState {
         self.clock.now()
     }
 
-    /// Gives one operation what its resolvers read: the viewer, the caller's credentials and
-    /// address, and loaders of its own (their caches must not outlive the operation, and some
+    /// Gives one operation what its resolvers read: the viewer, the caller's credentials (its
+    /// token and address), and loaders of its own (their caches must not outlive the operation, and some
     /// depend on who asks).
     pub fn for_caller(
         &self,
@@ -48,7 +48,6 @@ impl AppState {
         request
             .data(Loaders::new(&self.db, viewer.user().map(|user| user.id)))
             .data(viewer)
-            .data(credentials.client.clone())
             .data(credentials)
     }
 }

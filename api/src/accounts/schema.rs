@@ -5,7 +5,7 @@ use async_graphql::{Context, InputObject, Json, Object};
 
 use super::{address, privacy, service};
 use crate::{
-    auth::{self, AuthPayload, throttle::ClientAddress},
+    auth::{self, AuthPayload, Credentials, throttle::ClientAddress},
     error::ApiResult,
     people::Access,
     state::ContextExt,
@@ -71,8 +71,8 @@ impl AccountsMutation {
         password: String,
     ) -> ApiResult<AuthPayload> {
         let client = ctx
-            .data_opt::<ClientAddress>()
-            .cloned()
+            .data_opt::<Credentials>()
+            .map(|credentials| credentials.client.clone())
             .unwrap_or_else(|| ClientAddress("unknown".into()));
         Ok(
             auth::service::log_in(ctx.state()?, &client, email, password)

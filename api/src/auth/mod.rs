@@ -1,14 +1,15 @@
-//! Accounts and sessions: passwords, tokens, who is asking, and the sign-up / log-in operations.
+//! Sessions: passwords, tokens, turning what a caller presents into a viewer, throttled
+//! log-in, and the `me` query. The account flows built on them live in `accounts`.
 
+mod credentials;
 pub mod mailed;
 mod password;
 mod schema;
 pub mod service;
 pub mod throttle;
 mod token;
-mod viewer;
 
+pub use credentials::Credentials;
 pub use password::{Password, Passwords, Verified};
 pub use schema::{AuthPayload, AuthQuery};
 pub use token::{SessionClaims, TokenError, TokenKeys};
-pub use viewer::Credentials;
