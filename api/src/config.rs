@@ -7,6 +7,9 @@ use std::{net::SocketAddr, time::Duration};
 pub use secrecy::{ExposeSecret, SecretString};
 use thiserror::Error;
 
+/// The furthest a reminder may be from its activity's dates: 90 days.
+pub const MAX_REMINDER_HOURS: i32 = 90 * 24;
+
 /// Everything the server can be told from outside. Values that may hold a secret (the JWT
 /// key, passwords inside the database and SMTP URLs, the first admin's password) are
 /// [`SecretString`]s: `Debug` prints them as `[REDACTED]`, and reading one takes an explicit
@@ -45,8 +48,9 @@ pub struct Config {
     pub default_locale: Locale,
     /// `KLUB_TIMEZONE`: the office's time zone, for dates in mails and local schedules.
     pub timezone: chrono_tz::Tz,
-    /// `KLUB_REMINDER_HOURS`: how long before the first session the reminder goes.
-    pub reminder_before: Duration,
+    /// `KLUB_REMINDER_HOURS`: the default reminder rule of new activities goes this long
+    /// before their first session.
+    pub reminder_before: chrono::Duration,
     /// `KLUB_OUTBOX_POLL_MS`: how often the outbox worker looks for mail to send.
     pub outbox_poll: Duration,
     /// `KLUB_ANSWER_TARGET_MINUTES`: the promised time to a first answer in the groups.
@@ -245,8 +249,14 @@ impl Config {
                 get("KLUB_TIMEZONE"),
                 Some(chrono_tz::Europe::Paris),
             )?,
-            reminder_before: Duration::from_secs(
-                3600 * parse_positive("KLUB_REMINDER_HOURS", get("KLUB_REMINDER_HOURS"), 24)?,
+            reminder_before: chrono::Duration::hours(
+                i64::try_from(parse_positive(
+                    "KLUB_REMINDER_HOURS",
+                    get("KLUB_REMINDER_HOURS"),
+                    24,
+                )?)
+                .unwrap_or(24)
+                .min(i64::from(MAX_REMINDER_HOURS)),
             ),
             answer_target: chrono::Duration::minutes(
                 i64::try_from(parse_positive(

@@ -3,7 +3,9 @@
 //! leading spaces — with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`,
 //! which spreadsheets show as text. Quoting and line breaks are the `csv` crate's job.
 
-use crate::error::{ApiError, ApiResult};
+use actix_web::{HttpResponse, http::header};
+
+use crate::error::{ApiError, ApiResult, request_error};
 
 /// The characters that make a spreadsheet read a cell as a formula or a command.
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
@@ -38,6 +40,32 @@ impl SafeCsv {
 
     pub fn finish(self) -> ApiResult<Vec<u8>> {
         self.writer.into_inner().map_err(ApiError::internal)
+    }
+}
+
+/// The answer to a CSV download: the file `(name, body)` as an attachment, or the error with
+/// its status (401, 403, 404 — a bad id is a missing file — or 500, logged).
+pub fn attachment(file: ApiResult<(String, Vec<u8>)>) -> HttpResponse {
+    match file {
+        Ok((filename, body)) => HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ))
+            .body(body),
+        Err(error) => {
+            let status = match &error {
+                ApiError::Unauthenticated | ApiError::InvalidCredentials => 401,
+                ApiError::Forbidden => 403,
+                ApiError::NotFound(_) | ApiError::BadInput { .. } => 404,
+                _ => 500,
+            };
+            if status == 500 {
+                tracing::error!(%error, "CSV export failed");
+            }
+            request_error(status, error.code(), &error.to_string())
+        }
     }
 }
 

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
-    activity, attendance, club_question, group, post, registration, session, thread, user,
+    activity, attendance, club_question, group, post, registration, reminder_rule, session, survey,
+    thread, user,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select};
 
@@ -91,6 +92,10 @@ pub struct Loaders {
     pub attendances: Rows<attendance::Entity>,
     /// A club meeting's questions: most votes first, then oldest.
     pub club_questions: Rows<club_question::Entity>,
+    /// An activity's reminder rules, oldest first.
+    pub reminder_rules: Rows<reminder_rule::Entity>,
+    /// An activity's survey (at most one).
+    pub surveys: Rows<survey::Entity>,
     pub groups: Rows<group::Entity>,
     pub threads: Rows<thread::Entity>,
     pub posts: Rows<post::Entity>,
@@ -176,6 +181,18 @@ impl Loaders {
                     .order_by_asc(club_question::Column::Id),
                 club_question::Column::MeetingId,
                 |q| q.meeting_id,
+            )),
+            reminder_rules: loader(RowsBy::new(
+                db,
+                reminder_rule::Entity::find().order_by_asc(reminder_rule::Column::Id),
+                reminder_rule::Column::ActivityId,
+                |r| r.activity_id,
+            )),
+            surveys: loader(RowsBy::new(
+                db,
+                survey::Entity::find(),
+                survey::Column::ActivityId,
+                |s| s.activity_id,
             )),
             groups: loader(RowsBy::new(
                 db,

@@ -2,7 +2,7 @@
 //! several instances at once: it claims its work with a conditional statement, so exactly one
 //! instance does each piece and none repeats it.
 
-use crate::{activities, auth, groups, registrations, state::AppState};
+use crate::{activities, auth, groups, state::AppState};
 
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -22,12 +22,16 @@ pub async fn run_once(state: &AppState) {
     {
         tracing::warn!(%error, "scheduler: cancelling under-booked activities failed");
     }
-    let before = chrono::Duration::from_std(state.config.reminder_before)
-        .unwrap_or(chrono::Duration::hours(24));
     if let Err(error) =
-        registrations::service::send_reminders(&state.db, &state.mailer, before, state.now()).await
+        activities::followup::reminders::send_due(&state.db, &state.mailer, state.now()).await
     {
         tracing::warn!(%error, "scheduler: sending reminders failed");
+    }
+    if let Err(error) = groups::notifications::notify_new_posts(state).await {
+        tracing::warn!(%error, "scheduler: mailing new posts failed");
+    }
+    if let Err(error) = groups::notifications::send_digests(state).await {
+        tracing::warn!(%error, "scheduler: sending group digests failed");
     }
     if let Err(error) = groups::service::alert_overdue(state).await {
         tracing::warn!(%error, "scheduler: alerting overdue questions failed");

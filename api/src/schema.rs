@@ -4,7 +4,10 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use crate::{
     accounts::{AccountsMutation, AccountsQuery},
-    activities::{ActivityMutation, ActivityQuery},
+    activities::{
+        ActivityMutation, ActivityQuery,
+        followup::{FollowUpMutation, FollowUpQuery},
+    },
     auth::AuthQuery,
     club::ClubMutation,
     error::ErrorCodes,
@@ -24,6 +27,7 @@ pub struct Query(
     AccountsQuery,
     PeopleQuery,
     ActivityQuery,
+    FollowUpQuery,
     RegistrationQuery,
     MailQuery,
     InvitationQuery,
@@ -36,6 +40,7 @@ pub struct Mutation(
     AccountsMutation,
     PeopleMutation,
     ActivityMutation,
+    FollowUpMutation,
     RegistrationMutation,
     InvitationMutation,
     ClubMutation,

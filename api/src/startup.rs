@@ -20,6 +20,7 @@ use thiserror::Error;
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::{
+    activities,
     auth::{Passwords, TokenKeys, service::ensure_bootstrap_admin},
     clock::Clock,
     config::{Config, ExposeSecret},
@@ -191,6 +192,18 @@ fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
             .route(
                 "/calendar/{secret}",
                 web::get().to(registrations::feed::download),
+            )
+            .route(
+                "/unsubscribe/{token}",
+                web::get().to(groups::notifications::unsubscribe_page),
+            )
+            .route(
+                "/unsubscribe/{token}",
+                web::post().to(groups::notifications::unsubscribe_page),
+            )
+            .route(
+                "/activities/{id}/survey.csv",
+                web::get().to(activities::followup::survey_csv),
             )
             .route(
                 "/activities/{id}/registrations.csv",

@@ -47,6 +47,14 @@ pub enum Action {
     ThreadLocked,
     #[sea_orm(string_value = "THREAD_UNLOCKED")]
     ThreadUnlocked,
+    #[sea_orm(string_value = "REGISTRANTS_MESSAGED")]
+    RegistrantsMessaged,
+    #[sea_orm(string_value = "REMINDER_ADDED")]
+    ReminderAdded,
+    #[sea_orm(string_value = "REMINDER_REMOVED")]
+    ReminderRemoved,
+    #[sea_orm(string_value = "SURVEY_SET")]
+    SurveySet,
 }
 
 impl Action {
@@ -55,7 +63,8 @@ impl Action {
         use Action::*;
         match self {
             ActivityCreated | ActivityUpdated | ActivityPublished | ActivityCancelled
-            | ActivityCompleted | AttendanceRecorded => "ACTIVITY",
+            | ActivityCompleted | AttendanceRecorded | RegistrantsMessaged | ReminderAdded
+            | ReminderRemoved | SurveySet => "ACTIVITY",
             RoleChanged | TrainedChanged => "USER",
             InvitationSent | InvitationRevoked => "INVITATION",
             PostEdited | PostRemoved => "POST",

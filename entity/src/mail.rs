@@ -26,6 +26,9 @@ pub struct Model {
     /// The token of the mail's link while the mail waits to leave; the bodies hold a
     /// placeholder in its place. Forgotten once the mail is sent or has failed for good.
     pub secret: Option<String>,
+    /// The one-click unsubscribe URL (RFC 8058) of a mail about a group, with the secret's
+    /// placeholder in place of its token.
+    pub list_unsubscribe: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]

@@ -13,6 +13,8 @@ pub struct Model {
     pub removed: bool,
     pub created_at: DateTimeUtc,
     pub edited_at: Option<DateTimeUtc>,
+    /// When its immediate mails were written (claimed by one instance); `None` until then.
+    pub notified_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

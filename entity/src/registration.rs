@@ -11,8 +11,6 @@ pub struct Model {
     pub status: Status,
     /// 1..n among the activity's waiting list; `None` unless WAITLISTED.
     pub position: Option<i32>,
-    /// The activity start the reminder was sent for; a move of the dates calls for another.
-    pub reminded_for: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -17,6 +17,7 @@ mod m20261123_000012_create_groups;
 mod m20261123_000013_add_thread_overdue_alert;
 mod m20261123_000014_create_security_tables;
 mod m20261125_000015_create_trust_tables;
+mod m20261125_000016_create_followup_tables;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000013_add_thread_overdue_alert::Migration),
             Box::new(m20261123_000014_create_security_tables::Migration),
             Box::new(m20261125_000015_create_trust_tables::Migration),
+            Box::new(m20261125_000016_create_followup_tables::Migration),
         ]
     }
 }

@@ -73,6 +73,16 @@ const TABLE: &[(&str, [Outcome; 5])] = &[
     ("LockThread",          [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
     // A trained partner reads the thread, but not the staff author's address.
     ("ThreadAuthorEmails",  [UNAUTH,  NOTFND,  FORBID,  Allowed, Allowed]),
+    ("SetGroupNotifications", [UNAUTH, NOTFND, Allowed, Allowed, Allowed]),
+    ("MessageRegistrants",  [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    ("AddReminder",         [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    ("RemoveReminder",      [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    ("SetSurvey",           [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    // Each caller attended the completed activity it answers about.
+    ("AnswerSurvey",        [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
+    ("MySurveys",           [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
+    // Partners get the activity, with FORBIDDEN errors on `reminders` and `survey`.
+    ("ActivityFollowUp",    [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
     ("SetMyLocale",         [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
     ("ResetCalendarFeed",   [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
     ("RevokeCalendarFeed",  [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
@@ -198,6 +208,34 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
                 .await;
             json!({ "groupId": created.data()["createGroup"]["id"], "userId": user })
         }
+        "SetGroupNotifications" => {
+            json!({ "groupId": partners_club(app, &admin).await, "level": "EVERY_POST" })
+        }
+        "MessageRegistrants" => json!({
+            "activityId": app.published_activity(&admin, 5, json!({})).await,
+            "to": ["CONFIRMED"], "subject": "Bring your laptop", "body": "And your passwords.",
+        }),
+        "AddReminder" => json!({
+            "activityId": app.published_activity(&admin, 5, json!({})).await,
+            "anchor": "BEFORE_START", "offsetHours": 72, "to": ["CONFIRMED"],
+        }),
+        "RemoveReminder" => {
+            let id = app.published_activity(&admin, 5, json!({})).await;
+            let rules = app
+                .op("ActivityFollowUp", json!({ "id": id }), Some(&admin))
+                .await;
+            json!({ "id": rules.data()["activity"]["reminders"][0]["id"] })
+        }
+        "SetSurvey" => json!({
+            "activityId": app.published_activity(&admin, 5, json!({})).await,
+            "questions": [{ "kind": "RATING", "text": "How was it?" }],
+        }),
+        "AnswerSurvey" => {
+            let attendee = token.unwrap_or(&admin);
+            let (survey, question) = crate::followup::attended_survey(app, &admin, attendee).await;
+            json!({ "surveyId": survey, "answers": [{ "questionId": question, "rating": 4 }] })
+        }
+        "ActivityFollowUp" => json!({ "id": app.published_activity(&admin, 5, json!({})).await }),
         "SetMyLocale" => json!({ "locale": "EN" }),
         "ChangePassword" => {
             json!({ "currentPassword": crate::helpers::PASSWORD, "newPassword": crate::helpers::PASSWORD })

@@ -294,52 +294,6 @@ async fn without_smtp_mails_are_written_as_eml_files() {
 }
 
 #[tokio::test]
-async fn a_reminder_goes_once_and_again_when_the_dates_move() {
-    let smtp = SmtpServer::start().await;
-    let app = spawn_app_with(vec![
-        ("KLUB_SMTP_URL", smtp.url()),
-        ("KLUB_SCHEDULER_TICK_SECONDS", "3600".into()),
-    ])
-    .await;
-    let admin = app.admin_token().await;
-    let id = app
-        .published_activity(&admin, 10, json!({ "title": "Rappel" }))
-        .await;
-    let (ann, _) = app.sign_up("ann@example.fr", "Ann").await;
-    app.register(&id, &ann).await;
-    smtp.wait_for(1).await; // the confirmation
-
-    crate::helpers::run_scheduler(&app).await;
-    app.state
-        .clock
-        .advance(Duration::days(9) + Duration::hours(1));
-    crate::helpers::run_scheduler(&app).await;
-    crate::helpers::run_scheduler(&app).await;
-    let mails = smtp.wait_for(2).await;
-    assert_eq!(mails[1].parsed().subject(), Some("Rappel : Rappel"));
-
-    // New dates two days later: a change notice, then a new reminder in the new window.
-    let sessions = app.activity(&id, &admin).await["sessions"].clone();
-    let moved = app.state.now() + Duration::days(2);
-    app.op(
-        "UpdateActivity",
-        json!({ "id": id, "input": { "sessions": [{ "id": sessions[0]["id"], "startsAt": moved.to_rfc3339(), "endsAt": (moved + Duration::hours(2)).to_rfc3339() }] } }),
-        Some(&admin),
-    )
-    .await
-    .data();
-    smtp.wait_for(3).await;
-    app.state
-        .clock
-        .advance(Duration::days(1) + Duration::hours(1));
-    crate::helpers::run_scheduler(&app).await;
-    let mails = smtp.wait_for(4).await;
-    outbox_settled(&app).await;
-    assert_eq!(smtp.received().len(), 4);
-    assert_eq!(mails[3].parsed().subject(), Some("Rappel : Rappel"));
-}
-
-#[tokio::test]
 async fn mails_speak_the_language_their_reader_chose() {
     let smtp = SmtpServer::start().await;
     let app = app_with_smtp(&smtp).await;

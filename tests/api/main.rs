@@ -7,6 +7,7 @@ mod auth;
 mod authorization;
 mod browser;
 mod club;
+mod followup;
 mod groups;
 mod helpers;
 mod invitations;

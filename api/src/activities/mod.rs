@@ -3,6 +3,7 @@
 
 mod club_question;
 mod draft;
+pub mod followup;
 pub mod policy;
 mod registration;
 mod schema;

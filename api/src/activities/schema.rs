@@ -4,6 +4,7 @@ use entity::{activity, session};
 use super::{
     ActivityDraft, ClubQuestion, Registration, SessionDraft,
     draft::{default_audience, default_min_attendance},
+    followup::{Reminder, Survey},
     policy, seats,
     service::{self, ActivityFilter as Filter},
 };
@@ -325,6 +326,19 @@ impl Activity {
         ))
     }
 
+    /// Staff only (partners get FORBIDDEN): the reminder rules, oldest first.
+    async fn reminders(&self, ctx: &Context<'_>) -> ApiResult<Vec<Reminder>> {
+        ctx.viewer().require(Access::Staff)?;
+        Reminder::of(ctx, &self.0).await
+    }
+
+    /// Staff only (partners get FORBIDDEN): the feedback survey, if one is set. Attendees
+    /// reach the questions through `mySurveys`.
+    async fn survey(&self, ctx: &Context<'_>) -> ApiResult<Option<Survey>> {
+        ctx.viewer().require(Access::Staff)?;
+        Survey::of(ctx, self.0.id).await
+    }
+
     /// Staff only: everyone registered, in the order they registered. Null, with a FORBIDDEN
     /// error, for partners (who still get the rest of the activity).
     #[graphql(complexity = "page_cost(first, child_complexity)")]
@@ -456,7 +470,14 @@ impl ActivityMutation {
     ) -> ApiResult<Activity> {
         let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
-        let created = service::create(&state.db, input.into_draft()?, me, state.now()).await?;
+        let created = service::create(
+            &state.db,
+            input.into_draft()?,
+            state.config.reminder_before,
+            me,
+            state.now(),
+        )
+        .await?;
         Ok(Activity(created))
     }
 
@@ -488,8 +509,15 @@ impl ActivityMutation {
         let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
-        let published =
-            service::advance(&state.db, id, activity::Status::Published, me, state.now()).await?;
+        let published = service::advance(
+            &state.db,
+            &state.mailer,
+            id,
+            activity::Status::Published,
+            me,
+            state.now(),
+        )
+        .await?;
         Ok(Activity(published))
     }
 
@@ -519,8 +547,15 @@ impl ActivityMutation {
         let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
-        let completed =
-            service::advance(&state.db, id, activity::Status::Completed, me, state.now()).await?;
+        let completed = service::advance(
+            &state.db,
+            &state.mailer,
+            id,
+            activity::Status::Completed,
+            me,
+            state.now(),
+        )
+        .await?;
         Ok(Activity(completed))
     }
 }

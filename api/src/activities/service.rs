@@ -15,7 +15,7 @@ use sea_orm::{
 };
 
 use super::{
-    ActivityDraft, SessionDraft, policy,
+    ActivityDraft, SessionDraft, followup, policy,
     seats::{self, lock},
 };
 use crate::{
@@ -83,9 +83,12 @@ pub async fn get_visible(
     }
 }
 
+/// Creates a DRAFT activity with its sessions and its first reminder rule, `reminder` before
+/// its start (`KLUB_REMINDER_HOURS`).
 pub async fn create(
     db: &DatabaseConnection,
     draft: ActivityDraft,
+    reminder: chrono::Duration,
     by: Staff<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<activity::Model> {
@@ -111,6 +114,7 @@ pub async fn create(
     draft.write_to(&mut row);
     let activity = row.insert(&tx).await?;
     save_sessions(&tx, activity.id, &draft.sessions, &[]).await?;
+    followup::reminders::add_default(&tx, activity.id, reminder, now).await?;
     audit::record(
         &tx,
         by.person(),
@@ -309,10 +313,12 @@ async fn transition(
 
 /// Moves an activity forward: DRAFT → PUBLISHED (open to registration), or PUBLISHED →
 /// COMPLETED (for a TRAINING, every confirmed registrant who attended at least
-/// `minAttendancePercent` of its sessions becomes trained). Under the lock, audited, and
-/// idempotent: an activity already there is returned as it is.
+/// `minAttendancePercent` of its sessions becomes trained; then its follow-up starts, see
+/// [`followup::on_completed`]). Under the lock, audited, and idempotent: an activity already
+/// there is returned as it is.
 pub async fn advance(
     db: &DatabaseConnection,
+    mailer: &Mailer,
     id: i64,
     to: Status,
     by: Staff<'_>,
@@ -342,6 +348,9 @@ pub async fn advance(
             seats::mark_trained_by_attendance(&tx, id, percent).await?;
         }
         audit::record(&tx, by.person(), action, [id], None, now).await?;
+        if to == Status::Completed {
+            followup::on_completed(&tx, mailer, &before, now).await?;
+        }
     }
     let after = db::get::<activity::Entity>(&tx, id, "activity").await?;
     tx.commit().await?;

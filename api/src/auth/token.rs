@@ -9,8 +9,10 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 use thiserror::Error;
 
 /// The audience of session tokens: only this API accepts them.
@@ -39,6 +41,8 @@ pub struct SessionClaims {
 }
 
 pub struct TokenKeys {
+    /// Signs links that act without a login (one-click unsubscribe).
+    links: Hmac<Sha256>,
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
@@ -68,12 +72,35 @@ impl TokenKeys {
         validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
         validation.leeway = LEEWAY_SECONDS;
         Self {
+            links: match Hmac::new_from_slice(&[b"klub-links:".as_slice(), secret].concat()) {
+                Ok(mac) => mac,
+                Err(_) => unreachable!("HMAC takes keys of any length"),
+            },
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
             issuer,
             ttl,
         }
+    }
+
+    /// A signature of `message` (hex): a link carrying it works for that message only, and
+    /// nobody without the server's secret can make one.
+    pub fn sign_link(&self, message: &str) -> String {
+        let mut mac = self.links.clone();
+        mac.update(message.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// Whether `signature` (hex) is [`Self::sign_link`]'s for `message`, compared in constant
+    /// time.
+    pub fn verify_link(&self, message: &str, signature: &str) -> bool {
+        let Ok(signature) = hex::decode(signature) else {
+            return false;
+        };
+        let mut mac = self.links.clone();
+        mac.update(message.as_bytes());
+        mac.verify_slice(&signature).is_ok()
     }
 
     /// Issues a session token for `user_id` in its current session `epoch`.

@@ -64,10 +64,18 @@ pub async fn schedule_season(
         .collect::<ApiResult<Vec<_>>>()?;
     let mut meetings = Vec::new();
     for draft in drafts {
-        let created = activities::service::create(&state.db, draft, by, state.now()).await?;
+        let created = activities::service::create(
+            &state.db,
+            draft,
+            state.config.reminder_before,
+            by,
+            state.now(),
+        )
+        .await?;
         meetings.push(
             activities::service::advance(
                 &state.db,
+                &state.mailer,
                 created.id,
                 activity::Status::Published,
                 by,

@@ -2,6 +2,7 @@
 //! threads, replies, questions and their accepted answers, response times, and live posts over
 //! the `postAdded` subscription. Someone outside a group cannot learn that it exists.
 
+pub mod notifications;
 mod schema;
 pub mod service;
 

@@ -3,7 +3,7 @@ use entity::{group, post, thread};
 use futures_util::Stream;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
-use super::service;
+use super::{notifications, service};
 use crate::{
     auth::Credentials,
     dates::Timestamp,
@@ -26,6 +26,19 @@ pub enum GroupAudience {
     Custom,
 }
 
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::group_notification::Level")]
+pub enum NotificationLevel {
+    /// Each new thread and reply, shortly after.
+    EveryPost,
+    /// Each new thread, shortly after.
+    NewThreads,
+    /// One mail a day listing the day's new threads and replies; none when nothing happened.
+    DailyDigest,
+    /// No mail, not even replies to one's own threads.
+    Muted,
+}
+
 /// A closed discussion group.
 pub struct Group(group::Model);
 
@@ -39,6 +52,15 @@ impl Group {
     }
     async fn audience(&self) -> GroupAudience {
         self.0.audience.into()
+    }
+    /// How the group's activity reaches the caller by mail (DAILY_DIGEST unless it chose).
+    async fn my_notification_level(&self, ctx: &Context<'_>) -> ApiResult<NotificationLevel> {
+        let me = ctx.viewer().require(Access::Member)?;
+        Ok(
+            notifications::level_of(&ctx.state()?.db, GroupId(self.0.id), UserId(me.id))
+                .await?
+                .into(),
+        )
     }
     async fn member_count(&self, ctx: &Context<'_>) -> ApiResult<u64> {
         service::member_count(&ctx.state()?.db, &self.0).await
@@ -289,12 +311,27 @@ impl GroupMutation {
         ))
     }
 
+    /// A member chooses how the group's activity reaches it by mail. At any level but MUTED,
+    /// a reply in a thread it started and an answer accepted on its question come at once.
+    async fn set_group_notifications(
+        &self,
+        ctx: &Context<'_>,
+        group_id: ID,
+        level: NotificationLevel,
+    ) -> ApiResult<Group> {
+        let me = ctx.viewer().require(Access::Member)?;
+        let group_id = parse_id("groupId", &group_id)?;
+        Ok(Group(
+            notifications::set_level(&ctx.state()?.db, group_id, me, level.into()).await?,
+        ))
+    }
+
     /// The question's author or staff: accepts a reply as the answer.
     async fn accept_answer(&self, ctx: &Context<'_>, post_id: ID) -> ApiResult<Thread> {
         let me = ctx.viewer().require(Access::Member)?;
         let post_id = parse_id("postId", &post_id)?;
         Ok(Thread(
-            service::accept_answer(&ctx.state()?.db, post_id, me).await?,
+            service::accept_answer(ctx.state()?, post_id, me).await?,
         ))
     }
 }

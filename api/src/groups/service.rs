@@ -93,27 +93,29 @@ pub async fn visible_groups(
     Ok(visible)
 }
 
-pub async fn member_count(db: &impl ConnectionTrait, group: &group::Model) -> ApiResult<u64> {
+/// The people a group's mail goes to and its `memberCount` counts: its audience, or for a
+/// CUSTOM group the members added by hand (staff moderate every group without being counted).
+pub fn members_of(group: &group::Model) -> Select<user::Entity> {
     let staff = user::Column::Role.is_in([Role::Admin, Role::Animator]);
-    Ok(match group.audience {
-        Audience::Staff => user::Entity::find().filter(staff).count(db).await?,
-        Audience::StaffAndTrainedPartners => {
-            user::Entity::find()
-                .filter(
-                    sea_orm::Condition::any()
-                        .add(staff)
-                        .add(user::Column::Trained.eq(true)),
-                )
-                .count(db)
-                .await?
-        }
-        Audience::Custom => {
-            group_member::Entity::find()
-                .filter(group_member::Column::GroupId.eq(group.id))
-                .count(db)
-                .await?
-        }
+    user::Entity::find().filter(match group.audience {
+        Audience::Staff => sea_orm::Condition::all().add(staff),
+        Audience::StaffAndTrainedPartners => sea_orm::Condition::any()
+            .add(staff)
+            .add(user::Column::Trained.eq(true)),
+        Audience::Custom => sea_orm::Condition::all().add(
+            user::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(group_member::Column::UserId)
+                    .from(group_member::Entity)
+                    .and_where(group_member::Column::GroupId.eq(group.id))
+                    .to_owned(),
+            ),
+        ),
     })
+}
+
+pub async fn member_count(db: &impl ConnectionTrait, group: &group::Model) -> ApiResult<u64> {
+    Ok(members_of(group).count(db).await?)
 }
 
 /// Open questions nobody has replied to yet.
@@ -355,12 +357,13 @@ pub async fn reply(
     Ok(post)
 }
 
-/// The question's author or staff accepts a reply as the answer.
+/// The question's author or staff accepts a reply as the answer; the author hears of it.
 pub async fn accept_answer(
-    db: &DatabaseConnection,
+    state: &AppState,
     post_id: i64,
     person: &user::Model,
 ) -> ApiResult<thread::Model> {
+    let db = &state.db;
     let post = db::get::<post::Entity>(db, post_id, "post").await?;
     let thread = visible_thread(db, post.thread_id, person)
         .await
@@ -371,9 +374,16 @@ pub async fn accept_answer(
     if !may_accept_answer(person, &thread) {
         return Err(ApiError::Forbidden);
     }
+    let already = thread.accepted_post_id == Some(post.id);
+    let tx = begin_write(db).await?;
     let mut active: thread::ActiveModel = thread.into();
     active.accepted_post_id = Set(Some(post.id));
-    Ok(active.update(db).await?)
+    let thread = active.update(&tx).await?;
+    if !already {
+        super::notifications::answer_accepted(state, &tx, &thread, person, state.now()).await?;
+    }
+    tx.commit().await?;
+    Ok(thread)
 }
 
 /// Questions, in any group, waiting longer than `target` of opening time without a reply from

@@ -47,8 +47,6 @@ pub enum Notice {
     },
     /// The dates or the place of a published activity changed.
     ActivityChanged { activity_id: i64 },
-    /// The first session is near.
-    Reminder { registration_id: i64 },
 }
 
 /// Who a mail goes to.
@@ -81,6 +79,7 @@ pub struct Letter<'a> {
     values: minijinja::Value,
     calendar: Option<String>,
     secret: Option<String>,
+    unsubscribe: Option<String>,
 }
 
 impl<'a> Letter<'a> {
@@ -93,6 +92,7 @@ impl<'a> Letter<'a> {
             values,
             calendar: None,
             secret: None,
+            unsubscribe: None,
         }
     }
 
@@ -106,6 +106,13 @@ impl<'a> Letter<'a> {
     /// [`Mailer::secret_link`]): stored apart and forgotten once the mail has left.
     pub fn with_secret(mut self, token: String) -> Self {
         self.secret = Some(token);
+        self
+    }
+
+    /// Makes the mail carry `List-Unsubscribe` and `List-Unsubscribe-Post` (RFC 8058 one-click)
+    /// to `url`, a link made by [`Mailer::secret_link`] whose token is the mail's secret.
+    pub fn with_unsubscribe(mut self, url: String) -> Self {
+        self.unsubscribe = Some(url);
         self
     }
 }
@@ -169,6 +176,9 @@ impl Mailer {
         }
         if let Some(secret) = letter.secret {
             mail = mail.with_secret(secret);
+        }
+        if let Some(url) = letter.unsubscribe {
+            mail = mail.with_unsubscribe(url);
         }
         outbox::enqueue(db, mail, now).await
     }
@@ -296,10 +306,6 @@ impl Mailer {
                     now,
                 )
                 .await
-            }
-            Reminder { registration_id } => {
-                self.about_registration(db, registration_id, "reminder", None, None, now)
-                    .await
             }
             ActivityCancelled {
                 activity_id,

@@ -11,7 +11,10 @@ use entity::{
 };
 use lettre::{
     Message,
-    message::{Attachment, Mailbox, MultiPart, header::ContentType},
+    message::{
+        Attachment, Mailbox, MultiPart,
+        header::{ContentType, HeaderName, HeaderValue},
+    },
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
@@ -46,6 +49,7 @@ pub(super) struct Outgoing {
     rendered: Rendered,
     calendar: Option<String>,
     secret: Option<String>,
+    unsubscribe: Option<String>,
 }
 
 impl Outgoing {
@@ -58,6 +62,7 @@ impl Outgoing {
             rendered,
             calendar: None,
             secret: None,
+            unsubscribe: None,
         }
     }
 
@@ -70,6 +75,7 @@ impl Outgoing {
             rendered,
             calendar: None,
             secret: None,
+            unsubscribe: None,
         }
     }
 
@@ -81,6 +87,11 @@ impl Outgoing {
     /// The token that replaces [`SECRET_PLACEHOLDER`] in the bodies when the mail is sent.
     pub(super) fn with_secret(mut self, token: String) -> Self {
         self.secret = Some(token);
+        self
+    }
+
+    pub(super) fn with_unsubscribe(mut self, url: String) -> Self {
+        self.unsubscribe = Some(url);
         self
     }
 }
@@ -96,6 +107,7 @@ pub(super) async fn enqueue(
         to_address: Set(mail.to),
         user_id: Set(mail.user_id),
         secret: Set(mail.secret),
+        list_unsubscribe: Set(mail.unsubscribe),
         subject: Set(mail.rendered.subject),
         text_body: Set(mail.rendered.text),
         html_body: Set(mail.rendered.html),
@@ -245,11 +257,22 @@ fn message(mailer: &Mailer, row: &mail::Model) -> ApiResult<Message> {
     };
     let body =
         MultiPart::alternative_plain_html(with_secret(&row.text_body), with_secret(&row.html_body));
-    let builder = Message::builder()
+    let mut builder = Message::builder()
         .from(mailer.from.clone())
         .to(to)
         .subject(row.subject.clone())
         .message_id(Some(format!("<klub-mail-{}@{}>", row.id, mailer.host)));
+    if let Some(url) = &row.list_unsubscribe {
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{}>", with_secret(url)),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_owned(),
+            ));
+    }
     let message =
         match &row.calendar {
             None => builder.multipart(body),

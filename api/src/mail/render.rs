@@ -29,10 +29,22 @@ impl Templates {
                 "layout.html",
                 include_str!("../../templates/mail/layout.html.jinja"),
             ),
+            (
+                "unsubscribe.html",
+                include_str!("../../templates/pages/unsubscribe.html.jinja"),
+            ),
         ] {
             env.add_template(name, source).map_err(ApiError::internal)?;
         }
         Ok(Self { env })
+    }
+
+    /// Renders the page `name` (`templates/pages/<name>.html.jinja`) in `locale`.
+    pub fn page(&self, name: &str, locale: Locale, values: Value) -> ApiResult<String> {
+        self.env
+            .get_template(&format!("{name}.html"))
+            .and_then(|page| page.render(context! { locale => locale.code(), ..values }))
+            .map_err(ApiError::internal)
     }
 
     /// Renders mail `kind` in `locale` with `values` (a minijinja context).
@@ -97,6 +109,13 @@ mod tests {
             "reminder",
             "question_overdue",
             "password_reset",
+            "staff_message",
+            "survey_invitation",
+            "club_minutes",
+            "group_post",
+            "group_reply",
+            "group_answer_accepted",
+            "group_digest",
         ] {
             for locale in [Locale::Fr, Locale::En] {
                 let mail = templates
@@ -105,14 +124,24 @@ mod tests {
                         locale,
                         context! { name => "Ann", activity => "Canva <pour> menus", inviter => "Léa",
                                    link => "https://klub.example/x", when => "lundi", reason => "Orage",
-                                   position => 2, expires => "7 décembre" },
+                                   position => 2, expires => "7 décembre", subject => "Canva <pour> menus",
+                                   message => "Bring it", sender => "Léa", title => "Canva <pour> menus",
+                                   group => "Club", author => "Bob", body => "Hi", by => "Léa",
+                                   unsubscribe => "https://klub.example/u", day => "lundi",
+                                   questions => [context! { text => "Q", answer => "A" }],
+                                   threads => [context! { title => "T", new => true, replies => 2, link => "x" }] },
                     )
                     .unwrap();
                 assert!(!mail.subject.is_empty(), "{kind} {locale:?}");
                 assert!(
                     mail.text.contains("Canva <pour> menus")
-                        || ["invitation_account", "question_overdue", "password_reset"]
-                            .contains(&kind)
+                        || [
+                            "invitation_account",
+                            "question_overdue",
+                            "password_reset",
+                            "group_digest"
+                        ]
+                        .contains(&kind)
                 );
                 assert!(
                     !mail.html.contains("<pour>"),

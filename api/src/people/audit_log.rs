@@ -31,6 +31,10 @@ pub enum AuditAction {
     PostRemoved,
     ThreadLocked,
     ThreadUnlocked,
+    RegistrantsMessaged,
+    ReminderAdded,
+    ReminderRemoved,
+    SurveySet,
 }
 
 /// Who did what to which record, and when.

@@ -3,15 +3,15 @@
 
 use std::collections::{HashMap, HashSet};
 
-use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use entity::{attendance, registration, user};
 use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::{
     activities,
     auth::Credentials,
-    csv_export::SafeCsv,
-    error::{ApiError, ApiResult, request_error},
+    csv_export::{self, SafeCsv},
+    error::{ApiError, ApiResult},
     people::Access,
     state::AppState,
 };
@@ -21,27 +21,7 @@ pub async fn download(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    match sheet(&request, &path, &state).await {
-        Ok((filename, body)) => HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ))
-            .body(body),
-        Err(error) => {
-            let status = match &error {
-                ApiError::Unauthenticated | ApiError::InvalidCredentials => 401,
-                ApiError::Forbidden => 403,
-                ApiError::NotFound(_) | ApiError::BadInput { .. } => 404,
-                _ => 500,
-            };
-            if status == 500 {
-                tracing::error!(%error, "CSV export failed");
-            }
-            request_error(status, error.code(), &error.to_string())
-        }
-    }
+    csv_export::attachment(sheet(&request, &path, &state).await)
 }
 
 async fn sheet(request: &HttpRequest, id: &str, state: &AppState) -> ApiResult<(String, Vec<u8>)> {

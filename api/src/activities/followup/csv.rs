@@ -1,0 +1,52 @@
+//! `GET /activities/{id}/survey.csv` (staff): every answer of the activity's survey — question,
+//! answer, and who answered unless the survey is anonymous.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::surveys;
+use crate::{
+    auth::Credentials,
+    csv_export::{self, SafeCsv},
+    error::{ApiError, ApiResult},
+    people::Access,
+    state::AppState,
+};
+
+pub async fn survey_csv(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    csv_export::attachment(answers(&request, &path, &state).await)
+}
+
+async fn answers(
+    request: &HttpRequest,
+    id: &str,
+    state: &AppState,
+) -> ApiResult<(String, Vec<u8>)> {
+    Credentials::from_http(request, state.config.trust_forwarded_for)
+        .viewer(&state.db, &state.tokens, state.now())
+        .await?
+        .require(Access::Staff)?;
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound("activity"))?;
+    let survey = surveys::of_activity(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("survey"))?;
+    let mut sheet = SafeCsv::default();
+    let heading: &[&str] = if survey.anonymous {
+        &["question", "answer"]
+    } else {
+        &["question", "answer", "respondent"]
+    };
+    sheet.row(heading)?;
+    for row in surveys::answer_rows(&state.db, &survey).await? {
+        let cells = if survey.anonymous {
+            &row[..2]
+        } else {
+            &row[..]
+        };
+        sheet.row(cells)?;
+    }
+    Ok((format!("activity-{id}-survey.csv"), sheet.finish()?))
+}
