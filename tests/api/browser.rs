@@ -93,3 +93,77 @@ async fn graphiql_renders_offline_under_its_own_policy() {
         "GraphiQL's introspection never reached the API:\n{metrics}"
     );
 }
+
+/// The one-click unsubscribe page of a group mail renders under its policy: the group named,
+/// one button, and nothing muted by merely opening it.
+#[tokio::test]
+async fn the_unsubscribe_page_renders_and_opening_it_mutes_nothing() {
+    use entity::mail;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use serde_json::json;
+
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let club = app.group_id(&admin, "Partners' club").await;
+    app.op(
+        "SetGroupNotifications",
+        json!({ "groupId": club, "level": "EVERY_POST" }),
+        Some(&admin),
+    )
+    .await
+    .data();
+    let author = app
+        .persona(crate::helpers::Persona::TrainedPartner, "author")
+        .await
+        .unwrap();
+    app.op(
+        "StartThread",
+        json!({ "groupId": club, "title": "Vidéo", "body": "Quel micro ?" }),
+        Some(&author),
+    )
+    .await
+    .data();
+    crate::helpers::run_scheduler(&app).await;
+    let row = mail::Entity::find()
+        .filter(mail::Column::Kind.eq("group_post"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("the admin's mail about the new thread");
+    let text = crate::helpers::delivered(&app, row.id).await.unwrap();
+    let start = text.find("/unsubscribe/").expect("an unsubscribe link");
+    let path: String = text[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    let url = format!("{}{path}", app.address);
+
+    let page = app.client.get(&url).send().await.unwrap();
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.contains("form-action 'self'"), "{policy}");
+    let dom = tokio::task::spawn_blocking(move || rendered(&url))
+        .await
+        .unwrap();
+    assert!(
+        dom.contains("Partners' club") && dom.contains(r#"id="confirm""#),
+        "the page did not render: {dom}"
+    );
+    let level = app
+        .graphql(
+            "{ groups { name myNotificationLevel } }",
+            json!({}),
+            Some(&admin),
+        )
+        .await;
+    let club_level = level.data()["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "Partners' club")
+        .unwrap()["myNotificationLevel"]
+        .clone();
+    assert_eq!(club_level, "EVERY_POST");
+}
