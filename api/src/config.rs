@@ -44,6 +44,8 @@ pub struct Config {
     pub mail_from: String,
     /// `KLUB_MAIL_DIR`: the folder mails are written to when no SMTP server is configured.
     pub mail_dir: std::path::PathBuf,
+    /// `KLUB_OFFICE_NAME`: the body running the programme, as certificates name it.
+    pub office_name: String,
     /// `KLUB_DEFAULT_LOCALE`: the language of mails for users who chose none (`fr` or `en`).
     pub default_locale: Locale,
     /// `KLUB_TIMEZONE`: the office's time zone, for dates in mails and local schedules.
@@ -237,6 +239,10 @@ impl Config {
                 from
             },
             mail_dir: get("KLUB_MAIL_DIR").unwrap_or_else(|| "mail".into()).into(),
+            office_name: get("KLUB_OFFICE_NAME")
+                .map(|name| name.trim().to_owned())
+                .filter(|name| !name.is_empty())
+                .unwrap_or_else(|| "Klub".into()),
             default_locale: match get("KLUB_DEFAULT_LOCALE") {
                 None => Locale::Fr,
                 Some(code) => Locale::parse(&code).ok_or(ConfigError {

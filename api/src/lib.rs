@@ -27,6 +27,7 @@ pub mod limits;
 pub mod loaders;
 pub mod mail;
 pub mod metrics;
+pub mod organisations;
 pub mod pagination;
 pub mod people;
 pub mod registrations;

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
-    activity, attendance, club_question, group, post, registration, reminder_rule, session, survey,
-    thread, user,
+    activity, attendance, certificate, club_question, group, organisation, organisation_member,
+    payment, post, registration, reminder_rule, session, survey, thread, user,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select};
 
@@ -96,6 +96,15 @@ pub struct Loaders {
     pub reminder_rules: Rows<reminder_rule::Entity>,
     /// An activity's survey (at most one).
     pub surveys: Rows<survey::Entity>,
+    /// A person's organisation membership (at most one), by person.
+    pub memberships: Rows<organisation_member::Entity>,
+    /// An organisation's members, by organisation.
+    pub members: Rows<organisation_member::Entity>,
+    pub organisations: Rows<organisation::Entity>,
+    /// A registration's payment (at most one).
+    pub payments: Rows<payment::Entity>,
+    /// A registration's certificate (at most one).
+    pub certificates: Rows<certificate::Entity>,
     pub groups: Rows<group::Entity>,
     pub threads: Rows<thread::Entity>,
     pub posts: Rows<post::Entity>,
@@ -122,6 +131,10 @@ impl Loaders {
 
     pub async fn activity(&self, id: i64) -> ApiResult<activity::Model> {
         Self::one(&self.activities, id, "activity").await
+    }
+
+    pub async fn organisation(&self, id: i64) -> ApiResult<organisation::Model> {
+        Self::one(&self.organisations, id, "organisation").await
     }
 
     pub async fn group(&self, id: i64) -> ApiResult<group::Model> {
@@ -193,6 +206,38 @@ impl Loaders {
                 survey::Entity::find(),
                 survey::Column::ActivityId,
                 |s| s.activity_id,
+            )),
+            memberships: loader(RowsBy::new(
+                db,
+                organisation_member::Entity::find(),
+                organisation_member::Column::UserId,
+                |m| m.user_id,
+            )),
+            members: loader(RowsBy::new(
+                db,
+                organisation_member::Entity::find()
+                    .order_by_asc(organisation_member::Column::AddedAt)
+                    .order_by_asc(organisation_member::Column::UserId),
+                organisation_member::Column::OrganisationId,
+                |m| m.organisation_id,
+            )),
+            organisations: loader(RowsBy::new(
+                db,
+                organisation::Entity::find(),
+                organisation::Column::Id,
+                |o| o.id,
+            )),
+            payments: loader(RowsBy::new(
+                db,
+                payment::Entity::find(),
+                payment::Column::RegistrationId,
+                |p| p.registration_id,
+            )),
+            certificates: loader(RowsBy::new(
+                db,
+                certificate::Entity::find(),
+                certificate::Column::RegistrationId,
+                |c| c.registration_id,
             )),
             groups: loader(RowsBy::new(
                 db,

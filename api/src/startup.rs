@@ -206,6 +206,14 @@ fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
                 web::get().to(activities::followup::survey_csv),
             )
             .route(
+                "/certificates/{number}",
+                web::get().to(activities::certificates::download::pdf),
+            )
+            .route(
+                "/payments.csv",
+                web::get().to(registrations::payments_csv::download),
+            )
+            .route(
                 "/activities/{id}/registrations.csv",
                 web::get().to(registrations::csv::download),
             )

@@ -9,7 +9,8 @@ pub struct Model {
     pub at: DateTimeUtc,
     pub actor_id: i64,
     pub action: Action,
-    /// `ACTIVITY`, `USER`, `INVITATION`, `POST` or `THREAD`: see [`Action::target_type`].
+    /// `ACTIVITY`, `USER`, `INVITATION`, `POST`, `THREAD`, `REGISTRATION` or `ORGANISATION`:
+    /// see [`Action::target_type`].
     pub target_type: String,
     pub target_id: i64,
     /// A short detail (a new role, a reason), never a secret.
@@ -55,6 +56,12 @@ pub enum Action {
     ReminderRemoved,
     #[sea_orm(string_value = "SURVEY_SET")]
     SurveySet,
+    #[sea_orm(string_value = "PAYMENT_RECORDED")]
+    PaymentRecorded,
+    #[sea_orm(string_value = "ORGANISATION_CREATED")]
+    OrganisationCreated,
+    #[sea_orm(string_value = "ORGANISATION_MEMBER_SET")]
+    OrganisationMemberSet,
 }
 
 impl Action {
@@ -69,6 +76,8 @@ impl Action {
             InvitationSent | InvitationRevoked => "INVITATION",
             PostEdited | PostRemoved => "POST",
             ThreadLocked | ThreadUnlocked => "THREAD",
+            PaymentRecorded => "REGISTRATION",
+            OrganisationCreated | OrganisationMemberSet => "ORGANISATION",
         }
     }
 }

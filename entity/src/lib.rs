@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod attendance;
 pub mod audit_event;
+pub mod certificate;
 pub mod club_question;
 pub mod club_vote;
 pub mod email_verification;
@@ -15,7 +16,10 @@ pub mod group_notification;
 pub mod invitation;
 pub mod login_throttle;
 pub mod mail;
+pub mod organisation;
+pub mod organisation_member;
 pub mod password_reset;
+pub mod payment;
 pub mod post;
 pub mod registration;
 pub mod reminder_delivery;

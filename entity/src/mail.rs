@@ -29,6 +29,10 @@ pub struct Model {
     /// The one-click unsubscribe URL (RFC 8058) of a mail about a group, with the secret's
     /// placeholder in place of its token.
     pub list_unsubscribe: Option<String>,
+    /// One attached file (a certificate's PDF), with its name and MIME type.
+    pub attachment_name: Option<String>,
+    pub attachment_type: Option<String>,
+    pub attachment: Option<Vec<u8>>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]

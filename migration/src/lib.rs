@@ -18,6 +18,7 @@ mod m20261123_000013_add_thread_overdue_alert;
 mod m20261123_000014_create_security_tables;
 mod m20261125_000015_create_trust_tables;
 mod m20261125_000016_create_followup_tables;
+mod m20261125_000017_create_organisation_tables;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000014_create_security_tables::Migration),
             Box::new(m20261125_000015_create_trust_tables::Migration),
             Box::new(m20261125_000016_create_followup_tables::Migration),
+            Box::new(m20261125_000017_create_organisation_tables::Migration),
         ]
     }
 }

@@ -83,6 +83,20 @@ const TABLE: &[(&str, [Outcome; 5])] = &[
     ("MySurveys",           [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
     // Partners get the activity, with FORBIDDEN errors on `reminders` and `survey`.
     ("ActivityFollowUp",    [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    // A partner creates its own organisation (and manages it from then on).
+    ("CreateOrganisation",  [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
+    // Organisations answer NOT_FOUND to outsiders, like groups.
+    ("AddOrganisationMember", [UNAUTH, NOTFND, NOTFND, Allowed, Allowed]),
+    ("Organisation",        [UNAUTH,  NOTFND,  NOTFND,  Allowed, Allowed]),
+    ("Organisations",       [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    ("AdoptOrganisationMembers", [UNAUTH, FORBID, FORBID, Allowed, Allowed]),
+    ("MyOrganisation",      [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
+    // Only a manager of the colleague's organisation; staff register people directly.
+    ("RegisterColleague",   [UNAUTH,  FORBID,  FORBID,  FORBID,  FORBID]),
+    ("RecordPayment",       [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    ("UnpaidRegistrations", [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    ("MyCertificates",      [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
+    ("VerifyCertificate",   [Allowed, Allowed, Allowed, Allowed, Allowed]),
     ("SetMyLocale",         [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
     ("ResetCalendarFeed",   [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
     ("RevokeCalendarFeed",  [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
@@ -236,6 +250,38 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
             json!({ "surveyId": survey, "answers": [{ "questionId": question, "rating": 4 }] })
         }
         "ActivityFollowUp" => json!({ "id": app.published_activity(&admin, 5, json!({})).await }),
+        "CreateOrganisation" => {
+            json!({ "input": { "name": format!("Hôtel {run}"), "sector": "ACCOMMODATION" } })
+        }
+        "AddOrganisationMember"
+        | "Organisation"
+        | "AdoptOrganisationMembers"
+        | "RegisterColleague" => {
+            let created = app
+                .op(
+                    "CreateOrganisation",
+                    json!({ "input": { "name": format!("Ferme {run}"), "sector": "PRODUCER" } }),
+                    Some(&admin),
+                )
+                .await;
+            let organisation = created.data()["createOrganisation"]["id"].clone();
+            let (_, member) = app
+                .sign_up(&format!("colleague{run}@example.fr"), "Colleague")
+                .await;
+            json!({
+                "organisationId": organisation, "id": organisation, "userId": member,
+                "role": "MEMBER", "activityId": app.published_activity(&admin, 5, json!({})).await,
+            })
+        }
+        "RecordPayment" => {
+            let id = app.published_activity(&admin, 5, json!({})).await;
+            let (payer, _) = app
+                .sign_up(&format!("payer{run}@example.fr"), "Payer")
+                .await;
+            let registration = app.register(&id, &payer).await;
+            json!({ "registrationId": registration["id"], "status": "PAID" })
+        }
+        "VerifyCertificate" => json!({ "number": "KLUB-0000-0000-0000-0000" }),
         "SetMyLocale" => json!({ "locale": "EN" }),
         "ChangePassword" => {
             json!({ "currentPassword": crate::helpers::PASSWORD, "newPassword": crate::helpers::PASSWORD })

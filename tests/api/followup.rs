@@ -653,8 +653,9 @@ async fn attendees_answer_the_survey_once_and_staff_read_the_results() {
     let smtp = SmtpServer::start().await;
     let app = app_with(&smtp).await;
     let admin = app.admin_token().await;
+    // A conference: no certificate mail beside the invitations.
     let id = app
-        .published_activity(&admin, 5, json!({ "title": "Canva" }))
+        .published_activity(&admin, 5, json!({ "title": "Canva", "kind": "CONFERENCE" }))
         .await;
     let set = app
         .op(

@@ -20,7 +20,7 @@ const LADDER: &[&[&str]] = &[
     &["auth"],
     &["activities"],
     &["registrations"],
-    &["club", "groups", "invitations"],
+    &["club", "groups", "invitations", "organisations"],
     &["accounts"],
 ];
 

@@ -14,6 +14,7 @@ mod invitations;
 mod layout;
 mod mail;
 mod operations;
+mod organisations;
 mod people;
 mod protocol;
 mod registrations;

@@ -1,9 +1,11 @@
 //! The programme: trainings, workshops, conferences and club meetings, with their sessions and
 //! their life cycle (DRAFT → PUBLISHED → COMPLETED, or CANCELLED).
 
+pub mod certificates;
 mod club_question;
 mod draft;
 pub mod followup;
+pub mod payment;
 pub mod policy;
 mod registration;
 mod schema;

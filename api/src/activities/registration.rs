@@ -5,7 +5,7 @@
 use async_graphql::{Context, Enum, ID, Object};
 use entity::registration;
 
-use super::{Activity, seats};
+use super::{Activity, payment::Payment, seats};
 use crate::{dates::Timestamp, error::ApiResult, people::User, state::ContextExt};
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -68,6 +68,19 @@ impl Registration {
 
     async fn activity(&self, ctx: &Context<'_>) -> ApiResult<Activity> {
         Ok(Activity(ctx.loaders()?.activity(self.0.activity_id).await?))
+    }
+
+    /// How it is settled: null for a free activity, and for a registration that holds no
+    /// seat and paid nothing.
+    async fn payment(&self, ctx: &Context<'_>) -> ApiResult<Option<Payment>> {
+        let loaders = ctx.loaders()?;
+        let activity = loaders.activity(self.0.activity_id).await?;
+        let record = loaders
+            .payments
+            .load_one(self.0.id)
+            .await?
+            .and_then(|rows| rows.into_iter().next());
+        Ok(Payment::of(&self.0, &activity, record))
     }
 
     async fn user(&self, ctx: &Context<'_>) -> ApiResult<User> {

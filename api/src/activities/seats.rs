@@ -167,51 +167,55 @@ pub async fn cancel_all(
     Ok(active)
 }
 
-/// Marks trained every confirmed registrant who attended at least `percent` % of the sessions.
-pub async fn mark_trained_by_attendance(
+/// The confirmed registrations that attended at least `percent` % of the activity's sessions
+/// (and at least one), each with the sessions it attended.
+pub async fn qualified(
     db: &impl ConnectionTrait,
     activity_id: i64,
     percent: i32,
-) -> ApiResult<()> {
+) -> ApiResult<Vec<(registration::Model, Vec<i64>)>> {
     let sessions = session::of_activity(activity_id).count(db).await?;
     let sessions = usize::try_from(sessions).unwrap_or(usize::MAX);
     let confirmed = registration::Entity::find()
         .filter(registration::Column::ActivityId.eq(activity_id))
         .filter(registration::Column::Status.eq(Status::Confirmed))
+        .order_by_asc(registration::Column::Id)
         .all(db)
         .await?;
-    let attended = attended_sessions(db, confirmed.iter().map(|r| r.id)).await?;
-    let trained: Vec<i64> = confirmed
-        .iter()
-        .filter(|r| {
-            let count = attended.get(&r.id).copied().unwrap_or(0);
-            count > 0 && count * 100 >= usize::try_from(percent).unwrap_or(100) * sessions
+    let mut attended: HashMap<i64, Vec<i64>> = HashMap::new();
+    for row in attendance::Entity::find()
+        .filter(attendance::Column::RegistrationId.is_in(confirmed.iter().map(|r| r.id)))
+        .all(db)
+        .await?
+    {
+        attended
+            .entry(row.registration_id)
+            .or_default()
+            .push(row.session_id);
+    }
+    let needed = usize::try_from(percent).unwrap_or(100) * sessions;
+    Ok(confirmed
+        .into_iter()
+        .filter_map(|r| {
+            let present = attended.remove(&r.id).unwrap_or_default();
+            (!present.is_empty() && present.len() * 100 >= needed).then_some((r, present))
         })
-        .map(|r| r.user_id)
-        .collect();
-    if !trained.is_empty() {
+        .collect())
+}
+
+/// Marks the registrants of `qualified` trained.
+pub async fn mark_trained(
+    db: &impl ConnectionTrait,
+    qualified: &[(registration::Model, Vec<i64>)],
+) -> ApiResult<()> {
+    if !qualified.is_empty() {
         user::Entity::update_many()
             .col_expr(user::Column::Trained, Expr::value(true))
-            .filter(user::Column::Id.is_in(trained))
+            .filter(user::Column::Id.is_in(qualified.iter().map(|(r, _)| r.user_id)))
             .exec(db)
             .await?;
     }
     Ok(())
-}
-
-async fn attended_sessions(
-    db: &impl ConnectionTrait,
-    registration_ids: impl Iterator<Item = i64>,
-) -> ApiResult<HashMap<i64, usize>> {
-    let mut counts = HashMap::new();
-    for row in attendance::Entity::find()
-        .filter(attendance::Column::RegistrationId.is_in(registration_ids))
-        .all(db)
-        .await?
-    {
-        *counts.entry(row.registration_id).or_insert(0) += 1;
-    }
-    Ok(counts)
 }
 
 /// An activity's registrations, in the order they were made.

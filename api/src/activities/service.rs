@@ -15,7 +15,7 @@ use sea_orm::{
 };
 
 use super::{
-    ActivityDraft, SessionDraft, followup, policy,
+    ActivityDraft, SessionDraft, certificates, followup, policy,
     seats::{self, lock},
 };
 use crate::{
@@ -341,14 +341,18 @@ pub async fn advance(
     };
     let tx = begin_write(db).await?;
     if let Some(before) = change_status(&tx, id, &[from], to, refusal, now).await? {
-        if to == Status::Completed && before.kind == Kind::Training {
-            let percent = before
-                .min_attendance_percent
-                .unwrap_or(super::draft::DEFAULT_MIN_ATTENDANCE_PERCENT);
-            seats::mark_trained_by_attendance(&tx, id, percent).await?;
-        }
         audit::record(&tx, by.person(), action, [id], None, now).await?;
         if to == Status::Completed {
+            if matches!(before.kind, Kind::Training | Kind::Workshop) {
+                let percent = before
+                    .min_attendance_percent
+                    .unwrap_or(super::draft::DEFAULT_MIN_ATTENDANCE_PERCENT);
+                let qualified = seats::qualified(&tx, id, percent).await?;
+                if before.kind == Kind::Training {
+                    seats::mark_trained(&tx, &qualified).await?;
+                }
+                certificates::issue(&tx, mailer, &before, &qualified, now).await?;
+            }
             followup::on_completed(&tx, mailer, &before, now).await?;
         }
     }

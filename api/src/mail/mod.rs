@@ -80,6 +80,14 @@ pub struct Letter<'a> {
     calendar: Option<String>,
     secret: Option<String>,
     unsubscribe: Option<String>,
+    attachment: Option<Attachment>,
+}
+
+/// A file a mail carries (a certificate's PDF).
+pub struct Attachment {
+    pub name: String,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
 }
 
 impl<'a> Letter<'a> {
@@ -93,7 +101,14 @@ impl<'a> Letter<'a> {
             calendar: None,
             secret: None,
             unsubscribe: None,
+            attachment: None,
         }
+    }
+
+    /// Attaches a file.
+    pub fn with_attachment(mut self, attachment: Attachment) -> Self {
+        self.attachment = Some(attachment);
+        self
     }
 
     /// Attaches an iCalendar entry.
@@ -127,6 +142,8 @@ pub struct Mailer {
     pub public_url: String,
     pub default_locale: Locale,
     pub timezone: Tz,
+    /// The office running the programme (`KLUB_OFFICE_NAME`), as its documents name it.
+    pub office_name: String,
 }
 
 impl Mailer {
@@ -148,6 +165,7 @@ impl Mailer {
             public_url: config.public_url.clone(),
             default_locale: config.default_locale,
             timezone: config.timezone,
+            office_name: config.office_name.clone(),
         })
     }
 
@@ -179,6 +197,9 @@ impl Mailer {
         }
         if let Some(url) = letter.unsubscribe {
             mail = mail.with_unsubscribe(url);
+        }
+        if let Some(attachment) = letter.attachment {
+            mail = mail.with_attachment(attachment);
         }
         outbox::enqueue(db, mail, now).await
     }

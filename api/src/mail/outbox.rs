@@ -50,6 +50,7 @@ pub(super) struct Outgoing {
     calendar: Option<String>,
     secret: Option<String>,
     unsubscribe: Option<String>,
+    attachment: Option<super::Attachment>,
 }
 
 impl Outgoing {
@@ -63,6 +64,7 @@ impl Outgoing {
             calendar: None,
             secret: None,
             unsubscribe: None,
+            attachment: None,
         }
     }
 
@@ -76,6 +78,7 @@ impl Outgoing {
             calendar: None,
             secret: None,
             unsubscribe: None,
+            attachment: None,
         }
     }
 
@@ -94,6 +97,11 @@ impl Outgoing {
         self.unsubscribe = Some(url);
         self
     }
+
+    pub(super) fn with_attachment(mut self, attachment: super::Attachment) -> Self {
+        self.attachment = Some(attachment);
+        self
+    }
 }
 
 /// Writes the mail into the outbox, inside the caller's transaction.
@@ -108,6 +116,9 @@ pub(super) async fn enqueue(
         user_id: Set(mail.user_id),
         secret: Set(mail.secret),
         list_unsubscribe: Set(mail.unsubscribe),
+        attachment_name: Set(mail.attachment.as_ref().map(|a| a.name.clone())),
+        attachment_type: Set(mail.attachment.as_ref().map(|a| a.content_type.to_owned())),
+        attachment: Set(mail.attachment.map(|a| a.bytes)),
         subject: Set(mail.rendered.subject),
         text_body: Set(mail.rendered.text),
         html_body: Set(mail.rendered.html),
@@ -273,23 +284,33 @@ fn message(mailer: &Mailer, row: &mail::Model) -> ApiResult<Message> {
                 "List-Unsubscribe=One-Click".to_owned(),
             ));
     }
-    let message =
-        match &row.calendar {
-            None => builder.multipart(body),
-            Some(ics) => {
-                let method = if ics.contains("METHOD:CANCEL") {
-                    "CANCEL"
-                } else {
-                    "REQUEST"
-                };
-                let content_type =
-                    ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
-                        .map_err(ApiError::internal)?;
-                builder.multipart(MultiPart::mixed().multipart(body).singlepart(
-                    Attachment::new("invite.ics".into()).body(ics.clone(), content_type),
-                ))
-            }
+    let mut files = Vec::new();
+    if let Some(ics) = &row.calendar {
+        let method = if ics.contains("METHOD:CANCEL") {
+            "CANCEL"
+        } else {
+            "REQUEST"
         };
+        let content_type =
+            ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
+                .map_err(ApiError::internal)?;
+        files.push(Attachment::new("invite.ics".into()).body(ics.clone(), content_type));
+    }
+    if let (Some(name), Some(content_type), Some(bytes)) =
+        (&row.attachment_name, &row.attachment_type, &row.attachment)
+    {
+        let content_type = ContentType::parse(content_type).map_err(ApiError::internal)?;
+        files.push(Attachment::new(name.clone()).body(bytes.clone(), content_type));
+    }
+    let message = if files.is_empty() {
+        builder.multipart(body)
+    } else {
+        builder.multipart(
+            files
+                .into_iter()
+                .fold(MultiPart::mixed().multipart(body), MultiPart::singlepart),
+        )
+    };
     message.map_err(ApiError::internal)
 }
 

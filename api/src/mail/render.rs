@@ -116,6 +116,8 @@ mod tests {
             "group_reply",
             "group_answer_accepted",
             "group_digest",
+            "certificate",
+            "organisation_joined",
         ] {
             for locale in [Locale::Fr, Locale::En] {
                 let mail = templates
@@ -128,6 +130,7 @@ mod tests {
                                    message => "Bring it", sender => "Léa", title => "Canva <pour> menus",
                                    group => "Club", author => "Bob", body => "Hi", by => "Léa",
                                    unsubscribe => "https://klub.example/u", day => "lundi",
+                                   number => "KLUB-1", hours => 3, organisation => "Canva <pour> menus",
                                    questions => [context! { text => "Q", answer => "A" }],
                                    threads => [context! { title => "T", new => true, replies => 2, link => "x" }] },
                     )

@@ -35,6 +35,9 @@ pub enum AuditAction {
     ReminderAdded,
     ReminderRemoved,
     SurveySet,
+    PaymentRecorded,
+    OrganisationCreated,
+    OrganisationMemberSet,
 }
 
 /// Who did what to which record, and when.

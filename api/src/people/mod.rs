@@ -2,6 +2,7 @@
 
 mod audit_log;
 pub mod fields;
+pub mod organisation;
 pub mod roles;
 mod schema;
 pub mod service;

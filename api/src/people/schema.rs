@@ -82,9 +82,17 @@ impl User {
         &self.model.name
     }
 
-    /// The business or association the person belongs to.
-    async fn organisation(&self) -> Option<&str> {
-        self.model.organisation.as_deref()
+    /// The business or association the person belongs to: the organisation it is a member
+    /// of, or else the name it gave when it signed up.
+    async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        let loaders = ctx.loaders()?;
+        let membership = loaders.memberships.load_one(self.model.id).await?;
+        match membership.and_then(|rows| rows.into_iter().next()) {
+            Some(membership) => Ok(Some(
+                loaders.organisation(membership.organisation_id).await?.name,
+            )),
+            None => Ok(self.model.organisation.clone()),
+        }
     }
 
     async fn role(&self) -> Role {

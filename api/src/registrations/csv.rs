@@ -12,7 +12,7 @@ use crate::{
     auth::Credentials,
     csv_export::{self, SafeCsv},
     error::{ApiError, ApiResult},
-    people::Access,
+    people::{self, Access},
     state::AppState,
 };
 
@@ -51,6 +51,8 @@ async fn sheet(request: &HttpRequest, id: &str, state: &AppState) -> ApiResult<(
         .into_iter()
         .map(|a| (a.registration_id, a.session_id))
         .collect();
+    let organisations =
+        people::organisation::names(&state.db, &users.values().collect::<Vec<_>>()).await?;
 
     let mut sheet = SafeCsv::default();
     let mut heading = vec![
@@ -72,7 +74,7 @@ async fn sheet(request: &HttpRequest, id: &str, state: &AppState) -> ApiResult<(
         };
         let mut row = vec![
             person.name.clone(),
-            person.organisation.clone().unwrap_or_default(),
+            organisations.get(&person.id).cloned().unwrap_or_default(),
             person.email.clone(),
             registration.status.to_value(),
             registration

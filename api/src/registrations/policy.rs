@@ -15,6 +15,8 @@ pub enum Placement<'a> {
     By(&'a user::Model),
     /// An invitation staff sent to the registrant.
     Invitation,
+    /// A manager of the registrant's organisation: the registrant's own rules apply.
+    Colleague,
 }
 
 impl Placement<'_> {
@@ -33,7 +35,9 @@ impl Placement<'_> {
     /// Whether the placement lifts the partner's rules (drafts hidden, the audience).
     fn by_staff(self, registrant: &user::Model) -> bool {
         match self {
-            Placement::Themselves => activities::plans_the_programme(registrant),
+            Placement::Themselves | Placement::Colleague => {
+                activities::plans_the_programme(registrant)
+            }
             Placement::By(caller) => activities::plans_the_programme(caller),
             Placement::Invitation => true,
         }

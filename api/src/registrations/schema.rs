@@ -3,7 +3,10 @@ use entity::registration;
 
 use super::{policy::Placement, service};
 use crate::{
-    activities::Registration,
+    activities::{
+        Registration,
+        payment::{self, PaymentStatus},
+    },
     error::ApiResult,
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
     people::Access,
@@ -30,6 +33,29 @@ impl RegistrationQuery {
         paginate(
             &ctx.state()?.db,
             service::of_user(me.id),
+            registration::Column::Id,
+            Direction::Ascending,
+            args,
+            |r| r.id,
+            Registration,
+        )
+        .await
+    }
+
+    /// Staff only: confirmed registrations to paid activities still DUE, oldest first. The
+    /// accountant's CSV: `/payments.csv?from=…&to=…` (or `activity=<id>`).
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
+    async fn unpaid_registrations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Page<i64, Registration>> {
+        ctx.viewer().require(Access::Staff)?;
+        let args = PageArgs::parse(first, after)?;
+        paginate(
+            &ctx.state()?.db,
+            payment::unpaid(),
             registration::Column::Id,
             Direction::Ascending,
             args,
@@ -105,6 +131,31 @@ impl RegistrationMutation {
         let me = ctx.viewer().require(Access::Member)?;
         super::feed::revoke(&ctx.state()?.db, me).await?;
         Ok(true)
+    }
+
+    /// Staff only: how a confirmed registration to a paid activity is settled (FUNDED names
+    /// its `funder`); recording again replaces it. Audited.
+    async fn record_payment(
+        &self,
+        ctx: &Context<'_>,
+        registration_id: ID,
+        status: PaymentStatus,
+        funder: Option<String>,
+        reference: Option<String>,
+    ) -> ApiResult<Registration> {
+        let me = ctx.viewer().staff()?;
+        let state = ctx.state()?;
+        let registration = payment::record(
+            &state.db,
+            parse_id("registrationId", &registration_id)?,
+            status.into(),
+            funder,
+            reference,
+            me,
+            state.now(),
+        )
+        .await?;
+        Ok(Registration(registration))
     }
 
     /// Staff only. With `sessionId`: attendance at that session; without: at every session.

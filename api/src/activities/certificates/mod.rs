@@ -1,0 +1,196 @@
+//! Certificates of attendance. When a TRAINING or WORKSHOP completes, each confirmed
+//! registrant who attended at least its `minAttendancePercent` of sessions gets one: a random
+//! number nobody can guess (80 bits, unique in the database), the hours of the sessions it
+//! attended, the date; issued once per registration (completing again issues nothing) and
+//! mailed as a PDF. The PDF is served to its holder and staff; anyone may check a number.
+
+pub mod download;
+mod pdf;
+mod schema;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{activity, certificate, registration, session, user};
+use rand::Rng;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::OnConflict,
+};
+
+pub use schema::{Certificate, CertificateQuery};
+
+use crate::{
+    db,
+    error::ApiResult,
+    mail::{Attachment, Letter, Mailer, Recipient},
+    people,
+};
+
+/// Crockford's base32: no I, L, O or U to misread.
+const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// `KLUB-XXXX-XXXX-XXXX-XXXX`: 16 random characters, 80 bits.
+fn new_number() -> String {
+    let mut rng = rand::rng();
+    let groups: Vec<String> = (0..4)
+        .map(|_| {
+            (0..4)
+                .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+                .collect()
+        })
+        .collect();
+    format!("KLUB-{}", groups.join("-"))
+}
+
+/// Hours, as people write them: "3", "4.5".
+pub fn hours(minutes: i32) -> f64 {
+    f64::from(minutes) / 60.0
+}
+
+/// Issues the certificates of a completing activity, in its transaction: `qualified` are the
+/// registrations that attended enough, with the sessions each attended.
+pub async fn issue(
+    db: &impl ConnectionTrait,
+    mailer: &Mailer,
+    activity: &activity::Model,
+    qualified: &[(registration::Model, Vec<i64>)],
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let sessions: HashMap<i64, session::Model> = session::of_activity(activity.id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    for (registration, attended) in qualified {
+        let minutes: i64 = attended
+            .iter()
+            .filter_map(|id| sessions.get(id))
+            .map(|s| (s.ends_at - s.starts_at).num_minutes())
+            .sum();
+        let inserted = certificate::Entity::insert(certificate::ActiveModel {
+            number: Set(new_number()),
+            registration_id: Set(registration.id),
+            user_id: Set(registration.user_id),
+            activity_id: Set(activity.id),
+            minutes_attended: Set(i32::try_from(minutes).unwrap_or(i32::MAX)),
+            issued_at: Set(now),
+            ..Default::default()
+        })
+        .on_conflict(
+            OnConflict::column(certificate::Column::RegistrationId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+        if inserted == 1 {
+            let issued = certificate::Entity::find()
+                .filter(certificate::Column::RegistrationId.eq(registration.id))
+                .one(db)
+                .await?
+                .ok_or(crate::error::ApiError::NotFound("certificate"))?;
+            send(db, mailer, &issued).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Mails the certificate to its holder, the PDF attached.
+async fn send(
+    db: &impl ConnectionTrait,
+    mailer: &Mailer,
+    issued: &certificate::Model,
+) -> ApiResult<()> {
+    let holder = db::get::<user::Entity>(db, issued.user_id, "user").await?;
+    let activity = db::get::<activity::Entity>(db, issued.activity_id, "activity").await?;
+    let recipient = Recipient::address_of(&holder);
+    let letter = Letter::new(
+        "certificate",
+        recipient,
+        minijinja::context! {
+            name => &holder.name,
+            activity => &activity.title,
+            number => &issued.number,
+            hours => hours(issued.minutes_attended),
+        },
+    )
+    .with_attachment(Attachment {
+        name: format!("{}.pdf", issued.number),
+        content_type: "application/pdf",
+        bytes: document(db, mailer, issued).await?,
+    });
+    mailer.send(db, letter, issued.issued_at).await
+}
+
+/// The certificate's PDF, in its holder's language.
+pub async fn document(
+    db: &impl ConnectionTrait,
+    mailer: &Mailer,
+    issued: &certificate::Model,
+) -> ApiResult<Vec<u8>> {
+    let holder = db::get::<user::Entity>(db, issued.user_id, "user").await?;
+    let activity = db::get::<activity::Entity>(db, issued.activity_id, "activity").await?;
+    let sessions = session::of_activity(activity.id).all(db).await?;
+    let organisation = people::organisation::names(db, &[&holder])
+        .await?
+        .remove(&holder.id);
+    let locale = mailer.locale_of(&holder);
+    let mut dates: Vec<String> = sessions
+        .iter()
+        .map(|s| mailer.day(s.starts_at, locale))
+        .collect();
+    dates.dedup();
+    pdf::render(&pdf::Content {
+        locale,
+        number: issued.number.clone(),
+        holder: holder.name,
+        organisation,
+        activity: activity.title,
+        dates,
+        hours: format!("{}", hours(issued.minutes_attended)),
+        trainer: activity.trainer_name,
+        office: mailer.office_name.clone(),
+        issued: mailer.day(issued.issued_at, locale),
+    })
+}
+
+pub async fn by_number(
+    db: &impl ConnectionTrait,
+    number: &str,
+) -> ApiResult<Option<certificate::Model>> {
+    Ok(certificate::Entity::find()
+        .filter(certificate::Column::Number.eq(number.trim().to_uppercase()))
+        .one(db)
+        .await?)
+}
+
+pub async fn of_holder(
+    db: &impl ConnectionTrait,
+    person: &user::Model,
+) -> ApiResult<Vec<certificate::Model>> {
+    Ok(certificate::Entity::find()
+        .filter(certificate::Column::UserId.eq(person.id))
+        .order_by_desc(certificate::Column::IssuedAt)
+        .order_by_desc(certificate::Column::Id)
+        .all(db)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_long_random_and_readable() {
+        let a = new_number();
+        assert_eq!(a.len(), "KLUB-XXXX-XXXX-XXXX-XXXX".len());
+        assert!(
+            a[5..]
+                .chars()
+                .all(|c| c == '-' || ALPHABET.contains(&(c as u8)))
+        );
+        assert_ne!(a, new_number());
+    }
+}

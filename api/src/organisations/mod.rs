@@ -1,0 +1,8 @@
+//! Partner businesses: an organisation (a hotel, a farm, a shop, an association) with its
+//! people, MANAGERs and MEMBERs, a person in at most one. Managers add members and register
+//! colleagues; staff see every organisation, members their own, anyone else none (NOT_FOUND).
+
+mod schema;
+pub mod service;
+
+pub use schema::{OrganisationMutation, OrganisationQuery};

@@ -1,0 +1,576 @@
+//! Partner businesses end to end: organisations and their managers, payments and the
+//! accountant's CSV, certificates of attendance read back from their PDF.
+
+use std::{process::Command, sync::atomic::Ordering};
+
+use mail_parser::MimeHeaders;
+use serde_json::{Value, json};
+
+use crate::{
+    helpers::{TestApp, outbox_settled, spawn_app, spawn_app_with},
+    smtp::SmtpServer,
+};
+
+async fn user_id(app: &TestApp, token: &str) -> String {
+    app.op("Me", json!({}), Some(token)).await.data()["me"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn create(app: &TestApp, token: &str, name: &str, sector: &str) -> String {
+    let created = app
+        .op(
+            "CreateOrganisation",
+            json!({ "input": { "name": name, "sector": sector, "commune": "Vannes" } }),
+            Some(token),
+        )
+        .await;
+    created.data()["createOrganisation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn add(
+    app: &TestApp,
+    token: &str,
+    organisation: &str,
+    user: &str,
+    role: &str,
+) -> crate::helpers::Gql {
+    app.op(
+        "AddOrganisationMember",
+        json!({ "organisationId": organisation, "userId": user, "role": role }),
+        Some(token),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn managers_run_their_organisation_and_outsiders_never_see_it() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(vec![("KLUB_SMTP_URL", smtp.url())]).await;
+    let admin = app.admin_token().await;
+    let (manager, _) = app.sign_up("lea@hotel.fr", "Léa").await;
+    let (colleague, colleague_id) = app.sign_up("max@hotel.fr", "Max").await;
+    let (outsider, outsider_id) = app.sign_up("eve@ailleurs.fr", "Eve").await;
+
+    let bad = app
+        .op(
+            "CreateOrganisation",
+            json!({ "input": { "name": "Hôtel", "sector": "ACCOMMODATION", "website": "javascript:alert(1)" } }),
+            Some(&manager),
+        )
+        .await;
+    bad.expect_error("BAD_USER_INPUT");
+    assert_eq!(bad.error_field(), Some("website"));
+    let hotel = create(&app, &manager, "Le Grand Hôtel", "ACCOMMODATION").await;
+    app.op(
+        "CreateOrganisation",
+        json!({ "input": { "name": "Second", "sector": "OTHER" } }),
+        Some(&manager),
+    )
+    .await
+    .expect_error("CONFLICT");
+    let farm = create(&app, &outsider, "Ferme des Prés", "PRODUCER").await;
+
+    // The manager adds a colleague, who is told by mail.
+    let before = smtp.received().len();
+    let added = add(&app, &manager, &hotel, &colleague_id, "MEMBER").await;
+    let members = added.data()["addOrganisationMember"]["members"].clone();
+    assert_eq!(members.as_array().unwrap().len(), 2);
+    assert_eq!(members[0]["role"], "MANAGER");
+    assert_eq!(members[1]["user"]["name"], "Max");
+    outbox_settled(&app).await;
+    let mails = smtp.received()[before..].to_vec();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to, ["max@hotel.fr"]);
+    // Someone in another organisation: CONFLICT. A member who does not manage: FORBIDDEN.
+    add(&app, &manager, &hotel, &outsider_id, "MEMBER")
+        .await
+        .expect_error("CONFLICT");
+    let (newcomer, newcomer_id) = app.sign_up("ned@hotel.fr", "Ned").await;
+    add(&app, &colleague, &hotel, &newcomer_id, "MEMBER")
+        .await
+        .expect_error("FORBIDDEN");
+    // Outsiders learn nothing: NOT_FOUND for reading and for writing.
+    for token in [&outsider, &newcomer] {
+        app.op("Organisation", json!({ "id": hotel }), Some(token))
+            .await
+            .expect_error("NOT_FOUND");
+    }
+    add(&app, &outsider, &hotel, &newcomer_id, "MEMBER")
+        .await
+        .expect_error("NOT_FOUND");
+    let seen = app
+        .op("Organisation", json!({ "id": hotel }), Some(&colleague))
+        .await;
+    assert_eq!(seen.data()["organisation"]["name"], "Le Grand Hôtel");
+    assert_eq!(seen.data()["organisation"]["trainedCount"], 0);
+
+    // A person is known by its organisation (over the name it gave at sign-up).
+    let me = app.op("Me", json!({}), Some(&colleague)).await;
+    assert_eq!(me.data()["me"]["organisation"], "Le Grand Hôtel");
+
+    // The manager registers its colleague under the usual rules, and nobody else.
+    let workshop = app
+        .published_activity(&admin, 5, json!({ "title": "Canva", "capacity": 1 }))
+        .await;
+    let registered = app
+        .op(
+            "RegisterColleague",
+            json!({ "activityId": workshop, "userId": colleague_id }),
+            Some(&manager),
+        )
+        .await;
+    assert_eq!(
+        registered.data()["registerColleague"]["status"],
+        "CONFIRMED"
+    );
+    assert_eq!(
+        registered.data()["registerColleague"]["user"]["id"],
+        colleague_id
+    );
+    let manager_id = user_id(&app, &manager).await;
+    let waiting = app
+        .op(
+            "RegisterColleague",
+            json!({ "activityId": workshop, "userId": manager_id }),
+            Some(&manager),
+        )
+        .await;
+    assert_eq!(waiting.data()["registerColleague"]["status"], "WAITLISTED");
+    for (token, user) in [
+        (&colleague, &manager_id),
+        (&manager, &outsider_id),
+        (&manager, &newcomer_id),
+        (&admin, &colleague_id),
+    ] {
+        app.op(
+            "RegisterColleague",
+            json!({ "activityId": workshop, "userId": user }),
+            Some(token),
+        )
+        .await
+        .expect_error("FORBIDDEN");
+    }
+    let club = app
+        .published_activity(&admin, 6, json!({ "kind": "CLUB_MEETING" }))
+        .await;
+    app.op(
+        "RegisterColleague",
+        json!({ "activityId": club, "userId": colleague_id }),
+        Some(&manager),
+    )
+    .await
+    .expect_error("FORBIDDEN");
+    let seen = app
+        .op("Organisation", json!({ "id": hotel }), Some(&manager))
+        .await;
+    assert_eq!(
+        seen.data()["organisation"]["registrations"]["totalCount"],
+        2
+    );
+
+    // Staff: every organisation, by sector; the free text of older accounts adopted.
+    app.op(
+        "SignUp",
+        json!({ "input": { "email": "old@port.fr", "password": crate::helpers::PASSWORD, "name": "Olga", "organisation": " le grand HÔTEL " } }),
+        None,
+    )
+    .await
+    .data();
+    let adopted = app
+        .op(
+            "AdoptOrganisationMembers",
+            json!({ "organisationId": hotel }),
+            Some(&admin),
+        )
+        .await;
+    let members = adopted.data()["adoptOrganisationMembers"]["members"].clone();
+    assert_eq!(members.as_array().unwrap().len(), 3, "{members}");
+    assert_eq!(members[2]["user"]["name"], "Olga");
+    let listed = app
+        .op(
+            "Organisations",
+            json!({ "sector": "PRODUCER" }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(listed.data()["organisations"]["totalCount"], 1);
+    assert_eq!(
+        listed.data()["organisations"]["edges"][0]["node"]["id"],
+        farm
+    );
+}
+
+#[tokio::test]
+async fn a_page_of_organisations_costs_the_same_statements_for_3_or_30() {
+    let app = spawn_app_with(vec![
+        ("KLUB_OUTBOX_POLL_MS", "3600000".into()),
+        ("KLUB_SCHEDULER_TICK_SECONDS", "3600".into()),
+    ])
+    .await;
+    let admin = app.admin_token().await;
+    let partners = app.many_partners(60).await;
+    for (i, pair) in partners.chunks(2).enumerate() {
+        let organisation = create(&app, &pair[0], &format!("Maison {i:02}"), "SHOP").await;
+        let second = user_id(&app, &pair[1]).await;
+        add(&app, &pair[0], &organisation, &second, "MEMBER")
+            .await
+            .data();
+    }
+    let query = "query($first: Int) { organisations(first: $first) { edges { node { id name trainedCount members { role user { id name trained } } } } } }";
+    let mut costs = Vec::new();
+    for first in [3, 30] {
+        let before = app.state.statements.load(Ordering::SeqCst);
+        let page = app
+            .graphql(query, json!({ "first": first }), Some(&admin))
+            .await;
+        let after = app.state.statements.load(Ordering::SeqCst);
+        let edges = page.data()["organisations"]["edges"]
+            .as_array()
+            .unwrap()
+            .len();
+        assert_eq!(edges, first);
+        costs.push(after - before);
+    }
+    assert_eq!(costs[0], costs[1], "statements for 3 vs 30: {costs:?}");
+}
+
+async fn payment_of(app: &TestApp, token: &str) -> Vec<Value> {
+    let mine = app
+        .graphql(
+            "{ myRegistrations { edges { node { id status payment { status amountCents funder reference recordedAt toRefund } activity { title } } } } }",
+            json!({}),
+            Some(token),
+        )
+        .await;
+    mine.data()["myRegistrations"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn staff_record_payments_and_the_accountant_gets_them_as_csv() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let paid_workshop = app
+        .published_activity(&admin, 5, json!({ "title": "Canva", "priceCents": 4500 }))
+        .await;
+    let free = app
+        .published_activity(&admin, 6, json!({ "title": "Gratuit", "priceCents": 0 }))
+        .await;
+    let (ann, _) = app.sign_up("ann@example.fr", "Ann").await;
+    let (bob, _) = app.sign_up("bob@example.fr", "Bob").await;
+    let anns = app.register(&paid_workshop, &ann).await;
+    let bobs = app.register(&paid_workshop, &bob).await;
+    let anns_free = app.register(&free, &ann).await;
+
+    let mine = payment_of(&app, &ann).await;
+    assert_eq!(mine[0]["payment"]["status"], "DUE");
+    assert_eq!(mine[0]["payment"]["amountCents"], 4500);
+    assert!(
+        mine[1]["payment"].is_null(),
+        "a free activity has no payment"
+    );
+    let unpaid = app.op("UnpaidRegistrations", json!({}), Some(&admin)).await;
+    assert_eq!(unpaid.data()["unpaidRegistrations"]["totalCount"], 2);
+
+    let record = |registration: &Value, status: &str, funder: Value| json!({ "registrationId": registration["id"], "status": status, "funder": funder, "reference": "F-2026-12" });
+    let missing = app
+        .op(
+            "RecordPayment",
+            record(&anns, "FUNDED", Value::Null),
+            Some(&admin),
+        )
+        .await;
+    missing.expect_error("BAD_USER_INPUT");
+    assert_eq!(missing.error_field(), Some("funder"));
+    let funded = app
+        .op(
+            "RecordPayment",
+            record(&anns, "FUNDED", json!("=OPCO Atlas")),
+            Some(&admin),
+        )
+        .await;
+    let payment = funded.data()["recordPayment"]["payment"].clone();
+    assert_eq!(payment["status"], "FUNDED");
+    assert_eq!(payment["funder"], "=OPCO Atlas");
+    assert!(payment["recordedAt"].is_string());
+    app.op(
+        "RecordPayment",
+        record(&anns_free, "PAID", Value::Null),
+        Some(&admin),
+    )
+    .await
+    .expect_error("CONFLICT");
+    app.op(
+        "RecordPayment",
+        record(&bobs, "PAID", Value::Null),
+        Some(&bob),
+    )
+    .await
+    .expect_error("FORBIDDEN");
+    app.op(
+        "RecordPayment",
+        record(&bobs, "PAID", Value::Null),
+        Some(&admin),
+    )
+    .await
+    .data();
+    let unpaid = app.op("UnpaidRegistrations", json!({}), Some(&admin)).await;
+    assert_eq!(unpaid.data()["unpaidRegistrations"]["totalCount"], 0);
+
+    // Bob cancels after paying: the record stays, to be refunded.
+    app.op(
+        "CancelRegistration",
+        json!({ "id": bobs["id"] }),
+        Some(&bob),
+    )
+    .await
+    .data();
+    let bob_now = payment_of(&app, &bob).await;
+    assert_eq!(bob_now[0]["status"], "CANCELLED");
+    assert_eq!(bob_now[0]["payment"]["status"], "PAID");
+    assert_eq!(bob_now[0]["payment"]["toRefund"], true);
+
+    let log = app
+        .op(
+            "AuditLog",
+            json!({ "action": "PAYMENT_RECORDED" }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(log.data()["auditLog"]["totalCount"], 2);
+
+    // The accountant's CSV for the period: both paid registrations, safe cells.
+    let from = (app.state.now() - chrono::Duration::days(1)).format("%Y-%m-%d");
+    let to = (app.state.now() + chrono::Duration::days(30)).format("%Y-%m-%d");
+    let url = format!("{}/payments.csv?from={from}&to={to}", app.address);
+    let csv = app
+        .client
+        .get(&url)
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    let body = csv.text().await.unwrap();
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines.len(), 3, "{body}");
+    assert!(lines[0].starts_with("activity,first session,name,organisation"));
+    assert!(
+        body.contains("FUNDED,45.00,'=OPCO Atlas,F-2026-12"),
+        "{body}"
+    );
+    assert!(
+        lines[2].contains("Bob") && lines[2].ends_with(",yes"),
+        "{body}"
+    );
+    let refused = app.client.get(&url).bearer_auth(&ann).send().await.unwrap();
+    assert_eq!(refused.status(), 403);
+    let nothing = app
+        .client
+        .get(format!("{}/payments.csv", app.address))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(nothing.status(), 404);
+}
+
+/// `pdftotext` (Debian's poppler-utils), installed on first use like Chromium.
+fn pdf_text(pdf: &[u8]) -> String {
+    let tool = std::path::Path::new("/usr/bin/pdftotext");
+    if !tool.exists() {
+        let installed = Command::new("apt-get")
+            .args(["install", "-y", "-q", "poppler-utils"])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .is_ok_and(|status| status.success());
+        assert!(
+            installed && tool.exists(),
+            "the certificate test needs pdftotext: `apt-get install poppler-utils`"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("certificate.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let output = Command::new(tool).arg(&path).arg("-").output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn attendees_get_one_certificate_that_anyone_can_check() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(vec![
+        ("KLUB_SMTP_URL", smtp.url()),
+        ("KLUB_OFFICE_NAME", "Office de tourisme du Golfe".into()),
+    ])
+    .await;
+    let admin = app.admin_token().await;
+    let training = app
+        .published_activity(
+            &admin,
+            5,
+            json!({ "kind": "TRAINING", "title": "Réussir sa fiche Google", "trainerName": "Chloé Martin", "minAttendancePercent": 50 }),
+        )
+        .await;
+    let (lea, _) = app.sign_up("lea@hotel.fr", "Léa Hôtelière").await;
+    create(&app, &lea, "Hôtel du Port", "ACCOMMODATION").await;
+    let (bob, _) = app.sign_up("bob@example.fr", "Bob").await;
+    let (cid, _) = app.sign_up("cid@example.fr", "Cid").await;
+    let sessions = app.activity(&training, &admin).await["sessions"].clone();
+    for (token, attended) in [(&lea, 2), (&bob, 1), (&cid, 0)] {
+        let registration = app.register(&training, token).await;
+        for session in sessions.as_array().unwrap().iter().take(attended) {
+            app.op(
+                "RecordAttendance",
+                json!({ "registrationId": registration["id"], "attended": true, "sessionId": session["id"] }),
+                Some(&admin),
+            )
+            .await
+            .data();
+        }
+    }
+    outbox_settled(&app).await;
+    let before = smtp.received().len();
+    for _ in 0..2 {
+        app.op("CompleteActivity", json!({ "id": training }), Some(&admin))
+            .await
+            .data();
+    }
+    outbox_settled(&app).await;
+    let mails = smtp.received()[before..].to_vec();
+    let mut to: Vec<&str> = mails.iter().map(|m| m.to[0].as_str()).collect();
+    to.sort();
+    assert_eq!(
+        to,
+        ["bob@example.fr", "lea@hotel.fr"],
+        "once each, Cid none"
+    );
+
+    let mine = app.op("MyCertificates", json!({}), Some(&lea)).await;
+    let certificate = mine.data()["myCertificates"][0].clone();
+    assert_eq!(mine.data()["myCertificates"].as_array().unwrap().len(), 1);
+    assert_eq!(certificate["hoursAttended"], 6.0);
+    assert_eq!(certificate["activity"]["title"], "Réussir sa fiche Google");
+    let number = certificate["number"].as_str().unwrap().to_owned();
+    let bobs = app.op("MyCertificates", json!({}), Some(&bob)).await;
+    assert_eq!(bobs.data()["myCertificates"][0]["hoursAttended"], 3.0);
+    assert_ne!(bobs.data()["myCertificates"][0]["number"], number.as_str());
+    assert_eq!(
+        app.op("MyCertificates", json!({}), Some(&cid)).await.data()["myCertificates"],
+        json!([])
+    );
+
+    // The mailed PDF is a real document: its text holds everything a fund asks for.
+    let lea_mail = mails.iter().find(|m| m.to[0] == "lea@hotel.fr").unwrap();
+    let parsed = lea_mail.parsed();
+    let attachment = parsed.attachments().next().expect("a PDF attached");
+    assert_eq!(
+        attachment.attachment_name(),
+        Some(format!("{number}.pdf").as_str())
+    );
+    let text = pdf_text(attachment.contents());
+    for expected in [
+        "Léa Hôtelière",
+        "Hôtel du Port",
+        "Réussir sa fiche Google",
+        "Chloé Martin",
+        "Office de tourisme du Golfe",
+        number.as_str(),
+        "Heures suivies : 6",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+    let session_day =
+        chrono::DateTime::parse_from_rfc3339(sessions[0]["startsAt"].as_str().unwrap())
+            .unwrap()
+            .with_timezone(&chrono_tz::Europe::Paris)
+            .format("%d/%m/%Y")
+            .to_string();
+    assert!(
+        text.contains(&session_day),
+        "{session_day} missing from:\n{text}"
+    );
+
+    // The URL serves the PDF to its holder and staff; to anyone else the same 404.
+    let url = certificate["url"].as_str().unwrap();
+    let url = format!(
+        "{}{}",
+        app.address,
+        &url[url.find("/certificates/").unwrap()..]
+    );
+    for (token, status) in [
+        (Some(&lea), 200),
+        (Some(&admin), 200),
+        (Some(&bob), 404),
+        (None, 404),
+    ] {
+        let mut request = app.client.get(&url);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let answer = request.send().await.unwrap();
+        assert_eq!(answer.status(), status);
+        if status == 200 {
+            assert_eq!(answer.headers()["content-type"], "application/pdf");
+            assert!(pdf_text(&answer.bytes().await.unwrap()).contains(&number));
+        }
+    }
+
+    // Anyone checks a number, and learns nothing more than the certificate says.
+    let checked = app
+        .op(
+            "VerifyCertificate",
+            json!({ "number": number.to_lowercase() }),
+            None,
+        )
+        .await;
+    let check = checked.data()["verifyCertificate"].clone();
+    assert_eq!(check["valid"], true);
+    assert_eq!(check["holderName"], "Léa Hôtelière");
+    assert_eq!(check["activityTitle"], "Réussir sa fiche Google");
+    assert_eq!(check["hoursAttended"], 6.0);
+    assert!(!checked.body.to_string().contains("lea@hotel.fr"));
+    let forged = app
+        .op(
+            "VerifyCertificate",
+            json!({ "number": "KLUB-0000-0000-0000-0000" }),
+            None,
+        )
+        .await;
+    assert_eq!(forged.data()["verifyCertificate"]["valid"], false);
+    assert!(forged.data()["verifyCertificate"]["holderName"].is_null());
+
+    // A conference gives none; a workshop does.
+    for (kind, expected) in [("CONFERENCE", 0), ("WORKSHOP", 1)] {
+        let id = app
+            .published_activity(&admin, 7, json!({ "kind": kind, "title": kind }))
+            .await;
+        let registration = app.register(&id, &cid).await;
+        app.op(
+            "RecordAttendance",
+            json!({ "registrationId": registration["id"], "attended": true }),
+            Some(&admin),
+        )
+        .await
+        .data();
+        app.op("CompleteActivity", json!({ "id": id }), Some(&admin))
+            .await
+            .data();
+        let mine = app.op("MyCertificates", json!({}), Some(&cid)).await;
+        assert_eq!(
+            mine.data()["myCertificates"].as_array().unwrap().len(),
+            expected,
+            "{kind}"
+        );
+    }
+}
