@@ -6,8 +6,9 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
-    activity, attendance, certificate, club_question, group, organisation, organisation_member,
-    payment, post, registration, reminder_rule, session, survey, thread, user,
+    activity, activity_axis, attendance, certificate, club_question, diagnostic_axis, group,
+    organisation, organisation_member, payment, post, registration, reminder_rule, session, survey,
+    thread, user,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select};
 
@@ -96,6 +97,9 @@ pub struct Loaders {
     pub reminder_rules: Rows<reminder_rule::Entity>,
     /// An activity's survey (at most one).
     pub surveys: Rows<survey::Entity>,
+    /// The maturity axes an activity works on, by activity.
+    pub activity_axes: Rows<activity_axis::Entity>,
+    pub axes: Rows<diagnostic_axis::Entity>,
     /// A person's organisation membership (at most one), by person.
     pub memberships: Rows<organisation_member::Entity>,
     /// An organisation's members, by organisation.
@@ -206,6 +210,18 @@ impl Loaders {
                 survey::Entity::find(),
                 survey::Column::ActivityId,
                 |s| s.activity_id,
+            )),
+            activity_axes: loader(RowsBy::new(
+                db,
+                activity_axis::Entity::find(),
+                activity_axis::Column::ActivityId,
+                |a| a.activity_id,
+            )),
+            axes: loader(RowsBy::new(
+                db,
+                diagnostic_axis::Entity::find().order_by_asc(diagnostic_axis::Column::Position),
+                diagnostic_axis::Column::Id,
+                |a| a.id,
             )),
             memberships: loader(RowsBy::new(
                 db,

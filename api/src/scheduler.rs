@@ -2,7 +2,7 @@
 //! several instances at once: it claims its work with a conditional statement, so exactly one
 //! instance does each piece and none repeats it.
 
-use crate::{activities, auth, groups, state::AppState};
+use crate::{activities, auth, groups, progress, state::AppState};
 
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -35,6 +35,9 @@ pub async fn run_once(state: &AppState) {
     }
     if let Err(error) = groups::service::alert_overdue(state).await {
         tracing::warn!(%error, "scheduler: alerting overdue questions failed");
+    }
+    if let Err(error) = progress::monthly::send_monthly(state).await {
+        tracing::warn!(%error, "scheduler: sending the monthly report failed");
     }
     if let Err(error) = auth::throttle::forget_old(&state.db, state.now()).await {
         tracing::warn!(%error, "scheduler: forgetting old login failures failed");

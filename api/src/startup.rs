@@ -28,7 +28,7 @@ use crate::{
     error::ApiError,
     graphiql, groups, headers,
     mail::{self, Mailer},
-    metrics, registrations, scheduler,
+    metrics, progress, registrations, scheduler,
     schema::{self},
     socket,
     state::AppState,
@@ -208,6 +208,10 @@ fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
             .route(
                 "/certificates/{number}",
                 web::get().to(activities::certificates::download::pdf),
+            )
+            .route(
+                "/reports/{month}",
+                web::get().to(progress::monthly::download),
             )
             .route(
                 "/payments.csv",

@@ -3,11 +3,19 @@
 //! unless someone writes it there.
 
 pub mod activity;
+pub mod activity_axis;
+pub mod assessment;
+pub mod assessment_answer;
+pub mod assessment_score;
 pub mod attendance;
 pub mod audit_event;
 pub mod certificate;
 pub mod club_question;
 pub mod club_vote;
+pub mod diagnostic;
+pub mod diagnostic_axis;
+pub mod diagnostic_option;
+pub mod diagnostic_question;
 pub mod email_verification;
 pub mod group;
 pub mod group_digest;
@@ -16,6 +24,7 @@ pub mod group_notification;
 pub mod invitation;
 pub mod login_throttle;
 pub mod mail;
+pub mod monthly_report;
 pub mod organisation;
 pub mod organisation_member;
 pub mod password_reset;

@@ -20,6 +20,10 @@ pub struct Model {
     /// When the animators were told the question is overdue.
     pub overdue_alerted_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// From the opening post to the first reply by someone else: wall-clock seconds, and
+    /// seconds of opening hours (what the answer target counts).
+    pub first_response_seconds: Option<i64>,
+    pub first_response_open_seconds: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -26,6 +26,8 @@ pub struct Model {
     /// When the account proved it owns `email` (a mailed link); until then nothing that was
     /// addressed to that address before (invitations, mails) is its own.
     pub email_verified_at: Option<DateTimeUtc>,
+    /// When the person became trained (unknown for those trained before it was kept).
+    pub trained_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]

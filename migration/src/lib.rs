@@ -19,6 +19,7 @@ mod m20261123_000014_create_security_tables;
 mod m20261125_000015_create_trust_tables;
 mod m20261125_000016_create_followup_tables;
 mod m20261125_000017_create_organisation_tables;
+mod m20261125_000018_create_progress_tables;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000015_create_trust_tables::Migration),
             Box::new(m20261125_000016_create_followup_tables::Migration),
             Box::new(m20261125_000017_create_organisation_tables::Migration),
+            Box::new(m20261125_000018_create_progress_tables::Migration),
         ]
     }
 }

@@ -97,6 +97,13 @@ const TABLE: &[(&str, [Outcome; 5])] = &[
     ("UnpaidRegistrations", [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
     ("MyCertificates",      [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
     ("VerifyCertificate",   [Allowed, Allowed, Allowed, Allowed, Allowed]),
+    ("PublishDiagnostic",   [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    ("CurrentDiagnostic",   [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
+    // Partners assess their business; staff have none to assess.
+    ("SubmitAssessment",    [UNAUTH,  Allowed, Allowed, FORBID,  FORBID]),
+    ("MyProgress",          [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
+    ("TagActivity",         [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    ("ProgrammeReport",     [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
     ("SetMyLocale",         [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
     ("ResetCalendarFeed",   [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
     ("RevokeCalendarFeed",  [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
@@ -282,6 +289,27 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
             json!({ "registrationId": registration["id"], "status": "PAID" })
         }
         "VerifyCertificate" => json!({ "number": "KLUB-0000-0000-0000-0000" }),
+        "PublishDiagnostic" => json!({ "input": crate::progress::diagnostic_input("SNUT") }),
+        "SubmitAssessment" | "TagActivity" => {
+            let published = app
+                .op(
+                    "PublishDiagnostic",
+                    json!({ "input": crate::progress::diagnostic_input("SNUT") }),
+                    Some(&admin),
+                )
+                .await;
+            let diagnostic = published.data()["publishDiagnostic"].clone();
+            json!({
+                "diagnosticId": diagnostic["id"],
+                "answers": crate::progress::answers(&diagnostic, 1),
+                "activityId": app.published_activity(&admin, 5, json!({})).await,
+                "axisIds": [diagnostic["axes"][0]["id"]],
+            })
+        }
+        "ProgrammeReport" => json!({
+            "from": (app.state.now() - chrono::Duration::days(30)).to_rfc3339(),
+            "to": app.state.now().to_rfc3339(),
+        }),
         "SetMyLocale" => json!({ "locale": "EN" }),
         "ChangePassword" => {
             json!({ "currentPassword": crate::helpers::PASSWORD, "newPassword": crate::helpers::PASSWORD })

@@ -18,10 +18,11 @@ const LADDER: &[&[&str]] = &[
     &["people"],
     &["mail"],
     &["auth"],
+    &["diagnostics"],
     &["activities"],
     &["registrations"],
     &["club", "groups", "invitations", "organisations"],
-    &["accounts"],
+    &["accounts", "progress"],
 ];
 
 /// Shared tools every domain may use; they use no domain.

@@ -16,6 +16,7 @@ mod mail;
 mod operations;
 mod organisations;
 mod people;
+mod progress;
 mod protocol;
 mod registrations;
 mod robustness;

@@ -15,4 +15,4 @@ pub mod service;
 pub use club_question::ClubQuestion;
 pub use draft::{ActivityDraft, SessionDraft};
 pub use registration::{Registration, RegistrationStatus};
-pub use schema::{Activity, ActivityMutation, ActivityQuery, Session};
+pub use schema::{Activity, ActivityKind, ActivityMutation, ActivityQuery, Session};

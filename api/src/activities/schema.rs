@@ -10,6 +10,7 @@ use super::{
 };
 use crate::{
     dates::Timestamp,
+    diagnostics::Axis,
     error::{ApiError, ApiResult},
     pagination::{Direction, Page, PageArgs, page_cost, paginate},
     people::Access,
@@ -324,6 +325,23 @@ impl Activity {
                 .map(ClubQuestion)
                 .collect(),
         ))
+    }
+
+    /// The maturity axes it works on (`recommendations` come from these).
+    async fn axes(&self, ctx: &Context<'_>) -> ApiResult<Vec<Axis>> {
+        let loaders = ctx.loaders()?;
+        let tags = loaders
+            .activity_axes
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        let axes = loaders
+            .axes
+            .load_many(tags.iter().map(|t| t.axis_id))
+            .await?;
+        let mut axes: Vec<_> = axes.into_values().flatten().collect();
+        axes.sort_by_key(|a| (a.diagnostic_id, a.position));
+        Ok(axes.into_iter().map(Axis::new).collect())
     }
 
     /// Staff only (partners get FORBIDDEN): the reminder rules, oldest first.

@@ -203,15 +203,18 @@ pub async fn qualified(
         .collect())
 }
 
-/// Marks the registrants of `qualified` trained.
+/// Marks the registrants of `qualified` trained (as of `now` for those who were not).
 pub async fn mark_trained(
     db: &impl ConnectionTrait,
     qualified: &[(registration::Model, Vec<i64>)],
+    now: DateTime<Utc>,
 ) -> ApiResult<()> {
     if !qualified.is_empty() {
         user::Entity::update_many()
             .col_expr(user::Column::Trained, Expr::value(true))
+            .col_expr(user::Column::TrainedAt, Expr::value(now))
             .filter(user::Column::Id.is_in(qualified.iter().map(|(r, _)| r.user_id)))
+            .filter(user::Column::Trained.eq(false))
             .exec(db)
             .await?;
     }

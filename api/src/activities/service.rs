@@ -349,7 +349,7 @@ pub async fn advance(
                     .unwrap_or(super::draft::DEFAULT_MIN_ATTENDANCE_PERCENT);
                 let qualified = seats::qualified(&tx, id, percent).await?;
                 if before.kind == Kind::Training {
-                    seats::mark_trained(&tx, &qualified).await?;
+                    seats::mark_trained(&tx, &qualified, now).await?;
                 }
                 certificates::issue(&tx, mailer, &before, &qualified, now).await?;
             }

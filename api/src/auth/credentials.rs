@@ -82,7 +82,7 @@ async fn viewer_for_token(
     Ok(
         match user::Entity::find_by_id(claims.user_id).one(db).await? {
             Some(user) if user.session_epoch == claims.epoch && user.deleted_at.is_none() => {
-                Viewer::User(user)
+                Viewer::User(Box::new(user))
             }
             _ => Viewer::InvalidToken,
         },

@@ -345,8 +345,20 @@ pub async fn reply(
         .await?;
     if author.id != thread.author_id {
         // Only the first such reply sets it, even when two race.
+        let config = &state.config;
+        let open = config
+            .opening_hours
+            .open_time_between(thread.created_at, now, config.timezone);
         thread::Entity::update_many()
             .col_expr(thread::Column::FirstResponseAt, Expr::value(now))
+            .col_expr(
+                thread::Column::FirstResponseSeconds,
+                Expr::value((now - thread.created_at).num_seconds()),
+            )
+            .col_expr(
+                thread::Column::FirstResponseOpenSeconds,
+                Expr::value(open.num_seconds()),
+            )
             .filter(thread::Column::Id.eq(thread.id))
             .filter(thread::Column::FirstResponseAt.is_null())
             .exec(&tx)

@@ -81,6 +81,7 @@ pub struct Letter<'a> {
     secret: Option<String>,
     unsubscribe: Option<String>,
     attachment: Option<Attachment>,
+    html: Option<String>,
 }
 
 /// A file a mail carries (a certificate's PDF).
@@ -102,7 +103,14 @@ impl<'a> Letter<'a> {
             secret: None,
             unsubscribe: None,
             attachment: None,
+            html: None,
         }
+    }
+
+    /// An HTML part of its own (a report with charts) in place of the text in the layout.
+    pub fn with_html(mut self, html: String) -> Self {
+        self.html = Some(html);
+        self
     }
 
     /// Attaches a file.
@@ -179,7 +187,10 @@ impl Mailer {
         now: DateTime<Utc>,
     ) -> ApiResult<()> {
         let locale = self.locale_for(letter.to);
-        let rendered = self.templates.render(letter.kind, locale, letter.values)?;
+        let mut rendered = self.templates.render(letter.kind, locale, letter.values)?;
+        if let Some(html) = letter.html {
+            rendered.html = html;
+        }
         let mut mail = match letter.to {
             Recipient::Account(person) => Outgoing::to_account(letter.kind, person, rendered),
             Recipient::AddressOf(person) => {

@@ -33,6 +33,10 @@ impl Templates {
                 "unsubscribe.html",
                 include_str!("../../templates/pages/unsubscribe.html.jinja"),
             ),
+            (
+                "report.html",
+                include_str!("../../templates/pages/report.html.jinja"),
+            ),
         ] {
             env.add_template(name, source).map_err(ApiError::internal)?;
         }
@@ -118,6 +122,7 @@ mod tests {
             "group_digest",
             "certificate",
             "organisation_joined",
+            "monthly_report",
         ] {
             for locale in [Locale::Fr, Locale::En] {
                 let mail = templates
@@ -142,7 +147,8 @@ mod tests {
                             "invitation_account",
                             "question_overdue",
                             "password_reset",
-                            "group_digest"
+                            "group_digest",
+                            "monthly_report"
                         ]
                         .contains(&kind)
                 );

@@ -247,6 +247,7 @@ pub async fn set_trained(
     if !active.is_changed() {
         return get(&tx, user_id).await;
     }
+    active.trained_at = Set(trained.then_some(now));
     let user = active.update(&tx).await?;
     let detail = format!("trained={trained}");
     audit_change(

@@ -14,7 +14,7 @@ pub enum Viewer {
     /// change) or names a deleted account. Public operations still work; anything that needs
     /// an account answers `UNAUTHENTICATED`.
     InvalidToken,
-    User(user::Model),
+    User(Box<user::Model>),
 }
 
 /// What an operation requires of its caller.

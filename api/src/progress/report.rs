@@ -1,0 +1,332 @@
+//! The programme's statistics over a period, every figure an SQL aggregate that reads the
+//! same on SQLite and PostgreSQL (written with `?` placeholders, see [`db::statement`]).
+//! An activity belongs to the period of its first session; held means COMPLETED.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::activity::Kind;
+use sea_orm::{ActiveEnum, ConnectionTrait, QueryResult, Value};
+
+use crate::{
+    activities::service::NOT_ENOUGH_PARTICIPANTS, db::statement,
+    diagnostics::service as diagnostics, error::ApiResult,
+};
+
+/// One kind of activity over the period.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KindFigures {
+    pub kind: Kind,
+    pub held: i64,
+    /// The seats of the held activities.
+    pub capacity: i64,
+    pub registrations: i64,
+    pub attended: i64,
+}
+
+/// The average change on one axis of the current diagnostic.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MaturityChange {
+    pub axis: entity::diagnostic_axis::Model,
+    pub average_change: Option<f64>,
+    pub organisations: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub activities_held: i64,
+    pub activities_cancelled: i64,
+    pub cancelled_for_too_few_participants: i64,
+    pub capacity_held: i64,
+    pub registrations: i64,
+    pub attended: i64,
+    pub newly_trained: i64,
+    pub active_partners: i64,
+    pub club_questions_asked: i64,
+    pub club_questions_answered: i64,
+    pub group_questions: i64,
+    pub group_questions_in_target: i64,
+    pub median_first_response_seconds: Option<f64>,
+    pub revenue_cents: i64,
+    pub funded_cents: i64,
+    pub by_kind: Vec<KindFigures>,
+    pub maturity: Vec<MaturityChange>,
+}
+
+/// `part` over `whole`, none when there is no whole.
+pub fn rate(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+impl Report {
+    pub fn fill_rate(&self) -> Option<f64> {
+        rate(self.registrations, self.capacity_held)
+    }
+    pub fn attendance_rate(&self) -> Option<f64> {
+        rate(self.attended, self.registrations)
+    }
+    pub fn no_shows(&self) -> i64 {
+        self.registrations - self.attended
+    }
+    pub fn group_questions_answered_in_target(&self) -> Option<f64> {
+        rate(self.group_questions_in_target, self.group_questions)
+    }
+}
+
+async fn one(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> ApiResult<QueryResult> {
+    db.query_one_raw(statement(db.get_database_backend(), sql, values))
+        .await?
+        .ok_or_else(|| crate::error::ApiError::internal("an aggregate returned no row"))
+}
+
+async fn all(
+    db: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> ApiResult<Vec<QueryResult>> {
+    Ok(db
+        .query_all_raw(statement(db.get_database_backend(), sql, values))
+        .await?)
+}
+
+fn count(row: &QueryResult, column: &str) -> ApiResult<i64> {
+    Ok(row.try_get::<Option<i64>>("", column)?.unwrap_or(0))
+}
+
+pub async fn programme(
+    db: &impl ConnectionTrait,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    answer_target: chrono::Duration,
+) -> ApiResult<Report> {
+    let period = || vec![Value::from(from), Value::from(to)];
+
+    let row = one(
+        db,
+        "SELECT \
+           SUM(CASE WHEN status = 'CANCELLED' THEN 1 ELSE 0 END) AS cancelled, \
+           SUM(CASE WHEN status = 'CANCELLED' AND cancellation_reason = ? THEN 1 ELSE 0 END) AS too_few \
+         FROM activities WHERE starts_at >= ? AND starts_at < ?",
+        [vec![NOT_ENOUGH_PARTICIPANTS.into()], period()].concat(),
+    )
+    .await?;
+    let (activities_cancelled, cancelled_for_too_few_participants) =
+        (count(&row, "cancelled")?, count(&row, "too_few")?);
+
+    let mut by_kind = Vec::new();
+    for row in all(
+        db,
+        "SELECT kind, COUNT(*) AS held, SUM(capacity) AS capacity FROM activities \
+         WHERE status = 'COMPLETED' AND starts_at >= ? AND starts_at < ? GROUP BY kind",
+        period(),
+    )
+    .await?
+    {
+        let kind: String = row.try_get("", "kind")?;
+        if let Ok(kind) = Kind::try_from_value(&kind) {
+            by_kind.push(KindFigures {
+                kind,
+                held: count(&row, "held")?,
+                capacity: count(&row, "capacity")?,
+                registrations: 0,
+                attended: 0,
+            });
+        }
+    }
+    for row in all(
+        db,
+        "SELECT a.kind AS kind, COUNT(r.id) AS registrations, \
+           COUNT(DISTINCT CASE WHEN EXISTS \
+             (SELECT 1 FROM attendances t WHERE t.registration_id = r.id) THEN r.id END) AS attended \
+         FROM activities a \
+         LEFT JOIN registrations r ON r.activity_id = a.id AND r.status = 'CONFIRMED' \
+         WHERE a.status = 'COMPLETED' AND a.starts_at >= ? AND a.starts_at < ? \
+         GROUP BY a.kind",
+        period(),
+    )
+    .await?
+    {
+        let kind: String = row.try_get("", "kind")?;
+        if let Some(figures) = by_kind.iter_mut().find(|k| k.kind.to_value() == kind) {
+            figures.registrations = count(&row, "registrations")?;
+            figures.attended = count(&row, "attended")?;
+        }
+    }
+    by_kind.sort_by_key(|k| k.kind.to_value());
+    let activities_held = by_kind.iter().map(|k| k.held).sum();
+    let capacity_held = by_kind.iter().map(|k| k.capacity).sum();
+    let registrations = by_kind.iter().map(|k| k.registrations).sum();
+    let attended = by_kind.iter().map(|k| k.attended).sum();
+
+    let newly_trained = count(
+        &one(
+            db,
+            "SELECT COUNT(*) AS n FROM users \
+             WHERE role = 'PARTNER' AND trained_at >= ? AND trained_at < ?",
+            period(),
+        )
+        .await?,
+        "n",
+    )?;
+    let active_partners = count(
+        &one(
+            db,
+            "SELECT COUNT(*) AS n FROM users u WHERE u.role = 'PARTNER' AND ( \
+               EXISTS (SELECT 1 FROM registrations r \
+                       JOIN attendances t ON t.registration_id = r.id \
+                       JOIN sessions s ON s.id = t.session_id \
+                       WHERE r.user_id = u.id AND s.starts_at >= ? AND s.starts_at < ?) \
+               OR EXISTS (SELECT 1 FROM posts p \
+                          WHERE p.author_id = u.id AND p.created_at >= ? AND p.created_at < ?) \
+               OR EXISTS (SELECT 1 FROM club_questions q \
+                          WHERE q.author_id = u.id AND q.created_at >= ? AND q.created_at < ?))",
+            [period(), period(), period()].concat(),
+        )
+        .await?,
+        "n",
+    )?;
+    let club = one(
+        db,
+        "SELECT COUNT(*) AS asked, SUM(CASE WHEN answered THEN 1 ELSE 0 END) AS answered \
+         FROM club_questions WHERE created_at >= ? AND created_at < ?",
+        period(),
+    )
+    .await?;
+    let questions = one(
+        db,
+        "SELECT COUNT(*) AS asked, COUNT(first_response_seconds) AS responded, \
+           SUM(CASE WHEN first_response_open_seconds <= ? THEN 1 ELSE 0 END) AS in_target \
+         FROM threads WHERE is_question = ? AND created_at >= ? AND created_at < ?",
+        [
+            vec![answer_target.num_seconds().into(), true.into()],
+            period(),
+        ]
+        .concat(),
+    )
+    .await?;
+    let responded = count(&questions, "responded")?;
+    let median_first_response_seconds = if responded == 0 {
+        None
+    } else {
+        // The middle row, or the two middle rows of an even count.
+        let middle = all(
+            db,
+            "SELECT first_response_seconds AS s FROM threads \
+             WHERE is_question = ? AND created_at >= ? AND created_at < ? \
+               AND first_response_seconds IS NOT NULL \
+             ORDER BY first_response_seconds LIMIT ? OFFSET ?",
+            [
+                vec![true.into()],
+                period(),
+                vec![(2 - responded % 2).into(), ((responded - 1) / 2).into()],
+            ]
+            .concat(),
+        )
+        .await?;
+        let values: Vec<i64> = middle
+            .iter()
+            .map(|row| count(row, "s"))
+            .collect::<ApiResult<_>>()?;
+        Some(values.iter().sum::<i64>() as f64 / values.len().max(1) as f64)
+    };
+    let money = one(
+        db,
+        "SELECT SUM(CASE WHEN p.status = 'PAID' THEN p.amount_cents ELSE 0 END) AS revenue, \
+           SUM(CASE WHEN p.status = 'FUNDED' THEN p.amount_cents ELSE 0 END) AS funded \
+         FROM payments p \
+         JOIN registrations r ON r.id = p.registration_id \
+         JOIN activities a ON a.id = r.activity_id \
+         WHERE r.status <> 'CANCELLED' AND a.starts_at >= ? AND a.starts_at < ?",
+        period(),
+    )
+    .await?;
+
+    Ok(Report {
+        from,
+        to,
+        activities_held,
+        activities_cancelled,
+        cancelled_for_too_few_participants,
+        capacity_held,
+        registrations,
+        attended,
+        newly_trained,
+        active_partners,
+        club_questions_asked: count(&club, "asked")?,
+        club_questions_answered: count(&club, "answered")?,
+        group_questions: count(&questions, "asked")?,
+        group_questions_in_target: count(&questions, "in_target")?,
+        median_first_response_seconds,
+        revenue_cents: count(&money, "revenue")?,
+        funded_cents: count(&money, "funded")?,
+        by_kind,
+        maturity: maturity(db, from, to).await?,
+    })
+}
+
+/// Per axis of the current diagnostic, the mean change of the organisations assessed twice in
+/// or around the period: from their latest assessment before it (or else their first within
+/// it) to their latest before its end.
+async fn maturity(
+    db: &impl ConnectionTrait,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> ApiResult<Vec<MaturityChange>> {
+    let Some(version) = diagnostics::current(db).await? else {
+        return Ok(Vec::new());
+    };
+    let id = Value::from(version.diagnostic.id);
+    let rows = all(
+        db,
+        "WITH ends AS (SELECT COALESCE(organisation_id, -user_id) AS subject, MAX(id) AS id \
+                       FROM assessments WHERE diagnostic_id = ? AND taken_at < ? GROUP BY 1), \
+              befores AS (SELECT COALESCE(organisation_id, -user_id) AS subject, MAX(id) AS id \
+                          FROM assessments WHERE diagnostic_id = ? AND taken_at < ? GROUP BY 1), \
+              firsts AS (SELECT COALESCE(organisation_id, -user_id) AS subject, MIN(id) AS id \
+                         FROM assessments WHERE diagnostic_id = ? AND taken_at >= ? AND taken_at < ? \
+                         GROUP BY 1), \
+              pairs AS (SELECT COALESCE(b.id, f.id) AS start_id, e.id AS end_id FROM ends e \
+                        LEFT JOIN befores b ON b.subject = e.subject \
+                        LEFT JOIN firsts f ON f.subject = e.subject) \
+         SELECT later.axis_id AS axis_id, \
+                CAST(AVG(later.score - earlier.score) AS DOUBLE PRECISION) AS change, \
+                COUNT(*) AS organisations \
+         FROM pairs p \
+         JOIN assessment_scores earlier ON earlier.assessment_id = p.start_id \
+         JOIN assessment_scores later ON later.assessment_id = p.end_id \
+                                     AND later.axis_id = earlier.axis_id \
+         WHERE p.start_id <> p.end_id \
+         GROUP BY later.axis_id",
+        vec![
+            id.clone(),
+            to.into(),
+            id.clone(),
+            from.into(),
+            id,
+            from.into(),
+            to.into(),
+        ],
+    )
+    .await?;
+    let mut found: HashMap<i64, (f64, i64)> = HashMap::new();
+    for row in rows {
+        found.insert(
+            row.try_get("", "axis_id")?,
+            (row.try_get("", "change")?, count(&row, "organisations")?),
+        );
+    }
+    Ok(version
+        .axes
+        .into_iter()
+        .map(|axis| {
+            let (change, organisations) = found.get(&axis.id).copied().unwrap_or((0.0, 0));
+            MaturityChange {
+                axis,
+                average_change: (organisations > 0).then_some(change),
+                organisations,
+            }
+        })
+        .collect())
+}
