@@ -167,3 +167,80 @@ async fn the_unsubscribe_page_renders_and_opening_it_mutes_nothing() {
         .clone();
     assert_eq!(club_level, "EVERY_POST");
 }
+
+/// A local address that answers Chromium with `target`, fetched with `token` as a bearer
+/// (a browser cannot send one by itself), Klub's own headers passed through unchanged.
+async fn with_bearer(client: reqwest::Client, target: String, token: String) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut request = vec![0u8; 8192];
+            let read = stream.read(&mut request).await.unwrap_or(0);
+            let first_line = String::from_utf8_lossy(&request[..read])
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            let response = if first_line.starts_with("GET / ") {
+                let upstream = client
+                    .get(&target)
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap();
+                let mut head = format!("HTTP/1.1 {}\r\n", upstream.status());
+                for (name, value) in upstream.headers() {
+                    if !["content-length", "transfer-encoding", "connection"]
+                        .contains(&name.as_str())
+                    {
+                        head.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap()));
+                    }
+                }
+                let body = upstream.bytes().await.unwrap();
+                head.push_str(&format!(
+                    "content-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                ));
+                [head.into_bytes(), body.to_vec()].concat()
+            } else {
+                b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_vec()
+            };
+            let _ = stream.write_all(&response).await;
+        }
+    });
+    address
+}
+
+/// The monthly report renders in a browser under its own policy: figures, and its three
+/// charts drawn as SVG.
+#[tokio::test]
+async fn the_monthly_report_renders_its_charts() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let month = app.state.now().format("%Y-%m").to_string();
+    let target = format!("{}/reports/{month}.html", app.address);
+    let page = app
+        .client
+        .get(&target)
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.starts_with("default-src 'none'"), "{policy}");
+    let url = with_bearer(app.client.clone(), target, admin).await;
+    let dom = tokio::task::spawn_blocking(move || rendered(&url))
+        .await
+        .unwrap();
+    assert!(
+        dom.contains(r#"id="figures""#),
+        "the page did not render: {dom}"
+    );
+    assert_eq!(dom.matches("<svg").count(), 3, "three charts: {dom}");
+    assert!(dom.contains("Fill rate by kind"), "{dom}");
+}

@@ -87,7 +87,8 @@ fn bars(title: &str, bars: &[(String, f64)], top: f64) -> ApiResult<String> {
             .margin(12)
             .x_label_area_size(34)
             .y_label_area_size(44)
-            .build_cartesian_2d((0..bars.len()).into_segmented(), 0.0..top)
+            // A segmented range has one segment per value, the end included.
+            .build_cartesian_2d((0..bars.len().max(1) - 1).into_segmented(), 0.0..top)
             .map_err(chart_error)?;
         chart
             .configure_mesh()
@@ -100,13 +101,15 @@ fn bars(title: &str, bars: &[(String, f64)], top: f64) -> ApiResult<String> {
             .map_err(chart_error)?;
         chart
             .draw_series(bars.iter().enumerate().map(|(i, (_, value))| {
-                Rectangle::new(
+                let mut bar = Rectangle::new(
                     [
                         (SegmentValue::Exact(i), 0.0),
                         (SegmentValue::Exact(i + 1), *value),
                     ],
                     RGBColor(11, 110, 79).filled(),
-                )
+                );
+                bar.set_margin(0, 0, 14, 14);
+                bar
             }))
             .map_err(chart_error)?;
         root.present().map_err(chart_error)?;
@@ -127,6 +130,12 @@ fn line(title: &str, points: &[(String, Option<f64>)]) -> ApiResult<String> {
             .y_label_area_size(44)
             .build_cartesian_2d(0..points.len().saturating_sub(1).max(1), 0.0..100.0)
             .map_err(chart_error)?;
+        let known = || {
+            points
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (_, value))| Some((i, (*value)?)))
+        };
         chart
             .configure_mesh()
             .x_labels(points.len())
@@ -135,12 +144,13 @@ fn line(title: &str, points: &[(String, Option<f64>)]) -> ApiResult<String> {
             .map_err(chart_error)?;
         chart
             .draw_series(LineSeries::new(
-                points
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, (_, value))| Some((i, (*value)?))),
+                known(),
                 RGBColor(11, 110, 79).stroke_width(2),
             ))
+            .map_err(chart_error)?;
+        // A month alone shows as a dot.
+        chart
+            .draw_series(known().map(|point| Circle::new(point, 4, RGBColor(11, 110, 79).filled())))
             .map_err(chart_error)?;
         root.present().map_err(chart_error)?;
     }
