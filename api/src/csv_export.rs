@@ -5,7 +5,7 @@
 
 use actix_web::{HttpResponse, http::header};
 
-use crate::error::{ApiError, ApiResult, request_error};
+use crate::error::{ApiError, ApiResult, download_error};
 
 /// The characters that make a spreadsheet read a cell as a formula or a command.
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
@@ -54,18 +54,7 @@ pub fn attachment(file: ApiResult<(String, Vec<u8>)>) -> HttpResponse {
                 format!("attachment; filename=\"{filename}\""),
             ))
             .body(body),
-        Err(error) => {
-            let status = match &error {
-                ApiError::Unauthenticated | ApiError::InvalidCredentials => 401,
-                ApiError::Forbidden => 403,
-                ApiError::NotFound(_) | ApiError::BadInput { .. } => 404,
-                _ => 500,
-            };
-            if status == 500 {
-                tracing::error!(%error, "CSV export failed");
-            }
-            request_error(status, error.code(), &error.to_string())
-        }
+        Err(error) => download_error(error, "CSV export"),
     }
 }
 

@@ -23,6 +23,20 @@ mod m20261125_000018_create_progress_tables;
 
 pub struct Migrator;
 
+/// A foreign key from `from.column` to `to.key` whose rows go with the row they point to.
+fn cascade(
+    from: impl IntoIden,
+    column: impl IntoIden,
+    to: impl IntoIden,
+    key: impl IntoIden,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(from, column)
+        .to(to, key)
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
+}
+
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {

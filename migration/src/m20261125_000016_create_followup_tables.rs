@@ -1,5 +1,7 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::cascade;
+
 /// What the follow-up needs:
 /// - per member and group, how group activity reaches it by mail (no row: the daily digest);
 ///   `posts.notified_at` claims a post's immediate mails, `group_digests` a group's day;
@@ -346,19 +348,6 @@ impl MigrationTrait for Migration {
             )
             .await
     }
-}
-
-fn cascade(
-    from: impl IntoIden,
-    column: impl IntoIden,
-    to: impl IntoIden,
-    key: impl IntoIden,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from, column)
-        .to(to, key)
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
 }
 
 #[derive(DeriveIden)]

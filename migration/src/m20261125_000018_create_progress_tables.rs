@@ -1,5 +1,7 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::cascade;
+
 /// Progress:
 /// - the self-diagnostic, versioned (`diagnostics` → axes → questions → options), the
 ///   assessments that answer one version (their scores stored per axis, so averages are SQL
@@ -245,19 +247,6 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
-}
-
-fn cascade(
-    from: impl IntoIden,
-    column: impl IntoIden,
-    to: impl IntoIden,
-    key: impl IntoIden,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from, column)
-        .to(to, key)
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
 }
 
 #[derive(DeriveIden)]

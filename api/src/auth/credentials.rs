@@ -68,6 +68,16 @@ impl Credentials {
     }
 }
 
+/// The viewer of a plain HTTP request (a file download), judged as every GraphQL request is.
+pub async fn viewer_of(
+    request: &actix_web::HttpRequest,
+    state: &crate::state::AppState,
+) -> ApiResult<Viewer> {
+    Credentials::from_http(request, state.config.trust_forwarded_for)
+        .viewer(&state.db, &state.tokens, state.now())
+        .await
+}
+
 /// The account a session token names, as it is now: a revoked session or a deleted account
 /// make it an invalid token.
 async fn viewer_for_token(

@@ -9,7 +9,7 @@ pub mod service;
 pub mod throttle;
 mod token;
 
-pub use credentials::Credentials;
+pub use credentials::{Credentials, viewer_of};
 pub use password::{Password, Passwords, Verified};
 pub use schema::{AuthPayload, AuthQuery};
 pub use token::{SessionClaims, TokenError, TokenKeys};

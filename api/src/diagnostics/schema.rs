@@ -1,12 +1,11 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use entity::{diagnostic_axis, diagnostic_option, diagnostic_question};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::service::{self, AxisDraft, OptionDraft, QuestionDraft, Version};
 use crate::{error::ApiResult, people::Access, state::ContextExt};
 
 /// One answer a question offers.
-#[derive(SimpleObject)]
+#[derive(Clone, SimpleObject)]
 #[graphql(name = "DiagnosticOption")]
 pub struct AnswerOption {
     id: ID,
@@ -15,7 +14,7 @@ pub struct AnswerOption {
     points: i32,
 }
 
-#[derive(SimpleObject)]
+#[derive(Clone, SimpleObject)]
 #[graphql(name = "DiagnosticQuestion")]
 pub struct Question {
     id: ID,
@@ -73,34 +72,9 @@ impl Axis {
     }
     async fn questions(&self, ctx: &Context<'_>) -> ApiResult<Vec<Question>> {
         if let Some(questions) = &self.questions {
-            return Ok(questions
-                .iter()
-                .map(|q| Question {
-                    id: q.id.clone(),
-                    text: q.text.clone(),
-                    options: q
-                        .options
-                        .iter()
-                        .map(|o| AnswerOption {
-                            id: o.id.clone(),
-                            label: o.label.clone(),
-                            points: o.points,
-                        })
-                        .collect(),
-                })
-                .collect());
+            return Ok(questions.clone());
         }
-        let db = &ctx.state()?.db;
-        let questions = diagnostic_question::Entity::find()
-            .filter(diagnostic_question::Column::AxisId.eq(self.model.id))
-            .order_by_asc(diagnostic_question::Column::Position)
-            .all(db)
-            .await?;
-        let options = diagnostic_option::Entity::find()
-            .filter(diagnostic_option::Column::QuestionId.is_in(questions.iter().map(|q| q.id)))
-            .order_by_asc(diagnostic_option::Column::Position)
-            .all(db)
-            .await?;
+        let (questions, options) = service::questions_of(&ctx.state()?.db, [self.model.id]).await?;
         Ok(questions_of(self.model.id, &questions, &options))
     }
 }

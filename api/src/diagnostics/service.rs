@@ -145,14 +145,16 @@ pub async fn publish(
     Ok(version)
 }
 
-async fn load(db: &impl ConnectionTrait, diagnostic: diagnostic::Model) -> ApiResult<Version> {
-    let axes = diagnostic_axis::Entity::find()
-        .filter(diagnostic_axis::Column::DiagnosticId.eq(diagnostic.id))
-        .order_by_asc(diagnostic_axis::Column::Position)
-        .all(db)
-        .await?;
+/// The questions of `axes` and their options, in order.
+pub async fn questions_of(
+    db: &impl ConnectionTrait,
+    axes: impl IntoIterator<Item = i64>,
+) -> ApiResult<(
+    Vec<diagnostic_question::Model>,
+    Vec<diagnostic_option::Model>,
+)> {
     let questions = diagnostic_question::Entity::find()
-        .filter(diagnostic_question::Column::AxisId.is_in(axes.iter().map(|a| a.id)))
+        .filter(diagnostic_question::Column::AxisId.is_in(axes))
         .order_by_asc(diagnostic_question::Column::Position)
         .all(db)
         .await?;
@@ -161,6 +163,16 @@ async fn load(db: &impl ConnectionTrait, diagnostic: diagnostic::Model) -> ApiRe
         .order_by_asc(diagnostic_option::Column::Position)
         .all(db)
         .await?;
+    Ok((questions, options))
+}
+
+async fn load(db: &impl ConnectionTrait, diagnostic: diagnostic::Model) -> ApiResult<Version> {
+    let axes = diagnostic_axis::Entity::find()
+        .filter(diagnostic_axis::Column::DiagnosticId.eq(diagnostic.id))
+        .order_by_asc(diagnostic_axis::Column::Position)
+        .all(db)
+        .await?;
+    let (questions, options) = questions_of(db, axes.iter().map(|a| a.id)).await?;
     Ok(Version {
         diagnostic,
         axes,

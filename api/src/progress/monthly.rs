@@ -18,10 +18,10 @@ use super::{
     report::{self, Report},
 };
 use crate::{
-    auth::Credentials,
+    auth::viewer_of,
     csv_export::SafeCsv,
     db::begin_write,
-    error::{ApiError, ApiResult, request_error},
+    error::{ApiError, ApiResult, download_error},
     mail::{Attachment, Letter, Recipient},
     people::Access,
     state::AppState,
@@ -369,26 +369,12 @@ pub async fn download(
 ) -> HttpResponse {
     match serve(&request, &path, &state).await {
         Ok(response) => response,
-        Err(error) => {
-            let status = match &error {
-                ApiError::Unauthenticated | ApiError::InvalidCredentials => 401,
-                ApiError::Forbidden => 403,
-                ApiError::NotFound(_) | ApiError::BadInput { .. } => 404,
-                _ => 500,
-            };
-            if status == 500 {
-                tracing::error!(%error, "report failed");
-            }
-            request_error(status, error.code(), &error.to_string())
-        }
+        Err(error) => download_error(error, "report"),
     }
 }
 
 async fn serve(request: &HttpRequest, path: &str, state: &AppState) -> ApiResult<HttpResponse> {
-    Credentials::from_http(request, state.config.trust_forwarded_for)
-        .viewer(&state.db, &state.tokens, state.now())
-        .await?
-        .require(Access::Staff)?;
+    viewer_of(request, state).await?.require(Access::Staff)?;
     let (month, extension) = path.rsplit_once('.').ok_or(ApiError::NotFound("report"))?;
     let month = Month::parse(month).ok_or(ApiError::NotFound("report"))?;
     let rendered = render(state, month).await?;

@@ -9,7 +9,7 @@ use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::{
     activities,
-    auth::Credentials,
+    auth::viewer_of,
     csv_export::{self, SafeCsv},
     error::{ApiError, ApiResult},
     people::{self, Access},
@@ -25,9 +25,7 @@ pub async fn download(
 }
 
 async fn sheet(request: &HttpRequest, id: &str, state: &AppState) -> ApiResult<(String, Vec<u8>)> {
-    let viewer = Credentials::from_http(request, state.config.trust_forwarded_for)
-        .viewer(&state.db, &state.tokens, state.now())
-        .await?;
+    let viewer = viewer_of(request, state).await?;
     let staff = viewer.require(Access::Staff)?;
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound("activity"))?;
     let activity = activities::service::get_visible(&state.db, id, staff).await?;

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::{
     activities::payment::Payment,
-    auth::Credentials,
+    auth::viewer_of,
     csv_export::{self, SafeCsv},
     error::{ApiError, ApiResult},
     people::{self, Access},
@@ -49,10 +49,7 @@ async fn sheet(
     period: &Period,
     state: &AppState,
 ) -> ApiResult<(String, Vec<u8>)> {
-    Credentials::from_http(request, state.config.trust_forwarded_for)
-        .viewer(&state.db, &state.tokens, state.now())
-        .await?
-        .require(Access::Staff)?;
+    viewer_of(request, state).await?.require(Access::Staff)?;
     let mut activities = activity::Entity::find().filter(activity::Column::PriceCents.gt(0));
     let name = match (period.activity, &period.from, &period.to) {
         (Some(id), _, _) => {

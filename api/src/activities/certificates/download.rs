@@ -4,7 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 
 use crate::{
-    auth::Credentials,
+    auth::viewer_of,
     error::{ApiError, ApiResult, request_error},
     people::Access,
     state::AppState,
@@ -41,9 +41,7 @@ async fn document(
     path: &str,
     state: &AppState,
 ) -> ApiResult<(String, Vec<u8>)> {
-    let viewer = Credentials::from_http(request, state.config.trust_forwarded_for)
-        .viewer(&state.db, &state.tokens, state.now())
-        .await?;
+    let viewer = viewer_of(request, state).await?;
     let me = viewer.require(Access::Member)?;
     let number = path.strip_suffix(".pdf").unwrap_or(path);
     let issued = super::by_number(&state.db, number)

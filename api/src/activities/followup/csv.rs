@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::surveys;
 use crate::{
-    auth::Credentials,
+    auth::viewer_of,
     csv_export::{self, SafeCsv},
     error::{ApiError, ApiResult},
     people::Access,
@@ -25,10 +25,7 @@ async fn answers(
     id: &str,
     state: &AppState,
 ) -> ApiResult<(String, Vec<u8>)> {
-    Credentials::from_http(request, state.config.trust_forwarded_for)
-        .viewer(&state.db, &state.tokens, state.now())
-        .await?
-        .require(Access::Staff)?;
+    viewer_of(request, state).await?.require(Access::Staff)?;
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound("activity"))?;
     let survey = surveys::of_activity(&state.db, id)
         .await?
