@@ -48,6 +48,17 @@ pub fn hours(minutes: i32) -> f64 {
     f64::from(minutes) / 60.0
 }
 
+/// What a certificate states, everything loaded.
+struct Facts<'a> {
+    number: &'a str,
+    minutes: i32,
+    issued_at: DateTime<Utc>,
+    holder: &'a user::Model,
+    organisation: Option<String>,
+    activity: &'a activity::Model,
+    sessions: &'a [session::Model],
+}
+
 /// Issues the certificates of a completing activity, in its transaction: `qualified` are the
 /// registrations that attended enough, with the sessions each attended.
 pub async fn issue(
@@ -57,24 +68,33 @@ pub async fn issue(
     qualified: &[(registration::Model, Vec<i64>)],
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let sessions: HashMap<i64, session::Model> = session::of_activity(activity.id)
+    let sessions = session::of_activity(activity.id).all(db).await?;
+    let holders: HashMap<i64, user::Model> = user::Entity::find()
+        .filter(user::Column::Id.is_in(qualified.iter().map(|(r, _)| r.user_id)))
         .all(db)
         .await?
         .into_iter()
-        .map(|s| (s.id, s))
+        .map(|u| (u.id, u))
         .collect();
+    let mut organisations =
+        people::organisation::names(db, &holders.values().collect::<Vec<_>>()).await?;
     for (registration, attended) in qualified {
-        let minutes: i64 = attended
+        let Some(holder) = holders.get(&registration.user_id) else {
+            continue;
+        };
+        let minutes: i64 = sessions
             .iter()
-            .filter_map(|id| sessions.get(id))
+            .filter(|s| attended.contains(&s.id))
             .map(|s| (s.ends_at - s.starts_at).num_minutes())
             .sum();
+        let minutes = i32::try_from(minutes).unwrap_or(i32::MAX);
+        let number = new_number();
         let inserted = certificate::Entity::insert(certificate::ActiveModel {
-            number: Set(new_number()),
+            number: Set(number.clone()),
             registration_id: Set(registration.id),
             user_id: Set(registration.user_id),
             activity_id: Set(activity.id),
-            minutes_attended: Set(i32::try_from(minutes).unwrap_or(i32::MAX)),
+            minutes_attended: Set(minutes),
             issued_at: Set(now),
             ..Default::default()
         })
@@ -86,45 +106,42 @@ pub async fn issue(
         .exec_without_returning(db)
         .await?;
         if inserted == 1 {
-            let issued = certificate::Entity::find()
-                .filter(certificate::Column::RegistrationId.eq(registration.id))
-                .one(db)
-                .await?
-                .ok_or(crate::error::ApiError::NotFound("certificate"))?;
-            send(db, mailer, &issued).await?;
+            let facts = Facts {
+                number: &number,
+                minutes,
+                issued_at: now,
+                holder,
+                organisation: organisations.remove(&holder.id),
+                activity,
+                sessions: &sessions,
+            };
+            send(db, mailer, &facts).await?;
         }
     }
     Ok(())
 }
 
 /// Mails the certificate to its holder, the PDF attached.
-async fn send(
-    db: &impl ConnectionTrait,
-    mailer: &Mailer,
-    issued: &certificate::Model,
-) -> ApiResult<()> {
-    let holder = db::get::<user::Entity>(db, issued.user_id, "user").await?;
-    let activity = db::get::<activity::Entity>(db, issued.activity_id, "activity").await?;
-    let recipient = Recipient::address_of(&holder);
+async fn send(db: &impl ConnectionTrait, mailer: &Mailer, facts: &Facts<'_>) -> ApiResult<()> {
     let letter = Letter::new(
         "certificate",
-        recipient,
+        Recipient::address_of(facts.holder),
         minijinja::context! {
-            name => &holder.name,
-            activity => &activity.title,
-            number => &issued.number,
-            hours => hours(issued.minutes_attended),
+            name => &facts.holder.name,
+            activity => &facts.activity.title,
+            number => facts.number,
+            hours => hours(facts.minutes),
         },
     )
     .with_attachment(Attachment {
-        name: format!("{}.pdf", issued.number),
+        name: format!("{}.pdf", facts.number),
         content_type: "application/pdf",
-        bytes: document(db, mailer, issued).await?,
+        bytes: render(mailer, facts)?,
     });
-    mailer.send(db, letter, issued.issued_at).await
+    mailer.send(db, letter, facts.issued_at).await
 }
 
-/// The certificate's PDF, in its holder's language.
+/// The PDF of a stored certificate, in its holder's language.
 pub async fn document(
     db: &impl ConnectionTrait,
     mailer: &Mailer,
@@ -136,23 +153,39 @@ pub async fn document(
     let organisation = people::organisation::names(db, &[&holder])
         .await?
         .remove(&holder.id);
-    let locale = mailer.locale_of(&holder);
-    let mut dates: Vec<String> = sessions
+    render(
+        mailer,
+        &Facts {
+            number: &issued.number,
+            minutes: issued.minutes_attended,
+            issued_at: issued.issued_at,
+            holder: &holder,
+            organisation,
+            activity: &activity,
+            sessions: &sessions,
+        },
+    )
+}
+
+fn render(mailer: &Mailer, facts: &Facts<'_>) -> ApiResult<Vec<u8>> {
+    let locale = mailer.locale_of(facts.holder);
+    let mut dates: Vec<String> = facts
+        .sessions
         .iter()
         .map(|s| mailer.day(s.starts_at, locale))
         .collect();
     dates.dedup();
     pdf::render(&pdf::Content {
         locale,
-        number: issued.number.clone(),
-        holder: holder.name,
-        organisation,
-        activity: activity.title,
+        number: facts.number.to_owned(),
+        holder: facts.holder.name.clone(),
+        organisation: facts.organisation.clone(),
+        activity: facts.activity.title.clone(),
         dates,
-        hours: format!("{}", hours(issued.minutes_attended)),
-        trainer: activity.trainer_name,
+        hours: format!("{}", hours(facts.minutes)),
+        trainer: facts.activity.trainer_name.clone(),
         office: mailer.office_name.clone(),
-        issued: mailer.day(issued.issued_at, locale),
+        issued: mailer.day(facts.issued_at, locale),
     })
 }
 

@@ -89,13 +89,7 @@ pub async fn recipients(
         .filter(registration::Column::Status.ne(Status::Cancelled))
         .all(db)
         .await?;
-    let attended: HashSet<i64> = attendance::Entity::find()
-        .filter(attendance::Column::RegistrationId.is_in(registrations.iter().map(|r| r.id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| a.registration_id)
-        .collect();
+    let attended = present(db, &registrations).await?;
     let chosen: HashSet<i64> = registrations
         .iter()
         .filter(|r| {
@@ -113,6 +107,20 @@ pub async fn recipients(
         .order_by_asc(user::Column::Id)
         .all(db)
         .await?)
+}
+
+/// Those of `registrations` that attended at least one session.
+pub async fn present(
+    db: &impl ConnectionTrait,
+    registrations: &[registration::Model],
+) -> ApiResult<HashSet<i64>> {
+    Ok(attendance::Entity::find()
+        .filter(attendance::Column::RegistrationId.is_in(registrations.iter().map(|r| r.id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.registration_id)
+        .collect())
 }
 
 /// Attendees: the people who attended at least one session.

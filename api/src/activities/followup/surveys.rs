@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use entity::{
-    activity, attendance, registration, survey, survey_answer, survey_participation,
+    activity, registration, survey, survey_answer, survey_participation,
     survey_question::{self, Kind},
     user,
 };
@@ -21,7 +21,7 @@ use sea_orm::{
     sea_query::{Expr, OnConflict},
 };
 
-use super::audience::attendees;
+use super::audience::{attendees, present};
 use crate::{
     audit::{self, Action},
     db::{self, begin_write},
@@ -275,13 +275,7 @@ async fn attended_activities(
         registrations = registrations.filter(registration::Column::ActivityId.eq(activity_id));
     }
     let registrations = registrations.all(db).await?;
-    let present: HashSet<i64> = attendance::Entity::find()
-        .filter(attendance::Column::RegistrationId.is_in(registrations.iter().map(|r| r.id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| a.registration_id)
-        .collect();
+    let present = present(db, &registrations).await?;
     Ok(registrations
         .into_iter()
         .filter(|r| present.contains(&r.id))
