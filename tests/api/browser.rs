@@ -5,23 +5,13 @@ use std::{path::PathBuf, process::Command};
 
 use crate::helpers::spawn_app;
 
-/// Debian's Chromium (or `KLUB_TEST_CHROMIUM`). On a fresh Debian machine run as root it is
-/// installed on first use, like the crates `cargo test` fetches; elsewhere the message says how.
+/// Debian's Chromium (or `KLUB_TEST_CHROMIUM`), installed on first use (see
+/// [`crate::helpers::debian_tool`]).
 fn chromium() -> PathBuf {
     let path = std::env::var_os("KLUB_TEST_CHROMIUM")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    if !path.exists() {
-        let installed = Command::new("apt-get")
-            .args(["install", "-y", "-q", "chromium"])
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status()
-            .is_ok_and(|status| status.success());
-        assert!(
-            installed && path.exists(),
-            "the browser tests need Chromium: `apt-get install chromium`, or set KLUB_TEST_CHROMIUM"
-        );
-    }
+    crate::helpers::debian_tool(&path, "chromium");
     path
 }
 

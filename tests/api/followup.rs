@@ -20,13 +20,6 @@ async fn app_with(smtp: &SmtpServer) -> TestApp {
     .await
 }
 
-async fn user_id(app: &TestApp, token: &str) -> String {
-    app.op("Me", json!({}), Some(token)).await.data()["me"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 /// A partner `name` at `<name>@example.fr`, trained when asked.
 async fn partner(app: &TestApp, admin: &str, name: &str, trained: bool) -> String {
     let (token, id) = app
@@ -142,7 +135,7 @@ async fn group_activity_reaches_each_member_at_its_level() {
     }
     assert_eq!(level(&app, &digest, &club).await, "DAILY_DIGEST");
     // The leaver is untrained since: out of the group, out of its mail.
-    let leaver_id = user_id(&app, &leaver).await;
+    let leaver_id = app.user_id(&leaver).await;
     app.op(
         "SetTrained",
         json!({ "userId": leaver_id, "trained": false }),
@@ -287,7 +280,7 @@ async fn an_unsubscribe_link_is_useless_to_anyone_else() {
     let token = link.rsplit('/').next().unwrap().to_owned();
     let (ann_id, rest) = token.split_once('-').unwrap();
     let (group_id, signature) = rest.split_once('-').unwrap();
-    let bob_id = user_id(&app, &bob).await;
+    let bob_id = app.user_id(&bob).await;
 
     // Another person, another group, a changed or missing signature: 404, nothing changes.
     let mut flipped = signature.to_owned();
@@ -365,13 +358,7 @@ async fn staff_write_to_the_people_of_an_activity() {
     let registration = app.register(&id, &came).await;
     app.register(&id, &missed).await;
     app.register(&id, &waits).await;
-    app.op(
-        "RecordAttendance",
-        json!({ "registrationId": registration["id"], "attended": true }),
-        Some(&admin),
-    )
-    .await
-    .data();
+    app.attend(&admin, &registration).await;
     let mut seen = new_mails(&app, &smtp, &mut 0).await.len();
 
     let message = |filters: Value| json!({ "activityId": id, "to": filters, "subject": "Apportez votre portable", "body": "Et vos mots de passe." });
@@ -627,13 +614,7 @@ const QUESTIONS: &str = r#"[
 pub async fn attended_survey(app: &TestApp, admin: &str, attendee: &str) -> (Value, Value) {
     let id = app.published_activity(admin, 5, json!({})).await;
     let registration = app.register(&id, attendee).await;
-    app.op(
-        "RecordAttendance",
-        json!({ "registrationId": registration["id"], "attended": true }),
-        Some(admin),
-    )
-    .await
-    .data();
+    app.attend(admin, &registration).await;
     let set = app
         .op(
             "SetSurvey",
@@ -642,9 +623,7 @@ pub async fn attended_survey(app: &TestApp, admin: &str, attendee: &str) -> (Val
         )
         .await;
     let survey = set.data()["setSurvey"].clone();
-    app.op("CompleteActivity", json!({ "id": id }), Some(admin))
-        .await
-        .data();
+    app.complete(admin, &id).await;
     (survey["id"].clone(), survey["questions"][0]["id"].clone())
 }
 
@@ -676,13 +655,7 @@ async fn attendees_answer_the_survey_once_and_staff_read_the_results() {
         let token = partner(&app, &admin, name, false).await;
         let registration = app.register(&id, &token).await;
         if name != "Cid" {
-            app.op(
-                "RecordAttendance",
-                json!({ "registrationId": registration["id"], "attended": true }),
-                Some(&admin),
-            )
-            .await
-            .data();
+            app.attend(&admin, &registration).await;
         }
         tokens.push(token);
     }
@@ -699,12 +672,8 @@ async fn attendees_answer_the_survey_once_and_staff_read_the_results() {
     let mut seen = new_mails(&app, &smtp, &mut 0).await.len();
 
     // Completing invites the attendees, once.
-    app.op("CompleteActivity", json!({ "id": id }), Some(&admin))
-        .await
-        .data();
-    app.op("CompleteActivity", json!({ "id": id }), Some(&admin))
-        .await
-        .data();
+    app.complete(&admin, &id).await;
+    app.complete(&admin, &id).await;
     let mails = new_mails(&app, &smtp, &mut seen).await;
     assert_eq!(recipients(&mails), ["ann@example.fr", "bob@example.fr"]);
     assert!(text(&mails[0]).contains("anonymes"));
@@ -861,16 +830,8 @@ async fn a_named_survey_set_after_completion_invites_at_once() {
     let id = app.published_activity(&admin, 5, json!({})).await;
     let ann = partner(&app, &admin, "Ann", false).await;
     let registration = app.register(&id, &ann).await;
-    app.op(
-        "RecordAttendance",
-        json!({ "registrationId": registration["id"], "attended": true }),
-        Some(&admin),
-    )
-    .await
-    .data();
-    app.op("CompleteActivity", json!({ "id": id }), Some(&admin))
-        .await
-        .data();
+    app.attend(&admin, &registration).await;
+    app.complete(&admin, &id).await;
     let mut seen = new_mails(&app, &smtp, &mut 0).await.len();
     let bad = app
         .op(
@@ -953,12 +914,8 @@ async fn a_club_meetings_minutes_reach_every_trained_partner_once() {
     .await
     .data();
     let mut seen = new_mails(&app, &smtp, &mut 0).await.len();
-    app.op("CompleteActivity", json!({ "id": meeting }), Some(&admin))
-        .await
-        .data();
-    app.op("CompleteActivity", json!({ "id": meeting }), Some(&admin))
-        .await
-        .data();
+    app.complete(&admin, &meeting).await;
+    app.complete(&admin, &meeting).await;
     let mails = new_mails(&app, &smtp, &mut seen).await;
     assert_eq!(recipients(&mails), ["away@example.fr", "came@example.fr"]);
     let minutes = text(&mails[0]);

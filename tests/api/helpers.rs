@@ -231,6 +231,30 @@ impl TestApp {
             .to_owned()
     }
 
+    pub async fn user_id(&self, token: &str) -> String {
+        self.op("Me", json!({}), Some(token)).await.data()["me"]["id"]
+            .as_str()
+            .expect("an id")
+            .to_owned()
+    }
+
+    /// Staff record `registration` present at every session of its activity.
+    pub async fn attend(&self, staff: &str, registration: &Value) {
+        self.op(
+            "RecordAttendance",
+            json!({ "registrationId": registration["id"], "attended": true }),
+            Some(staff),
+        )
+        .await
+        .data();
+    }
+
+    pub async fn complete(&self, staff: &str, activity: &str) {
+        self.op("CompleteActivity", json!({ "id": activity }), Some(staff))
+            .await
+            .data();
+    }
+
     pub async fn promote(&self, user_id: &str, role: &str) {
         let admin = self.admin_token().await;
         self.op(
@@ -695,4 +719,23 @@ impl Socket {
             }
         }
     }
+}
+
+/// A Debian tool some tests need (Chromium, pdftotext): when `path` is missing, its `package`
+/// is installed on first use on a Debian machine run as root, like the crates `cargo test`
+/// fetches; elsewhere the failure says how.
+pub fn debian_tool(path: &std::path::Path, package: &str) {
+    if path.exists() {
+        return;
+    }
+    let installed = std::process::Command::new("apt-get")
+        .args(["install", "-y", "-q", package])
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .status()
+        .is_ok_and(|status| status.success());
+    assert!(
+        installed && path.exists(),
+        "these tests need {}: `apt-get install {package}`",
+        path.display()
+    );
 }

@@ -11,13 +11,6 @@ use crate::{
     smtp::SmtpServer,
 };
 
-async fn user_id(app: &TestApp, token: &str) -> String {
-    app.op("Me", json!({}), Some(token)).await.data()["me"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn create(app: &TestApp, token: &str, name: &str, sector: &str) -> String {
     let created = app
         .op(
@@ -132,7 +125,7 @@ async fn managers_run_their_organisation_and_outsiders_never_see_it() {
         registered.data()["registerColleague"]["user"]["id"],
         colleague_id
     );
-    let manager_id = user_id(&app, &manager).await;
+    let manager_id = app.user_id(&manager).await;
     let waiting = app
         .op(
             "RegisterColleague",
@@ -216,7 +209,7 @@ async fn a_page_of_organisations_costs_the_same_statements_for_3_or_30() {
     let partners = app.many_partners(60).await;
     for (i, pair) in partners.chunks(2).enumerate() {
         let organisation = create(&app, &pair[0], &format!("Maison {i:02}"), "SHOP").await;
-        let second = user_id(&app, &pair[1]).await;
+        let second = app.user_id(&pair[1]).await;
         add(&app, &pair[0], &organisation, &second, "MEMBER")
             .await
             .data();
@@ -387,17 +380,7 @@ async fn staff_record_payments_and_the_accountant_gets_them_as_csv() {
 /// `pdftotext` (Debian's poppler-utils), installed on first use like Chromium.
 fn pdf_text(pdf: &[u8]) -> String {
     let tool = std::path::Path::new("/usr/bin/pdftotext");
-    if !tool.exists() {
-        let installed = Command::new("apt-get")
-            .args(["install", "-y", "-q", "poppler-utils"])
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status()
-            .is_ok_and(|status| status.success());
-        assert!(
-            installed && tool.exists(),
-            "the certificate test needs pdftotext: `apt-get install poppler-utils`"
-        );
-    }
+    crate::helpers::debian_tool(tool, "poppler-utils");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("certificate.pdf");
     std::fs::write(&path, pdf).unwrap();
@@ -442,9 +425,7 @@ async fn attendees_get_one_certificate_that_anyone_can_check() {
     outbox_settled(&app).await;
     let before = smtp.received().len();
     for _ in 0..2 {
-        app.op("CompleteActivity", json!({ "id": training }), Some(&admin))
-            .await
-            .data();
+        app.complete(&admin, &training).await;
     }
     outbox_settled(&app).await;
     let mails = smtp.received()[before..].to_vec();
@@ -556,16 +537,8 @@ async fn attendees_get_one_certificate_that_anyone_can_check() {
             .published_activity(&admin, 7, json!({ "kind": kind, "title": kind }))
             .await;
         let registration = app.register(&id, &cid).await;
-        app.op(
-            "RecordAttendance",
-            json!({ "registrationId": registration["id"], "attended": true }),
-            Some(&admin),
-        )
-        .await
-        .data();
-        app.op("CompleteActivity", json!({ "id": id }), Some(&admin))
-            .await
-            .data();
+        app.attend(&admin, &registration).await;
+        app.complete(&admin, &id).await;
         let mine = app.op("MyCertificates", json!({}), Some(&cid)).await;
         assert_eq!(
             mine.data()["myCertificates"].as_array().unwrap().len(),

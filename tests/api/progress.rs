@@ -388,9 +388,7 @@ async fn the_programme_report_counts_what_happened() {
     let rl = app.register(&later, c).await;
     attend(rl, 1, later.clone()).await;
     for id in [&w1, &t1, &k1, &later] {
-        app.op("CompleteActivity", json!({ "id": id }), Some(&admin))
-            .await
-            .data();
+        app.complete(&admin, id).await;
     }
 
     // D, trained now, asks two club questions (one answered) and opens three group
@@ -543,18 +541,8 @@ async fn the_monthly_report_reaches_the_admins_once_from_two_instances() {
         .published_activity(&admin, 1, json!({ "capacity": 4 }))
         .await;
     let registration = first.register(&id, &partner).await;
-    first
-        .op(
-            "RecordAttendance",
-            json!({ "registrationId": registration["id"], "attended": true }),
-            Some(&admin),
-        )
-        .await
-        .data();
-    first
-        .op("CompleteActivity", json!({ "id": id }), Some(&admin))
-        .await
-        .data();
+    first.attend(&admin, &registration).await;
+    first.complete(&admin, &id).await;
     outbox_settled(&first).await;
     let before = smtp.received().len();
 

@@ -12,13 +12,6 @@ use crate::helpers::{
     spawn_app, spawn_on,
 };
 
-async fn user_id(app: &TestApp, token: &str) -> String {
-    app.op("Me", json!({}), Some(token)).await.data()["me"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 /// The result of a query or mutation sent on a socket: the `next` payload (or the `error`).
 async fn over_socket(socket: &mut Socket, id: &str, name: &str, variables: Value) -> Value {
     socket.start(id, name, variables).await;
@@ -43,7 +36,7 @@ async fn a_socket_acts_with_the_rights_the_account_has_now() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let other_admin = app.persona(Persona::Admin, "eve").await.unwrap();
-    let other_id = user_id(&app, &other_admin).await;
+    let other_id = app.user_id(&other_admin).await;
     let mut socket = Socket::connect(&app, &other_admin).await;
     let me = over_socket(&mut socket, "1", "Me", json!({})).await;
     assert_eq!(me["data"]["me"]["role"], "ADMIN", "{me}");
@@ -101,7 +94,7 @@ async fn a_subscription_stops_when_its_viewer_leaves_the_group() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let trained = app.persona(Persona::TrainedPartner, "ann").await.unwrap();
-    let trained_id = user_id(&app, &trained).await;
+    let trained_id = app.user_id(&trained).await;
     let club = app.group_id(&admin, "Partners' club").await;
     let mut socket = Socket::posts(&app, &trained, &club).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -474,12 +467,12 @@ async fn two_admins_stepping_down_at_once_leave_one() {
     let app = &spawn_app().await;
     for round in 0..3 {
         let admin = app.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-        let admin_id = user_id(app, &admin).await;
+        let admin_id = app.user_id(&admin).await;
         let other = app
             .persona(Persona::Admin, &format!("round{round}"))
             .await
             .unwrap();
-        let other_id = user_id(app, &other).await;
+        let other_id = app.user_id(&other).await;
         let step_down = |token: &str, id: &str| {
             let (token, id) = (token.to_owned(), id.to_owned());
             async move {
@@ -601,7 +594,7 @@ async fn a_change_whose_audit_row_fails_does_not_happen() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let partner = app.persona(Persona::Partner, "ann").await.unwrap();
-    let partner_id = user_id(&app, &partner).await;
+    let partner_id = app.user_id(&partner).await;
     let refuse_audit = if app.db.is_postgres() {
         vec![
             "CREATE FUNCTION refuse_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$ LANGUAGE plpgsql",
