@@ -21,10 +21,15 @@ use crate::{
     error::{ApiError, ApiResult},
 };
 
-/// Connects, counting every statement into `statements`, and applies pending migrations.
+/// Told of every row this process writes on SQLite: its table and its key (rowid).
+pub type RowWritten = Arc<dyn Fn(&str, i64) + Send + Sync>;
+
+/// Connects, counting every statement into `statements`, and applies pending migrations. On
+/// SQLite, `written` hears each row written through these connections, before its commit.
 pub async fn connect(
     config: &Config,
     statements: Arc<AtomicU64>,
+    written: RowWritten,
 ) -> Result<DatabaseConnection, DbErr> {
     let url = config.database_url.expose_secret();
     let mut options = ConnectOptions::new(url);
@@ -45,6 +50,19 @@ pub async fn connect(
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
+        })
+        .map_sqlx_sqlite_pool_opts(move |pool| {
+            let written = written.clone();
+            pool.after_connect(move |connection, _| {
+                let written = written.clone();
+                Box::pin(async move {
+                    connection
+                        .lock_handle()
+                        .await?
+                        .set_update_hook(move |row| written(row.table, row.rowid));
+                    Ok(())
+                })
+            })
         });
     // Migrations run on a connection of their own, closed before serving starts: a pooled
     // SQLite connection opened before an `ALTER TABLE` could read rows with the old set of

@@ -60,10 +60,7 @@ pub async fn graphql(
 
     let started = Instant::now();
     let credentials = Credentials::from_http(&request, state.config.trust_forwarded_for);
-    let viewer = match credentials
-        .viewer(&state.db, &state.tokens, state.now())
-        .await
-    {
+    let viewer = match credentials.viewer(&state).await {
         Ok(viewer) => viewer,
         Err(error) => {
             tracing::error!(%error, "could not identify the caller");

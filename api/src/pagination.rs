@@ -6,8 +6,9 @@ use async_graphql::{
     connection::{Connection, CursorType, Edge, EmptyFields, OpaqueCursor},
 };
 use sea_orm::{
-    ConnectionTrait, EntityTrait, FromQueryResult, IntoIdentity, PaginatorTrait, Select,
-    sea_query::IntoValueTuple,
+    ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IntoIdentity, PaginatorTrait,
+    QueryResult, QuerySelect, QueryTrait, Select,
+    sea_query::{Expr, IntoValueTuple, Query},
 };
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -72,7 +73,9 @@ impl<K: Serialize + DeserializeOwned + Send + Sync> PageArgs<K> {
 
 /// Runs `select` one page at a time, ordered by `order` (which must end with a unique column so
 /// the order is total). `key` reads a row's ordering key; `node` turns a row into the GraphQL
-/// node. Costs two statements whatever the page size: the count and the page.
+/// node. One statement whatever the page size: the count rides on the page's rows as a
+/// subquery (the database computes it once). Only a page past the end, which has no row to
+/// carry it, costs a second statement for the count.
 pub async fn paginate<E, O, K, N>(
     db: &impl ConnectionTrait,
     select: Select<E>,
@@ -89,11 +92,19 @@ where
     K: IntoValueTuple + Serialize + DeserializeOwned + Send + Sync,
     N: async_graphql::OutputType,
 {
-    let total_count = select.clone().count(db).await?;
-    let mut cursor = select.cursor_by(order);
+    let matching = select.clone().into_query();
+    let count = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from_subquery(matching, "matching")
+        .to_owned();
+    let mut cursor = select
+        .clone()
+        .column_as(Expr::SubQuery(None, Box::new(count.into())), TOTAL_COUNT)
+        .cursor_by(order);
     if direction == Direction::Descending {
         cursor.desc();
     }
+    let from_start = args.after.is_none();
     if let Some(after) = args.after {
         // Descending, the next page lies "before" the cursor in the columns' own order.
         match direction {
@@ -102,7 +113,13 @@ where
         };
     }
     // One row more than asked tells whether there is a next page.
-    let mut rows = cursor.first(args.first + 1).all(db).await?;
+    cursor.first(args.first + 1);
+    let mut rows = cursor.into_model::<Counted<E::Model>>().all(db).await?;
+    let total_count = match rows.first() {
+        Some(row) => u64::try_from(row.total_count).unwrap_or_default(),
+        None if from_start => 0,
+        None => select.count(db).await?,
+    };
     let has_next_page = rows.len() as u64 > args.first;
     rows.truncate(usize::try_from(args.first).unwrap_or(usize::MAX));
 
@@ -110,7 +127,24 @@ where
         Connection::with_additional_fields(false, has_next_page, ConnectionFields { total_count });
     page.edges.extend(
         rows.into_iter()
-            .map(|row| Edge::new(OpaqueCursor(key(&row)), node(row))),
+            .map(|Counted { row, .. }| Edge::new(OpaqueCursor(key(&row)), node(row))),
     );
     Ok(page)
+}
+
+const TOTAL_COUNT: &str = "klub_total_count";
+
+/// A row of a page and the count of every row the page's query matches.
+struct Counted<M> {
+    row: M,
+    total_count: i64,
+}
+
+impl<M: FromQueryResult> FromQueryResult for Counted<M> {
+    fn from_query_result(result: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            row: M::from_query_result(result, prefix)?,
+            total_count: result.try_get(prefix, TOTAL_COUNT)?,
+        })
+    }
 }

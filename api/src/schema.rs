@@ -9,7 +9,7 @@ use crate::{
         certificates::CertificateQuery,
         followup::{FollowUpMutation, FollowUpQuery},
     },
-    auth::AuthQuery,
+    auth::{AuthQuery, viewers::SettleMutations},
     club::ClubMutation,
     diagnostics::{DiagnosticMutation, DiagnosticQuery},
     error::ErrorCodes,
@@ -80,6 +80,7 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     .extension(QueryLimits)
     .extension(SocketViewer)
     .extension(ErrorCodes)
+    .extension(SettleMutations)
 }
 
 /// Directives on one field.

@@ -61,12 +61,9 @@ impl Extension for SocketViewer {
         else {
             return next.run(ctx, request).await;
         };
-        let viewer = credentials
-            .viewer(&state.db, &state.tokens, state.now())
-            .await
-            .map_err(|error| {
-                async_graphql::Error::from(error).into_server_error(Default::default())
-            })?;
+        let viewer = credentials.viewer(state).await.map_err(|error| {
+            async_graphql::Error::from(error).into_server_error(Default::default())
+        })?;
         next.run(ctx, state.for_caller(request, viewer, credentials.clone()))
             .await
     }

@@ -21,7 +21,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::{
     activities,
-    auth::{Passwords, TokenKeys, service::ensure_bootstrap_admin},
+    auth::{self, Passwords, TokenKeys, ViewerCache, service::ensure_bootstrap_admin},
     clock::Clock,
     config::{Config, ExposeSecret},
     db, endpoint,
@@ -60,7 +60,12 @@ impl Application {
     /// listener (port 0 picks a free port: see [`Application::port`]).
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let statements = Arc::new(AtomicU64::new(0));
-        let db = db::connect(&config, statements.clone()).await?;
+        let viewers = ViewerCache::for_database(config.database_url.expose_secret());
+        let written: db::RowWritten = {
+            let viewers = viewers.clone();
+            Arc::new(move |table, id| viewers.written(table, id))
+        };
+        let db = db::connect(&config, statements.clone(), written).await?;
         let secret = match &config.jwt_secret {
             Some(secret) => secret.expose_secret().to_owned(),
             None => {
@@ -87,6 +92,7 @@ impl Application {
             clock: Clock::default(),
             posts: tokio::sync::broadcast::channel(256).0,
             statements,
+            viewers,
         };
         if let Some(admin) = &state.config.bootstrap_admin {
             ensure_bootstrap_admin(
@@ -116,6 +122,12 @@ impl Application {
         scheduler::spawn(state.clone());
         mail::outbox::spawn(state.clone());
         groups::service::spawn_post_listener(state.clone());
+        auth::viewers::spawn_listener(
+            state.viewers.clone(),
+            &state.db,
+            state.config.database_url.clone(),
+        )
+        .await;
         Ok(Self {
             server,
             port,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::{Credentials, Passwords, TokenKeys},
+    auth::{Credentials, Passwords, TokenKeys, ViewerCache},
     clock::Clock,
     config::Config,
     error::{ApiError, ApiResult},
@@ -29,6 +29,8 @@ pub struct AppState {
     pub posts: tokio::sync::broadcast::Sender<PostAdded>,
     /// SQL statements run since start (read by tests and, later, metrics).
     pub statements: Arc<AtomicU64>,
+    /// The accounts behind sessions, so that reading the caller costs no statement.
+    pub viewers: Arc<ViewerCache>,
 }
 
 impl AppState {

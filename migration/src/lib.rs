@@ -20,6 +20,7 @@ mod m20261125_000015_create_trust_tables;
 mod m20261125_000016_create_followup_tables;
 mod m20261125_000017_create_organisation_tables;
 mod m20261125_000018_create_progress_tables;
+mod m20261125_000019_notify_user_changes;
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000016_create_followup_tables::Migration),
             Box::new(m20261125_000017_create_organisation_tables::Migration),
             Box::new(m20261125_000018_create_progress_tables::Migration),
+            Box::new(m20261125_000019_notify_user_changes::Migration),
         ]
     }
 }

@@ -24,3 +24,4 @@ mod schema;
 mod security;
 mod smtp;
 mod trust;
+mod viewers;

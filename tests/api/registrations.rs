@@ -472,7 +472,9 @@ async fn one_programme_page_costs_the_same_statements_for_10_or_100_activities()
         costs[0], costs[1],
         "statements for 10 vs 100 activities: {costs:?}"
     );
-    assert!(costs[0] <= 6, "{costs:?}");
+    // The caller comes from memory; the page carries its count; the caller's registrations
+    // come in one more statement.
+    assert!(costs[0] <= 2, "{costs:?}");
 }
 
 #[tokio::test]

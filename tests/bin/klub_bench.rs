@@ -374,21 +374,26 @@ impl Bench {
         );
         let endpoint = format!("{}/graphql", server.address);
 
-        let scenarios: [(&'static str, &'static str, Value); 3] = [
+        // The two `{ __typename }` rows price reading the caller: the same trivial operation
+        // with and without a token.
+        let scenarios: [(&'static str, Option<&'static str>, Value); 5] = [
             (
                 "Activities (first 20, myRegistration)",
-                "Activities",
+                Some("Activities"),
                 json!({ "first": 20 }),
             ),
             (
                 "GroupThreads (first 20)",
-                "GroupThreads",
+                Some("GroupThreads"),
                 json!({ "groupId": data.group.to_string(), "first": 20 }),
             ),
-            ("Thread (20 posts)", "Thread", Value::Null),
+            ("Thread (20 posts)", Some("Thread"), Value::Null),
+            ("{ __typename } with a token", None, json!({})),
+            ("{ __typename } without a token", None, json!({})),
         ];
         for (scenario, operation, variables) in scenarios {
-            let document = operation_text(operation);
+            let document = operation.map_or_else(|| "{ __typename }".to_owned(), operation_text);
+            let with_token = !scenario.ends_with("without a token");
             for clients in CLIENTS {
                 let before = server.statements(&self.client).await;
                 let (client, endpoint, tokens, threads) = (
@@ -405,10 +410,12 @@ impl Bench {
                         } else {
                             variables.clone()
                         };
-                        let request = client
-                            .post(endpoint.clone())
-                            .bearer_auth(&tokens[i % tokens.len()])
-                            .json(&json!({ "query": document, "variables": variables, "operationName": operation }));
+                        let mut request = client.post(endpoint.clone()).json(
+                            &json!({ "query": document, "variables": variables, "operationName": operation }),
+                        );
+                        if with_token {
+                            request = request.bearer_auth(&tokens[i % tokens.len()]);
+                        }
                         async move { answered_without_errors(request).await.is_some() }
                     })
                     .await;

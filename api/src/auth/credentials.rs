@@ -1,13 +1,9 @@
-//! Who is asking, from what the caller presented. The viewer is loaded from the database on
-//! every request, so a role change or a removed account takes effect on the very next request,
-//! not when the token expires.
+//! Who is asking, from what the caller presented. The viewer is the account as it is now (see
+//! [`super::viewers`]), so a role change or a removed account takes effect on the very next
+//! request, not when the token expires.
 
-use chrono::{DateTime, Utc};
-use entity::user;
-use sea_orm::{ConnectionTrait, EntityTrait};
-
-use super::{TokenKeys, throttle::ClientAddress};
-use crate::{error::ApiResult, people::Viewer};
+use super::throttle::ClientAddress;
+use crate::{error::ApiResult, people::Viewer, state::AppState};
 
 /// What a caller presented: its token, if any, and where it called from. Kept for the life of
 /// a WebSocket, so that every operation on it and every event of its subscriptions is judged
@@ -55,46 +51,31 @@ impl Credentials {
     }
 
     /// The account behind the token as it is now: role, deletion and revoked sessions included.
-    pub async fn viewer(
-        &self,
-        db: &impl ConnectionTrait,
-        keys: &TokenKeys,
-        now: DateTime<Utc>,
-    ) -> ApiResult<Viewer> {
+    pub async fn viewer(&self, state: &AppState) -> ApiResult<Viewer> {
         match &self.token {
-            Some(token) => viewer_for_token(db, keys, token, now).await,
+            Some(token) => viewer_for_token(state, token).await,
             None => Ok(Viewer::Anonymous),
         }
     }
 }
 
 /// The viewer of a plain HTTP request (a file download), judged as every GraphQL request is.
-pub async fn viewer_of(
-    request: &actix_web::HttpRequest,
-    state: &crate::state::AppState,
-) -> ApiResult<Viewer> {
+pub async fn viewer_of(request: &actix_web::HttpRequest, state: &AppState) -> ApiResult<Viewer> {
     Credentials::from_http(request, state.config.trust_forwarded_for)
-        .viewer(&state.db, &state.tokens, state.now())
+        .viewer(state)
         .await
 }
 
 /// The account a session token names, as it is now: a revoked session or a deleted account
 /// make it an invalid token.
-async fn viewer_for_token(
-    db: &impl ConnectionTrait,
-    keys: &TokenKeys,
-    token: &str,
-    now: DateTime<Utc>,
-) -> ApiResult<Viewer> {
-    let Ok(claims) = keys.verify(token, now) else {
+async fn viewer_for_token(state: &AppState, token: &str) -> ApiResult<Viewer> {
+    let Ok(claims) = state.tokens.verify(token, state.now()) else {
         return Ok(Viewer::InvalidToken);
     };
-    Ok(
-        match user::Entity::find_by_id(claims.user_id).one(db).await? {
-            Some(user) if user.session_epoch == claims.epoch && user.deleted_at.is_none() => {
-                Viewer::User(Box::new(user))
-            }
-            _ => Viewer::InvalidToken,
-        },
-    )
+    Ok(match state.viewers.user(&state.db, claims.user_id).await? {
+        Some(user) if user.session_epoch == claims.epoch && user.deleted_at.is_none() => {
+            Viewer::User(user)
+        }
+        _ => Viewer::InvalidToken,
+    })
 }

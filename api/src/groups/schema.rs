@@ -430,10 +430,7 @@ impl GroupSubscription {
 /// Whether the credentials still name an account that belongs to the group (a failure to
 /// tell counts as no: the stream ends and the client can subscribe again).
 async fn still_member(state: &AppState, credentials: &Credentials, group_id: i64) -> bool {
-    let Ok(viewer) = credentials
-        .viewer(&state.db, &state.tokens, state.now())
-        .await
-    else {
+    let Ok(viewer) = credentials.viewer(state).await else {
         return false;
     };
     match viewer.user() {

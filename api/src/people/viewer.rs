@@ -14,7 +14,8 @@ pub enum Viewer {
     /// change) or names a deleted account. Public operations still work; anything that needs
     /// an account answers `UNAUTHENTICATED`.
     InvalidToken,
-    User(Box<user::Model>),
+    /// The account as it is now, shared with the cache it came from.
+    User(std::sync::Arc<user::Model>),
 }
 
 /// What an operation requires of its caller.
