@@ -8,7 +8,11 @@ use async_graphql::{BatchRequest, BatchResponse};
 use futures_util::StreamExt;
 
 use crate::{
-    auth::Credentials, error::request_error, limits::BatchBudget, metrics, schema::KlubSchema,
+    auth::Credentials,
+    error::request_error,
+    limits::BatchBudget,
+    metrics,
+    schema::{Direct, KlubSchema},
     state::AppState,
 };
 
@@ -17,12 +21,14 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 /// Most operations in one batched request.
 pub const MAX_BATCH: usize = 10;
 
-/// One request: single or batched operations, each given the caller and fresh loaders.
+/// One request: single or batched operations, each given the caller and fresh loaders. A
+/// single operation runs on the schema without extensions ([`Direct`]).
 pub async fn graphql(
     request: HttpRequest,
     mut payload: web::Payload,
     state: web::Data<AppState>,
     schema: web::Data<KlubSchema>,
+    direct: web::Data<Direct>,
 ) -> HttpResponse {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
@@ -75,22 +81,26 @@ pub async fn graphql(
         .map(|request| metrics::operation_label(request.operation_name.as_deref()))
         .collect();
     tracing::Span::current().record("operation", operations.join(",").as_str());
-    let batch = match batch {
-        BatchRequest::Single(request) => BatchRequest::Single(for_viewer(request)),
-        BatchRequest::Batch(requests) if requests.len() == 1 => {
-            BatchRequest::Batch(requests.into_iter().map(for_viewer).collect())
+    let response = match batch {
+        BatchRequest::Single(request) => {
+            BatchResponse::Single(direct.execute(&state, request, viewer, credentials).await)
+        }
+        // A batch of one is just a request.
+        BatchRequest::Batch(mut requests) if requests.len() == 1 => {
+            let request = requests.remove(0);
+            BatchResponse::Batch(vec![
+                direct.execute(&state, request, viewer, credentials).await,
+            ])
         }
         BatchRequest::Batch(requests) => {
             let budget = BatchBudget::default();
-            BatchRequest::Batch(
-                requests
-                    .into_iter()
-                    .map(|request| for_viewer(request).data(budget.clone()))
-                    .collect(),
-            )
+            let batch = requests
+                .into_iter()
+                .map(|request| for_viewer(request).data(budget.clone()))
+                .collect();
+            schema.execute_batch(BatchRequest::Batch(batch)).await
         }
     };
-    let response: BatchResponse = schema.execute_batch(batch).await;
     let responses = match &response {
         BatchResponse::Single(response) => std::slice::from_ref(response),
         BatchResponse::Batch(responses) => responses.as_slice(),

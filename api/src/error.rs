@@ -131,7 +131,8 @@ impl Extension for ErrorCodesExtension {
     }
 }
 
-fn with_codes(mut response: Response) -> Response {
+/// Gives every error of `response` its `extensions.code`.
+pub fn with_codes(mut response: Response) -> Response {
     for error in &mut response.errors {
         classify(error);
     }

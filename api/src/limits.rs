@@ -141,18 +141,78 @@ impl Drop for SubscriptionSlot {
     }
 }
 
-pub struct QueryLimits;
+/// Checks each request's document against the limits, parsing it once, or not at all when the
+/// same text was parsed before. An extension of the schema, also called directly by the HTTP
+/// endpoint for single operations ([`QueryLimits::prepare`]).
+#[derive(Clone, Default)]
+pub struct QueryLimits {
+    documents: ParsedDocuments,
+}
 
-impl ExtensionFactory for QueryLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(QueryLimitsExtension)
+impl QueryLimits {
+    /// Parses `request` (async-graphql then uses this document instead of parsing again) and
+    /// checks it; in a batch, charges its cost to the batch's budget.
+    pub fn prepare(&self, request: &mut Request, budget: Option<&BatchBudget>) -> ServerResult<()> {
+        self.documents.parse(request)?;
+        let operation_name = request.operation_name.clone();
+        let document = request.parsed_query()?;
+        let cost = check(document, operation_name.as_deref(), budget.is_some())?;
+        if let Some(budget) = budget {
+            budget.spend(cost.selections, "selections", |r| &mut r.selections)?;
+            budget.spend(cost.aliases, "aliases", |r| &mut r.aliases)?;
+        }
+        Ok(())
     }
 }
 
-struct QueryLimitsExtension;
+impl ExtensionFactory for QueryLimits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(self.clone())
+    }
+}
+
+/// Parsed documents by their text: the frontend sends the same few documents over and over, and
+/// parsing is a good part of a small query's cost. Validation still runs on every request.
+/// Bounded: small documents only, and a full cache starts again empty, so a stream of unique
+/// documents cannot grow it.
+#[derive(Clone, Default)]
+struct ParsedDocuments(Arc<Mutex<HashMap<String, ExecutableDocument>>>);
+
+/// Documents kept at most, and the longest kept.
+const MAX_DOCUMENTS: usize = 256;
+const MAX_DOCUMENT_BYTES: usize = 16 * 1024;
+
+impl ParsedDocuments {
+    fn parse(&self, request: &mut Request) -> ServerResult<()> {
+        let known = self.documents().get(&request.query).cloned();
+        let document = match known {
+            Some(document) => document,
+            None => {
+                let document = request.parsed_query()?.clone();
+                if request.query.len() <= MAX_DOCUMENT_BYTES {
+                    let mut documents = self.documents();
+                    if documents.len() >= MAX_DOCUMENTS {
+                        documents.clear();
+                    }
+                    documents.insert(request.query.clone(), document.clone());
+                }
+                document
+            }
+        };
+        request.set_parsed_query(document);
+        Ok(())
+    }
+
+    fn documents(&self) -> std::sync::MutexGuard<'_, HashMap<String, ExecutableDocument>> {
+        // A map of immutable documents is consistent whatever panicked while holding it.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
 
 #[async_trait::async_trait]
-impl Extension for QueryLimitsExtension {
+impl Extension for QueryLimits {
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -164,14 +224,7 @@ impl Extension for QueryLimitsExtension {
             .get(&std::any::TypeId::of::<BatchBudget>())
             .and_then(|data| (**data).downcast_ref::<BatchBudget>())
             .cloned();
-        let operation_name = request.operation_name.clone();
-        // Parsed here, once: async-graphql uses this document instead of parsing again.
-        let document = request.parsed_query()?;
-        let cost = check(document, operation_name.as_deref(), budget.is_some())?;
-        if let Some(budget) = budget {
-            budget.spend(cost.selections, "selections", |r| &mut r.selections)?;
-            budget.spend(cost.aliases, "aliases", |r| &mut r.aliases)?;
-        }
+        self.prepare(&mut request, budget.as_ref())?;
         next.run(ctx, request).await
     }
 

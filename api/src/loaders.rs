@@ -87,7 +87,8 @@ pub struct Loaders {
     pub activities: Rows<activity::Entity>,
     /// An activity's sessions in date order.
     pub sessions: Rows<session::Entity>,
-    /// The caller's registrations by activity, newest first.
+    /// The caller's registrations by activity, newest first. A page of `activities` feeds
+    /// it the newest only (read with the page), which is all `myRegistration` reads.
     pub my_registrations: Rows<registration::Entity>,
     /// The sessions a registration attended.
     pub attendances: Rows<attendance::Entity>,

@@ -92,13 +92,45 @@ where
     K: IntoValueTuple + Serialize + DeserializeOwned + Send + Sync,
     N: async_graphql::OutputType,
 {
-    let matching = select.clone().into_query();
+    paginate_rows(
+        db,
+        select.clone(),
+        select,
+        order,
+        direction,
+        args,
+        key,
+        node,
+    )
+    .await
+}
+
+/// [`paginate`] for rows that carry more than `E`'s columns: `rows` is `matching` with joins
+/// and columns added (one row per row of `matching`), read as `R`; the count is `matching`'s.
+#[allow(clippy::too_many_arguments)]
+pub async fn paginate_rows<E, R, O, K, N>(
+    db: &impl ConnectionTrait,
+    matching: Select<E>,
+    rows: Select<E>,
+    order: O,
+    direction: Direction,
+    args: PageArgs<K>,
+    key: impl Fn(&R) -> K,
+    mut node: impl FnMut(R) -> N,
+) -> ApiResult<Page<K, N>>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + Send + Sync,
+    R: FromQueryResult + Send + Sync,
+    O: IntoIdentity,
+    K: IntoValueTuple + Serialize + DeserializeOwned + Send + Sync,
+    N: async_graphql::OutputType,
+{
     let count = Query::select()
         .expr(Expr::cust("COUNT(*)"))
-        .from_subquery(matching, "matching")
+        .from_subquery(matching.clone().into_query(), "matching")
         .to_owned();
-    let mut cursor = select
-        .clone()
+    let mut cursor = rows
         .column_as(Expr::SubQuery(None, Box::new(count.into())), TOTAL_COUNT)
         .cursor_by(order);
     if direction == Direction::Descending {
@@ -114,11 +146,11 @@ where
     }
     // One row more than asked tells whether there is a next page.
     cursor.first(args.first + 1);
-    let mut rows = cursor.into_model::<Counted<E::Model>>().all(db).await?;
+    let mut rows = cursor.into_model::<Counted<R>>().all(db).await?;
     let total_count = match rows.first() {
         Some(row) => u64::try_from(row.total_count).unwrap_or_default(),
         None if from_start => 0,
-        None => select.count(db).await?,
+        None => matching.count(db).await?,
     };
     let has_next_page = rows.len() as u64 > args.first;
     rows.truncate(usize::try_from(args.first).unwrap_or(usize::MAX));

@@ -170,12 +170,14 @@ impl Application {
 
 fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
     let schema = schema::build(state.clone());
+    let direct = web::Data::new(schema::Direct::build(state.clone()));
     let workers = state.config.http_workers;
     metrics::handle();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(state.clone()))
             .app_data(web::Data::new(schema.clone()))
+            .app_data(direct.clone())
             // The last wrapped runs first: the logger gives the request its id, the id
             // header and security headers are added on the way out, CORS answers preflights.
             .wrap(headers::cors(&state.config))

@@ -364,7 +364,8 @@ async fn parallel_guesses_are_judged_five_at_most() {
         .iter()
         .filter(|a| a.error_code() == Some("TOO_MANY_REQUESTS"))
         .count();
-    assert_eq!((judged, throttled), (5, 25));
+    let codes: Vec<_> = answers.iter().map(|a| a.error_code()).collect();
+    assert_eq!((judged, throttled), (5, 25), "{codes:?}");
     first
         .op(
             "LogIn",

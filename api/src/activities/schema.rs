@@ -6,13 +6,13 @@ use super::{
     draft::{default_audience, default_min_attendance},
     followup::{Reminder, Survey},
     policy, seats,
-    service::{self, ActivityFilter as Filter},
+    service::{self, ActivityFilter as Filter, Listed},
 };
 use crate::{
     dates::Timestamp,
     diagnostics::Axis,
     error::{ApiError, ApiResult},
-    pagination::{Direction, Page, PageArgs, page_cost, paginate},
+    pagination::{Direction, Page, PageArgs, page_cost, paginate, paginate_rows},
     people::Access,
     state::ContextExt,
     validation::parse_id,
@@ -399,28 +399,20 @@ impl Session {
     }
 }
 
-/// Loads, in one batch each, what the selection asks of every activity of a page. The
-/// DataLoaders would batch the nodes' own requests too, but only those made within one delay
-/// window; prefetching makes the statement count independent of the page size for certain.
-async fn prefetch(ctx: &Context<'_>, ids: Vec<i64>) -> ApiResult<()> {
-    let node = ctx.look_ahead().field("edges").field("node");
-    let loaders = ctx.loaders()?;
-    let sessions = async {
-        if node.field("sessions").exists() {
-            loaders.sessions.load_many(ids.iter().copied()).await?;
-        }
-        ApiResult::Ok(())
-    };
-    let mine = async {
-        if node.field("myRegistration").exists() && ctx.viewer().user().is_some() {
-            loaders
-                .my_registrations
-                .load_many(ids.iter().copied())
-                .await?;
-        }
-        ApiResult::Ok(())
-    };
-    futures_util::try_join!(sessions, mine)?;
+/// Loads in one batch the sessions of every activity of a page, when the selection asks for
+/// them. The DataLoaders would batch the nodes' own requests too, but only those made within
+/// one delay window; prefetching makes the statement count independent of the page size for
+/// certain.
+async fn prefetch_sessions(ctx: &Context<'_>, ids: Vec<i64>) -> ApiResult<()> {
+    if ctx
+        .look_ahead()
+        .field("edges")
+        .field("node")
+        .field("sessions")
+        .exists()
+    {
+        ctx.loaders()?.sessions.load_many(ids).await?;
+    }
     Ok(())
 }
 
@@ -451,17 +443,27 @@ impl ActivityQuery {
             },
             me,
         );
-        let page = paginate(
+        // The page, its count and the caller's registrations: one statement.
+        let mut latest = Vec::new();
+        let page = paginate_rows(
             &ctx.state()?.db,
-            select,
+            select.clone(),
+            service::with_latest_registration(select, me.id),
             (activity::Column::StartsAt, activity::Column::Id),
             Direction::Ascending,
             args,
-            |a| (a.starts_at, a.id),
-            Activity,
+            |listed: &Listed| (listed.activity.starts_at, listed.activity.id),
+            |listed| {
+                latest.push((
+                    listed.activity.id,
+                    Vec::from_iter(listed.latest_registration),
+                ));
+                Activity(listed.activity)
+            },
         )
         .await?;
-        prefetch(ctx, page.edges.iter().map(|edge| edge.node.0.id).collect()).await?;
+        ctx.loaders()?.my_registrations.feed_many(latest).await;
+        prefetch_sessions(ctx, page.edges.iter().map(|edge| edge.node.0.id).collect()).await?;
         Ok(page)
     }
 

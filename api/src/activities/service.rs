@@ -7,11 +7,15 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use entity::{
     activity::{self, Kind, Status},
-    session, user,
+    registration, session, user,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, ExprTrait, QueryFilter, Select, sea_query::Expr,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait,
+    FromQueryResult, IdenStatic, Iterable, JoinType, QueryFilter, QueryResult, QuerySelect, Select,
+    TryGetError,
+    sea_query::{Alias, Expr, Query},
 };
 
 use super::{
@@ -69,6 +73,66 @@ pub fn programme(filter: ActivityFilter, reader: &user::Model) -> Select<activit
         });
     }
     select
+}
+
+/// An activity of a list with `person`'s latest registration to it, read by the same
+/// statement ([`with_latest_registration`]).
+pub struct Listed {
+    pub activity: activity::Model,
+    pub latest_registration: Option<registration::Model>,
+}
+
+/// The prefix of the joined registration's columns.
+const LATEST: &str = "latest_";
+
+/// Joins `person`'s latest registration (the one with the highest id) to each activity, so a
+/// page and the caller's registrations come in one statement.
+pub fn with_latest_registration(
+    mut select: Select<activity::Entity>,
+    person: i64,
+) -> Select<activity::Entity> {
+    let latest = Alias::new("latest");
+    let newest_id = Query::select()
+        .expr(Expr::col(registration::Column::Id).max())
+        .from(registration::Entity)
+        .and_where(
+            Expr::col((registration::Entity, registration::Column::ActivityId))
+                .equals((activity::Entity, activity::Column::Id)),
+        )
+        .and_where(Expr::col((registration::Entity, registration::Column::UserId)).eq(person))
+        .to_owned();
+    QuerySelect::query(&mut select).join_as(
+        JoinType::LeftJoin,
+        registration::Entity,
+        latest.clone(),
+        Expr::col((latest.clone(), registration::Column::Id))
+            .eq(Expr::SubQuery(None, Box::new(newest_id.into()))),
+    );
+    for column in registration::Column::iter() {
+        select = select.column_as(
+            Expr::col((latest.clone(), column)),
+            format!("{LATEST}{}", column.as_str()),
+        );
+    }
+    select
+}
+
+impl FromQueryResult for Listed {
+    fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        // No registration: every joined column is NULL.
+        let latest_registration = match registration::Model::from_query_result_nullable(
+            row,
+            &format!("{prefix}{LATEST}"),
+        ) {
+            Ok(registration) => Some(registration),
+            Err(TryGetError::Null(_)) => None,
+            Err(TryGetError::DbErr(error)) => return Err(error),
+        };
+        Ok(Self {
+            activity: activity::Model::from_query_result(row, prefix)?,
+            latest_registration,
+        })
+    }
 }
 
 /// An activity `reader` may see: a draft is NOT_FOUND for anyone but staff.

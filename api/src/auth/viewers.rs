@@ -27,8 +27,8 @@ use std::{
 };
 
 use async_graphql::{
-    Response, ServerResult, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery},
+    Request, Response, ServerResult,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest},
     parser::types::{ExecutableDocument, OperationType},
 };
 use entity::user;
@@ -147,7 +147,7 @@ impl ViewerCache {
         entries.rows.remove(&id);
     }
 
-    pub fn forget_all(&self) {
+    fn forget_all(&self) {
         let mut entries = lock(&self.entries);
         entries.generation += 1;
         entries.rows.clear();
@@ -165,27 +165,33 @@ impl ViewerCache {
     /// Waits until this instance has heard every account change committed so far (PostgreSQL;
     /// nothing to wait for on SQLite, whose hook runs before the writer's commit). Called
     /// after each mutation, before its answer leaves.
-    pub async fn settle(&self, db: &DatabaseConnection) -> ApiResult<()> {
+    /// When the fence cannot be sent or heard in time, memory is emptied instead.
+    pub async fn settle(&self, db: &DatabaseConnection) {
         if db.get_database_backend() != DbBackend::Postgres || !self.is_trusted() {
-            return Ok(());
+            return;
         }
         let fence = self.fences_sent.fetch_add(1, Ordering::Relaxed) + 1;
         let mut heard = self.fences_heard.subscribe();
-        db.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_notify($1, $2)",
-            [
-                USERS_CHANNEL.into(),
-                format!("fence:{}:{fence}", self.instance).into(),
-            ],
-        ))
-        .await?;
-        let waited = tokio::time::timeout(SETTLE_TIMEOUT, heard.wait_for(|last| *last >= fence));
-        if !matches!(waited.await, Ok(Ok(_))) {
+        let sent = db
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_notify($1, $2)",
+                [
+                    USERS_CHANNEL.into(),
+                    format!("fence:{}:{fence}", self.instance).into(),
+                ],
+            ))
+            .await;
+        let heard = match sent {
+            Ok(_) => tokio::time::timeout(SETTLE_TIMEOUT, heard.wait_for(|last| *last >= fence))
+                .await
+                .is_ok_and(|heard| heard.is_ok()),
+            Err(_) => false,
+        };
+        if !heard {
             tracing::warn!("the account listener is late; reading accounts from the database");
             self.forget_all();
         }
-        Ok(())
     }
 
     /// What the listener heard on [`USERS_CHANNEL`].
@@ -274,31 +280,32 @@ impl ExtensionFactory for SettleMutations {
 
 #[derive(Default)]
 struct Settle {
-    /// The document's operations: name, and whether it is a mutation.
-    operations: Mutex<Vec<(Option<String>, bool)>>,
+    mutation: AtomicBool,
+}
+
+/// Whether the operation `name` (or the only one) of `document` is a mutation.
+pub fn runs_mutation(document: &ExecutableDocument, name: Option<&str>) -> bool {
+    document
+        .operations
+        .iter()
+        .any(|(operation_name, operation)| {
+            operation.node.ty == OperationType::Mutation
+                && (name.is_none() || operation_name.map(|n| n.as_str()) == name)
+        })
 }
 
 #[async_trait::async_trait]
 impl Extension for Settle {
-    async fn parse_query(
+    async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        *lock(&self.operations) = document
-            .operations
-            .iter()
-            .map(|(name, operation)| {
-                (
-                    name.map(ToString::to_string),
-                    operation.node.ty == OperationType::Mutation,
-                )
-            })
-            .collect();
-        Ok(document)
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let operation_name = request.operation_name.clone();
+        let mutation = runs_mutation(request.parsed_query()?, operation_name.as_deref());
+        self.mutation.store(mutation, Ordering::Relaxed);
+        next.run(ctx, request).await
     }
 
     async fn execute(
@@ -308,15 +315,10 @@ impl Extension for Settle {
         next: NextExecute<'_>,
     ) -> Response {
         let response = next.run(ctx, operation_name).await;
-        let mutation = lock(&self.operations).iter().any(|(name, mutation)| {
-            *mutation && (operation_name.is_none() || name.as_deref() == operation_name)
-        });
-        if mutation
+        if self.mutation.load(Ordering::Relaxed)
             && let Ok(state) = ctx.data::<AppState>()
-            && let Err(error) = state.viewers.settle(&state.db).await
         {
-            tracing::warn!(%error, "could not wait for the account listener");
-            state.viewers.forget_all();
+            state.viewers.settle(&state.db).await;
         }
         response
     }
