@@ -33,16 +33,23 @@ pub async fn connect(
 ) -> Result<DatabaseConnection, DbErr> {
     let url = config.database_url.expose_secret();
     let mut options = ConnectOptions::new(url);
+    if url.starts_with("sqlite") {
+        // A SQLite connection is a file handle that cannot go stale: checking it before every
+        // use cost a thread round trip per statement (measured with klub-bench).
+        options.test_before_acquire(false);
+    } else {
+        // A PostgreSQL connection can die with the network or a server restart. Checking it
+        // before every use doubled the round trips of a one-statement request (klub-bench);
+        // one idle for a while is checked, and one that dies in use fails that statement
+        // (503, UNAVAILABLE) and leaves the pool.
+        options.test_before_acquire_if_idle_for(Duration::from_secs(10));
+    }
     options
         .max_connections(config.db_max_connections)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
         .sqlx_logging(false)
-        // A SQLite connection is a file handle that cannot go stale: checking it before every
-        // use cost a thread round trip per statement (measured with klub-bench). A PostgreSQL
-        // connection can die with the network, so it keeps the check.
-        .test_before_acquire(!url.starts_with("sqlite"))
         // WAL lets readers work beside the writer; the busy timeout makes concurrent writers
         // queue instead of failing with SQLITE_BUSY.
         .map_sqlx_sqlite_opts(|opts| {

@@ -105,10 +105,19 @@ pub async fn graphql(
         BatchResponse::Single(response) => std::slice::from_ref(response),
         BatchResponse::Batch(responses) => responses.as_slice(),
     };
+    let mut unreachable = false;
     for (operation, response) in operations.into_iter().zip(responses) {
-        metrics::record_operation(operation, outcome(response), started.elapsed());
+        let outcome = outcome(response);
+        unreachable |= outcome == "SERVICE_UNAVAILABLE";
+        metrics::record_operation(operation, outcome, started.elapsed());
     }
-    HttpResponse::Ok().json(response)
+    // The database out of reach is the instance's trouble, not the request's: 503 tells a load
+    // balancer or a client to try again, whether the caller came from memory or not.
+    if unreachable {
+        HttpResponse::ServiceUnavailable().json(response)
+    } else {
+        HttpResponse::Ok().json(response)
+    }
 }
 
 /// `ok`, or the code of the first error.

@@ -96,10 +96,33 @@ impl ApiError {
 
 impl From<DbErr> for ApiError {
     fn from(error: DbErr) -> Self {
-        match error {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::Unavailable(Arc::new(error)),
-            other => Self::internal(other),
+        if is_unreachable(&error) {
+            Self::Unavailable(Arc::new(error))
+        } else {
+            Self::internal(error)
         }
+    }
+}
+
+/// Whether the database could not be reached, as opposed to refusing a statement: no
+/// connection to be had, or one that died under the statement (connections are not checked
+/// before each use; see `db::connect`).
+fn is_unreachable(error: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx::Error};
+    match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(error)) | DbErr::Query(RuntimeErr::SqlxError(error)) => {
+            matches!(
+                **error,
+                Error::Io(_)
+                    | Error::Tls(_)
+                    | Error::Protocol(_)
+                    | Error::PoolTimedOut
+                    | Error::PoolClosed
+                    | Error::WorkerCrashed
+            )
+        }
+        _ => false,
     }
 }
 

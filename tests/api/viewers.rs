@@ -51,6 +51,19 @@ async fn every_instance_sees_an_account_change_on_the_very_next_request() {
         }
     }
 
+    // A registration made through one instance is on the other's very next page.
+    let workshop = first.published_activity(&admin, 10, json!({})).await;
+    let registration = second.register(&workshop, &ann).await;
+    let page = first.op("Activities", json!({}), Some(&ann)).await;
+    assert_eq!(
+        page.data()["activities"]["edges"][0]["node"]["myRegistration"]["id"],
+        registration["id"]
+    );
+    assert_eq!(
+        page.data()["activities"]["edges"][0]["node"]["seatsLeft"],
+        9
+    );
+
     // Sessions revoked on one instance are dead on the other at once; a new one works there.
     first
         .op("LogOutEverywhere", json!({}), Some(&ann))

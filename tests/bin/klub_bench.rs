@@ -58,13 +58,15 @@ async fn main() -> ExitCode {
     }
     let mut postgres = None;
     let mut seconds = 5;
+    let mut oha = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match (arg.as_str(), args.next()) {
             ("--postgres", Some(url)) => postgres = Some(url),
             ("--seconds", Some(n)) => seconds = n.parse().unwrap_or(5),
+            ("--oha", Some(path)) => oha = Some(path),
             _ => {
-                eprintln!("usage: klub-bench [--postgres URL] [--seconds N]");
+                eprintln!("usage: klub-bench [--postgres URL] [--seconds N] [--oha PATH]");
                 return ExitCode::from(2);
             }
         }
@@ -75,6 +77,7 @@ async fn main() -> ExitCode {
             .build()
             .unwrap_or_default(),
         window: Duration::from_secs(seconds),
+        oha,
     };
 
     println!(
@@ -143,6 +146,8 @@ async fn ceiling() -> ExitCode {
 struct Bench {
     client: reqwest::Client,
     window: Duration,
+    /// oha, to measure browsing as `../shared/peer/run.sh` measures PostGraphile.
+    oha: Option<String>,
 }
 
 /// One measured row.
@@ -427,6 +432,29 @@ impl Bench {
             }
         }
 
+        if let Some(oha) = &self.oha {
+            let activities = json!({ "query": operation_text("Activities"), "variables": { "first": 20 }, "operationName": "Activities" });
+            let floor = json!({ "query": "{ __typename }" });
+            for (scenario, body, token) in [
+                (
+                    "Activities (oha, one partner)",
+                    &activities,
+                    Some(&tokens[0]),
+                ),
+                (
+                    "{ __typename } with a token (oha)",
+                    &floor,
+                    Some(&tokens[0]),
+                ),
+                ("{ __typename } without a token (oha)", &floor, None),
+            ] {
+                let mut figures = oha_figures(oha, &endpoint, body, token.map(String::as_str));
+                figures.database = database;
+                figures.scenario = scenario;
+                figures.print(Some(ceiling));
+            }
+        }
+
         let register = operation_text("RegisterForActivity");
         for (clients, workshop) in CLIENTS.into_iter().zip(data.burst_workshops) {
             let before = server.statements(&self.client).await;
@@ -497,6 +525,62 @@ impl Bench {
 
 /// Statements per request between two readings of the server's counter. The first reading's
 /// own scrape runs two statements (the outbox depth) after it read the counter.
+/// `oha` at 64 connections for 10 s after a 3 s warm-up, as the peer's script runs it.
+fn oha_figures(oha: &str, endpoint: &str, body: &Value, token: Option<&str>) -> Figures {
+    let run = |duration: &str| {
+        let mut command = Command::new(oha);
+        command.args([
+            "-z",
+            duration,
+            "-c",
+            "64",
+            "--no-tui",
+            "--output-format",
+            "json",
+        ]);
+        command.args([
+            "-m",
+            "POST",
+            "-T",
+            "application/json",
+            "-d",
+            &body.to_string(),
+        ]);
+        if let Some(token) = token {
+            command.args(["-H", &format!("Authorization: Bearer {token}")]);
+        }
+        let output = command.arg(endpoint).output().expect("oha runs");
+        serde_json::from_slice::<Value>(&output.stdout).expect("oha's JSON summary")
+    };
+    run("3s");
+    let summary = run("10s");
+    let statuses = &summary["statusCodeDistribution"];
+    if statuses
+        .as_object()
+        .is_some_and(|codes| codes.keys().any(|code| code != "200"))
+    {
+        eprintln!("oha: answers other than 200: {statuses}");
+    }
+    let seconds = |value: &Value| Duration::from_secs_f64(value.as_f64().unwrap_or_default());
+    let per_second = summary["summary"]["requestsPerSec"]
+        .as_f64()
+        .unwrap_or_default();
+    Figures {
+        database: "",
+        scenario: "",
+        clients: 64,
+        requests: statuses
+            .as_object()
+            .map(|codes| codes.values().filter_map(Value::as_u64).sum::<u64>() as usize)
+            .unwrap_or_default(),
+        per_second,
+        p50: seconds(&summary["latencyPercentiles"]["p50"]),
+        p99: seconds(&summary["latencyPercentiles"]["p99"]),
+        statements_per_request: None,
+        peak_mib: None,
+    }
+}
+
 fn per_request(before: Option<f64>, after: Option<f64>, requests: usize) -> Option<f64> {
     before
         .zip(after)
