@@ -12,11 +12,14 @@ use chrono::{DateTime, Duration, Utc};
 use entity::login_throttle;
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter,
     sea_query::{Expr, OnConflict},
 };
 
-use crate::error::{ApiError, ApiResult};
+use crate::{
+    db::begin_write,
+    error::{ApiError, ApiResult},
+};
 
 pub const MAX_PER_ADDRESS: i32 = 5;
 pub const MAX_PER_CLIENT: i32 = 20;
@@ -41,13 +44,19 @@ fn client_key(client: &ClientAddress) -> String {
 /// Counts one attempt for the address and for the client; refuses it when either has used
 /// its attempts of the current window.
 pub async fn admit(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     email: &str,
     client: &ClientAddress,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let by_address = bump(db, address_key(email), now).await?;
-    let by_client = bump(db, client_key(client), now).await?;
+    // One transaction: the address's row stays locked until both counts are taken, so
+    // concurrent guesses at one address reach the client's count in the same order. Counted
+    // separately, the third guess at an address could meet the client's limit after twenty
+    // later guesses had raced past it, and fewer than five would be judged.
+    let tx = begin_write(db).await?;
+    let by_address = bump(&tx, address_key(email), now).await?;
+    let by_client = bump(&tx, client_key(client), now).await?;
+    tx.commit().await?;
     if by_address > MAX_PER_ADDRESS {
         metrics::counter!(crate::metrics::LOGIN_THROTTLED, "by" => "address").increment(1);
         return Err(ApiError::TooManyRequests);
