@@ -13,11 +13,11 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ActiveValue::Set, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
     DatabaseTransaction, DbErr, EntityTrait, PrimaryKeyTrait, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait, sea_query::OnConflict,
+    TransactionOptions, TransactionTrait, sea_query::OnConflict, sqlx::postgres::PgListener,
 };
 
 use crate::{
-    config::{Config, ExposeSecret},
+    config::{Config, ExposeSecret, SecretString},
     error::{ApiError, ApiResult},
 };
 
@@ -160,4 +160,62 @@ pub fn statement(
         sql.to_owned()
     };
     sea_orm::Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// What a PostgreSQL notification channel is relayed to (see [`listen`]).
+pub trait Listener: Send + Sync + 'static {
+    /// Listening began (`true`) or stopped (`false`). Whatever was notified while not listening
+    /// is lost, so memory kept up to date by the channel must not be trusted in between.
+    fn listening(&self, _now: bool) {}
+
+    /// One notification's payload.
+    fn heard(&self, payload: &str) -> impl Future<Output = ()> + Send;
+}
+
+/// Relays `channel` of the PostgreSQL database at `url` to `listener`, listening again a second
+/// after a lost connection. Returns once the first attempt to listen is done, so that a server
+/// listens before it serves.
+pub async fn listen(url: SecretString, channel: &'static str, listener: impl Listener) {
+    let mut subscribed = subscribe(url.expose_secret(), channel, &listener).await;
+    tokio::spawn(async move {
+        loop {
+            let error = match subscribed {
+                Ok(connection) => relay(connection, &listener).await,
+                Err(error) => error,
+            };
+            tracing::warn!(%error, channel, "listener stopped; listening again shortly");
+            listener.listening(false);
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            subscribed = subscribe(url.expose_secret(), channel, &listener).await;
+        }
+    });
+}
+
+async fn subscribe(
+    url: &str,
+    channel: &str,
+    listener: &impl Listener,
+) -> Result<PgListener, sea_orm::sqlx::Error> {
+    let mut connection = PgListener::connect(url).await?;
+    connection.listen(channel).await?;
+    listener.listening(true);
+    Ok(connection)
+}
+
+/// Relays until the connection is lost, the only way it ends.
+async fn relay(mut connection: PgListener, listener: &impl Listener) -> sea_orm::sqlx::Error {
+    loop {
+        // `recv` would reconnect on its own and hide the notifications lost meanwhile.
+        match connection.try_recv().await {
+            Ok(Some(notification)) => listener.heard(notification.payload()).await,
+            Ok(None) => {
+                return std::io::Error::new(
+                    std::io::ErrorKind::ConnectionAborted,
+                    "the listening connection was lost",
+                )
+                .into();
+            }
+            Err(error) => return error,
+        }
+    }
 }

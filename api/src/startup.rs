@@ -121,7 +121,7 @@ impl Application {
             .transpose()?;
         scheduler::spawn(state.clone());
         mail::outbox::spawn(state.clone());
-        groups::service::spawn_post_listener(state.clone());
+        groups::service::spawn_post_listener(state.clone()).await;
         auth::viewers::spawn_listener(
             state.viewers.clone(),
             &state.db,

@@ -32,15 +32,12 @@ use async_graphql::{
     parser::types::{ExecutableDocument, OperationType},
 };
 use entity::user;
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Statement,
-    sqlx::postgres::PgListener,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Statement};
 
 use crate::{
-    config::{ExposeSecret, SecretString},
-    db::begin_write,
-    error::{ApiError, ApiResult},
+    config::SecretString,
+    db::{self, begin_write},
+    error::ApiResult,
     state::AppState,
 };
 
@@ -227,44 +224,21 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// On PostgreSQL: listens for changed accounts, trusting memory only while listening. Returns
 /// once the first attempt to listen is done, so that a server listens before it serves.
 pub async fn spawn_listener(cache: Arc<ViewerCache>, db: &DatabaseConnection, url: SecretString) {
-    if db.get_database_backend() != DbBackend::Postgres {
-        return;
+    if db.get_database_backend() == DbBackend::Postgres {
+        db::listen(url, USERS_CHANNEL, AccountListener(cache)).await;
     }
-    let mut listening = listen(&cache, url.expose_secret()).await;
-    tokio::spawn(async move {
-        loop {
-            let stopped = match listening {
-                Ok(listener) => relay(&cache, listener).await,
-                Err(error) => Err(error),
-            };
-            if let Err(error) = stopped {
-                tracing::warn!(%error, "account listener stopped; listening again shortly");
-            }
-            cache.trust(false);
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            listening = listen(&cache, url.expose_secret()).await;
-        }
-    });
 }
 
-async fn listen(cache: &ViewerCache, url: &str) -> ApiResult<PgListener> {
-    let mut listener = PgListener::connect(url).await.map_err(ApiError::internal)?;
-    listener
-        .listen(USERS_CHANNEL)
-        .await
-        .map_err(ApiError::internal)?;
-    // Whatever changed before this point is read from the database, not from memory.
-    cache.trust(true);
-    Ok(listener)
-}
+struct AccountListener(Arc<ViewerCache>);
 
-async fn relay(cache: &ViewerCache, mut listener: PgListener) -> ApiResult<()> {
-    loop {
-        // `None`: the connection dropped, and notifications with it.
-        match listener.try_recv().await.map_err(ApiError::internal)? {
-            Some(notification) => cache.hear(notification.payload()),
-            None => return Err(ApiError::internal("the listening connection was lost")),
-        }
+impl db::Listener for AccountListener {
+    fn listening(&self, now: bool) {
+        // Whatever changed before LISTEN is read from the database, not from memory.
+        self.0.trust(now);
+    }
+
+    async fn heard(&self, payload: &str) {
+        self.0.hear(payload);
     }
 }
 

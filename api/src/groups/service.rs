@@ -245,43 +245,30 @@ async fn announce(state: &AppState, group_id: i64, post: &post::Model) -> ApiRes
     Ok(())
 }
 
-/// On PostgreSQL: relays every instance's new posts to this instance's subscribers, listening
-/// again after a lost connection.
-pub fn spawn_post_listener(state: AppState) {
-    if state.db.get_database_backend() != DbBackend::Postgres {
-        return;
+/// On PostgreSQL: relays every instance's new posts to this instance's subscribers.
+pub async fn spawn_post_listener(state: AppState) {
+    if state.db.get_database_backend() == DbBackend::Postgres {
+        let url = state.config.database_url.clone();
+        db::listen(url, POSTS_CHANNEL, PostListener(state)).await;
     }
-    tokio::spawn(async move {
-        loop {
-            if let Err(error) = relay_posts(&state).await {
-                tracing::warn!(%error, "post listener stopped; listening again shortly");
-            }
-            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-        }
-    });
 }
 
-async fn relay_posts(state: &AppState) -> ApiResult<()> {
-    let mut listener = sea_orm::sqlx::postgres::PgListener::connect(
-        secrecy::ExposeSecret::expose_secret(&state.config.database_url),
-    )
-    .await
-    .map_err(ApiError::internal)?;
-    listener
-        .listen(POSTS_CHANNEL)
-        .await
-        .map_err(ApiError::internal)?;
-    loop {
-        let notification = listener.recv().await.map_err(ApiError::internal)?;
-        let Some((group_id, post_id)) = notification
-            .payload()
+struct PostListener(AppState);
+
+impl db::Listener for PostListener {
+    async fn heard(&self, payload: &str) {
+        let Some((group_id, post_id)) = payload
             .split_once(':')
             .and_then(|(g, p)| Some((g.parse::<i64>().ok()?, p.parse::<i64>().ok()?)))
         else {
-            continue;
+            return;
         };
-        if let Some(post) = post::Entity::find_by_id(post_id).one(&state.db).await? {
-            let _ = state.posts.send(PostAdded { group_id, post });
+        match post::Entity::find_by_id(post_id).one(&self.0.db).await {
+            Ok(Some(post)) => {
+                let _ = self.0.posts.send(PostAdded { group_id, post });
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, post_id, "a new post could not be read"),
         }
     }
 }
