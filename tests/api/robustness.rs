@@ -505,3 +505,26 @@ async fn the_server_survives_a_database_outage_and_recovers_by_itself() {
     let answer = app.graphql(programme, json!({}), Some(&admin)).await;
     assert_eq!(answer.data()["activities"]["totalCount"], 0);
 }
+
+/// `.cargo/config.toml` builds SQLite with flags the speed figures rely on; a build that lost
+/// them (say, a toolchain that ignores `[env]`) would still pass every other test.
+#[tokio::test]
+async fn sqlite_is_built_with_the_flags_its_speed_relies_on() {
+    let app = spawn_app().await;
+    if app.db.is_postgres() {
+        return;
+    }
+    let rows = sea_orm::ConnectionTrait::query_all_raw(
+        &app.state.db,
+        sea_orm::Statement::from_string(sea_orm::DbBackend::Sqlite, "PRAGMA compile_options"),
+    )
+    .await
+    .unwrap();
+    let options: Vec<String> = rows
+        .iter()
+        .map(|row| row.try_get_by_index(0).unwrap())
+        .collect();
+    // Without the planner stability guarantee, every `LIMIT ?` page was re-parsed and re-planned.
+    assert!(options.iter().any(|o| o == "ENABLE_QPSG"), "{options:?}");
+    assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
+}
