@@ -2,7 +2,7 @@
 //! size of the page they hang from. A fresh set is made for every request, because some of them
 //! (the caller's own registrations) depend on who is asking.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::OnceLock};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
@@ -83,36 +83,26 @@ where
 }
 
 pub struct Loaders {
-    pub users: Rows<user::Entity>,
-    pub activities: Rows<activity::Entity>,
-    /// An activity's sessions in date order.
-    pub sessions: Rows<session::Entity>,
-    /// The caller's registrations by activity, newest first. A page of `activities` feeds
-    /// it the newest only (read with the page), which is all `myRegistration` reads.
-    pub my_registrations: Rows<registration::Entity>,
-    /// The sessions a registration attended.
-    pub attendances: Rows<attendance::Entity>,
-    /// A club meeting's questions: most votes first, then oldest.
-    pub club_questions: Rows<club_question::Entity>,
-    /// An activity's reminder rules, oldest first.
-    pub reminder_rules: Rows<reminder_rule::Entity>,
-    /// An activity's survey (at most one).
-    pub surveys: Rows<survey::Entity>,
-    /// The maturity axes an activity works on, by activity.
-    pub activity_axes: Rows<activity_axis::Entity>,
-    pub axes: Rows<diagnostic_axis::Entity>,
-    /// A person's organisation membership (at most one), by person.
-    pub memberships: Rows<organisation_member::Entity>,
-    /// An organisation's members, by organisation.
-    pub members: Rows<organisation_member::Entity>,
-    pub organisations: Rows<organisation::Entity>,
-    /// A registration's payment (at most one).
-    pub payments: Rows<payment::Entity>,
-    /// A registration's certificate (at most one).
-    pub certificates: Rows<certificate::Entity>,
-    pub groups: Rows<group::Entity>,
-    pub threads: Rows<thread::Entity>,
-    pub posts: Rows<post::Entity>,
+    db: DatabaseConnection,
+    viewer_id: Option<i64>,
+    users: OnceLock<Rows<user::Entity>>,
+    activities: OnceLock<Rows<activity::Entity>>,
+    sessions: OnceLock<Rows<session::Entity>>,
+    my_registrations: OnceLock<Rows<registration::Entity>>,
+    attendances: OnceLock<Rows<attendance::Entity>>,
+    club_questions: OnceLock<Rows<club_question::Entity>>,
+    reminder_rules: OnceLock<Rows<reminder_rule::Entity>>,
+    surveys: OnceLock<Rows<survey::Entity>>,
+    activity_axes: OnceLock<Rows<activity_axis::Entity>>,
+    axes: OnceLock<Rows<diagnostic_axis::Entity>>,
+    memberships: OnceLock<Rows<organisation_member::Entity>>,
+    members: OnceLock<Rows<organisation_member::Entity>>,
+    organisations: OnceLock<Rows<organisation::Entity>>,
+    payments: OnceLock<Rows<payment::Entity>>,
+    certificates: OnceLock<Rows<certificate::Entity>>,
+    groups: OnceLock<Rows<group::Entity>>,
+    threads: OnceLock<Rows<thread::Entity>>,
+    posts: OnceLock<Rows<post::Entity>>,
 }
 
 impl Loaders {
@@ -131,149 +121,272 @@ impl Loaders {
     }
 
     pub async fn user(&self, id: i64) -> ApiResult<user::Model> {
-        Self::one(&self.users, id, "user").await
+        Self::one(self.users(), id, "user").await
     }
 
     pub async fn activity(&self, id: i64) -> ApiResult<activity::Model> {
-        Self::one(&self.activities, id, "activity").await
+        Self::one(self.activities(), id, "activity").await
     }
 
     pub async fn organisation(&self, id: i64) -> ApiResult<organisation::Model> {
-        Self::one(&self.organisations, id, "organisation").await
+        Self::one(self.organisations(), id, "organisation").await
     }
 
     pub async fn group(&self, id: i64) -> ApiResult<group::Model> {
-        Self::one(&self.groups, id, "group").await
+        Self::one(self.groups(), id, "group").await
     }
 
     pub async fn thread(&self, id: i64) -> ApiResult<thread::Model> {
-        Self::one(&self.threads, id, "thread").await
+        Self::one(self.threads(), id, "thread").await
     }
 
     pub async fn post(&self, id: i64) -> ApiResult<post::Model> {
-        Self::one(&self.posts, id, "post").await
+        Self::one(self.posts(), id, "post").await
     }
 
+    /// Loaders are built on first use: most operations need one or two of them.
     pub fn new(db: &DatabaseConnection, viewer_id: Option<i64>) -> Self {
         Self {
-            users: loader(RowsBy::new(
-                db,
+            db: db.clone(),
+            viewer_id,
+            users: OnceLock::new(),
+            activities: OnceLock::new(),
+            sessions: OnceLock::new(),
+            my_registrations: OnceLock::new(),
+            attendances: OnceLock::new(),
+            club_questions: OnceLock::new(),
+            reminder_rules: OnceLock::new(),
+            surveys: OnceLock::new(),
+            activity_axes: OnceLock::new(),
+            axes: OnceLock::new(),
+            memberships: OnceLock::new(),
+            members: OnceLock::new(),
+            organisations: OnceLock::new(),
+            payments: OnceLock::new(),
+            certificates: OnceLock::new(),
+            groups: OnceLock::new(),
+            threads: OnceLock::new(),
+            posts: OnceLock::new(),
+        }
+    }
+
+    pub fn users(&self) -> &Rows<user::Entity> {
+        self.users.get_or_init(|| {
+            loader(RowsBy::new(
+                &self.db,
                 user::Entity::find(),
                 user::Column::Id,
                 |u| u.id,
-            )),
-            activities: loader(RowsBy::new(
-                db,
+            ))
+        })
+    }
+
+    pub fn activities(&self) -> &Rows<activity::Entity> {
+        self.activities.get_or_init(|| {
+            loader(RowsBy::new(
+                &self.db,
                 activity::Entity::find(),
                 activity::Column::Id,
                 |a| a.id,
-            )),
-            sessions: loader(RowsBy::new(
-                db,
+            ))
+        })
+    }
+
+    /// An activity's sessions in date order.
+    pub fn sessions(&self) -> &Rows<session::Entity> {
+        self.sessions.get_or_init(|| {
+            loader(RowsBy::new(
+                &self.db,
                 session::Entity::find()
                     .order_by_asc(session::Column::StartsAt)
                     .order_by_asc(session::Column::Id),
                 session::Column::ActivityId,
                 |s| s.activity_id,
-            )),
-            my_registrations: loader(RowsBy::new(
-                db,
+            ))
+        })
+    }
+
+    /// The caller's registrations by activity, newest first. A page of `activities` feeds
+    /// it the newest only (read with the page), which is all `myRegistration` reads.
+    pub fn my_registrations(&self) -> &Rows<registration::Entity> {
+        self.my_registrations.get_or_init(|| {
+            loader(RowsBy::new(
+                &self.db,
                 registration::Entity::find()
                     // No caller, no registrations: -1 matches no account.
-                    .filter(registration::Column::UserId.eq(viewer_id.unwrap_or(-1)))
+                    .filter(registration::Column::UserId.eq(self.viewer_id.unwrap_or(-1)))
                     .order_by_desc(registration::Column::Id),
                 registration::Column::ActivityId,
                 |r| r.activity_id,
-            )),
-            attendances: loader(RowsBy::new(
-                db,
+            ))
+        })
+    }
+
+    /// The sessions a registration attended.
+    pub fn attendances(&self) -> &Rows<attendance::Entity> {
+        self.attendances.get_or_init(|| {
+            loader(RowsBy::new(
+                &self.db,
                 attendance::Entity::find(),
                 attendance::Column::RegistrationId,
                 |a| a.registration_id,
-            )),
-            club_questions: loader(RowsBy::new(
-                db,
+            ))
+        })
+    }
+
+    /// A club meeting's questions: most votes first, then oldest.
+    pub fn club_questions(&self) -> &Rows<club_question::Entity> {
+        self.club_questions.get_or_init(|| {
+            loader(RowsBy::new(
+                &self.db,
                 club_question::Entity::find()
                     .order_by_desc(club_question::Column::Votes)
                     .order_by_asc(club_question::Column::CreatedAt)
                     .order_by_asc(club_question::Column::Id),
                 club_question::Column::MeetingId,
                 |q| q.meeting_id,
-            )),
-            reminder_rules: loader(RowsBy::new(
-                db,
+            ))
+        })
+    }
+
+    /// An activity's reminder rules, oldest first.
+    pub fn reminder_rules(&self) -> &Rows<reminder_rule::Entity> {
+        self.reminder_rules.get_or_init(|| {
+            loader(RowsBy::new(
+                &self.db,
                 reminder_rule::Entity::find().order_by_asc(reminder_rule::Column::Id),
                 reminder_rule::Column::ActivityId,
                 |r| r.activity_id,
-            )),
-            surveys: loader(RowsBy::new(
-                db,
+            ))
+        })
+    }
+
+    /// An activity's survey (at most one).
+    pub fn surveys(&self) -> &Rows<survey::Entity> {
+        self.surveys.get_or_init(|| {
+            loader(RowsBy::new(
+                &self.db,
                 survey::Entity::find(),
                 survey::Column::ActivityId,
                 |s| s.activity_id,
-            )),
-            activity_axes: loader(RowsBy::new(
-                db,
+            ))
+        })
+    }
+
+    /// The maturity axes an activity works on, by activity.
+    pub fn activity_axes(&self) -> &Rows<activity_axis::Entity> {
+        self.activity_axes.get_or_init(|| {
+            loader(RowsBy::new(
+                &self.db,
                 activity_axis::Entity::find(),
                 activity_axis::Column::ActivityId,
                 |a| a.activity_id,
-            )),
-            axes: loader(RowsBy::new(
-                db,
+            ))
+        })
+    }
+
+    pub fn axes(&self) -> &Rows<diagnostic_axis::Entity> {
+        self.axes.get_or_init(|| {
+            loader(RowsBy::new(
+                &self.db,
                 diagnostic_axis::Entity::find().order_by_asc(diagnostic_axis::Column::Position),
                 diagnostic_axis::Column::Id,
                 |a| a.id,
-            )),
-            memberships: loader(RowsBy::new(
-                db,
+            ))
+        })
+    }
+
+    /// A person's organisation membership (at most one), by person.
+    pub fn memberships(&self) -> &Rows<organisation_member::Entity> {
+        self.memberships.get_or_init(|| {
+            loader(RowsBy::new(
+                &self.db,
                 organisation_member::Entity::find(),
                 organisation_member::Column::UserId,
                 |m| m.user_id,
-            )),
-            members: loader(RowsBy::new(
-                db,
+            ))
+        })
+    }
+
+    /// An organisation's members, by organisation.
+    pub fn members(&self) -> &Rows<organisation_member::Entity> {
+        self.members.get_or_init(|| {
+            loader(RowsBy::new(
+                &self.db,
                 organisation_member::Entity::find()
                     .order_by_asc(organisation_member::Column::AddedAt)
                     .order_by_asc(organisation_member::Column::UserId),
                 organisation_member::Column::OrganisationId,
                 |m| m.organisation_id,
-            )),
-            organisations: loader(RowsBy::new(
-                db,
+            ))
+        })
+    }
+
+    pub fn organisations(&self) -> &Rows<organisation::Entity> {
+        self.organisations.get_or_init(|| {
+            loader(RowsBy::new(
+                &self.db,
                 organisation::Entity::find(),
                 organisation::Column::Id,
                 |o| o.id,
-            )),
-            payments: loader(RowsBy::new(
-                db,
+            ))
+        })
+    }
+
+    /// A registration's payment (at most one).
+    pub fn payments(&self) -> &Rows<payment::Entity> {
+        self.payments.get_or_init(|| {
+            loader(RowsBy::new(
+                &self.db,
                 payment::Entity::find(),
                 payment::Column::RegistrationId,
                 |p| p.registration_id,
-            )),
-            certificates: loader(RowsBy::new(
-                db,
+            ))
+        })
+    }
+
+    /// A registration's certificate (at most one).
+    pub fn certificates(&self) -> &Rows<certificate::Entity> {
+        self.certificates.get_or_init(|| {
+            loader(RowsBy::new(
+                &self.db,
                 certificate::Entity::find(),
                 certificate::Column::RegistrationId,
                 |c| c.registration_id,
-            )),
-            groups: loader(RowsBy::new(
-                db,
+            ))
+        })
+    }
+
+    pub fn groups(&self) -> &Rows<group::Entity> {
+        self.groups.get_or_init(|| {
+            loader(RowsBy::new(
+                &self.db,
                 group::Entity::find(),
                 group::Column::Id,
                 |g| g.id,
-            )),
-            threads: loader(RowsBy::new(
-                db,
+            ))
+        })
+    }
+
+    pub fn threads(&self) -> &Rows<thread::Entity> {
+        self.threads.get_or_init(|| {
+            loader(RowsBy::new(
+                &self.db,
                 thread::Entity::find(),
                 thread::Column::Id,
                 |t| t.id,
-            )),
-            posts: loader(RowsBy::new(
-                db,
+            ))
+        })
+    }
+
+    pub fn posts(&self) -> &Rows<post::Entity> {
+        self.posts.get_or_init(|| {
+            loader(RowsBy::new(
+                &self.db,
                 post::Entity::find(),
                 post::Column::Id,
                 |p| p.id,
-            )),
-        }
+            ))
+        })
     }
 }

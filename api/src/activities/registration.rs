@@ -41,12 +41,12 @@ impl Registration {
     async fn attended(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         let loaders = ctx.loaders()?;
         let sessions = loaders
-            .sessions
+            .sessions()
             .load_one(self.0.activity_id)
             .await?
             .unwrap_or_default();
         let attended: Vec<i64> = loaders
-            .attendances
+            .attendances()
             .load_one(self.0.id)
             .await?
             .unwrap_or_default()
@@ -62,7 +62,7 @@ impl Registration {
 
     /// How many sessions the registrant attended.
     async fn attended_sessions(&self, ctx: &Context<'_>) -> ApiResult<i32> {
-        let attended = ctx.loaders()?.attendances.load_one(self.0.id).await?;
+        let attended = ctx.loaders()?.attendances().load_one(self.0.id).await?;
         Ok(i32::try_from(attended.map_or(0, |rows| rows.len())).unwrap_or(i32::MAX))
     }
 
@@ -76,7 +76,7 @@ impl Registration {
         let loaders = ctx.loaders()?;
         let activity = loaders.activity(self.0.activity_id).await?;
         let record = loaders
-            .payments
+            .payments()
             .load_one(self.0.id)
             .await?
             .and_then(|rows| rows.into_iter().next());

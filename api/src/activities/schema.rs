@@ -279,7 +279,7 @@ impl Activity {
 
     /// The sessions in date order.
     async fn sessions(&self, ctx: &Context<'_>) -> ApiResult<Vec<Session>> {
-        let sessions = ctx.loaders()?.sessions.load_one(self.0.id).await?;
+        let sessions = ctx.loaders()?.sessions().load_one(self.0.id).await?;
         Ok(sessions
             .unwrap_or_default()
             .into_iter()
@@ -292,7 +292,11 @@ impl Activity {
         if ctx.viewer().user().is_none() {
             return Ok(None);
         }
-        let mine = ctx.loaders()?.my_registrations.load_one(self.0.id).await?;
+        let mine = ctx
+            .loaders()?
+            .my_registrations()
+            .load_one(self.0.id)
+            .await?;
         Ok(mine
             .and_then(|rows| rows.into_iter().next())
             .map(Registration))
@@ -316,7 +320,7 @@ impl Activity {
             Some(first @ 0..=100) => first as usize,
             Some(_) => return Err(ApiError::bad_input("first", "must be between 0 and 100")),
         };
-        let questions = ctx.loaders()?.club_questions.load_one(self.0.id).await?;
+        let questions = ctx.loaders()?.club_questions().load_one(self.0.id).await?;
         Ok(Some(
             questions
                 .unwrap_or_default()
@@ -331,12 +335,12 @@ impl Activity {
     async fn axes(&self, ctx: &Context<'_>) -> ApiResult<Vec<Axis>> {
         let loaders = ctx.loaders()?;
         let tags = loaders
-            .activity_axes
+            .activity_axes()
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
         let axes = loaders
-            .axes
+            .axes()
             .load_many(tags.iter().map(|t| t.axis_id))
             .await?;
         let mut axes: Vec<_> = axes.into_values().flatten().collect();
@@ -411,7 +415,7 @@ async fn prefetch_sessions(ctx: &Context<'_>, ids: Vec<i64>) -> ApiResult<()> {
         .field("sessions")
         .exists()
     {
-        ctx.loaders()?.sessions.load_many(ids).await?;
+        ctx.loaders()?.sessions().load_many(ids).await?;
     }
     Ok(())
 }
@@ -462,7 +466,7 @@ impl ActivityQuery {
             },
         )
         .await?;
-        ctx.loaders()?.my_registrations.feed_many(latest).await;
+        ctx.loaders()?.my_registrations().feed_many(latest).await;
         prefetch_sessions(ctx, page.edges.iter().map(|edge| edge.node.0.id).collect()).await?;
         Ok(page)
     }

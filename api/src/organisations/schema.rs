@@ -61,7 +61,7 @@ impl Organisation {
     async fn member_rows(&self, ctx: &Context<'_>) -> ApiResult<Vec<organisation_member::Model>> {
         Ok(ctx
             .loaders()?
-            .members
+            .members()
             .load_one(self.0.id)
             .await?
             .unwrap_or_default())
@@ -90,7 +90,7 @@ impl Organisation {
         let members = self.member_rows(ctx).await?;
         let people = ctx
             .loaders()?
-            .users
+            .users()
             .load_many(members.iter().map(|m| m.user_id))
             .await?;
         let trained = people.values().flatten().filter(|p| p.trained).count();

@@ -86,7 +86,7 @@ impl User {
     /// of, or else the name it gave when it signed up.
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
         let loaders = ctx.loaders()?;
-        let membership = loaders.memberships.load_one(self.model.id).await?;
+        let membership = loaders.memberships().load_one(self.model.id).await?;
         match membership.and_then(|rows| rows.into_iter().next()) {
             Some(membership) => Ok(Some(
                 loaders.organisation(membership.organisation_id).await?.name,

@@ -58,7 +58,11 @@ impl Reminder {
 impl Reminder {
     /// The activity's rules, through the request's DataLoader.
     pub async fn of(ctx: &Context<'_>, activity: &activity::Model) -> ApiResult<Vec<Self>> {
-        let rules = ctx.loaders()?.reminder_rules.load_one(activity.id).await?;
+        let rules = ctx
+            .loaders()?
+            .reminder_rules()
+            .load_one(activity.id)
+            .await?;
         Ok(rules
             .unwrap_or_default()
             .into_iter()
@@ -80,7 +84,7 @@ pub struct Survey {
 impl Survey {
     /// The activity's survey, through the request's DataLoader.
     pub async fn of(ctx: &Context<'_>, activity_id: i64) -> ApiResult<Option<Self>> {
-        let found = ctx.loaders()?.surveys.load_one(activity_id).await?;
+        let found = ctx.loaders()?.surveys().load_one(activity_id).await?;
         Ok(found
             .and_then(|rows| rows.into_iter().next())
             .map(|model| Self {
