@@ -14,7 +14,6 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait,
     FromQueryResult, IdenStatic, Iterable, JoinType, QueryFilter, QueryResult, QuerySelect, Select,
-    TryGetError,
     sea_query::{Alias, Expr, Query},
 };
 
@@ -119,14 +118,14 @@ pub fn with_latest_registration(
 
 impl FromQueryResult for Listed {
     fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
-        // No registration: every joined column is NULL.
-        let latest_registration = match registration::Model::from_query_result_nullable(
-            row,
-            &format!("{prefix}{LATEST}"),
-        ) {
-            Ok(registration) => Some(registration),
-            Err(TryGetError::Null(_)) => None,
-            Err(TryGetError::DbErr(error)) => return Err(error),
+        let joined = format!("{prefix}{LATEST}");
+        // Most activities of a page have no registration of the caller: its NULL id says so
+        // without decoding each joined column (sea-orm formats an error for every NULL it meets).
+        let latest_registration = match row
+            .try_get::<Option<i64>>(&joined, registration::Column::Id.as_str())?
+        {
+            Some(_) => Some(registration::Model::from_query_result(row, &joined)?),
+            None => None,
         };
         Ok(Self {
             activity: activity::Model::from_query_result(row, prefix)?,
