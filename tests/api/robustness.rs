@@ -526,5 +526,8 @@ async fn sqlite_is_built_with_the_flags_its_speed_relies_on() {
         .collect();
     // Without the planner stability guarantee, every `LIMIT ?` page was re-parsed and re-planned.
     assert!(options.iter().any(|o| o == "ENABLE_QPSG"), "{options:?}");
-    assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
+    assert!(
+        options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+        "{options:?}"
+    );
 }

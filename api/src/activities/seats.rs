@@ -32,15 +32,13 @@ use crate::{
 /// and never act on stale counts (PostgreSQL: the row lock of the UPDATE; SQLite: the
 /// database's single writer, taken by `BEGIN IMMEDIATE`).
 pub async fn lock(db: &impl ConnectionTrait, id: i64) -> ApiResult<activity::Model> {
-    let locked = activity::Entity::update_many()
+    activity::Entity::update_many()
         .col_expr(activity::Column::Id, Expr::col(activity::Column::Id))
         .filter(activity::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    if locked.rows_affected == 0 {
-        return Err(ApiError::NotFound("activity"));
-    }
-    crate::db::get::<activity::Entity>(db, id, "activity").await
+        .exec_with_returning(db)
+        .await?
+        .pop()
+        .ok_or(ApiError::NotFound("activity"))
 }
 
 /// Gives these registrations their new status (a seat, or cancelled): either way they hold no

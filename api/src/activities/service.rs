@@ -121,12 +121,11 @@ impl FromQueryResult for Listed {
         let joined = format!("{prefix}{LATEST}");
         // Most activities of a page have no registration of the caller: its NULL id says so
         // without decoding each joined column (sea-orm formats an error for every NULL it meets).
-        let latest_registration = match row
-            .try_get::<Option<i64>>(&joined, registration::Column::Id.as_str())?
-        {
-            Some(_) => Some(registration::Model::from_query_result(row, &joined)?),
-            None => None,
-        };
+        let latest_registration =
+            match row.try_get::<Option<i64>>(&joined, registration::Column::Id.as_str())? {
+                Some(_) => Some(registration::Model::from_query_result(row, &joined)?),
+                None => None,
+            };
         Ok(Self {
             activity: activity::Model::from_query_result(row, prefix)?,
             latest_registration,

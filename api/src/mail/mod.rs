@@ -32,10 +32,6 @@ use crate::{
 /// exists if and only if the change it describes was committed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Notice {
-    /// A registration got a seat at once.
-    RegistrationConfirmed { registration_id: i64 },
-    /// A registration joined the waiting list.
-    RegistrationWaitlisted { registration_id: i64 },
     /// A waiting registration moved to a seat.
     PromotedFromWaitlist { registration_id: i64 },
     /// A registration was cancelled by its owner or by staff.
@@ -47,6 +43,14 @@ pub enum Notice {
     },
     /// The dates or the place of a published activity changed.
     ActivityChanged { activity_id: i64 },
+}
+
+/// A registration with its owner and its activity, as a rule holds them.
+#[derive(Clone, Copy)]
+pub struct Registered<'a> {
+    pub registration: &'a registration::Model,
+    pub person: &'a user::Model,
+    pub activity: &'a activity::Model,
 }
 
 /// Who a mail goes to.
@@ -295,28 +299,6 @@ impl Mailer {
     ) -> ApiResult<()> {
         use Notice::*;
         match notice {
-            RegistrationConfirmed { registration_id } => {
-                self.about_registration(
-                    db,
-                    registration_id,
-                    "registration_confirmed",
-                    Some(Method::Request),
-                    None,
-                    now,
-                )
-                .await
-            }
-            RegistrationWaitlisted { registration_id } => {
-                self.about_registration(
-                    db,
-                    registration_id,
-                    "registration_waitlisted",
-                    None,
-                    None,
-                    now,
-                )
-                .await
-            }
             PromotedFromWaitlist { registration_id } => {
                 self.about_registration(
                     db,
@@ -396,11 +378,51 @@ impl Mailer {
         let person = crate::db::get::<user::Entity>(db, registration.user_id, "user").await?;
         let activity =
             crate::db::get::<activity::Entity>(db, registration.activity_id, "activity").await?;
+        let about = Registered {
+            registration: &registration,
+            person: &person,
+            activity: &activity,
+        };
+        self.registration_letter(db, about, kind, method, reason, now)
+            .await
+    }
+
+    /// Tells a new registration's owner it has a seat or a place in the waiting list, from the
+    /// rows the registering rule already holds: it runs under the activity's lock, which every
+    /// statement saved shortens for the registrations queued behind it.
+    pub async fn queue_registered(
+        &self,
+        db: &impl ConnectionTrait,
+        about: Registered<'_>,
+        now: DateTime<Utc>,
+    ) -> ApiResult<()> {
+        let (kind, method) = match about.registration.status {
+            registration::Status::Confirmed => ("registration_confirmed", Some(Method::Request)),
+            _ => ("registration_waitlisted", None),
+        };
+        self.registration_letter(db, about, kind, method, None, now)
+            .await
+    }
+
+    async fn registration_letter(
+        &self,
+        db: &impl ConnectionTrait,
+        about: Registered<'_>,
+        kind: &'static str,
+        method: Option<Method>,
+        reason: Option<String>,
+        now: DateTime<Utc>,
+    ) -> ApiResult<()> {
+        let Registered {
+            registration,
+            person,
+            activity,
+        } = about;
         let sessions = session::of_activity(activity.id).all(db).await?;
-        let locale = self.locale_of(&person);
+        let locale = self.locale_of(person);
         let mut letter = Letter::new(
             kind,
-            Recipient::Account(&person),
+            Recipient::Account(person),
             context! {
                 name => &person.name,
                 activity => &activity.title,
@@ -410,7 +432,7 @@ impl Mailer {
             },
         );
         if let Some(method) = method {
-            letter = letter.with_calendar(self.calendar(method, &activity, &sessions));
+            letter = letter.with_calendar(self.calendar(method, activity, &sessions));
         }
         self.send(db, letter, now).await
     }

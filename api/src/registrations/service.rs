@@ -19,7 +19,7 @@ use crate::{
     db::begin_write,
     error::{ApiError, ApiResult},
     ids::{ActivityId, UserId},
-    mail::{Mailer, Notice},
+    mail::{Mailer, Notice, Registered},
     people::Staff,
     registrations::policy::{self, Placement},
 };
@@ -59,32 +59,35 @@ pub async fn register(
         return Err(ApiError::Forbidden);
     }
 
-    // Under the lock the counts are current; the conditional UPDATE states the rule in SQL too:
-    // a seat is taken only while one is free.
-    let seat = activity::Entity::update_many()
-        .col_expr(
-            activity::Column::ConfirmedCount,
-            Expr::col(activity::Column::ConfirmedCount).add(1),
-        )
-        .filter(activity::Column::Id.eq(activity_id))
-        .filter(
-            Expr::col(activity::Column::ConfirmedCount).lt(Expr::col(activity::Column::Capacity)),
-        )
-        .exec(&tx)
-        .await?;
-    let (status, position) = if seat.rows_affected == 1 {
+    // Under the lock the counts are current, so one UPDATE takes a seat or a place in the
+    // waiting list; its condition states the rule in SQL too: a seat only while one is free.
+    let has_seat =
+        Expr::col(activity::Column::ConfirmedCount).lt(Expr::col(activity::Column::Capacity));
+    let (status, position) = if activity.confirmed_count < activity.capacity {
         (Status::Confirmed, None)
     } else {
-        activity::Entity::update_many()
-            .col_expr(
-                activity::Column::WaitlistCount,
-                Expr::col(activity::Column::WaitlistCount).add(1),
-            )
-            .filter(activity::Column::Id.eq(activity_id))
-            .exec(&tx)
-            .await?;
         (Status::Waitlisted, Some(activity.waitlist_count + 1))
     };
+    let counted = if status == Status::Confirmed {
+        activity::Column::ConfirmedCount
+    } else {
+        activity::Column::WaitlistCount
+    };
+    let seat = activity::Entity::update_many()
+        .col_expr(counted, Expr::col(counted).add(1))
+        .filter(activity::Column::Id.eq(activity_id))
+        .filter(if status == Status::Confirmed {
+            has_seat
+        } else {
+            has_seat.not()
+        })
+        .exec(&tx)
+        .await?;
+    if seat.rows_affected != 1 {
+        return Err(ApiError::internal(
+            "the activity's counts changed under its lock",
+        ));
+    }
     let inserted = registration::ActiveModel {
         activity_id: Set(activity_id),
         user_id: Set(registrant.id),
@@ -103,15 +106,12 @@ pub async fn register(
         }
         Err(error) => return Err(error.into()),
     };
-    let notice = match status {
-        Status::Confirmed => Notice::RegistrationConfirmed {
-            registration_id: registration.id,
-        },
-        _ => Notice::RegistrationWaitlisted {
-            registration_id: registration.id,
-        },
+    let registered = Registered {
+        registration: &registration,
+        person: registrant,
+        activity: &activity,
     };
-    mailer.queue(&tx, notice, now).await?;
+    mailer.queue_registered(&tx, registered, now).await?;
     tx.commit().await?;
     Ok(registration)
 }
