@@ -63,24 +63,25 @@ pub async fn register(
     // waiting list; its condition states the rule in SQL too: a seat only while one is free.
     let has_seat =
         Expr::col(activity::Column::ConfirmedCount).lt(Expr::col(activity::Column::Capacity));
-    let (status, position) = if activity.confirmed_count < activity.capacity {
-        (Status::Confirmed, None)
+    let (status, position, counted, rule) = if activity.confirmed_count < activity.capacity {
+        (
+            Status::Confirmed,
+            None,
+            activity::Column::ConfirmedCount,
+            has_seat,
+        )
     } else {
-        (Status::Waitlisted, Some(activity.waitlist_count + 1))
-    };
-    let counted = if status == Status::Confirmed {
-        activity::Column::ConfirmedCount
-    } else {
-        activity::Column::WaitlistCount
+        (
+            Status::Waitlisted,
+            Some(activity.waitlist_count + 1),
+            activity::Column::WaitlistCount,
+            has_seat.not(),
+        )
     };
     let seat = activity::Entity::update_many()
         .col_expr(counted, Expr::col(counted).add(1))
         .filter(activity::Column::Id.eq(activity_id))
-        .filter(if status == Status::Confirmed {
-            has_seat
-        } else {
-            has_seat.not()
-        })
+        .filter(rule)
         .exec(&tx)
         .await?;
     if seat.rows_affected != 1 {
