@@ -1,9 +1,12 @@
 //! The one clock the server reads. Real time, plus an offset that tests move forward so the
 //! scheduler, deadlines and expiry can be exercised without sleeping.
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicI64, Ordering},
+use std::{
+    cell::Cell,
+    sync::{
+        Arc,
+        atomic::{AtomicI64, Ordering},
+    },
 };
 
 use chrono::{DateTime, Duration, Utc};
@@ -15,6 +18,8 @@ pub struct Clock {
 
 impl Clock {
     pub fn now(&self) -> DateTime<Utc> {
+        // Outside `watch` nobody asks.
+        let _ = READ.try_with(|read| read.set(true));
         Utc::now() + Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed))
     }
 
@@ -23,4 +28,20 @@ impl Clock {
         self.offset_ms
             .fetch_add(by.num_milliseconds(), Ordering::Relaxed);
     }
+}
+
+tokio::task_local! {
+    /// Whether work run by [`watch`] read the clock.
+    static READ: Cell<bool>;
+}
+
+/// Runs `work`, telling whether it read the clock on its own task (an answer that did depends
+/// on the moment it was given; see `responses.rs`). Work handed to other tasks is not seen:
+/// DataLoaders' batches run on tasks of their own and must not read the clock.
+pub async fn watch<T>(work: impl Future<Output = T>) -> (T, bool) {
+    READ.scope(Cell::new(false), async move {
+        let output = work.await;
+        (output, READ.with(Cell::get))
+    })
+    .await
 }

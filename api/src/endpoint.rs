@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, http::header::ContentType, web};
 use async_graphql::{BatchRequest, BatchResponse};
 use futures_util::StreamExt;
 
@@ -12,7 +12,7 @@ use crate::{
     error::request_error,
     limits::BatchBudget,
     metrics,
-    schema::{Direct, KlubSchema},
+    schema::{Answer, Direct, KlubSchema},
     state::AppState,
 };
 
@@ -83,14 +83,21 @@ pub async fn graphql(
     tracing::Span::current().record("operation", operations.join(",").as_str());
     let response = match batch {
         BatchRequest::Single(request) => {
-            BatchResponse::Single(direct.execute(&state, request, viewer, credentials).await)
+            match direct.execute(&state, request, viewer, credentials).await {
+                Answer::Json(body) => return successful(body, operations, started),
+                Answer::Response(response) => BatchResponse::Single(response),
+            }
         }
         // A batch of one is just a request.
         BatchRequest::Batch(mut requests) if requests.len() == 1 => {
             let request = requests.remove(0);
-            BatchResponse::Batch(vec![
-                direct.execute(&state, request, viewer, credentials).await,
-            ])
+            match direct.execute(&state, request, viewer, credentials).await {
+                Answer::Json(body) => {
+                    let list = [&b"["[..], &body, b"]"].concat();
+                    return successful(list.into(), operations, started);
+                }
+                Answer::Response(response) => BatchResponse::Batch(vec![response]),
+            }
         }
         BatchRequest::Batch(requests) => {
             let budget = BatchBudget::default();
@@ -118,6 +125,16 @@ pub async fn graphql(
     } else {
         HttpResponse::Ok().json(response)
     }
+}
+
+/// Successful answers already written in JSON, sent as they are.
+fn successful(body: web::Bytes, operations: Vec<String>, started: Instant) -> HttpResponse {
+    for operation in operations {
+        metrics::record_operation(operation, "ok", started.elapsed());
+    }
+    HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(body)
 }
 
 /// `ok`, or the code of the first error.

@@ -21,6 +21,7 @@ pub const OUTBOX_SENT: &str = "klub_outbox_sent_total";
 pub const OUTBOX_FAILURES: &str = "klub_outbox_failures_total";
 pub const SCHEDULER_RUNS: &str = "klub_scheduler_runs_total";
 pub const LOGIN_THROTTLED: &str = "klub_login_throttled_total";
+pub const ANSWERS_FROM_MEMORY: &str = "klub_graphql_answers_from_memory_total";
 
 /// Operation names are chosen by clients; past this many distinct names, new ones are
 /// counted as `other` so a client cannot blow up the metrics' cardinality.

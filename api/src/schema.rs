@@ -1,5 +1,6 @@
 //! The GraphQL schema: one query and one mutation object merged from the domains.
 
+use actix_web::web::Bytes;
 use async_graphql::{MergedObject, MergedSubscription, Response, Schema, SchemaBuilder};
 
 use crate::{
@@ -9,10 +10,9 @@ use crate::{
         certificates::CertificateQuery,
         followup::{FollowUpMutation, FollowUpQuery},
     },
-    auth::{
-        AuthQuery, Credentials,
-        viewers::{SettleMutations, runs_mutation},
-    },
+    auth::{AuthQuery, Credentials},
+    changes::{SettleMutations, runs_mutation},
+    clock,
     club::ClubMutation,
     diagnostics::{DiagnosticMutation, DiagnosticQuery},
     error::{ErrorCodes, with_codes},
@@ -20,10 +20,12 @@ use crate::{
     invitations::{InvitationMutation, InvitationQuery},
     limits::{MAX_COMPLEXITY, QueryLimits},
     mail::MailQuery,
+    metrics::ANSWERS_FROM_MEMORY,
     organisations::{OrganisationMutation, OrganisationQuery},
     people::{AuditQuery, PeopleMutation, PeopleQuery, Viewer},
     progress::{ProgressMutation, ProgressQuery},
     registrations::{RegistrationMutation, RegistrationQuery},
+    responses::{AnswerKey, Caller},
     socket::SocketViewer,
     state::AppState,
 };
@@ -129,29 +131,73 @@ impl Direct {
         }
     }
 
-    /// Runs one operation for the caller, as [`build`]'s extensions would.
+    /// Runs one operation for the caller, as [`build`]'s extensions would, or answers it from
+    /// memory when the caller asked the same query since the database last changed
+    /// (`responses.rs`).
     pub async fn execute(
         &self,
         state: &AppState,
         mut request: async_graphql::Request,
         viewer: Viewer,
         credentials: Credentials,
-    ) -> Response {
+    ) -> Answer {
+        let answers = &state.changes.answers;
+        let key = AnswerKey::of(&request, Caller::from(&viewer));
+        if let Some(body) = key.as_ref().and_then(|key| answers.get(key)) {
+            metrics::counter!(ANSWERS_FROM_MEMORY).increment(1);
+            return Answer::Json(body);
+        }
         if let Err(error) = self.limits.prepare(&mut request, None) {
-            return with_codes(Response::from_errors(vec![error]));
+            return Answer::Response(with_codes(Response::from_errors(vec![error])));
         }
         let operation_name = request.operation_name.clone();
         let mutation = request
             .parsed_query()
             .is_ok_and(|document| runs_mutation(document, operation_name.as_deref()));
-        let response = self
-            .schema
-            .execute(state.for_caller(request, viewer, credentials))
-            .await;
+        let ticket = match key {
+            Some(key) if !mutation => answers.ticket(&state.db, key).await,
+            _ => None,
+        };
+        let (response, read_the_clock) = clock::watch(self.schema.execute(state.for_caller(
+            request,
+            viewer,
+            credentials,
+        )))
+        .await;
         if mutation {
-            state.viewers.settle(&state.db).await;
+            state.changes.settle(&state.db).await;
         }
-        with_codes(response)
+        let response = with_codes(response);
+        match ticket {
+            Some(ticket) if response.is_ok() && !read_the_clock => {
+                match serde_json::to_vec(&response) {
+                    Ok(body) => {
+                        let body = Bytes::from(body);
+                        answers.keep(ticket, body.clone());
+                        Answer::Json(body)
+                    }
+                    Err(_) => Answer::Response(response),
+                }
+            }
+            _ => Answer::Response(response),
+        }
+    }
+}
+
+/// The answer to one operation: a successful one, from memory or kept there, as the JSON body
+/// it is sent as; or any other, as it ran.
+pub enum Answer {
+    Json(Bytes),
+    Response(Response),
+}
+
+impl From<&Viewer> for Caller {
+    fn from(viewer: &Viewer) -> Self {
+        match viewer {
+            Viewer::Anonymous => Self::Anonymous,
+            Viewer::InvalidToken => Self::InvalidToken,
+            Viewer::User(user) => Self::Account(user.id),
+        }
     }
 }
 

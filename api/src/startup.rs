@@ -21,7 +21,8 @@ use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::{
     activities,
-    auth::{self, Passwords, TokenKeys, ViewerCache, service::ensure_bootstrap_admin},
+    auth::{Passwords, TokenKeys, service::ensure_bootstrap_admin},
+    changes::{self, Changes},
     clock::Clock,
     config::{Config, ExposeSecret},
     db, endpoint,
@@ -60,10 +61,10 @@ impl Application {
     /// listener (port 0 picks a free port: see [`Application::port`]).
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let statements = Arc::new(AtomicU64::new(0));
-        let viewers = ViewerCache::for_database(config.database_url.expose_secret());
+        let changes = Changes::for_database(config.database_url.expose_secret());
         let written: db::RowWritten = {
-            let viewers = viewers.clone();
-            Arc::new(move |table, id| viewers.written(table, id))
+            let changes = changes.clone();
+            Arc::new(move |table, id| changes.written(table, id))
         };
         let db = db::connect(&config, statements.clone(), written).await?;
         let secret = match &config.jwt_secret {
@@ -92,7 +93,7 @@ impl Application {
             clock: Clock::default(),
             posts: tokio::sync::broadcast::channel(256).0,
             statements,
-            viewers,
+            changes,
         };
         if let Some(admin) = &state.config.bootstrap_admin {
             ensure_bootstrap_admin(
@@ -122,8 +123,8 @@ impl Application {
         scheduler::spawn(state.clone());
         mail::outbox::spawn(state.clone());
         groups::service::spawn_post_listener(state.clone()).await;
-        auth::viewers::spawn_listener(
-            state.viewers.clone(),
+        changes::spawn_listener(
+            state.changes.clone(),
             &state.db,
             state.config.database_url.clone(),
         )

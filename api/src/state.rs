@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::{Credentials, Passwords, TokenKeys, ViewerCache},
+    auth::{Credentials, Passwords, TokenKeys},
+    changes::Changes,
     clock::Clock,
     config::Config,
     error::{ApiError, ApiResult},
@@ -29,8 +30,9 @@ pub struct AppState {
     pub posts: tokio::sync::broadcast::Sender<PostAdded>,
     /// SQL statements run since start (read by tests and, later, metrics).
     pub statements: Arc<AtomicU64>,
-    /// The accounts behind sessions, so that reading the caller costs no statement.
-    pub viewers: Arc<ViewerCache>,
+    /// What this instance keeps in memory — the accounts behind sessions, the answers to
+    /// queries — and how it hears that the database changed.
+    pub changes: Arc<Changes>,
 }
 
 impl AppState {

@@ -21,6 +21,7 @@ mod m20261125_000016_create_followup_tables;
 mod m20261125_000017_create_organisation_tables;
 mod m20261125_000018_create_progress_tables;
 mod m20261125_000019_notify_user_changes;
+pub mod m20261125_000020_notify_data_changes;
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000017_create_organisation_tables::Migration),
             Box::new(m20261125_000018_create_progress_tables::Migration),
             Box::new(m20261125_000019_notify_user_changes::Migration),
+            Box::new(m20261125_000020_notify_data_changes::Migration),
         ]
     }
 }

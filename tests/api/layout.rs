@@ -5,7 +5,7 @@
 //! GraphQL types included), test modules aside. A GraphQL type lives with the lowest domain
 //! that returns it: `Registration` and `ClubQuestion` with `activities`, whose `Activity`
 //! lists them. The composition root (`state`, `schema`, `startup`, `endpoint`, `headers`,
-//! `socket`, `scheduler`, `cli`, `lib`) may use every domain.
+//! `socket`, `scheduler`, `changes`, `cli`, `lib`) may use every domain.
 
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -38,6 +38,7 @@ const INFRASTRUCTURE: &[&str] = &[
     "limits",
     "loaders",
     "pagination",
+    "responses",
     "telemetry",
     "validation",
 ];

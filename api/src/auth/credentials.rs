@@ -72,10 +72,17 @@ async fn viewer_for_token(state: &AppState, token: &str) -> ApiResult<Viewer> {
     let Ok(claims) = state.tokens.verify(token, state.now()) else {
         return Ok(Viewer::InvalidToken);
     };
-    Ok(match state.viewers.user(&state.db, claims.user_id).await? {
-        Some(user) if user.session_epoch == claims.epoch && user.deleted_at.is_none() => {
-            Viewer::User(user)
-        }
-        _ => Viewer::InvalidToken,
-    })
+    Ok(
+        match state
+            .changes
+            .viewers
+            .user(&state.db, claims.user_id)
+            .await?
+        {
+            Some(user) if user.session_epoch == claims.epoch && user.deleted_at.is_none() => {
+                Viewer::User(user)
+            }
+            _ => Viewer::InvalidToken,
+        },
+    )
 }

@@ -1,0 +1,259 @@
+//! A query asked again by the same caller is answered from memory until any row changes: no
+//! statement, no execution. Yet nothing it shows is ever older than the database: a change
+//! made through any instance, or straight in the database, is in the very next answer, and
+//! an answer is never shared between callers nor kept when it depends on the moment.
+
+use std::sync::atomic::Ordering;
+
+use chrono::Duration;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app, spawn_app_with, spawn_on};
+
+async fn page(app: &TestApp, token: &str) -> Value {
+    app.op("Activities", json!({}), Some(token)).await.data()["activities"].clone()
+}
+
+fn first_node(page: &Value) -> &Value {
+    &page["edges"][0]["node"]
+}
+
+#[tokio::test]
+async fn a_repeated_query_costs_no_statement_and_gives_the_same_answer() {
+    let app = spawn_app_with(vec![
+        ("KLUB_OUTBOX_POLL_MS", "3600000".into()),
+        ("KLUB_SCHEDULER_TICK_SECONDS", "3600".into()),
+    ])
+    .await;
+    let admin = app.admin_token().await;
+    app.published_activity(&admin, 10, json!({})).await;
+    let (ann, _) = app.sign_up("ann@example.fr", "Ann").await;
+    let first = page(&app, &ann).await;
+    assert_eq!(first["totalCount"], 1);
+
+    let before = app.state.statements.load(Ordering::SeqCst);
+    for _ in 0..5 {
+        assert_eq!(page(&app, &ann).await, first);
+    }
+    assert_eq!(app.state.statements.load(Ordering::SeqCst), before);
+
+    // A batch of one is answered from memory too, as a list.
+    let batch = app
+        .post_json(
+            &json!([{
+                "query": crate::helpers::contract_document("Activities"),
+                "operationName": "Activities",
+                "variables": {},
+            }]),
+            Some(&ann),
+        )
+        .await;
+    assert_eq!(batch.body[0]["data"]["activities"], first);
+    assert_eq!(app.state.statements.load(Ordering::SeqCst), before);
+
+    // Other variables are another query.
+    let none = app
+        .op(
+            "Activities",
+            json!({ "filter": { "kind": "CONFERENCE" } }),
+            Some(&ann),
+        )
+        .await;
+    assert_eq!(none.data()["activities"]["totalCount"], 0);
+    assert!(app.state.statements.load(Ordering::SeqCst) > before);
+}
+
+#[tokio::test]
+async fn every_instance_answers_from_the_database_as_it_is_now() {
+    let first = spawn_app().await;
+    let second = spawn_on(first.db.same(), Vec::new()).await;
+    let instances = [&first, &second];
+    let admin = first.admin_token().await;
+    let workshop = first
+        .published_activity(&admin, 10, json!({ "capacity": 10 }))
+        .await;
+    let (ann, _) = first.sign_up("ann@example.fr", "Ann").await;
+    let (bob, _) = first.sign_up("bob@example.fr", "Bob").await;
+    for app in instances {
+        assert_eq!(first_node(&page(app, &ann).await)["seatsLeft"], 10);
+    }
+
+    // Registrations and cancellations through either instance, each seen at once on both.
+    for round in 0..6 {
+        let writer = instances[round % 2];
+        let registration = writer.register(&workshop, &bob).await;
+        for app in [instances[(round + 1) % 2], writer] {
+            let node = first_node(&page(app, &ann).await).clone();
+            assert_eq!(node["seatsLeft"], 9, "round {round}");
+            assert!(node["myRegistration"].is_null(), "round {round}");
+            let node = first_node(&page(app, &bob).await).clone();
+            assert_eq!(node["myRegistration"]["id"], registration["id"]);
+            assert_eq!(node["myRegistration"]["status"], "CONFIRMED");
+        }
+        writer
+            .op(
+                "CancelRegistration",
+                json!({ "id": registration["id"] }),
+                Some(&bob),
+            )
+            .await
+            .data();
+        for app in [writer, instances[(round + 1) % 2]] {
+            let node = first_node(&page(app, &bob).await).clone();
+            assert_eq!(node["seatsLeft"], 10, "round {round}");
+            assert_eq!(node["myRegistration"]["status"], "CANCELLED");
+        }
+    }
+
+    // A staff edit on one instance is on the other's next page.
+    second
+        .op(
+            "UpdateActivity",
+            json!({ "id": workshop, "input": { "title": "Instagram, second edition" } }),
+            Some(&admin),
+        )
+        .await
+        .data();
+    assert_eq!(
+        first_node(&page(&first, &ann).await)["title"],
+        "Instagram, second edition"
+    );
+}
+
+/// An operator's `UPDATE` at a `psql` prompt reaches every instance through the triggers, as
+/// soon as PostgreSQL delivers the notification. On SQLite the process that holds the file is
+/// the only writer, and hears its own writes.
+#[tokio::test]
+async fn a_change_made_in_the_database_is_seen_at_once() {
+    let first = spawn_app().await;
+    if !first.db.is_postgres() {
+        return;
+    }
+    let second = spawn_on(first.db.same(), Vec::new()).await;
+    let admin = first.admin_token().await;
+    let workshop = first.published_activity(&admin, 10, json!({})).await;
+    let (ann, _) = first.sign_up("ann@example.fr", "Ann").await;
+    let operator = sea_orm::Database::connect(&first.db.url).await.unwrap();
+    for round in 0..4 {
+        for app in [&first, &second] {
+            page(app, &ann).await;
+        }
+        let title = format!("Edited at the prompt, round {round}");
+        sea_orm::ConnectionTrait::execute_unprepared(
+            &operator,
+            &format!("UPDATE activities SET title = '{title}' WHERE id = {workshop}"),
+        )
+        .await
+        .unwrap();
+        for app in [&second, &first] {
+            let started = std::time::Instant::now();
+            while first_node(&page(app, &ann).await)["title"] != title.as_str() {
+                assert!(
+                    started.elapsed() < std::time::Duration::from_secs(1),
+                    "round {round}: the change never arrived"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_answer_is_never_given_to_another_caller() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let workshop = app.published_activity(&admin, 10, json!({})).await;
+    app.create_activity(&admin, 20, json!({ "title": "Still a draft" }))
+        .await;
+    let (ann, _) = app.sign_up("ann@example.fr", "Ann").await;
+    let (bob, _) = app.sign_up("bob@example.fr", "Bob").await;
+    let registration = app.register(&workshop, &ann).await;
+
+    for _ in 0..2 {
+        let anns = page(&app, &ann).await;
+        assert_eq!(anns["totalCount"], 1);
+        assert_eq!(
+            first_node(&anns)["myRegistration"]["id"],
+            registration["id"]
+        );
+        let bobs = page(&app, &bob).await;
+        assert!(first_node(&bobs)["myRegistration"].is_null());
+        // Staff see the draft in the same query.
+        assert_eq!(page(&app, &admin).await["totalCount"], 2);
+        app.op("Activities", json!({}), None)
+            .await
+            .expect_error("UNAUTHENTICATED");
+    }
+}
+
+/// An invitation's status depends on the moment it is read: its answer is never kept, though
+/// no row changes when the invitation expires.
+#[tokio::test]
+async fn an_answer_that_depends_on_the_moment_is_not_kept() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    app.op(
+        "Invite",
+        json!({ "input": { "emails": ["late@example.fr"] } }),
+        Some(&admin),
+    )
+    .await
+    .data();
+    let status = |answer: crate::helpers::Gql| {
+        answer.data()["invitations"]["edges"][0]["node"]["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    for _ in 0..2 {
+        let listed = app.op("Invitations", json!({}), Some(&admin)).await;
+        assert_eq!(status(listed), "PENDING");
+    }
+    app.state.clock.advance(Duration::days(15));
+    let listed = app.op("Invitations", json!({}), Some(&admin)).await;
+    assert_eq!(status(listed), "EXPIRED");
+}
+
+/// Every table announces its changes on PostgreSQL (SQLite's update hook hears every table
+/// without being told): a table added without the triggers would let answers outlive it.
+#[tokio::test]
+async fn every_table_announces_its_changes() {
+    let app = spawn_app().await;
+    if !app.db.is_postgres() {
+        return;
+    }
+    let db = sea_orm::Database::connect(&app.db.url).await.unwrap();
+    let tables = sea_orm::ConnectionTrait::query_all_raw(
+        &db,
+        sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT tablename::text, EXISTS (
+                     SELECT 1 FROM pg_trigger g
+                     WHERE g.tgrelid = format('%I.%I', t.schemaname, t.tablename)::regclass
+                       AND g.tgname = 'klub_data_changed')
+             FROM pg_tables t
+             WHERE schemaname = current_schema() AND tablename <> 'seaql_migrations'",
+        ),
+    )
+    .await
+    .unwrap();
+    let tables: Vec<(String, bool)> = tables
+        .iter()
+        .map(|row| {
+            (
+                row.try_get_by_index(0).unwrap(),
+                row.try_get_by_index(1).unwrap(),
+            )
+        })
+        .collect();
+    assert!(tables.len() > 20, "the schema's tables: {tables:?}");
+    let silent: Vec<&String> = tables
+        .iter()
+        .filter(|(_, announced)| !announced)
+        .map(|(table, _)| table)
+        .collect();
+    assert!(
+        silent.is_empty(),
+        "tables without the klub_data_changed trigger (add it with `notify_data_changes::watch` in their migration): {silent:?}"
+    );
+}
