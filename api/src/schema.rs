@@ -100,12 +100,12 @@ fn served(builder: SchemaBuilder<Query, Mutation, Subscription>, state: AppState
 }
 
 /// The served schema with its extensions, for sockets and batches: the limits (a batch shares
-/// one budget), the viewer of each socket operation, error codes, and the wait after a
-/// mutation ([`SettleMutations`]).
-pub fn build(state: AppState) -> KlubSchema {
+/// one budget; `limits` holds the parsed documents, shared with [`Direct`]), the viewer of each
+/// socket operation, error codes, and the wait after a mutation ([`SettleMutations`]).
+pub fn build(state: AppState, limits: QueryLimits) -> KlubSchema {
     served(
         builder()
-            .extension(QueryLimits::default())
+            .extension(limits)
             .extension(SocketViewer)
             .extension(ErrorCodes)
             .extension(SettleMutations),
@@ -124,10 +124,10 @@ pub struct Direct {
 }
 
 impl Direct {
-    pub fn build(state: AppState) -> Self {
+    pub fn build(state: AppState, limits: QueryLimits) -> Self {
         Self {
             schema: served(builder(), state),
-            limits: QueryLimits::default(),
+            limits,
         }
     }
 

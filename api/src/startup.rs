@@ -28,6 +28,7 @@ use crate::{
     db, endpoint,
     error::ApiError,
     graphiql, groups, headers,
+    limits::QueryLimits,
     mail::{self, Mailer},
     metrics, progress, registrations, scheduler,
     schema::{self},
@@ -170,8 +171,10 @@ impl Application {
 }
 
 fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
-    let schema = schema::build(state.clone());
-    let direct = web::Data::new(schema::Direct::build(state.clone()));
+    // One cache of parsed documents for both ways a document is run.
+    let limits = QueryLimits::default();
+    let schema = schema::build(state.clone(), limits.clone());
+    let direct = web::Data::new(schema::Direct::build(state.clone(), limits));
     let workers = state.config.http_workers;
     metrics::handle();
     let server = HttpServer::new(move || {
