@@ -88,6 +88,10 @@ struct Entries {
     answers: HashMap<AnswerKey, Bytes>,
     bytes: usize,
     generation: u64,
+    /// SQLite: a generation read under the write lock, when no writer was between its update
+    /// hook and its commit. While the generation stays there no writer has reached its hook
+    /// since, so there is still none, and a ticket needs no lock.
+    quiet: Option<u64>,
 }
 
 impl ResponseCache {
@@ -107,23 +111,32 @@ impl ResponseCache {
     }
 
     /// Notes the generation before a query runs, so that its answer is kept only if no row
-    /// changed meanwhile. On SQLite it is noted under the write lock: the update hook runs
-    /// before a writer's commit, so a writer between its hook and its commit would otherwise
-    /// let the query read rows older than the generation it is kept under. None when memory
-    /// cannot be trusted or the lock cannot be had.
+    /// changed meanwhile. On SQLite the update hook runs before a writer's commit: a writer
+    /// between the two would let the query read rows older than the generation it is kept
+    /// under, so the generation is read under the write lock, once per generation
+    /// ([`Entries::quiet`]). None when memory cannot be trusted or the lock cannot be had.
     pub async fn ticket(&self, db: &DatabaseConnection, key: AnswerKey) -> Option<Ticket> {
         if !self.is_trusted() {
             return None;
         }
-        let generation = match db.get_database_backend() {
-            DbBackend::Sqlite => {
-                let tx = begin_write(db).await.ok()?;
-                let generation = self.entries.lock().generation;
-                tx.commit().await.ok()?;
-                generation
+        {
+            let entries = self.entries.lock();
+            if db.get_database_backend() != DbBackend::Sqlite
+                || entries.quiet == Some(entries.generation)
+            {
+                return Some(Ticket {
+                    key,
+                    generation: entries.generation,
+                });
             }
-            _ => self.entries.lock().generation,
+        }
+        let tx = begin_write(db).await.ok()?;
+        let generation = {
+            let mut entries = self.entries.lock();
+            entries.quiet = Some(entries.generation);
+            entries.generation
         };
+        tx.commit().await.ok()?;
         Some(Ticket { key, generation })
     }
 

@@ -257,3 +257,62 @@ async fn every_table_announces_its_changes() {
         "tables without the klub_data_changed trigger (add it with `notify_data_changes::watch` in their migration): {silent:?}"
     );
 }
+
+/// Readers filling memory while registrations come and go through two instances: whatever
+/// interleaving of writes and reads happened, the pages asked after the last write show the
+/// database as it is, on both instances.
+#[tokio::test]
+async fn answers_raced_by_writes_end_as_the_database_is() {
+    let first = spawn_app().await;
+    let second = spawn_on(first.db.same(), Vec::new()).await;
+    let instances = [&first, &second];
+    let admin = first.admin_token().await;
+    let workshop = first
+        .published_activity(&admin, 10, json!({ "capacity": 50 }))
+        .await;
+    let (ann, _) = first.sign_up("ann@example.fr", "Ann").await;
+    let partners = first.many_partners(12).await;
+    let writing = std::sync::atomic::AtomicBool::new(true);
+
+    let writer = async {
+        for round in 0..12 {
+            let partner = &partners[round];
+            let app = instances[round % 2];
+            let registration = app.register(&workshop, partner).await;
+            if round % 3 != 0 {
+                instances[(round + 1) % 2]
+                    .op(
+                        "CancelRegistration",
+                        json!({ "id": registration["id"] }),
+                        Some(partner),
+                    )
+                    .await
+                    .data();
+            }
+        }
+        writing.store(false, Ordering::SeqCst);
+    };
+    let ((), read_first, read_second) = tokio::join!(
+        writer,
+        read_while(&first, &ann, &writing),
+        read_while(&second, &ann, &writing)
+    );
+    assert!(read_first + read_second > 10, "the readers ran alongside");
+
+    // 12 registrations, of which every third stays: 4 confirmed.
+    for app in instances {
+        let node = first_node(&page(app, &ann).await).clone();
+        assert_eq!(node["seatsLeft"], 46);
+        assert!(node["myRegistration"].is_null());
+    }
+}
+
+/// Asks for `token`'s page on `app` until `writing` goes false; how many times.
+async fn read_while(app: &TestApp, token: &str, writing: &std::sync::atomic::AtomicBool) -> usize {
+    let mut pages = 0;
+    while writing.load(Ordering::SeqCst) {
+        page(app, token).await;
+        pages += 1;
+    }
+    pages
+}
