@@ -168,3 +168,36 @@ fn the_reader_understands_use_groups() {
         ["activities", "error", "mail", "people", "registrations"]
     );
 }
+
+/// Time is read through the one clock (`clock.rs`): tests move it forward, and an answer whose
+/// resolvers read it is never kept in memory (`responses.rs`). Reading the system's time
+/// anywhere else, or the database's, would escape both.
+#[test]
+fn time_is_read_through_the_clock() {
+    let mut wrong = Vec::new();
+    for file in rust_files(&api_src()) {
+        if module_of(&file) == "clock" {
+            continue;
+        }
+        let code = std::fs::read_to_string(&file).expect("a readable file");
+        let code = code.split("#[cfg(test)]").next().unwrap_or(&code);
+        for reading in [
+            "Utc::now(",
+            "Local::now(",
+            "SystemTime::now(",
+            "CURRENT_TIMESTAMP",
+            "CURRENT_DATE",
+            "NOW()",
+            "LOCALTIMESTAMP",
+        ] {
+            if code.contains(reading) {
+                wrong.push(format!("{}: {reading}", file.display()));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "time read around the clock (use `state.now()`):\n{}",
+        wrong.join("\n")
+    );
+}
