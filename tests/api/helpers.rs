@@ -724,12 +724,26 @@ impl Socket {
 /// A Debian tool some tests need (Chromium, pdftotext): when `path` is missing, its `package`
 /// is installed on first use on a Debian machine run as root, like the crates `cargo test`
 /// fetches; elsewhere the failure says how.
+///
+/// Tests run in parallel and dpkg takes one installation at a time: they queue here, and apt
+/// waits for a lock held by another process instead of failing the first run on a fresh machine.
 pub fn debian_tool(path: &std::path::Path, package: &str) {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if path.exists() {
         return;
     }
     let installed = std::process::Command::new("apt-get")
-        .args(["install", "-y", "-q", package])
+        .args([
+            "install",
+            "-y",
+            "-q",
+            "-o",
+            "DPkg::Lock::Timeout=300",
+            package,
+        ])
         .env("DEBIAN_FRONTEND", "noninteractive")
         .status()
         .is_ok_and(|status| status.success());

@@ -381,16 +381,22 @@ async fn staff_record_payments_and_the_accountant_gets_them_as_csv() {
     assert_eq!(nothing.status(), 404);
 }
 
-/// `pdftotext` (Debian's poppler-utils), installed on first use like Chromium.
-fn pdf_text(pdf: &[u8]) -> String {
-    let tool = std::path::Path::new("/usr/bin/pdftotext");
-    crate::helpers::debian_tool(tool, "poppler-utils");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("certificate.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let output = Command::new(tool).arg(&path).arg("-").output().unwrap();
-    assert!(output.status.success(), "{output:?}");
-    String::from_utf8(output.stdout).unwrap()
+/// `pdftotext` (Debian's poppler-utils), installed on first use like Chromium, and off the
+/// test's runtime as Chromium is: an installation blocks for seconds, and the server's idle
+/// connections would close under the test's client meanwhile.
+async fn pdf_text(pdf: Vec<u8>) -> String {
+    tokio::task::spawn_blocking(move || {
+        let tool = std::path::Path::new("/usr/bin/pdftotext");
+        crate::helpers::debian_tool(tool, "poppler-utils");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("certificate.pdf");
+        std::fs::write(&path, pdf).unwrap();
+        let output = Command::new(tool).arg(&path).arg("-").output().unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    })
+    .await
+    .unwrap()
 }
 
 #[tokio::test]
@@ -463,7 +469,7 @@ async fn attendees_get_one_certificate_that_anyone_can_check() {
         attachment.attachment_name(),
         Some(format!("{number}.pdf").as_str())
     );
-    let text = pdf_text(attachment.contents());
+    let text = pdf_text(attachment.contents().to_vec()).await;
     for expected in [
         "Léa Hôtelière",
         "Hôtel du Port",
@@ -507,7 +513,11 @@ async fn attendees_get_one_certificate_that_anyone_can_check() {
         assert_eq!(answer.status(), status);
         if status == 200 {
             assert_eq!(answer.headers()["content-type"], "application/pdf");
-            assert!(pdf_text(&answer.bytes().await.unwrap()).contains(&number));
+            assert!(
+                pdf_text(answer.bytes().await.unwrap().to_vec())
+                    .await
+                    .contains(&number)
+            );
         }
     }
 
