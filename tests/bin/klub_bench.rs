@@ -59,14 +59,19 @@ async fn main() -> ExitCode {
     let mut postgres = None;
     let mut seconds = 5;
     let mut oha = None;
+    let mut parts = vec![Part::Browsing, Part::Burst];
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match (arg.as_str(), args.next()) {
             ("--postgres", Some(url)) => postgres = Some(url),
             ("--seconds", Some(n)) => seconds = n.parse().unwrap_or(5),
             ("--oha", Some(path)) => oha = Some(path),
+            ("--only", Some(part)) if part == "browsing" => parts = vec![Part::Browsing],
+            ("--only", Some(part)) if part == "burst" => parts = vec![Part::Burst],
             _ => {
-                eprintln!("usage: klub-bench [--postgres URL] [--seconds N] [--oha PATH]");
+                eprintln!(
+                    "usage: klub-bench [--postgres URL] [--seconds N] [--oha PATH] [--only browsing|burst]"
+                );
                 return ExitCode::from(2);
             }
         }
@@ -78,6 +83,7 @@ async fn main() -> ExitCode {
             .unwrap_or_default(),
         window: Duration::from_secs(seconds),
         oha,
+        parts,
     };
 
     println!(
@@ -148,6 +154,16 @@ struct Bench {
     window: Duration,
     /// oha, to measure browsing as `../shared/peer/run.sh` measures PostGraphile.
     oha: Option<String>,
+    /// What to measure: both parts unless `--only` names one (to weigh one lever quickly).
+    parts: Vec<Part>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Part {
+    /// Pages, `{ __typename }` and, with `--oha`, oha's rows.
+    Browsing,
+    /// The registration burst.
+    Burst,
 }
 
 /// One measured row.
@@ -415,7 +431,8 @@ impl Bench {
         ];
         // Counts the pages never asked before, across every run of the scenario.
         let asked = Arc::new(AtomicUsize::new(0));
-        for (scenario, operation, variables) in scenarios {
+        let browsing = self.parts.contains(&Part::Browsing);
+        for (scenario, operation, variables) in scenarios.into_iter().filter(|_| browsing) {
             let document = operation.map_or_else(|| "{ __typename }".to_owned(), operation_text);
             let with_token = !scenario.ends_with("without a token");
             for clients in CLIENTS {
@@ -459,7 +476,7 @@ impl Bench {
             }
         }
 
-        if let Some(oha) = &self.oha {
+        if let Some(oha) = self.oha.as_ref().filter(|_| browsing) {
             let activities = json!({ "query": operation_text("Activities"), "variables": { "first": 20 }, "operationName": "Activities" });
             let floor = json!({ "query": "{ __typename }" });
             for (scenario, body, token) in [
@@ -483,7 +500,8 @@ impl Bench {
         }
 
         let register = operation_text("RegisterForActivity");
-        for (clients, workshop) in CLIENTS.into_iter().zip(data.burst_workshops) {
+        let bursts = CLIENTS.into_iter().zip(data.burst_workshops);
+        for (clients, workshop) in bursts.filter(|_| self.parts.contains(&Part::Burst)) {
             let before = server.statements(&self.client).await;
             let (client, endpoint, tokens, register) = (
                 self.client.clone(),

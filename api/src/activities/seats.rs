@@ -41,6 +41,56 @@ pub async fn lock(db: &impl ConnectionTrait, id: i64) -> ApiResult<activity::Mod
         .ok_or(ApiError::NotFound("activity"))
 }
 
+/// Takes a seat for a new registration if one is free, the next place in the waiting list
+/// otherwise, and returns the activity as that statement left it, with the registration's
+/// status and waiting-list position. Each is one conditional UPDATE that states the rule in
+/// SQL, so that no statement before it holds the activity's lock: on PostgreSQL the lock is
+/// taken here and held only for what follows until commit (the registration's row and its
+/// mail), which is what a burst of registrations queues behind. A seat freed between the two
+/// statements makes the second miss, and the choice is made again.
+pub async fn take(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> ApiResult<(activity::Model, Status, Option<i32>)> {
+    // A round misses only when a seat was taken or freed between its two statements.
+    const ROUNDS: usize = 8;
+    let free =
+        || Expr::col(activity::Column::ConfirmedCount).lt(Expr::col(activity::Column::Capacity));
+    for _ in 0..ROUNDS {
+        if let Some(activity) = count_in(db, id, activity::Column::ConfirmedCount, free()).await? {
+            return Ok((activity, Status::Confirmed, None));
+        }
+        if let Some(activity) =
+            count_in(db, id, activity::Column::WaitlistCount, free().not()).await?
+        {
+            let position = activity.waitlist_count;
+            return Ok((activity, Status::Waitlisted, Some(position)));
+        }
+        if activity::Entity::find_by_id(id).one(db).await?.is_none() {
+            return Err(ApiError::NotFound("activity"));
+        }
+    }
+    Err(ApiError::conflict(
+        "the activity's seats are changing too fast: try again",
+    ))
+}
+
+/// Adds one to `counter` of activity `id` if `rule` holds, returning the row it left.
+async fn count_in(
+    db: &impl ConnectionTrait,
+    id: i64,
+    counter: activity::Column,
+    rule: sea_orm::sea_query::SimpleExpr,
+) -> ApiResult<Option<activity::Model>> {
+    Ok(activity::Entity::update_many()
+        .col_expr(counter, Expr::col(counter).add(1))
+        .filter(activity::Column::Id.eq(id))
+        .filter(rule)
+        .exec_with_returning(db)
+        .await?
+        .pop())
+}
+
 /// Gives these registrations their new status (a seat, or cancelled): either way they hold no
 /// place in the waiting list any more.
 pub async fn leave_waiting_list(

@@ -45,12 +45,14 @@ pub enum Notice {
     ActivityChanged { activity_id: i64 },
 }
 
-/// A registration with its owner and its activity, as a rule holds them.
+/// A registration with its owner, its activity and the activity's sessions, as a rule holds
+/// them.
 #[derive(Clone, Copy)]
 pub struct Registered<'a> {
     pub registration: &'a registration::Model,
     pub person: &'a user::Model,
     pub activity: &'a activity::Model,
+    pub sessions: &'a [session::Model],
 }
 
 /// Who a mail goes to.
@@ -378,10 +380,12 @@ impl Mailer {
         let person = crate::db::get::<user::Entity>(db, registration.user_id, "user").await?;
         let activity =
             crate::db::get::<activity::Entity>(db, registration.activity_id, "activity").await?;
+        let sessions = session::of_activity(activity.id).all(db).await?;
         let about = Registered {
             registration: &registration,
             person: &person,
             activity: &activity,
+            sessions: &sessions,
         };
         self.registration_letter(db, about, kind, method, reason, now)
             .await
@@ -417,8 +421,8 @@ impl Mailer {
             registration,
             person,
             activity,
+            sessions,
         } = about;
-        let sessions = session::of_activity(activity.id).all(db).await?;
         let locale = self.locale_of(person);
         let mut letter = Letter::new(
             kind,
@@ -426,13 +430,13 @@ impl Mailer {
             context! {
                 name => &person.name,
                 activity => &activity.title,
-                when => self.when(&sessions, locale),
+                when => self.when(sessions, locale),
                 position => registration.position,
                 reason => reason,
             },
         );
         if let Some(method) = method {
-            letter = letter.with_calendar(self.calendar(method, activity, &sessions));
+            letter = letter.with_calendar(self.calendar(method, activity, sessions));
         }
         self.send(db, letter, now).await
     }

@@ -35,60 +35,21 @@ pub async fn register(
     placement: Placement<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<registration::Model> {
-    let tx = begin_write(db).await?;
-    let activity = seats::lock(&tx, activity_id).await?;
-    if !placement.sees(registrant, &activity) {
-        return Err(ApiError::NotFound("activity"));
-    }
-    if let Some(existing) =
-        active_registration(&tx, ActivityId(activity_id), UserId(registrant.id)).await?
+    // Judged before the transaction, so that refusals and repeats take no lock; judged again
+    // on the row the seat statement returns, which is the activity as it is under the lock.
+    let activity = crate::db::get::<activity::Entity>(db, activity_id, "activity").await?;
+    if placement.sees(registrant, &activity)
+        && let Some(existing) =
+            active_registration(db, ActivityId(activity_id), UserId(registrant.id)).await?
     {
         return Ok(existing);
     }
-    if activity.status != ActivityStatus::Published {
-        return Err(ApiError::conflict(
-            "registration is closed: the activity is not open",
-        ));
-    }
-    if now >= activity.registration_closes_at() {
-        return Err(ApiError::conflict(
-            "registration is closed: the deadline has passed",
-        ));
-    }
-    if !placement.admits(registrant, &activity) {
-        return Err(ApiError::Forbidden);
-    }
+    admissible(&activity, registrant, placement, now)?;
+    let sessions = session::of_activity(activity_id).all(db).await?;
 
-    // Under the lock the counts are current, so one UPDATE takes a seat or a place in the
-    // waiting list; its condition states the rule in SQL too: a seat only while one is free.
-    let has_seat =
-        Expr::col(activity::Column::ConfirmedCount).lt(Expr::col(activity::Column::Capacity));
-    let (status, position, counted, rule) = if activity.confirmed_count < activity.capacity {
-        (
-            Status::Confirmed,
-            None,
-            activity::Column::ConfirmedCount,
-            has_seat,
-        )
-    } else {
-        (
-            Status::Waitlisted,
-            Some(activity.waitlist_count + 1),
-            activity::Column::WaitlistCount,
-            has_seat.not(),
-        )
-    };
-    let seat = activity::Entity::update_many()
-        .col_expr(counted, Expr::col(counted).add(1))
-        .filter(activity::Column::Id.eq(activity_id))
-        .filter(rule)
-        .exec(&tx)
-        .await?;
-    if seat.rows_affected != 1 {
-        return Err(ApiError::internal(
-            "the activity's counts changed under its lock",
-        ));
-    }
+    let tx = begin_write(db).await?;
+    let (activity, status, position) = seats::take(&tx, activity_id).await?;
+    admissible(&activity, registrant, placement, now)?;
     let inserted = registration::ActiveModel {
         activity_id: Set(activity_id),
         user_id: Set(registrant.id),
@@ -102,8 +63,12 @@ pub async fn register(
     .await;
     let registration = match inserted {
         Ok(registration) => registration,
+        // The same person registering twice at once: the unique index let one through.
         Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            return Err(ApiError::conflict("already registered"));
+            drop(tx);
+            return active_registration(db, ActivityId(activity_id), UserId(registrant.id))
+                .await?
+                .ok_or_else(|| ApiError::conflict("already registered"));
         }
         Err(error) => return Err(error.into()),
     };
@@ -111,10 +76,37 @@ pub async fn register(
         registration: &registration,
         person: registrant,
         activity: &activity,
+        sessions: &sessions,
     };
     mailer.queue_registered(&tx, registered, now).await?;
     tx.commit().await?;
     Ok(registration)
+}
+
+/// Whether `registrant` may register for `activity` as it stands.
+fn admissible(
+    activity: &activity::Model,
+    registrant: &user::Model,
+    placement: Placement<'_>,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    if !placement.sees(registrant, activity) {
+        return Err(ApiError::NotFound("activity"));
+    }
+    if activity.status != ActivityStatus::Published {
+        return Err(ApiError::conflict(
+            "registration is closed: the activity is not open",
+        ));
+    }
+    if now >= activity.registration_closes_at() {
+        return Err(ApiError::conflict(
+            "registration is closed: the deadline has passed",
+        ));
+    }
+    if !placement.admits(registrant, activity) {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(())
 }
 
 async fn active_registration(
