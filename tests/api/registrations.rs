@@ -580,3 +580,66 @@ async fn a_private_calendar_feed_lists_my_confirmed_sessions() {
         .await;
     assert!(me.data()["me"]["calendarFeedUrl"].is_null());
 }
+
+/// A registration judges the activity before its transaction, then takes the lock with the
+/// statement that moves a count: an activity cancelled while the registration waits for that
+/// lock (here by an operator's transaction that holds it) refuses it, and keeps no seat.
+#[tokio::test]
+async fn a_registration_waiting_for_the_lock_is_judged_again_under_it() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let id = app
+        .published_activity(&admin, 10, json!({ "capacity": 5 }))
+        .await;
+    let (ann, _) = app.sign_up("ann@example.fr", "Ann").await;
+    // Ann is known to the server before the operator writes (on SQLite an unknown caller is
+    // read under the write lock, which would wait before anything is judged).
+    app.op("Me", json!({}), Some(&ann)).await.data();
+    let operator = sea_orm::Database::connect(&app.db.url).await.unwrap();
+    let closing = operator.begin().await.unwrap();
+    closing
+        .execute_unprepared(&format!(
+            "UPDATE activities SET status = 'CANCELLED' WHERE id = {id}"
+        ))
+        .await
+        .unwrap();
+
+    let commit_once_waiting = async {
+        if app.db.is_postgres() {
+            let waiting = "SELECT 1 FROM pg_stat_activity \
+                 WHERE wait_event_type = 'Lock' AND datname = current_database()";
+            while operator
+                .query_one_raw(sea_orm::Statement::from_string(
+                    operator.get_database_backend(),
+                    waiting,
+                ))
+                .await
+                .unwrap()
+                .is_none()
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        } else {
+            // SQLite shows no waiters: the registration's read sees the activity still open
+            // (WAL), then its `BEGIN IMMEDIATE` waits on the busy timeout for this writer.
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
+        closing.commit().await.unwrap();
+    };
+    let (answer, ()) = tokio::join!(
+        app.op(
+            "RegisterForActivity",
+            json!({ "activityId": id }),
+            Some(&ann)
+        ),
+        commit_once_waiting
+    );
+    assert_eq!(answer.error_code(), Some("CONFLICT"), "{:?}", answer.body);
+
+    let activity = app.activity(&id, &admin).await;
+    assert_eq!(activity["status"], "CANCELLED");
+    assert_eq!(activity["registrations"]["totalCount"], 0);
+    assert_eq!(activity["seatsLeft"], 5);
+}

@@ -27,7 +27,8 @@ use crate::{
 };
 
 /// Takes the activity's row lock for the rest of the transaction and returns the row as it is
-/// now. Every rule that moves seats or the waiting list starts here, so concurrent
+/// now. Every rule that moves seats or the waiting list starts here (a new registration with
+/// [`take`], whose statements lock the same row), so concurrent
 /// registrations, cancellations and capacity changes of one activity run one after the other
 /// and never act on stale counts (PostgreSQL: the row lock of the UPDATE; SQLite: the
 /// database's single writer, taken by `BEGIN IMMEDIATE`).
@@ -52,7 +53,7 @@ pub async fn take(
     db: &impl ConnectionTrait,
     id: i64,
 ) -> ApiResult<(activity::Model, Status, Option<i32>)> {
-    // A round misses only when a seat was taken or freed between its two statements.
+    // A round misses only when a seat was freed between its two statements.
     const ROUNDS: usize = 8;
     let free =
         || Expr::col(activity::Column::ConfirmedCount).lt(Expr::col(activity::Column::Capacity));
