@@ -59,15 +59,15 @@ async fn main() -> ExitCode {
     let mut postgres = None;
     let mut seconds = 5;
     let mut oha = None;
-    let mut parts = vec![Part::Browsing, Part::Burst];
+    let mut only = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match (arg.as_str(), args.next()) {
             ("--postgres", Some(url)) => postgres = Some(url),
             ("--seconds", Some(n)) => seconds = n.parse().unwrap_or(5),
             ("--oha", Some(path)) => oha = Some(path),
-            ("--only", Some(part)) if part == "browsing" => parts = vec![Part::Browsing],
-            ("--only", Some(part)) if part == "burst" => parts = vec![Part::Burst],
+            ("--only", Some(part)) if part == "browsing" => only = Some(Part::Browsing),
+            ("--only", Some(part)) if part == "burst" => only = Some(Part::Burst),
             _ => {
                 eprintln!(
                     "usage: klub-bench [--postgres URL] [--seconds N] [--oha PATH] [--only browsing|burst]"
@@ -83,7 +83,7 @@ async fn main() -> ExitCode {
             .unwrap_or_default(),
         window: Duration::from_secs(seconds),
         oha,
-        parts,
+        only,
     };
 
     println!(
@@ -154,8 +154,8 @@ struct Bench {
     window: Duration,
     /// oha, to measure browsing as `../shared/peer/run.sh` measures PostGraphile.
     oha: Option<String>,
-    /// What to measure: both parts unless `--only` names one (to weigh one lever quickly).
-    parts: Vec<Part>,
+    /// The one part `--only` names (to weigh one lever quickly); both without it.
+    only: Option<Part>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -250,6 +250,10 @@ impl Server {
 type Outcome = (Duration, bool);
 
 impl Bench {
+    fn measures(&self, part: Part) -> bool {
+        self.only.is_none_or(|only| only == part)
+    }
+
     /// Runs `request(i)` from `clients` tasks, for the time window or until `limit` requests.
     async fn load<F, Fut>(
         &self,
@@ -431,7 +435,7 @@ impl Bench {
         ];
         // Counts the pages never asked before, across every run of the scenario.
         let asked = Arc::new(AtomicUsize::new(0));
-        let browsing = self.parts.contains(&Part::Browsing);
+        let browsing = self.measures(Part::Browsing);
         for (scenario, operation, variables) in scenarios.into_iter().filter(|_| browsing) {
             let document = operation.map_or_else(|| "{ __typename }".to_owned(), operation_text);
             let with_token = !scenario.ends_with("without a token");
@@ -501,7 +505,7 @@ impl Bench {
 
         let register = operation_text("RegisterForActivity");
         let bursts = CLIENTS.into_iter().zip(data.burst_workshops);
-        for (clients, workshop) in bursts.filter(|_| self.parts.contains(&Part::Burst)) {
+        for (clients, workshop) in bursts.filter(|_| self.measures(Part::Burst)) {
             let before = server.statements(&self.client).await;
             let (client, endpoint, tokens, register) = (
                 self.client.clone(),
