@@ -29,11 +29,16 @@ use async_graphql::{
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest},
     parser::types::{ExecutableDocument, OperationType},
 };
+use migration::m20261125_000020_notify_data_changes::UNANSWERED_TABLES;
 use parking_lot::Mutex;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 use crate::{
-    auth::ViewerCache, config::SecretString, db, responses::ResponseCache, state::AppState,
+    auth::ViewerCache,
+    config::SecretString,
+    db,
+    responses::{MemoryTrust, ResponseCache},
+    state::AppState,
 };
 
 /// The PostgreSQL channel of changes (see migration `notify_data_changes`).
@@ -44,6 +49,8 @@ const SETTLE_TIMEOUT: Duration = Duration::from_secs(2);
 pub struct Changes {
     pub viewers: ViewerCache,
     pub answers: ResponseCache,
+    /// Whether both may be trusted (PostgreSQL: the listener's heartbeats).
+    trust: Arc<MemoryTrust>,
     /// PostgreSQL fences: this instance's name in their payload, the last sent, the last heard.
     instance: u64,
     fences_sent: AtomicU64,
@@ -53,9 +60,11 @@ pub struct Changes {
 
 impl Changes {
     fn new(trusted: bool) -> Self {
+        let trust = Arc::new(MemoryTrust::new(trusted));
         Self {
-            viewers: ViewerCache::new(trusted),
-            answers: ResponseCache::new(trusted),
+            viewers: ViewerCache::new(trust.clone()),
+            answers: ResponseCache::new(trust.clone()),
+            trust,
             instance: rand::random(),
             fences_sent: AtomicU64::new(0),
             fences_heard: tokio::sync::watch::Sender::new(0),
@@ -85,7 +94,10 @@ impl Changes {
         if table == "users" {
             self.viewers.forget(id);
         }
-        self.answers.forget_all();
+        // As PostgreSQL's triggers: rows no kept answer reads empty no memory.
+        if !UNANSWERED_TABLES.contains(&table) {
+            self.answers.forget_all();
+        }
     }
 
     /// Waits until this instance has heard every change committed so far (PostgreSQL; nothing
@@ -126,14 +138,22 @@ impl Changes {
     /// Whether memory may be trusted, from what the listener says (PostgreSQL).
     fn trust(&self, listening: bool) {
         self.listening.store(listening, Ordering::Release);
+        self.trust.listening(listening);
         // Whatever changed before LISTEN is read from the database, not from memory.
-        self.viewers.trust(listening);
-        self.answers.trust(listening);
+        self.viewers.forget_all();
+        self.answers.forget_all();
     }
 
     /// What the listener heard on [`CHANNEL`].
     fn hear(&self, payload: &str) {
-        if let Some(fence) = payload.strip_prefix("fence:") {
+        if let Some(beat) = payload.strip_prefix("beat:") {
+            if let Some((instance, sent)) = beat.split_once(':')
+                && instance.parse() == Ok(self.instance)
+                && let Ok(sent) = sent.parse::<u64>()
+            {
+                self.trust.heard_heartbeat(sent);
+            }
+        } else if let Some(fence) = payload.strip_prefix("fence:") {
             if let Some((instance, number)) = fence.split_once(':')
                 && instance.parse() == Ok(self.instance)
                 && let Ok(number) = number.parse::<u64>()
@@ -173,6 +193,14 @@ impl db::Listener for ChangeListener {
 
     async fn heard(&self, payload: &str) {
         self.0.hear(payload);
+    }
+
+    fn heartbeat(&self) -> Option<String> {
+        Some(format!(
+            "beat:{}:{}",
+            self.0.instance,
+            self.0.trust.elapsed_ms()
+        ))
     }
 }
 

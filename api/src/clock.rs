@@ -35,7 +35,14 @@ tokio::task_local! {
     static READ: Cell<bool>;
 }
 
-/// Runs `work`, telling whether it read the clock on its own task (an answer that did depends
+/// Marks the answer being computed as one memory must not keep, as if it read the clock: it
+/// read a table whose changes are not announced (migration `notify_data_changes`,
+/// `UNANSWERED_TABLES`: the outbox, log-in counts, mailed links).
+pub fn read_unannounced_rows() {
+    let _ = READ.try_with(|read| read.set(true));
+}
+
+/// Runs `work`, telling whether it read the clock (or [`read_unannounced_rows`]) on its own task (an answer that did depends
 /// on the moment it was given; see `responses.rs`). Work handed to other tasks is not seen:
 /// DataLoaders' batches run on tasks of their own and must not read the clock.
 pub async fn watch<T>(work: impl Future<Output = T>) -> (T, bool) {

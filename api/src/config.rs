@@ -28,6 +28,8 @@ pub struct Config {
     pub public_url: String,
     /// `KLUB_ALLOW_SIGNUP`: whether anyone may create a partner account.
     pub allow_signup: bool,
+    /// `KLUB_SIGN_UPS_PER_CLIENT`: accounts one client address may create per 15 minutes.
+    pub sign_ups_per_client: i32,
     /// `KLUB_ADMIN_EMAIL` + `KLUB_ADMIN_PASSWORD`: the first staff account of a fresh install.
     pub bootstrap_admin: Option<BootstrapAdmin>,
     /// `KLUB_HTTP_WORKERS`: actix-web worker threads (default: one per core).
@@ -204,6 +206,11 @@ impl Config {
             token_ttl,
             public_url,
             allow_signup: parse("KLUB_ALLOW_SIGNUP", get("KLUB_ALLOW_SIGNUP"), Some(true))?,
+            sign_ups_per_client: parse(
+                "KLUB_SIGN_UPS_PER_CLIENT",
+                get("KLUB_SIGN_UPS_PER_CLIENT"),
+                Some(20),
+            )?,
             bootstrap_admin,
             http_workers: parse_optional("KLUB_HTTP_WORKERS", get("KLUB_HTTP_WORKERS"))?,
             db_max_connections: parse(

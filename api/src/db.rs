@@ -170,7 +170,16 @@ pub trait Listener: Send + Sync + 'static {
 
     /// One notification's payload.
     fn heard(&self, payload: &str) -> impl Future<Output = ()> + Send;
+
+    /// A payload to notify on the channel, through the listening connection itself, every
+    /// [`HEARTBEAT`]: hearing it back proves the connection still delivers (none by default).
+    fn heartbeat(&self) -> Option<String> {
+        None
+    }
 }
+
+/// How often a listener with a [`Listener::heartbeat`] sends it.
+pub const HEARTBEAT: Duration = Duration::from_millis(250);
 
 /// Relays `channel` of the PostgreSQL database at `url` to `listener`, listening again a second
 /// after a lost connection. Returns once the first attempt to listen is done, so that a server
@@ -180,7 +189,7 @@ pub async fn listen(url: SecretString, channel: &'static str, listener: impl Lis
     tokio::spawn(async move {
         loop {
             let error = match subscribed {
-                Ok(connection) => relay(connection, &listener).await,
+                Ok(connection) => relay(connection, channel, &listener).await,
                 Err(error) => error,
             };
             tracing::warn!(%error, channel, "listener stopped; listening again shortly");
@@ -202,11 +211,40 @@ async fn subscribe(
     Ok(connection)
 }
 
-/// Relays until the connection is lost, the only way it ends.
-async fn relay(mut connection: PgListener, listener: &impl Listener) -> sea_orm::sqlx::Error {
+/// Relays until the connection is lost, the only way it ends, sending the listener's heartbeat
+/// through the same connection whenever one is due.
+async fn relay(
+    mut connection: PgListener,
+    channel: &str,
+    listener: &impl Listener,
+) -> sea_orm::sqlx::Error {
+    let beats = listener.heartbeat().is_some();
+    let mut next_beat = tokio::time::Instant::now();
     loop {
-        // `recv` would reconnect on its own and hide the notifications lost meanwhile.
-        match connection.try_recv().await {
+        if tokio::time::Instant::now() >= next_beat
+            && let Some(payload) = listener.heartbeat()
+        {
+            let sent = sea_orm::sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(channel)
+                .bind(payload)
+                .execute(&mut connection)
+                .await;
+            if let Err(error) = sent {
+                return error;
+            }
+            next_beat = tokio::time::Instant::now() + HEARTBEAT;
+        }
+        // `recv` would reconnect on its own and hide the notifications lost meanwhile. Waiting
+        // is cut at the next heartbeat (the wait for a message keeps a partial one buffered).
+        let received = if beats {
+            match tokio::time::timeout_at(next_beat, connection.try_recv()).await {
+                Ok(received) => received,
+                Err(_) => continue,
+            }
+        } else {
+            connection.try_recv().await
+        };
+        match received {
             Ok(Some(notification)) => listener.heard(notification.payload()).await,
             Ok(None) => {
                 return std::io::Error::new(

@@ -65,6 +65,8 @@ pub async fn graphql(
     }
 
     let started = Instant::now();
+    // Before the caller is read: an answer is kept only if nothing changed from here on.
+    let since = state.changes.answers.since(&state.db).await;
     let credentials = Credentials::from_http(&request, state.config.trust_forwarded_for);
     let viewer = match credentials.viewer(&state).await {
         Ok(viewer) => viewer,
@@ -83,7 +85,10 @@ pub async fn graphql(
     tracing::Span::current().record("operation", operations.join(",").as_str());
     let response = match batch {
         BatchRequest::Single(request) => {
-            match direct.execute(&state, request, viewer, credentials).await {
+            match direct
+                .execute(&state, request, viewer, credentials, since)
+                .await
+            {
                 Answer::Json(body) => return successful(body, operations, started),
                 Answer::Response(response) => BatchResponse::Single(response),
             }
@@ -91,7 +96,10 @@ pub async fn graphql(
         // A batch of one is just a request.
         BatchRequest::Batch(mut requests) if requests.len() == 1 => {
             let request = requests.remove(0);
-            match direct.execute(&state, request, viewer, credentials).await {
+            match direct
+                .execute(&state, request, viewer, credentials, since)
+                .await
+            {
                 Answer::Json(body) => {
                     let list = [&b"["[..], &body, b"]"].concat();
                     return successful(list.into(), operations, started);

@@ -22,6 +22,7 @@ pub mod error;
 pub mod graphiql;
 pub mod groups;
 pub mod headers;
+pub mod heavy;
 pub mod hours;
 pub mod ids;
 pub mod invitations;

@@ -31,7 +31,10 @@ use async_graphql::{
     parser::types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet},
 };
 
-use crate::error::{ApiError, ApiResult};
+use crate::{
+    error::{ApiError, ApiResult},
+    validation,
+};
 
 pub const MAX_ALIASES: usize = 15;
 /// The cost of a request: each field counts 1 and a page multiplies its nodes' cost by the
@@ -150,18 +153,33 @@ pub struct QueryLimits {
 }
 
 impl QueryLimits {
+    /// Keeps the parsed document of a request that passed validation, for the next request
+    /// with the same text (see [`ParsedDocuments`]).
+    pub fn remember(&self, text: &str, document: &ExecutableDocument) {
+        self.documents.remember(text, document);
+    }
+
     /// Parses `request` (async-graphql then uses this document instead of parsing again) and
-    /// checks it; in a batch, charges its cost to the batch's budget.
-    pub fn prepare(&self, request: &mut Request, budget: Option<&BatchBudget>) -> ServerResult<()> {
-        self.documents.parse(request)?;
+    /// checks it; in a batch, charges its cost to the batch's budget. True when the document
+    /// was parsed anew (not known yet: see [`QueryLimits::remember`]).
+    pub fn prepare(
+        &self,
+        request: &mut Request,
+        budget: Option<&BatchBudget>,
+    ) -> ServerResult<bool> {
+        let fresh = self.documents.parse(request)?;
+        for (name, value) in request.variables.iter() {
+            validation::no_nul_in(name, value).map_err(bad_input)?;
+        }
         let operation_name = request.operation_name.clone();
         let document = request.parsed_query()?;
+        no_nul_in_arguments(document).map_err(bad_input)?;
         let cost = check(document, operation_name.as_deref(), budget.is_some())?;
         if let Some(budget) = budget {
             budget.spend(cost.selections, "selections", |r| &mut r.selections)?;
             budget.spend(cost.aliases, "aliases", |r| &mut r.aliases)?;
         }
-        Ok(())
+        Ok(fresh)
     }
 }
 
@@ -173,42 +191,75 @@ impl ExtensionFactory for QueryLimits {
 
 /// Parsed documents by their text: the frontend sends the same few documents over and over, and
 /// parsing is a good part of a small query's cost. Validation still runs on every request.
-/// Bounded: small documents only, and a full cache starts again empty, so a stream of unique
-/// documents cannot grow it.
+/// Only documents that passed validation are kept ([`QueryLimits::remember`]): anyone can send
+/// invalid ones, and a parsed document costs about a hundred times its text. The cache is
+/// bounded by the documents' size in memory ([`size_in_memory`]), and a full cache starts again
+/// empty, so a stream of unique documents cannot grow it.
 #[derive(Clone, Default)]
-struct ParsedDocuments(Arc<Mutex<HashMap<String, ExecutableDocument>>>);
+struct ParsedDocuments(Arc<Mutex<Documents>>);
 
-/// Documents kept at most, and the longest kept.
-const MAX_DOCUMENTS: usize = 256;
+#[derive(Default)]
+struct Documents {
+    by_text: HashMap<String, ExecutableDocument>,
+    bytes: usize,
+}
+
+/// What the kept documents may take in memory, and the longest text kept.
+const MAX_DOCUMENTS_BYTES: usize = 16 * 1024 * 1024;
 const MAX_DOCUMENT_BYTES: usize = 16 * 1024;
 
 impl ParsedDocuments {
-    fn parse(&self, request: &mut Request) -> ServerResult<()> {
-        let known = self.documents().get(&request.query).cloned();
-        let document = match known {
-            Some(document) => document,
-            None => {
-                let document = request.parsed_query()?.clone();
-                if request.query.len() <= MAX_DOCUMENT_BYTES {
-                    let mut documents = self.documents();
-                    if documents.len() >= MAX_DOCUMENTS {
-                        documents.clear();
-                    }
-                    documents.insert(request.query.clone(), document.clone());
-                }
-                document
+    /// Gives `request` its parsed document; true when it was parsed anew.
+    fn parse(&self, request: &mut Request) -> ServerResult<bool> {
+        let known = self.documents().by_text.get(&request.query).cloned();
+        match known {
+            Some(document) => {
+                request.set_parsed_query(document);
+                Ok(false)
             }
-        };
-        request.set_parsed_query(document);
-        Ok(())
+            None => request.parsed_query().map(|_| true),
+        }
     }
 
-    fn documents(&self) -> std::sync::MutexGuard<'_, HashMap<String, ExecutableDocument>> {
+    fn remember(&self, text: &str, document: &ExecutableDocument) {
+        if text.len() > MAX_DOCUMENT_BYTES {
+            return;
+        }
+        let size = text.len() + size_in_memory(document);
+        let mut documents = self.documents();
+        if documents.by_text.contains_key(text) {
+            return;
+        }
+        if documents.bytes + size > MAX_DOCUMENTS_BYTES {
+            documents.by_text.clear();
+            documents.bytes = 0;
+        }
+        documents.bytes += size;
+        documents.by_text.insert(text.to_owned(), document.clone());
+    }
+
+    fn documents(&self) -> std::sync::MutexGuard<'_, Documents> {
         // A map of immutable documents is consistent whatever panicked while holding it.
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// A parsed document's size in memory, measured as the length of its `Debug` rendering (counted,
+/// not written): every node's position, name and value appears there once, about as many bytes
+/// as the node takes on the heap.
+fn size_in_memory(document: &ExecutableDocument) -> usize {
+    struct Counter(usize);
+    impl std::fmt::Write for Counter {
+        fn write_str(&mut self, text: &str) -> std::fmt::Result {
+            self.0 += text.len();
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    let _ = std::fmt::write(&mut counter, format_args!("{document:?}"));
+    counter.0
 }
 
 #[async_trait::async_trait]
@@ -241,6 +292,53 @@ impl Extension for QueryLimits {
         }
         Ok(result)
     }
+}
+
+/// Every argument written in the document, NUL-free ([`validation::no_nul_in`]).
+fn no_nul_in_arguments(document: &ExecutableDocument) -> ApiResult<()> {
+    fn in_set(set: &SelectionSet) -> ApiResult<()> {
+        set.items
+            .iter()
+            .try_for_each(|selection| match &selection.node {
+                Selection::Field(field) => {
+                    let arguments = field.node.arguments.iter().chain(
+                        field
+                            .node
+                            .directives
+                            .iter()
+                            .flat_map(|directive| directive.node.arguments.iter()),
+                    );
+                    for (name, value) in arguments {
+                        let value = value
+                            .node
+                            .clone()
+                            .into_const_with(|_| {
+                                Ok::<_, std::convert::Infallible>(async_graphql::Value::Null)
+                            })
+                            .unwrap_or_default();
+                        validation::no_nul_in(name.node.as_str(), &value)?;
+                    }
+                    in_set(&field.node.selection_set.node)
+                }
+                Selection::FragmentSpread(_) => Ok(()),
+                Selection::InlineFragment(fragment) => in_set(&fragment.node.selection_set.node),
+            })
+    }
+    document
+        .operations
+        .iter()
+        .try_for_each(|(_, operation)| in_set(&operation.node.selection_set.node))?;
+    document
+        .fragments
+        .values()
+        .try_for_each(|fragment| in_set(&fragment.node.selection_set.node))
+}
+
+/// An input error found before execution, with its code and field like a resolver's.
+fn bad_input(error: ApiError) -> ServerError {
+    let mut refused = ServerError::new(error.to_string(), Some(Pos::default()));
+    refused.source = Some(Arc::new(error));
+    refused
 }
 
 fn refuse(message: String) -> ServerError {

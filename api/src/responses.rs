@@ -11,14 +11,18 @@
 //!
 //! When it goes: every answer, as soon as any row of any table changes, whoever changes it. How
 //! each instance hears of changes, and when it may trust its memory, is `changes.rs`'s concern;
-//! this cache is told through [`ResponseCache::forget_all`] and [`ResponseCache::trust`]. A
-//! generation counter refuses an answer computed across a change: [`ResponseCache::ticket`]
-//! notes the generation before the query runs, and [`ResponseCache::keep`] stores the answer
-//! only if nothing changed since.
+//! this cache is told through [`ResponseCache::forget_all`] and trusts memory as
+//! [`MemoryTrust`] says. A generation counter refuses an answer computed across a change:
+//! [`ResponseCache::since`] notes the generation before the request's caller is read, and
+//! [`ResponseCache::keep`] stores the answer only if nothing changed since.
 
 use std::{
     collections::HashMap,
-    sync::atomic::{AtomicBool, Ordering},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
 };
 
 use actix_web::web::Bytes;
@@ -26,6 +30,60 @@ use parking_lot::Mutex;
 use sea_orm::{DatabaseConnection, DbBackend};
 
 use crate::db::begin_write;
+
+/// How long a heartbeat heard back proves that the listener still hears (see [`MemoryTrust`]).
+pub const LEASE: Duration = Duration::from_secs(1);
+
+/// Whether what an instance keeps in memory — answers and callers — may be trusted, shared by
+/// both. On SQLite always: the process hears its own writes. On PostgreSQL only while the
+/// change listener listens *and* within [`LEASE`] of sending a heartbeat that it has heard
+/// back since: notifications arrive in commit order, so a heartbeat heard proves every change
+/// committed before it was sent was heard too. A connection that died without a word
+/// (half-open) delivers no heartbeat, and memory stops being trusted when the lease runs out,
+/// whatever TCP has noticed.
+pub struct MemoryTrust {
+    always: bool,
+    listening: AtomicBool,
+    started: Instant,
+    /// Milliseconds after `started` until which memory is trusted.
+    until_ms: AtomicU64,
+}
+
+impl MemoryTrust {
+    pub fn new(always: bool) -> Self {
+        Self {
+            always,
+            listening: AtomicBool::new(false),
+            started: Instant::now(),
+            until_ms: AtomicU64::new(0),
+        }
+    }
+
+    pub fn is_trusted(&self) -> bool {
+        self.always
+            || (self.listening.load(Ordering::Acquire)
+                && self.elapsed_ms() < self.until_ms.load(Ordering::Acquire))
+    }
+
+    /// The listener began or stopped listening. A new listener is trusted from its first
+    /// heartbeat heard back.
+    pub fn listening(&self, now: bool) {
+        self.until_ms.store(0, Ordering::Release);
+        self.listening.store(now, Ordering::Release);
+    }
+
+    /// The timestamp a heartbeat carries: milliseconds since this memory began.
+    pub fn elapsed_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// A heartbeat sent at `sent_ms` came back through the listener.
+    pub fn heard_heartbeat(&self, sent_ms: u64) {
+        let lease = u64::try_from(LEASE.as_millis()).unwrap_or(u64::MAX);
+        self.until_ms
+            .fetch_max(sent_ms.saturating_add(lease), Ordering::AcqRel);
+    }
+}
 
 /// Past this many bytes (answers and keys) the cache starts again empty rather than grow.
 const MAX_BYTES: usize = 64 * 1024 * 1024;
@@ -71,16 +129,14 @@ impl AnswerKey {
     }
 }
 
-/// Leave to keep an answer computed from here on (see [`ResponseCache::ticket`]).
-pub struct Ticket {
-    key: AnswerKey,
-    generation: u64,
-}
+/// The generation noted before a request is even identified ([`ResponseCache::since`]): an
+/// answer is kept only if no row changed since, its caller's account included.
+#[derive(Clone, Copy)]
+pub struct Since(u64);
 
 pub struct ResponseCache {
     entries: Mutex<Entries>,
-    /// Whether memory may be trusted: always on SQLite; on PostgreSQL while listening.
-    trusted: AtomicBool,
+    trust: Arc<MemoryTrust>,
 }
 
 #[derive(Default)]
@@ -90,15 +146,15 @@ struct Entries {
     generation: u64,
     /// SQLite: a generation read under the write lock, when no writer was between its update
     /// hook and its commit. While the generation stays there no writer has reached its hook
-    /// since, so there is still none, and a ticket needs no lock.
+    /// since, so there is still none, and noting it needs no lock.
     quiet: Option<u64>,
 }
 
 impl ResponseCache {
-    pub fn new(trusted: bool) -> Self {
+    pub fn new(trust: Arc<MemoryTrust>) -> Self {
         Self {
             entries: Mutex::default(),
-            trusted: AtomicBool::new(trusted),
+            trust,
         }
     }
 
@@ -110,12 +166,15 @@ impl ResponseCache {
         self.entries.lock().answers.get(key).cloned()
     }
 
-    /// Notes the generation before a query runs, so that its answer is kept only if no row
-    /// changed meanwhile. On SQLite the update hook runs before a writer's commit: a writer
-    /// between the two would let the query read rows older than the generation it is kept
-    /// under, so the generation is read under the write lock, once per generation
-    /// ([`Entries::quiet`]). None when memory cannot be trusted or the lock cannot be had.
-    pub async fn ticket(&self, db: &DatabaseConnection, key: AnswerKey) -> Option<Ticket> {
+    /// Notes the generation before a request is identified and run, so that its answer is
+    /// kept only if no row changed meanwhile: not the rows it read, nor its caller's account,
+    /// whose rights it was computed with (a role change heard between reading the caller and
+    /// noting the generation would otherwise keep a staff answer for a demoted caller). On
+    /// SQLite the update hook runs before a writer's commit: a writer between the two would
+    /// let the request read rows older than the generation it is kept under, so the
+    /// generation is read under the write lock, once per generation ([`Entries::quiet`]).
+    /// None when memory cannot be trusted or the lock cannot be had.
+    pub async fn since(&self, db: &DatabaseConnection) -> Option<Since> {
         if !self.is_trusted() {
             return None;
         }
@@ -124,10 +183,7 @@ impl ResponseCache {
             if db.get_database_backend() != DbBackend::Sqlite
                 || entries.quiet == Some(entries.generation)
             {
-                return Some(Ticket {
-                    key,
-                    generation: entries.generation,
-                });
+                return Some(Since(entries.generation));
             }
         }
         let tx = begin_write(db).await.ok()?;
@@ -137,25 +193,25 @@ impl ResponseCache {
             entries.generation
         };
         tx.commit().await.ok()?;
-        Some(Ticket { key, generation })
+        Some(Since(generation))
     }
 
-    /// Keeps `answer` unless a row changed since `ticket` was given.
-    pub fn keep(&self, ticket: Ticket, answer: Bytes) {
+    /// Keeps `answer` under `key` unless a row changed since `since`.
+    pub fn keep(&self, since: Since, key: AnswerKey, answer: Bytes) {
         if answer.len() > MAX_ANSWER_BYTES {
             return;
         }
         let mut entries = self.entries.lock();
-        if !self.is_trusted() || entries.generation != ticket.generation {
+        if !self.is_trusted() || entries.generation != since.0 {
             return;
         }
-        let key_bytes = ticket.key.bytes();
+        let key_bytes = key.bytes();
         if entries.bytes + key_bytes + answer.len() > MAX_BYTES {
             entries.answers.clear();
             entries.bytes = 0;
         }
         entries.bytes += key_bytes + answer.len();
-        if let Some(replaced) = entries.answers.insert(ticket.key, answer) {
+        if let Some(replaced) = entries.answers.insert(key, answer) {
             entries.bytes -= key_bytes + replaced.len();
         }
     }
@@ -168,12 +224,7 @@ impl ResponseCache {
         entries.bytes = 0;
     }
 
-    pub fn trust(&self, trusted: bool) {
-        self.forget_all();
-        self.trusted.store(trusted, Ordering::Release);
-    }
-
     fn is_trusted(&self) -> bool {
-        self.trusted.load(Ordering::Acquire)
+        self.trust.is_trusted()
     }
 }

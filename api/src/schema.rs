@@ -25,7 +25,7 @@ use crate::{
     people::{AuditQuery, PeopleMutation, PeopleQuery, Viewer},
     progress::{ProgressMutation, ProgressQuery},
     registrations::{RegistrationMutation, RegistrationQuery},
-    responses::{AnswerKey, Caller},
+    responses::{AnswerKey, Caller, Since},
     socket::SocketViewer,
     state::AppState,
 };
@@ -140,6 +140,7 @@ impl Direct {
         mut request: async_graphql::Request,
         viewer: Viewer,
         credentials: Credentials,
+        since: Option<Since>,
     ) -> Answer {
         let answers = &state.changes.answers;
         let key = AnswerKey::of(&request, Caller::from(&viewer));
@@ -147,15 +148,18 @@ impl Direct {
             metrics::counter!(ANSWERS_FROM_MEMORY).increment(1);
             return Answer::Json(body);
         }
-        if let Err(error) = self.limits.prepare(&mut request, None) {
-            return Answer::Response(with_codes(Response::from_errors(vec![error])));
-        }
+        let fresh = match self.limits.prepare(&mut request, None) {
+            Ok(fresh) => fresh,
+            Err(error) => return Answer::Response(with_codes(Response::from_errors(vec![error]))),
+        };
         let operation_name = request.operation_name.clone();
         let mutation = request
             .parsed_query()
             .is_ok_and(|document| runs_mutation(document, operation_name.as_deref()));
-        let ticket = match key {
-            Some(key) if !mutation => answers.ticket(&state.db, key).await,
+        let text = fresh.then(|| request.query.clone());
+        let parsed = text.zip(request.parsed_query().ok().cloned());
+        let keep_under = match (key, since) {
+            (Some(key), Some(since)) if !mutation => Some((key, since)),
             _ => None,
         };
         let (response, read_the_clock) = clock::watch(self.schema.execute(state.for_caller(
@@ -167,13 +171,20 @@ impl Direct {
         if mutation {
             state.changes.settle(&state.db).await;
         }
+        // Errors raised before execution carry no path: only a document that passed
+        // validation is kept parsed.
+        if let Some((text, document)) = parsed
+            && response.errors.iter().all(|error| !error.path.is_empty())
+        {
+            self.limits.remember(&text, &document);
+        }
         let response = with_codes(response);
-        match ticket {
-            Some(ticket) if response.is_ok() && !read_the_clock => {
+        match keep_under {
+            Some((key, since)) if response.is_ok() && !read_the_clock => {
                 match serde_json::to_vec(&response) {
                     Ok(body) => {
                         let body = Bytes::from(body);
-                        answers.keep(ticket, body.clone());
+                        answers.keep(since, key, body.clone());
                         Answer::Json(body)
                     }
                     Err(_) => Answer::Response(response),

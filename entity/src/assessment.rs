@@ -14,6 +14,9 @@ pub struct Model {
     pub taken_at: DateTimeUtc,
     /// 0..100: the mean of the axis scores.
     pub score: f64,
+    /// Whether the network's averages count it now: they move only when enough
+    /// organisations changed, so that two readings never isolate one assessment.
+    pub published: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,8 @@ pub struct Model {
     /// The length of the sessions attended.
     pub minutes_attended: i32,
     pub issued_at: DateTimeUtc,
+    /// The organisation named on it, as its holder was known when it was issued.
+    pub organisation_name: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

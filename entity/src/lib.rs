@@ -26,6 +26,7 @@ pub mod login_throttle;
 pub mod mail;
 pub mod monthly_report;
 pub mod organisation;
+pub mod organisation_invitation;
 pub mod organisation_member;
 pub mod password_reset;
 pub mod payment;

@@ -11,6 +11,9 @@ pub struct Model {
     /// The account the mail was written to, if any: mails belong to accounts by id, never to
     /// whoever holds the address later.
     pub user_id: Option<i64>,
+    /// The account the mail was written about, even to an address it has not proven: the
+    /// mail goes with the account when it is deleted.
+    pub about_user_id: Option<i64>,
     pub subject: String,
     pub text_body: String,
     pub html_body: String,

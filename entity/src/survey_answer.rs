@@ -14,6 +14,9 @@ pub struct Model {
     pub rating: Option<i32>,
     pub text: Option<String>,
     pub choice: Option<String>,
+    /// Which batch of respondents the answer came with (the number answered before it,
+    /// divided by the batch size): anonymous results show whole batches only.
+    pub batch: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

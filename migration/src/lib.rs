@@ -22,6 +22,7 @@ mod m20261125_000017_create_organisation_tables;
 mod m20261125_000018_create_progress_tables;
 mod m20261125_000019_notify_user_changes;
 pub mod m20261125_000020_notify_data_changes;
+mod m20261206_000021_trust_round_3;
 
 pub struct Migrator;
 
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000018_create_progress_tables::Migration),
             Box::new(m20261125_000019_notify_user_changes::Migration),
             Box::new(m20261125_000020_notify_data_changes::Migration),
+            Box::new(m20261206_000021_trust_round_3::Migration),
         ]
     }
 }

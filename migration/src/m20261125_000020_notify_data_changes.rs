@@ -73,6 +73,32 @@ pub async fn watch(manager: &SchemaManager<'_>, table: &str) -> Result<(), DbErr
     Ok(())
 }
 
+/// Tables that no answer kept in memory reads: their changes are not announced, so that the
+/// writes nobody's answer depends on — a failed log-in's count, the outbox marking a mail sent,
+/// a link claimed — do not empty every instance's memory. An answer that reads one of them is
+/// never kept (`api/src/clock.rs`, `volatile`); SQLite's update hook skips them the same way.
+pub const UNANSWERED_TABLES: &[&str] = &[
+    "login_throttles",
+    "mails",
+    "email_verifications",
+    "password_resets",
+];
+
+/// Stops announcing the changes of `table` (see [`UNANSWERED_TABLES`]).
+pub async fn unwatch(manager: &SchemaManager<'_>, table: &str) -> Result<(), DbErr> {
+    if !is_postgres(manager) {
+        return Ok(());
+    }
+    manager
+        .get_connection()
+        .execute_unprepared(&format!(
+            r#"DROP TRIGGER IF EXISTS klub_data_changed ON "{table}";
+               DROP TRIGGER IF EXISTS klub_data_truncated ON "{table}""#
+        ))
+        .await?;
+    Ok(())
+}
+
 fn is_postgres(manager: &SchemaManager<'_>) -> bool {
     manager.get_database_backend() == sea_orm_migration::sea_orm::DatabaseBackend::Postgres
 }

@@ -26,6 +26,8 @@ use Outcome::{Allowed, Denied};
 const UNAUTH: Outcome = Denied("UNAUTHENTICATED");
 const FORBID: Outcome = Denied("FORBIDDEN");
 const NOTFND: Outcome = Denied("NOT_FOUND");
+/// Any other error (a CONFLICT, say): not a matter of rights.
+const OTHER: Outcome = Denied("OTHER");
 
 /// Operation → outcome for anonymous, partner, trained partner, animator, admin.
 #[rustfmt::skip]
@@ -83,6 +85,7 @@ const TABLE: &[(&str, [Outcome; 5])] = &[
     ("MySurveys",           [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
     // Partners get the activity, with FORBIDDEN errors on `reminders` and `survey`.
     ("ActivityFollowUp",    [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    ("SurveyResultsShown",  [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
     // A partner creates its own organisation (and manages it from then on).
     ("CreateOrganisation",  [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
     // Organisations answer NOT_FOUND to outsiders, like groups.
@@ -91,6 +94,11 @@ const TABLE: &[(&str, [Outcome; 5])] = &[
     ("Organisations",       [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
     ("AdoptOrganisationMembers", [UNAUTH, FORBID, FORBID, Allowed, Allowed]),
     ("MyOrganisation",      [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
+    ("MyOrganisationInvitations", [UNAUTH, Allowed, Allowed, Allowed, Allowed]),
+    // Only the invited person answers; staff are never invited (another's invitation).
+    ("AnswerOrganisationInvitation", [UNAUTH, Allowed, Allowed, NOTFND, NOTFND]),
+    // Staff belong to no organisation: nothing to leave (CONFLICT).
+    ("LeaveOrganisation",   [UNAUTH,  Allowed, Allowed, OTHER,   OTHER]),
     // Only a manager of the colleague's organisation; staff register people directly.
     ("RegisterColleague",   [UNAUTH,  FORBID,  FORBID,  FORBID,  FORBID]),
     ("RecordPayment",       [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
@@ -111,8 +119,9 @@ const TABLE: &[(&str, [Outcome; 5])] = &[
     ("MyData",              [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
     ("RequestPasswordReset",[Allowed, Allowed, Allowed, Allowed, Allowed]),
     ("ResetPassword",       [Allowed, Allowed, Allowed, Allowed, Allowed]),
-    ("VerifyEmail",         [Allowed, Allowed, Allowed, Allowed, Allowed]),
     ("ResendVerificationEmail", [UNAUTH, Allowed, Allowed, Allowed, Allowed]),
+    // Only in a session of the account the link was sent for.
+    ("VerifyEmail",         [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
     ("MyAddress",           [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
     // These end the caller's sessions: the run logs the caller in again after each.
     ("ChangePassword",      [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
@@ -257,6 +266,17 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
             json!({ "surveyId": survey, "answers": [{ "questionId": question, "rating": 4 }] })
         }
         "ActivityFollowUp" => json!({ "id": app.published_activity(&admin, 5, json!({})).await }),
+        "SurveyResultsShown" => {
+            let id = app.published_activity(&admin, 5, json!({})).await;
+            app.op(
+                "SetSurvey",
+                json!({ "activityId": id, "questions": [{ "kind": "RATING", "text": "How was it?" }], "anonymous": true }),
+                Some(&admin),
+            )
+            .await
+            .data();
+            json!({ "id": id })
+        }
         "CreateOrganisation" => {
             json!({ "input": { "name": format!("Hôtel {run}"), "sector": "ACCOMMODATION" } })
         }
@@ -279,6 +299,81 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
                 "organisationId": organisation, "id": organisation, "userId": member,
                 "role": "MEMBER", "activityId": app.published_activity(&admin, 5, json!({})).await,
             })
+        }
+        "AnswerOrganisationInvitation" => {
+            let (manager, _) = app
+                .sign_up(&format!("manager{run}@example.fr"), "Manager")
+                .await;
+            let created = app
+                .op(
+                    "CreateOrganisation",
+                    json!({ "input": { "name": format!("Gîte {run}"), "sector": "ACCOMMODATION" } }),
+                    Some(&manager),
+                )
+                .await;
+            let organisation = created.data()["createOrganisation"]["id"].clone();
+            // The caller if it may be invited (out of the organisation it made earlier), else
+            // a stranger.
+            let caller = match token {
+                Some(token) => {
+                    app.op("LeaveOrganisation", json!({}), Some(token)).await;
+                    Some(app.user_id(token).await)
+                }
+                None => None,
+            };
+            let invited = match caller {
+                Some(caller) => app
+                    .op(
+                        "AddOrganisationMember",
+                        json!({ "organisationId": organisation, "userId": caller, "role": "MEMBER" }),
+                        Some(&manager),
+                    )
+                    .await
+                    .error_code()
+                    .is_none(),
+                None => false,
+            };
+            if !invited {
+                let (_, stranger) = app
+                    .sign_up(&format!("stranger{run}@example.fr"), "Stranger")
+                    .await;
+                app.op(
+                    "AddOrganisationMember",
+                    json!({ "organisationId": organisation, "userId": stranger, "role": "MEMBER" }),
+                    Some(&manager),
+                )
+                .await
+                .data();
+            }
+            use sea_orm::{EntityTrait, QueryOrder};
+            let invitation = entity::organisation_invitation::Entity::find()
+                .order_by_desc(entity::organisation_invitation::Column::Id)
+                .one(&app.state.db)
+                .await
+                .unwrap()
+                .unwrap();
+            json!({ "id": invitation.id.to_string(), "accept": false })
+        }
+        "LeaveOrganisation" => {
+            if let Some(token) = token {
+                let created = app
+                    .op(
+                        "CreateOrganisation",
+                        json!({ "input": { "name": format!("Atelier {run}"), "sector": "SHOP" } }),
+                        Some(&admin),
+                    )
+                    .await;
+                let organisation = created.data()["createOrganisation"]["id"].clone();
+                let caller = app.user_id(token).await;
+                // Staff cannot be added: they have nothing to leave.
+                app.op(
+                    "AddOrganisationMember",
+                    json!({ "organisationId": organisation, "userId": caller, "role": "MEMBER" }),
+                    Some(&admin),
+                )
+                .await;
+            }
+            json!({})
         }
         "RecordPayment" => {
             let id = app.published_activity(&admin, 5, json!({})).await;
@@ -326,9 +421,20 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
             json!({ "token": token, "password": crate::helpers::PASSWORD })
         }
         "VerifyEmail" => {
-            app.sign_up(&format!("proving{run}@example.fr"), "Proving")
-                .await;
-            let token = crate::helpers::latest_mailed_token(app, "email_verification").await;
+            // The caller's own link (every persona signed up), or a stranger's.
+            let address = match token {
+                Some(token) => {
+                    let me = app.op("MyAddress", json!({}), Some(token)).await;
+                    me.data()["me"]["email"].as_str().unwrap().to_owned()
+                }
+                None => {
+                    let address = format!("proving{run}@example.fr");
+                    app.sign_up(&address, "Proving").await;
+                    address
+                }
+            };
+            let token =
+                crate::helpers::latest_mailed_token_to(app, "email_verification", &address).await;
             json!({ "token": token })
         }
         "EditPost" | "RemovePost" | "LockThread" | "ThreadAuthorEmails" => {

@@ -651,7 +651,7 @@ async fn attendees_answer_the_survey_once_and_staff_read_the_results() {
     let q = |i: usize| survey["questions"][i]["id"].clone();
 
     let mut tokens = Vec::new();
-    for name in ["Ann", "Bob", "Cid"] {
+    for name in ["Ann", "Bob", "Cid", "Dan", "Eve", "Fay"] {
         let token = partner(&app, &admin, name, false).await;
         let registration = app.register(&id, &token).await;
         if name != "Cid" {
@@ -675,7 +675,16 @@ async fn attendees_answer_the_survey_once_and_staff_read_the_results() {
     app.complete(&admin, &id).await;
     app.complete(&admin, &id).await;
     let mails = new_mails(&app, &smtp, &mut seen).await;
-    assert_eq!(recipients(&mails), ["ann@example.fr", "bob@example.fr"]);
+    assert_eq!(
+        recipients(&mails),
+        [
+            "ann@example.fr",
+            "bob@example.fr",
+            "dan@example.fr",
+            "eve@example.fr",
+            "fay@example.fr"
+        ]
+    );
     assert!(text(&mails[0]).contains("anonymes"));
 
     let mine = app.op("MySurveys", json!({}), Some(ann)).await;
@@ -768,19 +777,40 @@ async fn attendees_answer_the_survey_once_and_staff_read_the_results() {
     .await
     .expect_error("CONFLICT");
 
+    // Anonymous: nothing adds up before five respondents, so no answer can be told apart.
     let results = follow_up(&app, &id, &admin).await["survey"].clone();
     assert_eq!(results["responseCount"], 2);
+    assert!(
+        results["results"][0]["averageRating"].is_null(),
+        "{results}"
+    );
+    assert_eq!(
+        results["results"][0]["ratingCounts"],
+        json!([0, 0, 0, 0, 0])
+    );
+    assert_eq!(results["results"][1]["texts"], json!([]));
+    for late in &tokens[3..] {
+        app.op(
+            "AnswerSurvey",
+            json!({ "surveyId": survey_id, "answers": full(4, "Bien", "Soir") }),
+            Some(late),
+        )
+        .await
+        .data();
+    }
+    let results = follow_up(&app, &id, &admin).await["survey"].clone();
+    assert_eq!(results["responseCount"], 5);
     let rating = &results["results"][0];
     assert_eq!(rating["question"]["kind"], "RATING");
-    assert_eq!(rating["averageRating"], 3.5);
-    assert_eq!(rating["ratingCounts"], json!([0, 1, 0, 0, 1]));
+    assert_eq!(rating["averageRating"], 3.8);
+    assert_eq!(rating["ratingCounts"], json!([0, 1, 0, 3, 1]));
     let mut texts: Vec<String> =
         serde_json::from_value(results["results"][1]["texts"].clone()).unwrap();
     texts.sort();
-    assert_eq!(texts, ["Trop rapide", "Très clair"]);
+    assert_eq!(texts, ["Bien", "Bien", "Bien", "Trop rapide", "Très clair"]);
     assert_eq!(
         results["results"][2]["choiceCounts"],
-        json!([{ "choice": "Matin", "count": 2 }, { "choice": "Soir", "count": 0 }])
+        json!([{ "choice": "Matin", "count": 2 }, { "choice": "Soir", "count": 3 }])
     );
     // Partners: FORBIDDEN on the survey.
     app.op("ActivityFollowUp", json!({ "id": id }), Some(ann))

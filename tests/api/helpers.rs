@@ -61,6 +61,8 @@ pub async fn spawn_on(db: TestDatabase, env: Env) -> TestApp {
         ("KLUB_HTTP_WORKERS", "2".into()),
         ("KLUB_DB_MAX_CONNECTIONS", "5".into()),
         ("KLUB_METRICS_LISTEN", "127.0.0.1:0".into()),
+        // Every test signs its people up from 127.0.0.1; `attacks.rs` tries the default.
+        ("KLUB_SIGN_UPS_PER_CLIENT", "100000".into()),
     ]);
     vars.extend(env);
     let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration");
@@ -557,10 +559,22 @@ pub async fn eventually(
 /// `password_reset`, `email_verification`), read from the delivered `.eml` file as its reader
 /// would read the mail: the outbox sends what is due first. The stored row holds no token.
 pub async fn latest_mailed_token(app: &TestApp, kind: &str) -> Option<String> {
+    mailed_token(app, kind, None).await
+}
+
+/// [`latest_mailed_token`] of the newest such mail sent to `address`.
+pub async fn latest_mailed_token_to(app: &TestApp, kind: &str, address: &str) -> Option<String> {
+    mailed_token(app, kind, Some(address)).await
+}
+
+async fn mailed_token(app: &TestApp, kind: &str, address: Option<&str>) -> Option<String> {
     use entity::mail;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-    let row = mail::Entity::find()
-        .filter(mail::Column::Kind.eq(kind))
+    let mut rows = mail::Entity::find().filter(mail::Column::Kind.eq(kind));
+    if let Some(address) = address {
+        rows = rows.filter(mail::Column::ToAddress.eq(address));
+    }
+    let row = rows
         .order_by_desc(mail::Column::Id)
         .one(&app.state.db)
         .await

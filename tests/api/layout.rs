@@ -33,6 +33,7 @@ const INFRASTRUCTURE: &[&str] = &[
     "dates",
     "db",
     "error",
+    "heavy",
     "hours",
     "ids",
     "limits",

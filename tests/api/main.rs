@@ -4,6 +4,7 @@
 
 mod activities;
 mod answers;
+mod attacks;
 mod auth;
 mod authorization;
 mod browser;

@@ -68,17 +68,43 @@ async fn managers_run_their_organisation_and_outsiders_never_see_it() {
     .expect_error("CONFLICT");
     let farm = create(&app, &outsider, "Ferme des Prés", "PRODUCER").await;
 
-    // The manager adds a colleague, who is told by mail.
+    // The manager invites a colleague, who is told by mail and joins when it accepts.
     let before = smtp.received().len();
     let added = add(&app, &manager, &hotel, &colleague_id, "MEMBER").await;
     let members = added.data()["addOrganisationMember"]["members"].clone();
-    assert_eq!(members.as_array().unwrap().len(), 2);
-    assert_eq!(members[0]["role"], "MANAGER");
-    assert_eq!(members[1]["user"]["name"], "Max");
+    assert_eq!(
+        members.as_array().unwrap().len(),
+        1,
+        "not before it accepts"
+    );
     outbox_settled(&app).await;
     let mails = smtp.received()[before..].to_vec();
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].to, ["max@hotel.fr"]);
+    let invited = app
+        .op("MyOrganisationInvitations", json!({}), Some(&colleague))
+        .await;
+    let invitation = invited.data()["myOrganisationInvitations"][0].clone();
+    assert_eq!(invitation["organisation"]["name"], "Le Grand Hôtel");
+    assert_eq!(invitation["invitedBy"]["name"], "Léa");
+    let joined = app
+        .op(
+            "AnswerOrganisationInvitation",
+            json!({ "id": invitation["id"], "accept": true }),
+            Some(&colleague),
+        )
+        .await;
+    assert_eq!(
+        joined.data()["answerOrganisationInvitation"]["name"],
+        "Le Grand Hôtel"
+    );
+    let seen = app
+        .op("Organisation", json!({ "id": hotel }), Some(&manager))
+        .await;
+    let members = seen.data()["organisation"]["members"].clone();
+    assert_eq!(members.as_array().unwrap().len(), 2);
+    assert_eq!(members[0]["role"], "MANAGER");
+    assert_eq!(members[1]["user"]["name"], "Max");
     // Someone in another organisation: CONFLICT. A member who does not manage: FORBIDDEN.
     add(&app, &manager, &hotel, &outsider_id, "MEMBER")
         .await
@@ -167,13 +193,14 @@ async fn managers_run_their_organisation_and_outsiders_never_see_it() {
     );
 
     // Staff: every organisation, by sector; the free text of older accounts adopted.
-    app.op(
-        "SignUp",
-        json!({ "input": { "email": "old@port.fr", "password": crate::helpers::PASSWORD, "name": "Olga", "organisation": " le grand HÔTEL " } }),
-        None,
-    )
-    .await
-    .data();
+    let olga = app
+        .op(
+            "SignUp",
+            json!({ "input": { "email": "old@port.fr", "password": crate::helpers::PASSWORD, "name": "Olga", "organisation": " le grand HÔTEL " } }),
+            None,
+        )
+        .await;
+    let olga = olga.data()["signUp"]["token"].as_str().unwrap().to_owned();
     let adopted = app
         .op(
             "AdoptOrganisationMembers",
@@ -181,7 +208,24 @@ async fn managers_run_their_organisation_and_outsiders_never_see_it() {
             Some(&admin),
         )
         .await;
+    // A name anyone can type proves nothing: Olga is invited, and joins when she accepts.
     let members = adopted.data()["adoptOrganisationMembers"]["members"].clone();
+    assert_eq!(members.as_array().unwrap().len(), 2, "{members}");
+    let invited = app
+        .op("MyOrganisationInvitations", json!({}), Some(&olga))
+        .await;
+    let invitation = invited.data()["myOrganisationInvitations"][0]["id"].clone();
+    app.op(
+        "AnswerOrganisationInvitation",
+        json!({ "id": invitation, "accept": true }),
+        Some(&olga),
+    )
+    .await
+    .data();
+    let seen = app
+        .op("Organisation", json!({ "id": hotel }), Some(&admin))
+        .await;
+    let members = seen.data()["organisation"]["members"].clone();
     assert_eq!(members.as_array().unwrap().len(), 3, "{members}");
     assert_eq!(members[2]["user"]["name"], "Olga");
     let listed = app
@@ -210,7 +254,7 @@ async fn a_page_of_organisations_costs_the_same_statements_for_3_or_30() {
     for (i, pair) in partners.chunks(2).enumerate() {
         let organisation = create(&app, &pair[0], &format!("Maison {i:02}"), "SHOP").await;
         let second = app.user_id(&pair[1]).await;
-        add(&app, &pair[0], &organisation, &second, "MEMBER")
+        add(&app, &admin, &organisation, &second, "MEMBER")
             .await
             .data();
     }
@@ -384,7 +428,7 @@ async fn staff_record_payments_and_the_accountant_gets_them_as_csv() {
 /// `pdftotext` (Debian's poppler-utils), installed on first use like Chromium, and off the
 /// test's runtime as Chromium is: an installation blocks for seconds, and the server's idle
 /// connections would close under the test's client meanwhile.
-async fn pdf_text(pdf: Vec<u8>) -> String {
+pub async fn pdf_text(pdf: Vec<u8>) -> String {
     tokio::task::spawn_blocking(move || {
         let tool = std::path::Path::new("/usr/bin/pdftotext");
         crate::helpers::debian_tool(tool, "poppler-utils");

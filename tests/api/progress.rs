@@ -50,7 +50,7 @@ fn picked(diagnostic: &Value, picks: &[usize]) -> Value {
     )
 }
 
-async fn publish(app: &TestApp, admin: &str, title: &str) -> Value {
+pub async fn publish(app: &TestApp, admin: &str, title: &str) -> Value {
     app.op(
         "PublishDiagnostic",
         json!({ "input": diagnostic_input(title) }),
@@ -61,7 +61,7 @@ async fn publish(app: &TestApp, admin: &str, title: &str) -> Value {
         .clone()
 }
 
-async fn submit(
+pub async fn submit(
     app: &TestApp,
     token: &str,
     diagnostic: &Value,
@@ -229,6 +229,16 @@ async fn assessments_are_versioned_scored_and_recommend_what_helps() {
     )
     .await
     .data();
+    let invited = app
+        .op("MyOrganisationInvitations", json!({}), Some(&max))
+        .await;
+    app.op(
+        "AnswerOrganisationInvitation",
+        json!({ "id": invited.data()["myOrganisationInvitations"][0]["id"], "accept": true }),
+        Some(&max),
+    )
+    .await
+    .data();
     let progress = app.op("MyProgress", json!({}), Some(&max)).await;
     let history = progress.data()["myProgress"]["assessments"]
         .as_array()
@@ -247,12 +257,20 @@ async fn the_network_average_shows_from_five_organisations() {
     let diagnostic = publish(&app, &admin, "SNUT").await;
     let mut tokens = Vec::new();
     for i in 0..5 {
-        let (token, _) = app
+        let (token, id) = app
             .sign_up(&format!("p{i}@example.fr"), &format!("P{i}"))
             .await;
+        // Only a business someone of which was trained counts (step 13).
+        app.op(
+            "SetTrained",
+            json!({ "userId": id, "trained": true }),
+            Some(&admin),
+        )
+        .await
+        .data();
         tokens.push(token);
     }
-    // Four subjects, one of them twice (its latest counts): hidden.
+    // Four subjects, one of them twice (its latest counts): nothing published yet.
     submit(&app, &tokens[0], &diagnostic, answers(&diagnostic, 0))
         .await
         .data();
@@ -270,7 +288,7 @@ async fn the_network_average_shows_from_five_organisations() {
         }
     };
     let hidden = network(&tokens[0]).await;
-    assert_eq!(hidden[0]["organisations"], 4);
+    assert_eq!(hidden[0]["organisations"], 0);
     assert!(hidden[0]["averageScore"].is_null());
     // The fifth: four at 100, one at 0 → 80 on every axis.
     submit(&app, &tokens[4], &diagnostic, answers(&diagnostic, 0))

@@ -1,8 +1,17 @@
 //! Proof of address. Anyone can sign up with any address, so an account starts *unproven*:
 //! it may do everything a partner does (register, the groups), but nothing that was addressed
 //! to its address before it existed becomes its own — pending invitations and their roles,
-//! earlier mails — until it opens a link mailed to that address ([`verify`]). A password reset
-//! or an invitation link proves the address the same way.
+//! earlier mails — until the address is proven.
+//!
+//! A mailed link proves that whoever opens it reads the address, not that this person created
+//! the account: a stranger may have signed up with the address and know the password. So what
+//! waits at the address goes to an account only when the same person proves both:
+//! - [`verify`]: the link opened *in a session of the account* it was sent for (the person who
+//!   signed up, now reading the mail). Opened without that session — by the address's owner
+//!   who never signed up, or by a mail scanner — it proves nothing and stays unused.
+//! - a password reset link or an invitation link: whoever opens it sets the account's password
+//!   and every earlier session ends, so the account is the address owner's alone before it
+//!   receives anything.
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{email_verification, user};
@@ -76,9 +85,10 @@ pub async fn resend(state: &AppState, me: &user::Model) -> ApiResult<()> {
     Ok(())
 }
 
-/// Opens a verification link: single use, valid [`VALID_HOURS`], for the address it was sent
-/// to only. The account then owns what was addressed to it.
-pub async fn verify(state: &AppState, token: &str) -> ApiResult<user::Model> {
+/// Opens a verification link in a session of `me`: single use, valid [`VALID_HOURS`], for
+/// the account and the address it was sent to only. The account then owns what was addressed
+/// to it. Any other caller's attempt leaves the link as it was.
+pub async fn verify(state: &AppState, me: &user::Model, token: &str) -> ApiResult<user::Model> {
     let now = state.now();
     let invalid = || ApiError::bad_input("token", "this link is invalid, used or expired");
     let tx = begin_write(&state.db).await?;
@@ -87,6 +97,7 @@ pub async fn verify(state: &AppState, token: &str) -> ApiResult<user::Model> {
         .one(&tx)
         .await?
         .filter(|link| link.used_at.is_none() && link.expires_at > now)
+        .filter(|link| link.user_id == me.id)
         .ok_or_else(invalid)?;
     // Claimed with a conditional update: of two simultaneous uses, one wins.
     let claimed = email_verification::Entity::update_many()

@@ -4,12 +4,14 @@
 
 use chrono::{DateTime, Utc};
 use entity::{
-    activity, club_question, club_vote, group_member, invitation, mail, password_reset, post,
-    registration, thread, user,
+    activity, assessment, attendance, audit_event, certificate, club_question, club_vote,
+    email_verification, group_member, group_notification, invitation, mail,
+    organisation_invitation, organisation_member, password_reset, payment, post, registration,
+    reminder_delivery, survey_answer, survey_participation, thread, user,
 };
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
-    QueryFilter,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    EntityTrait, QueryFilter, sea_query::Expr,
 };
 use serde_json::{Value, json};
 
@@ -60,6 +62,59 @@ pub async fn export(db: &impl ConnectionTrait, me: &user::Model) -> ApiResult<Va
         .filter(mail::Column::UserId.eq(me.id))
         .all(db)
         .await?;
+    let registration_ids: Vec<i64> = registrations.iter().map(|(r, _)| r.id).collect();
+    let membership = organisation_member::Entity::find_by_id(me.id)
+        .one(db)
+        .await?;
+    let organisation_invitations = organisation_invitation::Entity::find()
+        .filter(organisation_invitation::Column::UserId.eq(me.id))
+        .all(db)
+        .await?;
+    let certificates = certificate::Entity::find()
+        .filter(certificate::Column::UserId.eq(me.id))
+        .all(db)
+        .await?;
+    let payments = payment::Entity::find()
+        .filter(payment::Column::RegistrationId.is_in(registration_ids.iter().copied()))
+        .all(db)
+        .await?;
+    let attendance = attendance::Entity::find()
+        .filter(attendance::Column::RegistrationId.is_in(registration_ids.iter().copied()))
+        .all(db)
+        .await?;
+    let assessments = assessment::Entity::find()
+        .filter(assessment::Column::UserId.eq(me.id))
+        .all(db)
+        .await?;
+    // Anonymous answers carry no author: they cannot be found, by design.
+    let survey_answers = survey_answer::Entity::find()
+        .filter(survey_answer::Column::RespondentId.eq(me.id))
+        .all(db)
+        .await?;
+    let surveys_answered = survey_participation::Entity::find()
+        .filter(survey_participation::Column::UserId.eq(me.id))
+        .all(db)
+        .await?;
+    let notification_levels = group_notification::Entity::find()
+        .filter(group_notification::Column::UserId.eq(me.id))
+        .all(db)
+        .await?;
+    let reminders = reminder_delivery::Entity::find()
+        .filter(reminder_delivery::Column::UserId.eq(me.id))
+        .all(db)
+        .await?;
+    let address_proofs = email_verification::Entity::find()
+        .filter(email_verification::Column::UserId.eq(me.id))
+        .all(db)
+        .await?;
+    let password_resets = password_reset::Entity::find()
+        .filter(password_reset::Column::UserId.eq(me.id))
+        .all(db)
+        .await?;
+    let staff_actions = audit_event::Entity::find()
+        .filter(audit_event::Column::ActorId.eq(me.id))
+        .all(db)
+        .await?;
     Ok(json!({
         "account": {
             "id": me.id,
@@ -105,6 +160,50 @@ pub async fn export(db: &impl ConnectionTrait, me: &user::Model) -> ApiResult<Va
             "status": m.status.to_value(), "createdAt": m.created_at,
             "sentAt": m.sent_at,
         })).collect::<Vec<_>>(),
+        "organisation": membership.map(|m| json!({
+            "organisationId": m.organisation_id, "role": m.role.to_value(), "since": m.added_at,
+        })),
+        "organisationInvitations": organisation_invitations.iter().map(|i| json!({
+            "organisationId": i.organisation_id, "role": i.role.to_value(),
+            "invitedBy": i.invited_by, "createdAt": i.created_at,
+        })).collect::<Vec<_>>(),
+        "certificates": certificates.iter().map(|c| json!({
+            "number": c.number, "activityId": c.activity_id, "minutesAttended": c.minutes_attended,
+            "organisation": c.organisation_name, "issuedAt": c.issued_at,
+        })).collect::<Vec<_>>(),
+        "payments": payments.iter().map(|p| json!({
+            "registrationId": p.registration_id, "status": p.status.to_value(),
+            "amountCents": p.amount_cents, "funder": p.funder, "reference": p.reference,
+            "recordedAt": p.recorded_at,
+        })).collect::<Vec<_>>(),
+        "attendance": attendance.iter().map(|a| json!({
+            "registrationId": a.registration_id, "sessionId": a.session_id,
+        })).collect::<Vec<_>>(),
+        "assessments": assessments.iter().map(|a| json!({
+            "id": a.id, "diagnosticId": a.diagnostic_id, "organisationId": a.organisation_id,
+            "score": a.score, "takenAt": a.taken_at,
+        })).collect::<Vec<_>>(),
+        "surveysAnswered": surveys_answered.iter().map(|p| p.survey_id).collect::<Vec<_>>(),
+        "surveyAnswers": survey_answers.iter().map(|a| json!({
+            "surveyId": a.survey_id, "questionId": a.question_id, "rating": a.rating,
+            "choice": a.choice, "text": a.text,
+        })).collect::<Vec<_>>(),
+        "notificationLevels": notification_levels.iter().map(|n| json!({
+            "groupId": n.group_id, "level": n.level.to_value(),
+        })).collect::<Vec<_>>(),
+        "remindersSent": reminders.iter().map(|r| json!({
+            "ruleId": r.rule_id, "sentAt": r.sent_at,
+        })).collect::<Vec<_>>(),
+        "addressProofs": address_proofs.iter().map(|v| json!({
+            "email": v.email, "createdAt": v.created_at, "usedAt": v.used_at,
+        })).collect::<Vec<_>>(),
+        "passwordResets": password_resets.iter().map(|r| json!({
+            "createdAt": r.created_at, "usedAt": r.used_at,
+        })).collect::<Vec<_>>(),
+        "staffActions": staff_actions.iter().map(|e| json!({
+            "action": e.action.to_value(), "targetType": e.target_type, "targetId": e.target_id,
+            "detail": e.detail, "at": e.at,
+        })).collect::<Vec<_>>(),
     }))
 }
 
@@ -130,8 +229,9 @@ pub async fn delete_account(state: &AppState, me: &user::Model, password: String
         return Err(last_admin());
     }
     auth::service::revoke_sessions(&tx, me.id).await?;
+    forget_person(&tx, &fresh).await?;
     let mut row: user::ActiveModel = fresh.into();
-    row.email = Set(format!("deleted-{}@deleted.invalid", me.id));
+    row.email = Set(deleted_address(me.id));
     row.name = Set(FORMER_MEMBER.into());
     row.organisation = Set(None);
     // Not a PHC string: no password can ever match it.
@@ -143,23 +243,73 @@ pub async fn delete_account(state: &AppState, me: &user::Model, password: String
     row.deleted_at = Set(Some(now));
     row.email_verified_at = Set(None);
     row.update(&tx).await?;
-    group_member::Entity::delete_many()
-        .filter(group_member::Column::UserId.eq(me.id))
-        .exec(&tx)
-        .await?;
-    password_reset::Entity::delete_many()
-        .filter(password_reset::Column::UserId.eq(me.id))
-        .exec(&tx)
-        .await?;
-    // Mails that have left hold nothing the programme needs; those still waiting (the
-    // cancellation notices of this very deletion) are sent first.
-    mail::Entity::delete_many()
-        .filter(mail::Column::UserId.eq(me.id))
-        .filter(mail::Column::Status.ne(mail::Status::Pending))
-        .exec(&tx)
-        .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Removes every row that says something about `person` beyond its id: what stays (its
+/// registrations, attendance, payments, certificates, survey answers, posts, assessments)
+/// points to an account with no personal detail left, and keeps the programme's figures and
+/// accounts true.
+async fn forget_person(db: &impl ConnectionTrait, person: &user::Model) -> ApiResult<()> {
+    let id = person.id;
+    group_member::Entity::delete_many()
+        .filter(group_member::Column::UserId.eq(id))
+        .exec(db)
+        .await?;
+    group_notification::Entity::delete_many()
+        .filter(group_notification::Column::UserId.eq(id))
+        .exec(db)
+        .await?;
+    organisation_member::Entity::delete_many()
+        .filter(organisation_member::Column::UserId.eq(id))
+        .exec(db)
+        .await?;
+    organisation_invitation::Entity::delete_many()
+        .filter(organisation_invitation::Column::UserId.eq(id))
+        .exec(db)
+        .await?;
+    password_reset::Entity::delete_many()
+        .filter(password_reset::Column::UserId.eq(id))
+        .exec(db)
+        .await?;
+    email_verification::Entity::delete_many()
+        .filter(email_verification::Column::UserId.eq(id))
+        .exec(db)
+        .await?;
+    auth::throttle::clear(db, &person.email).await?;
+    // Every mail to the person or written about it, sent or waiting (the notices of this very
+    // deletion included), those to an address it never proved too: subjects and bodies name
+    // it. Mails that waited at the address for whoever owns it are not the account's.
+    mail::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(mail::Column::UserId.eq(id))
+                .add(mail::Column::AboutUserId.eq(id)),
+        )
+        .exec(db)
+        .await?;
+    // Invitations are staff's record of what was sent; the address and the message go. Those
+    // still waiting at the address are not the account's (see `address.rs`).
+    invitation::Entity::update_many()
+        .col_expr(invitation::Column::Email, Expr::value(deleted_address(id)))
+        .col_expr(
+            invitation::Column::Message,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            invitation::Column::TokenHash,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(invitation::Column::UserId.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The address a deleted account is left with: unique, and no one's.
+fn deleted_address(id: i64) -> String {
+    format!("deleted-{id}@deleted.invalid")
 }
 
 async fn upcoming_registrations(

@@ -24,6 +24,13 @@ pub struct SignUpInput {
     pub organisation: Option<String>,
 }
 
+/// The client's address, which throttling counts.
+fn client_of(ctx: &Context<'_>) -> ClientAddress {
+    ctx.data_opt::<Credentials>()
+        .map(|credentials| credentials.client.clone())
+        .unwrap_or_else(|| ClientAddress("unknown".into()))
+}
+
 #[derive(Default)]
 pub struct AccountsMutation;
 
@@ -33,7 +40,8 @@ impl AccountsMutation {
     /// (`verifyEmail`). Until it is opened (`me { emailVerified }` is false) the account may do
     /// everything a partner does, but invitations and mails sent to the address before do not
     /// become its own. Refused with FORBIDDEN when self sign-up is switched off
-    /// (`KLUB_ALLOW_SIGNUP=false`); CONFLICT when the address is taken.
+    /// (`KLUB_ALLOW_SIGNUP=false`); CONFLICT when the address is taken; TOO_MANY_REQUESTS
+    /// after 20 sign-ups from one client within 15 minutes.
     async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> ApiResult<AuthPayload> {
         let input = service::SignUp {
             email: input.email,
@@ -41,15 +49,20 @@ impl AccountsMutation {
             name: input.name,
             organisation: input.organisation,
         };
-        Ok(service::sign_up(ctx.state()?, input).await?.into())
+        Ok(service::sign_up(ctx.state()?, &client_of(ctx), input)
+            .await?
+            .into())
     }
 
-    /// Proves the caller's address with the token of the mailed link (no session needed: the
-    /// link may be opened on another device). Pending invitations to the address, with their
-    /// roles, and earlier mails to it become the account's. BAD_USER_INPUT on `token` when it
-    /// is unknown, used or expired.
+    /// Proves the caller's address with the token of the mailed link. It needs a session of
+    /// the account the link was sent for (UNAUTHENTICATED without one: the frontend asks to
+    /// log in, then sends the token again), so that opening the link proves the same person
+    /// holds the account and reads the address. Pending invitations to the address, with
+    /// their roles, and earlier mails to it then become the account's. BAD_USER_INPUT on
+    /// `token` when it is unknown, used, expired or another account's.
     async fn verify_email(&self, ctx: &Context<'_>, token: String) -> ApiResult<bool> {
-        address::verify(ctx.state()?, &token).await?;
+        let me = ctx.viewer().require(Access::Member)?;
+        address::verify(ctx.state()?, me, &token).await?;
         Ok(true)
     }
 
@@ -70,12 +83,8 @@ impl AccountsMutation {
         email: String,
         password: String,
     ) -> ApiResult<AuthPayload> {
-        let client = ctx
-            .data_opt::<Credentials>()
-            .map(|credentials| credentials.client.clone())
-            .unwrap_or_else(|| ClientAddress("unknown".into()));
         Ok(
-            auth::service::log_in(ctx.state()?, &client, email, password)
+            auth::service::log_in(ctx.state()?, &client_of(ctx), email, password)
                 .await?
                 .into(),
         )
@@ -145,6 +154,8 @@ impl AccountsQuery {
     /// club questions and votes, group memberships, threads, posts, invitations and mails.
     async fn my_data(&self, ctx: &Context<'_>) -> ApiResult<Json<serde_json::Value>> {
         let me = ctx.viewer().require(Access::Member)?;
+        // It lists mails, whose status changes unannounced: this answer is never kept.
+        crate::clock::read_unannounced_rows();
         Ok(Json(privacy::export(&ctx.state()?.db, me).await?))
     }
 }

@@ -37,7 +37,12 @@ pub struct SignUp {
 
 /// Self sign-up always creates a partner, whose address is unproven until it opens the link
 /// mailed to it; staff accounts come from an admin.
-pub async fn sign_up(state: &AppState, input: SignUp) -> ApiResult<Session> {
+/// Counted per client before the password is hashed ([`throttle::admit_sign_up`]).
+pub async fn sign_up(
+    state: &AppState,
+    client: &throttle::ClientAddress,
+    input: SignUp,
+) -> ApiResult<Session> {
     if !state.config.allow_signup {
         return Err(ApiError::Forbidden);
     }
@@ -48,6 +53,13 @@ pub async fn sign_up(state: &AppState, input: SignUp) -> ApiResult<Session> {
         user::Role::Partner,
     )?;
     let password = Password::parse("password", input.password)?;
+    throttle::admit_sign_up(
+        &state.db,
+        client,
+        state.config.sign_ups_per_client,
+        state.now(),
+    )
+    .await?;
     let hash = state.passwords.hash(password).await?;
     let now = state.now();
     let tx = begin_write(&state.db).await?;

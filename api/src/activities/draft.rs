@@ -6,7 +6,7 @@ use sea_orm::ActiveValue::Set;
 
 use crate::{
     error::{ApiError, ApiResult},
-    validation::{optional_text, required_text},
+    validation::{optional_paragraph, optional_text, required_text},
 };
 
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -105,7 +105,8 @@ impl ActivityDraft {
     /// Normalises text and checks every rule, naming the offending field.
     pub fn validated(mut self) -> ApiResult<Self> {
         self.title = required_text("title", self.title, MAX_TITLE_CHARS)?;
-        self.description = optional_text("description", self.description, MAX_DESCRIPTION_CHARS)?;
+        self.description =
+            optional_paragraph("description", self.description, MAX_DESCRIPTION_CHARS)?;
         self.location = optional_text("location", self.location, MAX_LOCATION_CHARS)?;
         self.trainer_name = optional_text("trainerName", self.trainer_name, MAX_TITLE_CHARS)?;
         self.co_organiser = optional_text("coOrganiser", self.co_organiser, MAX_TITLE_CHARS)?;

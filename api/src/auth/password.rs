@@ -1,10 +1,14 @@
-//! Password hashing with argon2id at OWASP's parameters, always off the async workers.
+//! Password hashing with argon2id at OWASP's parameters, always off the async workers and a
+//! few at a time (`heavy.rs`).
 
 use std::sync::Arc;
 
 use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
 
-use crate::error::{ApiError, ApiResult};
+use crate::{
+    error::{ApiError, ApiResult},
+    heavy,
+};
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_CHARS: usize = 1024;
@@ -80,17 +84,17 @@ impl Passwords {
         })
     }
 
+    /// Hashes in its turn ([`heavy`]): 19 MiB per hash, a few at a time.
     pub async fn hash(&self, password: Password) -> ApiResult<String> {
         let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
+        heavy::run(move || {
             inner
                 .hasher
                 .hash_password(password.0.as_bytes())
                 .map(|hash| hash.to_string())
                 .map_err(ApiError::internal)
         })
-        .await
-        .map_err(ApiError::internal)?
+        .await?
     }
 
     /// Checks `password` against `stored`, or against the dummy hash when there is no account,
@@ -98,7 +102,7 @@ impl Passwords {
     /// its hash is renewed on the spot when our parameters were raised since it was made.
     pub async fn verify(&self, password: String, stored: Option<String>) -> ApiResult<Verified> {
         let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
+        heavy::run(move || {
             let Some(stored) = stored else {
                 let _ = inner
                     .hasher
@@ -129,8 +133,7 @@ impl Passwords {
             };
             Ok(Verified::Yes { upgraded })
         })
-        .await
-        .map_err(ApiError::internal)?
+        .await?
     }
 }
 

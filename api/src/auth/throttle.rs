@@ -7,6 +7,9 @@
 //! counter and returns it ([`admit`]): checking and counting cannot be split, so guesses sent
 //! in parallel, to one instance or to several, are each given a distinct number and only the
 //! first ones are judged. A successful login gives its slots back.
+//!
+//! Sign-ups are counted the same way, per client only ([`admit_sign_up`]): each costs a
+//! password hash.
 
 use chrono::{DateTime, Duration, Utc};
 use entity::login_throttle;
@@ -63,6 +66,26 @@ pub async fn admit(
     }
     if by_client > MAX_PER_CLIENT {
         metrics::counter!(crate::metrics::LOGIN_THROTTLED, "by" => "client").increment(1);
+        return Err(ApiError::TooManyRequests);
+    }
+    Ok(())
+}
+
+/// Counts one sign-up from `client`, before its password is hashed; refuses it when the
+/// client created `most` accounts in the current window (`KLUB_SIGN_UPS_PER_CLIENT`: a
+/// training room behind one address signs up its dozen partners, a script is stopped before
+/// each of its requests costs a password hash).
+pub async fn admit_sign_up(
+    db: &DatabaseConnection,
+    client: &ClientAddress,
+    most: i32,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let tx = begin_write(db).await?;
+    let sign_ups = bump(&tx, format!("sign-up:{}", client_key(client)), now).await?;
+    tx.commit().await?;
+    if sign_ups > most {
+        metrics::counter!(crate::metrics::LOGIN_THROTTLED, "by" => "sign-up").increment(1);
         return Err(ApiError::TooManyRequests);
     }
     Ok(())

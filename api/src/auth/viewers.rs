@@ -9,27 +9,20 @@
 //! memory. A generation counter refuses to keep a row read before an invalidation that came
 //! after it.
 
-use std::{
-    collections::HashMap,
-    sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
-    },
-};
+use std::{collections::HashMap, sync::Arc};
 
 use entity::user;
 use parking_lot::Mutex;
 use sea_orm::{DatabaseConnection, DbBackend, EntityTrait};
 
-use crate::{db::begin_write, error::ApiResult};
+use crate::{db::begin_write, error::ApiResult, responses::MemoryTrust};
 
 /// Past this many entries the cache starts again empty rather than grow without bound.
 const MAX_ENTRIES: usize = 50_000;
 
 pub struct ViewerCache {
     entries: Mutex<Entries>,
-    /// Whether memory may be trusted: always on SQLite; on PostgreSQL while listening.
-    trusted: AtomicBool,
+    trust: Arc<MemoryTrust>,
 }
 
 #[derive(Default)]
@@ -39,10 +32,10 @@ struct Entries {
 }
 
 impl ViewerCache {
-    pub fn new(trusted: bool) -> Self {
+    pub fn new(trust: Arc<MemoryTrust>) -> Self {
         Self {
             entries: Mutex::default(),
-            trusted: AtomicBool::new(trusted),
+            trust,
         }
     }
 
@@ -98,11 +91,6 @@ impl ViewerCache {
     }
 
     fn is_trusted(&self) -> bool {
-        self.trusted.load(Ordering::Acquire)
-    }
-
-    pub fn trust(&self, trusted: bool) {
-        self.forget_all();
-        self.trusted.store(trusted, Ordering::Release);
+        self.trust.is_trusted()
     }
 }

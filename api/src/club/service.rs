@@ -20,7 +20,7 @@ use crate::{
     error::{ApiError, ApiResult},
     people::Staff,
     state::AppState,
-    validation::{optional_text, required_text},
+    validation::{optional_paragraph, required_paragraph},
 };
 
 pub const MAX_QUESTION_CHARS: usize = 1_000;
@@ -115,7 +115,7 @@ pub async fn ask(
     now: DateTime<Utc>,
 ) -> ApiResult<club_question::Model> {
     let meeting = meeting(db, meeting_id, author).await?;
-    let text = required_text("text", text, MAX_QUESTION_CHARS)?;
+    let text = required_paragraph("text", text, MAX_QUESTION_CHARS)?;
     Ok(club_question::ActiveModel {
         meeting_id: Set(meeting.id),
         author_id: Set(author.id),
@@ -175,6 +175,6 @@ pub async fn answer(
     let question = get_question(db, question_id).await?;
     let mut active: club_question::ActiveModel = question.into();
     active.answered = Set(true);
-    active.answer = Set(optional_text("answer", answer, MAX_ANSWER_CHARS)?);
+    active.answer = Set(optional_paragraph("answer", answer, MAX_ANSWER_CHARS)?);
     Ok(active.update(db).await?)
 }

@@ -25,7 +25,7 @@ use crate::{
     mail::{Letter, Recipient},
     people::Staff,
     state::AppState,
-    validation::required_text,
+    validation::{required_paragraph, required_text},
 };
 
 pub const MAX_TITLE_CHARS: usize = 300;
@@ -283,7 +283,7 @@ pub async fn start_thread(
 ) -> ApiResult<thread::Model> {
     let group = visible_group(&state.db, group_id, author).await?;
     let title = required_text("title", title, MAX_TITLE_CHARS)?;
-    let body = required_text("body", body, MAX_BODY_CHARS)?;
+    let body = required_paragraph("body", body, MAX_BODY_CHARS)?;
     let now = state.now();
     let tx = begin_write(&state.db).await?;
     let thread = thread::ActiveModel {
@@ -317,7 +317,7 @@ pub async fn reply(
     if thread.locked {
         return Err(ApiError::conflict("this thread is locked"));
     }
-    let body = required_text("body", body, MAX_BODY_CHARS)?;
+    let body = required_paragraph("body", body, MAX_BODY_CHARS)?;
     let now = state.now();
     let tx = begin_write(&state.db).await?;
     let post = write_post(&tx, thread.id, author, body, now).await?;
@@ -413,7 +413,7 @@ pub async fn edit_post(
     by: Staff<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<post::Model> {
-    let body = required_text("body", body, MAX_BODY_CHARS)?;
+    let body = required_paragraph("body", body, MAX_BODY_CHARS)?;
     let tx = begin_write(db).await?;
     let mut active: post::ActiveModel = db::get::<post::Entity>(&tx, post_id, "post").await?.into();
     active.body = Set(body);

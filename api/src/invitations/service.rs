@@ -62,7 +62,7 @@ pub async fn invite(
             "give addresses, an audience, or both",
         ));
     }
-    let message = crate::validation::optional_text("message", request.message, 2_000)?;
+    let message = crate::validation::optional_paragraph("message", request.message, 2_000)?;
     let activity = match request.activity_id {
         Some(id) => {
             let activity = activities::service::get_visible(&state.db, id, inviter).await?;

@@ -200,10 +200,10 @@ impl Mailer {
         let mut mail = match letter.to {
             Recipient::Account(person) => Outgoing::to_account(letter.kind, person, rendered),
             Recipient::AddressOf(person) => {
-                Outgoing::to_address(letter.kind, person.email.clone(), rendered)
+                Outgoing::to_address(letter.kind, person.email.clone(), Some(person), rendered)
             }
             Recipient::Address(email) => {
-                Outgoing::to_address(letter.kind, email.to_owned(), rendered)
+                Outgoing::to_address(letter.kind, email.to_owned(), None, rendered)
             }
         };
         if let Some(ics) = letter.calendar {

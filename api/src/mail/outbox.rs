@@ -46,6 +46,7 @@ pub(super) struct Outgoing {
     kind: &'static str,
     to: String,
     user_id: Option<i64>,
+    about_user_id: Option<i64>,
     rendered: Rendered,
     calendar: Option<String>,
     secret: Option<String>,
@@ -60,6 +61,7 @@ impl Outgoing {
             kind,
             to: person.email.clone(),
             user_id: Some(person.id),
+            about_user_id: Some(person.id),
             rendered,
             calendar: None,
             secret: None,
@@ -68,12 +70,20 @@ impl Outgoing {
         }
     }
 
-    /// A mail to an address that has no account (yet): it belongs to nobody.
-    pub(super) fn to_address(kind: &'static str, email: String, rendered: Rendered) -> Self {
+    /// A mail to an address that has no account (yet), or whose account has not proven it
+    /// (`about`: the mail is written about that account, and goes when it is deleted): it
+    /// belongs to nobody.
+    pub(super) fn to_address(
+        kind: &'static str,
+        email: String,
+        about: Option<&user::Model>,
+        rendered: Rendered,
+    ) -> Self {
         Self {
             kind,
             to: email,
             user_id: None,
+            about_user_id: about.map(|person| person.id),
             rendered,
             calendar: None,
             secret: None,
@@ -114,6 +124,7 @@ pub(super) async fn enqueue(
         kind: Set(mail.kind.to_owned()),
         to_address: Set(mail.to),
         user_id: Set(mail.user_id),
+        about_user_id: Set(mail.about_user_id),
         secret: Set(mail.secret),
         list_unsubscribe: Set(mail.unsubscribe),
         attachment_name: Set(mail.attachment.as_ref().map(|a| a.name.clone())),

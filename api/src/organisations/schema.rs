@@ -1,5 +1,5 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use entity::{organisation, organisation_member, registration};
+use entity::{organisation, organisation_invitation, organisation_member, registration};
 
 use super::service::{self, OrganisationDraft};
 use crate::{
@@ -66,6 +66,40 @@ impl Organisation {
             .await?
             .unwrap_or_default())
     }
+
+    /// The member rows, for the organisation's members and staff only: a person invited to
+    /// join sees the name, not the people.
+    async fn insiders_only(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<(service::Sight, Vec<organisation_member::Model>)> {
+        let me = ctx.viewer().require(Access::Member)?;
+        let members = self.member_rows(ctx).await?;
+        Ok((service::sight(me, &members)?, members))
+    }
+}
+
+/// An invitation to join an organisation, waiting for the invited person's answer.
+pub struct OrganisationInvitation(organisation_invitation::Model);
+
+#[Object]
+impl OrganisationInvitation {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The role the person will have once it accepts.
+    async fn role(&self) -> OrganisationRole {
+        self.0.role.into()
+    }
+    /// Its name and sector; its people are shown to members only.
+    async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Organisation> {
+        Ok(Organisation(
+            ctx.loaders()?.organisation(self.0.organisation_id).await?,
+        ))
+    }
+    async fn invited_by(&self, ctx: &Context<'_>) -> ApiResult<User> {
+        Ok(User::new(ctx.loaders()?.user(self.0.invited_by).await?))
+    }
 }
 
 #[Object]
@@ -85,9 +119,9 @@ impl Organisation {
     async fn website(&self) -> Option<&str> {
         self.0.website.as_deref()
     }
-    /// Members who completed a training.
+    /// Members who completed a training. Members and staff only (FORBIDDEN).
     async fn trained_count(&self, ctx: &Context<'_>) -> ApiResult<i32> {
-        let members = self.member_rows(ctx).await?;
+        let (_, members) = self.insiders_only(ctx).await?;
         let people = ctx
             .loaders()?
             .users()
@@ -96,16 +130,15 @@ impl Organisation {
         let trained = people.values().flatten().filter(|p| p.trained).count();
         Ok(i32::try_from(trained).unwrap_or(i32::MAX))
     }
-    /// In the order they joined.
+    /// In the order they joined. Members and staff only (FORBIDDEN); people invited but not
+    /// yet accepted are not listed.
     async fn members(&self, ctx: &Context<'_>) -> ApiResult<Vec<OrganisationMember>> {
-        Ok(self
-            .member_rows(ctx)
-            .await?
-            .into_iter()
-            .map(OrganisationMember)
-            .collect())
+        let (_, members) = self.insiders_only(ctx).await?;
+        Ok(members.into_iter().map(OrganisationMember).collect())
     }
-    /// The members' registrations, newest first.
+    /// The registrations members made since they joined, newest first: all of them for
+    /// managers and staff, its own for a MEMBER; FORBIDDEN to anyone else. What a person did
+    /// before joining is not the organisation's.
     #[graphql(complexity = "page_cost(first, child_complexity)")]
     async fn registrations(
         &self,
@@ -114,9 +147,10 @@ impl Organisation {
         after: Option<String>,
     ) -> ApiResult<Page<i64, Registration>> {
         let args = PageArgs::parse(first, after)?;
+        let (sight, _) = self.insiders_only(ctx).await?;
         paginate(
             &ctx.state()?.db,
-            service::registrations_of(self.0.id),
+            service::registrations_of(self.0.id, sight),
             registration::Column::Id,
             Direction::Descending,
             args,
@@ -163,6 +197,19 @@ impl OrganisationQuery {
         .await
     }
 
+    /// The caller's invitations to join an organisation, not yet answered, oldest first.
+    async fn my_organisation_invitations(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Vec<OrganisationInvitation>> {
+        let me = ctx.viewer().require(Access::Member)?;
+        Ok(service::invitations_of(&ctx.state()?.db, me)
+            .await?
+            .into_iter()
+            .map(OrganisationInvitation)
+            .collect())
+    }
+
     /// The caller's organisation, if it belongs to one.
     async fn my_organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
         let me = ctx.viewer().require(Access::Member)?;
@@ -200,8 +247,11 @@ impl OrganisationMutation {
         ))
     }
 
-    /// Staff, or a MANAGER of the organisation: puts a person in it (or changes its role).
-    /// A person belongs to at most one organisation (CONFLICT); it is told by mail.
+    /// Staff, or a MANAGER of the organisation. Staff put a person in it at once; a MANAGER
+    /// invites, and the person becomes a member only when it accepts
+    /// (`answerOrganisationInvitation`); either may change a member's role. A person belongs
+    /// to at most one organisation (CONFLICT), staff accounts to none (BAD_USER_INPUT); an
+    /// organisation with members keeps a manager (CONFLICT). The person is told by mail.
     async fn add_organisation_member(
         &self,
         ctx: &Context<'_>,
@@ -226,8 +276,8 @@ impl OrganisationMutation {
     }
 
     /// Staff only: the partners who gave this organisation's name when they signed up, and
-    /// belong to none, become its MEMBERs (the path for people registered before
-    /// organisations existed).
+    /// belong to none, are invited to be its MEMBERs (the path for people registered before
+    /// organisations existed); each joins when it accepts, as a typed name proves nothing.
     async fn adopt_organisation_members(
         &self,
         ctx: &Context<'_>,
@@ -237,14 +287,40 @@ impl OrganisationMutation {
         let staff = viewer.staff()?;
         let state = ctx.state()?;
         let id = parse_id("organisationId", &organisation_id)?;
-        service::adopt_by_name(&state.db, id, staff, state.now()).await?;
+        service::adopt_by_name(&state.db, &state.mailer, id, staff, state.now()).await?;
         Ok(Organisation(
             service::visible(&state.db, id, staff.person()).await?,
         ))
     }
 
+    /// Accepts (the caller joins with the invited role; CONFLICT when it belongs to an
+    /// organisation already) or declines (the invitation is forgotten) an invitation to join.
+    /// Another person's invitation: NOT_FOUND. Returns the organisation joined, or null.
+    async fn answer_organisation_invitation(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        accept: bool,
+    ) -> ApiResult<Option<Organisation>> {
+        let me = ctx.viewer().require(Access::Member)?;
+        let state = ctx.state()?;
+        let joined =
+            service::answer_invitation(&state.db, parse_id("id", &id)?, accept, me, state.now())
+                .await?;
+        Ok(joined.map(Organisation))
+    }
+
+    /// The caller leaves its organisation: its managers no longer see it nor register it.
+    /// CONFLICT when it belongs to none, or is the last manager while others remain.
+    async fn leave_organisation(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        let me = ctx.viewer().require(Access::Member)?;
+        service::leave(&ctx.state()?.db, me).await?;
+        Ok(true)
+    }
+
     /// A MANAGER registers a member of its organisation, under the usual seat, audience and
-    /// waiting-list rules; anyone else: FORBIDDEN.
+    /// waiting-list rules, for an activity both the member and the manager could join by
+    /// themselves; anyone else: FORBIDDEN.
     async fn register_colleague(
         &self,
         ctx: &Context<'_>,

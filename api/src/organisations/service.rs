@@ -3,13 +3,17 @@
 use chrono::{DateTime, Utc};
 use entity::{
     organisation::{self, Sector},
+    organisation_invitation,
     organisation_member::{self, Role},
     registration, user,
 };
 use minijinja::context;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, Select, sea_query::Query,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, Select,
+    sea_query::{Expr, OnConflict, Query},
 };
 
 use crate::{
@@ -147,9 +151,18 @@ pub async fn create(
     Ok(created)
 }
 
-/// Staff, or a MANAGER of the organisation, puts a person in it with `role` (or changes the
-/// role of a member). Someone in another organisation: CONFLICT. The person is told by mail,
-/// so nobody is placed in an organisation without knowing it.
+/// Who may add people, and how: staff put a person in at once; a MANAGER only invites, and
+/// the person joins when it accepts ([`answer_invitation`]). Nobody is placed in an
+/// organisation without its own consent or staff's word.
+enum Adding {
+    AtOnce,
+    ByInvitation,
+}
+
+/// Staff, or a MANAGER of the organisation, changes a member's role, or brings a person in:
+/// staff at once, a manager by an invitation the person answers. Someone in another
+/// organisation: CONFLICT; a staff account: BAD_USER_INPUT (organisations are the partners').
+/// The person is told by mail either way.
 pub async fn set_member(
     db: &DatabaseConnection,
     mailer: &Mailer,
@@ -161,35 +174,82 @@ pub async fn set_member(
 ) -> ApiResult<organisation::Model> {
     let tx = begin_write(db).await?;
     let organisation = visible(&tx, organisation_id, by).await?;
-    if Staff::of(by).is_none() && !manages(&tx, by, organisation.id).await? {
+    let adding = if Staff::of(by).is_some() {
+        Adding::AtOnce
+    } else if manages(&tx, by, organisation.id).await? {
+        Adding::ByInvitation
+    } else {
         return Err(ApiError::Forbidden);
-    }
+    };
     let person = people::service::get(&tx, person_id).await?;
-    match membership(&tx, person.id).await? {
-        Some(current) if current.organisation_id != organisation.id => {
+    if person.deleted_at.is_some() {
+        return Err(ApiError::NotFound("user"));
+    }
+    if Staff::of(&person).is_some() {
+        return Err(ApiError::bad_input(
+            "userId",
+            "staff accounts do not belong to partner organisations",
+        ));
+    }
+    match (membership(&tx, person.id).await?, adding) {
+        (Some(current), _) if current.organisation_id != organisation.id => {
             return Err(ApiError::conflict(
                 "this person belongs to another organisation",
             ));
         }
-        Some(current) => {
+        (Some(current), _) => {
+            if current.role == Role::Manager && role != Role::Manager {
+                keep_a_manager(&tx, &current).await?;
+            }
             let mut active: organisation_member::ActiveModel = current.into();
             active.role = Set(role);
             active.update(&tx).await?;
         }
-        None => {
+        (None, Adding::AtOnce) => {
             join(&tx, organisation.id, person.id, role, now).await?;
-            if person.id != by.id {
-                let letter = Letter::new(
-                    "organisation_joined",
-                    Recipient::address_of(&person),
-                    context! {
-                        name => &person.name,
-                        organisation => &organisation.name,
-                        by => &by.name,
-                    },
-                );
-                mailer.send(&tx, letter, now).await?;
-            }
+            tell(
+                &tx,
+                mailer,
+                "organisation_joined",
+                &person,
+                &organisation,
+                by,
+                now,
+            )
+            .await?;
+        }
+        (None, Adding::ByInvitation) => {
+            organisation_invitation::Entity::insert(organisation_invitation::ActiveModel {
+                organisation_id: Set(organisation.id),
+                user_id: Set(person.id),
+                role: Set(role),
+                invited_by: Set(by.id),
+                created_at: Set(now),
+                ..Default::default()
+            })
+            .on_conflict(
+                OnConflict::columns([
+                    organisation_invitation::Column::UserId,
+                    organisation_invitation::Column::OrganisationId,
+                ])
+                .update_columns([
+                    organisation_invitation::Column::Role,
+                    organisation_invitation::Column::InvitedBy,
+                ])
+                .to_owned(),
+            )
+            .exec_without_returning(&tx)
+            .await?;
+            tell(
+                &tx,
+                mailer,
+                "organisation_invitation",
+                &person,
+                &organisation,
+                by,
+                now,
+            )
+            .await?;
         }
     }
     audit::record(
@@ -209,10 +269,137 @@ pub async fn set_member(
     Ok(organisation)
 }
 
-/// Staff turn the partners who gave this organisation's name at sign-up (the free text,
-/// compared without case) and belong to none into its MEMBERs. Returns how many joined.
+async fn tell(
+    db: &impl ConnectionTrait,
+    mailer: &Mailer,
+    kind: &'static str,
+    person: &user::Model,
+    organisation: &organisation::Model,
+    by: &user::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    if person.id == by.id {
+        return Ok(());
+    }
+    let letter = Letter::new(
+        kind,
+        Recipient::address_of(person),
+        context! {
+            name => &person.name,
+            organisation => &organisation.name,
+            by => &by.name,
+            link => format!("{}/organisations/invitations", mailer.public_url),
+        },
+    );
+    mailer.send(db, letter, now).await
+}
+
+/// Refuses to leave `member`'s organisation without a manager while it has other members.
+/// The organisation's row is locked first, so two managers leaving at once are judged in turn.
+async fn keep_a_manager(
+    db: &impl ConnectionTrait,
+    member: &organisation_member::Model,
+) -> ApiResult<()> {
+    organisation::Entity::update_many()
+        .col_expr(
+            organisation::Column::Id,
+            Expr::col(organisation::Column::Id),
+        )
+        .filter(organisation::Column::Id.eq(member.organisation_id))
+        .exec(db)
+        .await?;
+    let others = organisation_member::Entity::find()
+        .filter(organisation_member::Column::OrganisationId.eq(member.organisation_id))
+        .filter(organisation_member::Column::UserId.ne(member.user_id))
+        .all(db)
+        .await?;
+    if !others.is_empty() && others.iter().all(|m| m.role != Role::Manager) {
+        return Err(ApiError::conflict(
+            "the organisation would have no manager: name another manager first",
+        ));
+    }
+    Ok(())
+}
+
+/// The caller's invitations to join an organisation, oldest first.
+pub async fn invitations_of(
+    db: &impl ConnectionTrait,
+    person: &user::Model,
+) -> ApiResult<Vec<organisation_invitation::Model>> {
+    Ok(organisation_invitation::Entity::find()
+        .filter(organisation_invitation::Column::UserId.eq(person.id))
+        .order_by_asc(organisation_invitation::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The invited person accepts (it joins with the invited role; CONFLICT when it belongs to an
+/// organisation already) or declines (the invitation is forgotten). Anyone else's invitation:
+/// NOT_FOUND. Returns the organisation joined.
+pub async fn answer_invitation(
+    db: &DatabaseConnection,
+    id: i64,
+    accept: bool,
+    person: &user::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<organisation::Model>> {
+    let tx = begin_write(db).await?;
+    let invitation = organisation_invitation::Entity::find_by_id(id)
+        .one(&tx)
+        .await?
+        .filter(|invitation| invitation.user_id == person.id)
+        .ok_or(ApiError::NotFound("invitation"))?;
+    organisation_invitation::Entity::delete_by_id(invitation.id)
+        .exec(&tx)
+        .await?;
+    let joined = if accept {
+        if membership(&tx, person.id).await?.is_some() {
+            return Err(ApiError::conflict(
+                "you belong to an organisation already: leave it first",
+            ));
+        }
+        join(
+            &tx,
+            invitation.organisation_id,
+            person.id,
+            invitation.role,
+            now,
+        )
+        .await?;
+        Some(
+            db::get::<organisation::Entity>(&tx, invitation.organisation_id, "organisation")
+                .await?,
+        )
+    } else {
+        None
+    };
+    tx.commit().await?;
+    Ok(joined)
+}
+
+/// The caller leaves its organisation (CONFLICT when it belongs to none, or is its last
+/// manager while others remain). Its registrations stay its own; managers no longer see them.
+pub async fn leave(db: &DatabaseConnection, person: &user::Model) -> ApiResult<()> {
+    let tx = begin_write(db).await?;
+    let Some(member) = membership(&tx, person.id).await? else {
+        return Err(ApiError::conflict("you belong to no organisation"));
+    };
+    if member.role == Role::Manager {
+        keep_a_manager(&tx, &member).await?;
+    }
+    organisation_member::Entity::delete_by_id(person.id)
+        .exec(&tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Staff invite the partners who gave this organisation's name at sign-up (the free text,
+/// compared without case) and belong to none: each joins only if it accepts, since a name
+/// anyone can type proves nothing. Returns how many were invited.
 pub async fn adopt_by_name(
     db: &DatabaseConnection,
+    mailer: &Mailer,
     organisation_id: i64,
     by: Staff<'_>,
     now: DateTime<Utc>,
@@ -224,6 +411,7 @@ pub async fn adopt_by_name(
     let candidates = user::Entity::find()
         .filter(user::Column::Role.eq(user::Role::Partner))
         .filter(user::Column::Organisation.is_not_null())
+        .filter(user::Column::DeletedAt.is_null())
         .filter(
             user::Column::Id.not_in_subquery(
                 Query::select()
@@ -234,26 +422,56 @@ pub async fn adopt_by_name(
         )
         .all(&tx)
         .await?;
-    let mut joined = 0;
+    let mut invited = 0;
     for person in candidates.iter().filter(|p| {
         p.organisation
             .as_deref()
             .is_some_and(|given| given.trim().to_lowercase() == wanted)
     }) {
-        join(&tx, organisation.id, person.id, Role::Member, now).await?;
-        joined += 1;
+        let inserted =
+            organisation_invitation::Entity::insert(organisation_invitation::ActiveModel {
+                organisation_id: Set(organisation.id),
+                user_id: Set(person.id),
+                role: Set(Role::Member),
+                invited_by: Set(by.person().id),
+                created_at: Set(now),
+                ..Default::default()
+            })
+            .on_conflict(
+                OnConflict::columns([
+                    organisation_invitation::Column::UserId,
+                    organisation_invitation::Column::OrganisationId,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(&tx)
+            .await?;
+        if inserted == 1 {
+            tell(
+                &tx,
+                mailer,
+                "organisation_invitation",
+                person,
+                &organisation,
+                by.person(),
+                now,
+            )
+            .await?;
+            invited += 1;
+        }
     }
     audit::record(
         &tx,
         by.person(),
         Action::OrganisationMemberSet,
         [organisation.id],
-        Some(&format!("{joined} partners joined by the name they gave")),
+        Some(&format!("{invited} partners invited by the name they gave")),
         now,
     )
     .await?;
     tx.commit().await?;
-    Ok(joined)
+    Ok(invited)
 }
 
 /// A MANAGER registers a member of its organisation under the usual seat, audience and
@@ -281,23 +499,56 @@ pub async fn register_colleague(
         mailer,
         activity_id,
         &colleague,
-        Placement::Colleague,
+        Placement::Colleague(manager),
         now,
     )
     .await
 }
 
-/// The registrations of the organisation's members.
-pub fn registrations_of(organisation_id: i64) -> Select<registration::Entity> {
-    registration::Entity::find().filter(
-        registration::Column::UserId.in_subquery(
-            Query::select()
-                .column(organisation_member::Column::UserId)
-                .from(organisation_member::Entity)
-                .and_where(organisation_member::Column::OrganisationId.eq(organisation_id))
-                .to_owned(),
-        ),
-    )
+/// What a person may see of an organisation's life: staff and its managers all of it, a
+/// member only what is its own; anyone else nothing (FORBIDDEN).
+pub enum Sight {
+    Everything,
+    Own(i64),
+}
+
+pub fn sight(person: &user::Model, members: &[organisation_member::Model]) -> ApiResult<Sight> {
+    if Staff::of(person).is_some() {
+        return Ok(Sight::Everything);
+    }
+    match members.iter().find(|m| m.user_id == person.id) {
+        Some(m) if m.role == Role::Manager => Ok(Sight::Everything),
+        Some(_) => Ok(Sight::Own(person.id)),
+        None => Err(ApiError::Forbidden),
+    }
+}
+
+/// The registrations the members made since each joined, as far as `sight` reaches: what a
+/// person did before joining is not the organisation's.
+pub fn registrations_of(organisation_id: i64, sight: Sight) -> Select<registration::Entity> {
+    use organisation_member::Column as Member;
+    let since_joining = Query::select()
+        .expr(Expr::val(1))
+        .from(organisation_member::Entity)
+        .and_where(
+            Expr::col((organisation_member::Entity, Member::UserId))
+                .equals((registration::Entity, registration::Column::UserId)),
+        )
+        .and_where(
+            Expr::col((organisation_member::Entity, Member::OrganisationId)).eq(organisation_id),
+        )
+        .and_where(
+            Expr::col((organisation_member::Entity, Member::AddedAt)).lte(Expr::col((
+                registration::Entity,
+                registration::Column::CreatedAt,
+            ))),
+        )
+        .to_owned();
+    let select = registration::Entity::find().filter(Expr::exists(since_joining));
+    match sight {
+        Sight::Everything => select,
+        Sight::Own(person) => select.filter(registration::Column::UserId.eq(person)),
+    }
 }
 
 pub fn directory(sector: Option<Sector>) -> Select<organisation::Entity> {

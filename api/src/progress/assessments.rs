@@ -1,7 +1,9 @@
 //! Assessments: a partner answers every question of the current diagnostic version once; the
 //! assessment belongs to its organisation (or to itself without one), is dated and never
 //! changes. The network's average per axis counts the latest assessment of each organisation
-//! and shows only from five organisations up, so no one's score can be read back.
+//! that a trained person belongs to, shows only from five organisations up, and moves only
+//! when five organisations changed, so no one's score can be read back, by throw-away
+//! accounts or by comparing two readings.
 
 use std::collections::{HashMap, HashSet};
 
@@ -11,7 +13,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 
 use crate::{
@@ -88,6 +90,7 @@ pub async fn submit(
         user_id: Set(person.id),
         taken_at: Set(now),
         score: Set(overall),
+        published: Set(false),
         ..Default::default()
     }
     .insert(&tx)
@@ -112,6 +115,68 @@ pub async fn submit(
     }
     tx.commit().await?;
     Ok(saved)
+}
+
+/// The latest assessment of each organisation (or partner without one) that counts in the
+/// network: one a person staff vouched for took part in — a trained member, trained by
+/// attending the programme or marked so by staff. Throw-away accounts, with or without an
+/// organisation of their own, count for nothing.
+const COUNTED: &str = "SELECT a.id AS id, COALESCE(a.organisation_id, -a.user_id) AS subject \
+     FROM assessments a \
+     WHERE a.id IN (SELECT MAX(id) FROM assessments WHERE diagnostic_id = ? \
+                    GROUP BY COALESCE(organisation_id, -user_id)) \
+       AND EXISTS (SELECT 1 FROM users u WHERE u.trained AND u.deleted_at IS NULL \
+                   AND ((a.organisation_id IS NULL AND u.id = a.user_id) \
+                        OR u.id IN (SELECT m.user_id FROM organisation_members m \
+                                    WHERE m.organisation_id = a.organisation_id)))";
+
+/// Moves the network's averages to the assessments [`COUNTED`] now, but only once at least
+/// [`ANONYMITY_FLOOR`] organisations changed since they last moved (a new assessment, a
+/// newer one, one that no longer counts): comparing two readings then isolates a group of
+/// five, never one organisation's score.
+async fn republish(db: &impl ConnectionTrait, diagnostic_id: i64) -> ApiResult<()> {
+    let backend = db.get_database_backend();
+    let subjects = |rows: Vec<sea_orm::QueryResult>| -> ApiResult<HashMap<i64, i64>> {
+        rows.iter()
+            .map(|row| Ok((row.try_get("", "subject")?, row.try_get("", "id")?)))
+            .collect()
+    };
+    let counted = subjects(
+        db.query_all_raw(statement(backend, COUNTED, [diagnostic_id.into()]))
+            .await?,
+    )?;
+    let published = subjects(
+        db.query_all_raw(statement(
+            backend,
+            "SELECT id, COALESCE(organisation_id, -user_id) AS subject FROM assessments \
+             WHERE published AND diagnostic_id = ?",
+            [diagnostic_id.into()],
+        ))
+        .await?,
+    )?;
+    let changed = counted
+        .iter()
+        .filter(|(subject, id)| published.get(subject) != Some(id))
+        .count()
+        + published
+            .keys()
+            .filter(|subject| !counted.contains_key(subject))
+            .count();
+    if i64::try_from(changed).unwrap_or(i64::MAX) < ANONYMITY_FLOOR {
+        return Ok(());
+    }
+    assessment::Entity::update_many()
+        .col_expr(assessment::Column::Published, Expr::value(false))
+        .filter(assessment::Column::DiagnosticId.eq(diagnostic_id))
+        .filter(assessment::Column::Published.eq(true))
+        .exec(db)
+        .await?;
+    assessment::Entity::update_many()
+        .col_expr(assessment::Column::Published, Expr::value(true))
+        .filter(assessment::Column::Id.is_in(counted.into_values()))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 fn checked_answers(version: &Version, answers: Vec<(i64, i64)>) -> ApiResult<HashMap<i64, i64>> {
@@ -241,22 +306,26 @@ pub struct NetworkAxis {
     pub organisations: i64,
 }
 
-/// Per axis of the current version, over the latest assessment of each organisation (or
-/// partner without one) on that version: one aggregate statement.
-pub async fn network(db: &impl ConnectionTrait) -> ApiResult<Vec<NetworkAxis>> {
+/// Per axis of the current version, over the assessments last published ([`republish`]):
+/// one aggregate statement.
+pub async fn network(db: &DatabaseConnection) -> ApiResult<Vec<NetworkAxis>> {
     let Some(version) = diagnostics::current(db).await? else {
         return Ok(Vec::new());
     };
-    let backend = db.get_database_backend();
+    // Whatever changed — an assessment, a person trained, a member gone — moves the averages
+    // when it is read, under the write lock, so that two readers agree on one publication.
+    let tx = begin_write(db).await?;
+    republish(&tx, version.diagnostic.id).await?;
+    let backend = tx.get_database_backend();
     let sql = "SELECT s.axis_id AS axis_id, CAST(AVG(s.score) AS DOUBLE PRECISION) AS average, \
                COUNT(*) AS organisations \
                FROM assessment_scores s JOIN assessments a ON a.id = s.assessment_id \
-               WHERE a.id IN (SELECT MAX(id) FROM assessments WHERE diagnostic_id = ? \
-                              GROUP BY COALESCE(organisation_id, -user_id)) \
+               WHERE a.published AND a.diagnostic_id = ? \
                GROUP BY s.axis_id";
-    let rows = db
+    let rows = tx
         .query_all_raw(statement(backend, sql, [version.diagnostic.id.into()]))
         .await?;
+    tx.commit().await?;
     let mut found: HashMap<i64, (f64, i64)> = HashMap::new();
     for row in rows {
         found.insert(

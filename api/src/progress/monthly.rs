@@ -173,6 +173,8 @@ pub struct Rendered {
 }
 
 pub async fn render(state: &AppState, month: Month) -> ApiResult<Rendered> {
+    // The report's statistics and its charts, drawn in memory: one per core at a time.
+    let _turn = crate::heavy::turn().await?;
     let report = report_of(state, month).await?;
     let fill = bars(
         "Fill rate by kind (%)",

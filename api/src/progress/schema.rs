@@ -72,10 +72,11 @@ impl Assessment {
 #[derive(SimpleObject)]
 pub struct NetworkScore {
     axis: Axis,
-    /// The mean of the latest score of each organisation; null below 5 organisations, so
-    /// nobody's score can be read back.
+    /// The mean of the latest score of each organisation a trained person belongs to; null
+    /// below 5 organisations, and moved only once 5 organisations changed, so nobody's score
+    /// can be read back, by throw-away accounts or by comparing two readings.
     average_score: Option<f64>,
-    /// How many organisations (or partners without one) have a latest assessment.
+    /// How many organisations (or partners without one) the average counts.
     organisations: i64,
 }
 

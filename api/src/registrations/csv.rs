@@ -27,6 +27,7 @@ pub async fn download(
 async fn sheet(request: &HttpRequest, id: &str, state: &AppState) -> ApiResult<(String, Vec<u8>)> {
     let viewer = viewer_of(request, state).await?;
     let staff = viewer.require(Access::Staff)?;
+    let _turn = crate::heavy::turn().await?;
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound("activity"))?;
     let activity = activities::service::get_visible(&state.db, id, staff).await?;
     let sessions = activities::service::sessions_of(&state.db, id).await?;

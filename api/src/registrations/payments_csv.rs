@@ -50,6 +50,8 @@ async fn sheet(
     state: &AppState,
 ) -> ApiResult<(String, Vec<u8>)> {
     viewer_of(request, state).await?.require(Access::Staff)?;
+    // Rows of a whole period held in memory: one export per core at a time.
+    let _turn = crate::heavy::turn().await?;
     let mut activities = activity::Entity::find().filter(activity::Column::PriceCents.gt(0));
     let name = match (period.activity, &period.from, &period.to) {
         (Some(id), _, _) => {

@@ -15,8 +15,9 @@ pub enum Placement<'a> {
     By(&'a user::Model),
     /// An invitation staff sent to the registrant.
     Invitation,
-    /// A manager of the registrant's organisation: the registrant's own rules apply.
-    Colleague,
+    /// A manager of the registrant's organisation: the activity must be one both the
+    /// registrant and the manager could join by themselves. A manager lifts no rule.
+    Colleague(&'a user::Model),
 }
 
 impl Placement<'_> {
@@ -35,21 +36,27 @@ impl Placement<'_> {
     /// Whether the placement lifts the partner's rules (drafts hidden, the audience).
     fn by_staff(self, registrant: &user::Model) -> bool {
         match self {
-            Placement::Themselves | Placement::Colleague => {
-                activities::plans_the_programme(registrant)
-            }
+            Placement::Themselves => activities::plans_the_programme(registrant),
             Placement::By(caller) => activities::plans_the_programme(caller),
+            Placement::Colleague(_) => false,
             Placement::Invitation => true,
         }
     }
 
     /// Whether the activity may be joined this way: a draft does not exist for partners.
     pub fn sees(self, registrant: &user::Model, activity: &activity::Model) -> bool {
+        if let Placement::Colleague(manager) = self {
+            return activities::sees(registrant, activity) && activities::sees(manager, activity);
+        }
         self.by_staff(registrant) || activities::sees(registrant, activity)
     }
 
     /// Whether the activity's audience admits the registrant this way.
     pub fn admits(self, registrant: &user::Model, activity: &activity::Model) -> bool {
+        if let Placement::Colleague(manager) = self {
+            return activities::in_audience(activity, registrant)
+                && activities::in_audience(activity, manager);
+        }
         self.by_staff(registrant) || activities::in_audience(activity, registrant)
     }
 }

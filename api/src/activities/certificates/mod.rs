@@ -23,6 +23,7 @@ pub use schema::{Certificate, CertificateQuery};
 use crate::{
     db,
     error::ApiResult,
+    heavy,
     mail::{Attachment, Letter, Mailer, Recipient},
     people,
 };
@@ -89,6 +90,7 @@ pub async fn issue(
             .sum();
         let minutes = i32::try_from(minutes).unwrap_or(i32::MAX);
         let number = new_number();
+        let organisation = organisations.remove(&holder.id);
         let inserted = certificate::Entity::insert(certificate::ActiveModel {
             number: Set(number.clone()),
             registration_id: Set(registration.id),
@@ -96,6 +98,7 @@ pub async fn issue(
             activity_id: Set(activity.id),
             minutes_attended: Set(minutes),
             issued_at: Set(now),
+            organisation_name: Set(organisation.clone()),
             ..Default::default()
         })
         .on_conflict(
@@ -111,7 +114,7 @@ pub async fn issue(
                 minutes,
                 issued_at: now,
                 holder,
-                organisation: organisations.remove(&holder.id),
+                organisation,
                 activity,
                 sessions: &sessions,
             };
@@ -136,7 +139,7 @@ async fn send(db: &impl ConnectionTrait, mailer: &Mailer, facts: &Facts<'_>) -> 
     .with_attachment(Attachment {
         name: format!("{}.pdf", facts.number),
         content_type: "application/pdf",
-        bytes: render(mailer, facts)?,
+        bytes: render(mailer, facts).await?,
     });
     mailer.send(db, letter, facts.issued_at).await
 }
@@ -150,9 +153,6 @@ pub async fn document(
     let holder = db::get::<user::Entity>(db, issued.user_id, "user").await?;
     let activity = db::get::<activity::Entity>(db, issued.activity_id, "activity").await?;
     let sessions = session::of_activity(activity.id).all(db).await?;
-    let organisation = people::organisation::names(db, &[&holder])
-        .await?
-        .remove(&holder.id);
     render(
         mailer,
         &Facts {
@@ -160,14 +160,17 @@ pub async fn document(
             minutes: issued.minutes_attended,
             issued_at: issued.issued_at,
             holder: &holder,
-            organisation,
+            // As it was when issued: an organisation joined later is not on it.
+            organisation: issued.organisation_name.clone(),
             activity: &activity,
             sessions: &sessions,
         },
     )
+    .await
 }
 
-fn render(mailer: &Mailer, facts: &Facts<'_>) -> ApiResult<Vec<u8>> {
+/// Draws the PDF in its turn ([`heavy`]).
+async fn render(mailer: &Mailer, facts: &Facts<'_>) -> ApiResult<Vec<u8>> {
     let locale = mailer.locale_of(facts.holder);
     let mut dates: Vec<String> = facts
         .sessions
@@ -175,7 +178,7 @@ fn render(mailer: &Mailer, facts: &Facts<'_>) -> ApiResult<Vec<u8>> {
         .map(|s| mailer.day(s.starts_at, locale))
         .collect();
     dates.dedup();
-    pdf::render(&pdf::Content {
+    let content = pdf::Content {
         locale,
         number: facts.number.to_owned(),
         holder: facts.holder.name.clone(),
@@ -186,7 +189,8 @@ fn render(mailer: &Mailer, facts: &Facts<'_>) -> ApiResult<Vec<u8>> {
         trainer: facts.activity.trainer_name.clone(),
         office: mailer.office_name.clone(),
         issued: mailer.day(facts.issued_at, locale),
-    })
+    };
+    heavy::run(move || pdf::render(&content)).await?
 }
 
 pub async fn by_number(

@@ -26,6 +26,7 @@ async fn answers(
     state: &AppState,
 ) -> ApiResult<(String, Vec<u8>)> {
     viewer_of(request, state).await?.require(Access::Staff)?;
+    let _turn = crate::heavy::turn().await?;
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound("activity"))?;
     let survey = surveys::of_activity(&state.db, id)
         .await?

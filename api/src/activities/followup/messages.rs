@@ -12,7 +12,7 @@ use crate::{
     error::ApiResult,
     mail::{Letter, Mailer, Recipient},
     people::Staff,
-    validation::required_text,
+    validation::{required_paragraph, required_text},
 };
 
 pub const MAX_SUBJECT_CHARS: usize = 200;
@@ -33,7 +33,7 @@ pub async fn message_registrants(
 ) -> ApiResult<usize> {
     let to = RecipientFilter::checked("to", to)?;
     let subject = required_text("subject", subject, MAX_SUBJECT_CHARS)?;
-    let body = required_text("body", body, MAX_BODY_CHARS)?;
+    let body = required_paragraph("body", body, MAX_BODY_CHARS)?;
     let tx = begin_write(db).await?;
     let activity = db::get::<activity::Entity>(&tx, activity_id, "activity").await?;
     let people = recipients(&tx, activity.id, &to).await?;

@@ -24,7 +24,7 @@ use crate::{
     error::{ApiError, ApiResult},
     mail::{Letter, Mailer, Recipient},
     people::Staff,
-    validation::optional_text,
+    validation::optional_paragraph,
 };
 
 pub use crate::config::MAX_REMINDER_HOURS as MAX_OFFSET_HOURS;
@@ -126,7 +126,7 @@ pub async fn add(
         ));
     }
     let to = RecipientFilter::checked("to", to)?;
-    let message = optional_text("message", message, MAX_MESSAGE_CHARS)?;
+    let message = optional_paragraph("message", message, MAX_MESSAGE_CHARS)?;
     let tx = begin_write(db).await?;
     let activity = db::get::<activity::Entity>(&tx, activity_id, "activity").await?;
     if activity.status == Status::Cancelled {

@@ -140,7 +140,8 @@ impl Survey {
     async fn id(&self) -> ID {
         ID(self.model.id.to_string())
     }
-    /// Nobody, staff included, can tell who answered what.
+    /// Nobody, staff included, can tell who answered what; shown to respondents before they
+    /// answer. Once promised, it is never withdrawn.
     async fn anonymous(&self) -> bool {
         self.model.anonymous
     }
@@ -170,11 +171,18 @@ impl Survey {
         ctx.viewer().require(Access::Staff)?;
         surveys::response_count(&ctx.state()?.db, self.model.id).await
     }
-    /// Staff only: the answers added up per question. Also as CSV at
-    /// `/activities/{id}/survey.csv`.
+    /// Staff only: how many respondents `results` adds up. All of them, or for an anonymous
+    /// survey whole groups of five: nothing before the fifth answer, and two readings never
+    /// differ by a single person's answers.
+    async fn respondents_shown(&self, ctx: &Context<'_>) -> ApiResult<u64> {
+        ctx.viewer().require(Access::Staff)?;
+        surveys::respondents_shown(&ctx.state()?.db, &self.model).await
+    }
+    /// Staff only: the answers of `respondentsShown` respondents added up per question. Also as
+    /// CSV at `/activities/{id}/survey.csv`.
     async fn results(&self, ctx: &Context<'_>) -> ApiResult<Vec<QuestionResult>> {
         ctx.viewer().require(Access::Staff)?;
-        Ok(surveys::results(&ctx.state()?.db, self.model.id)
+        Ok(surveys::results(&ctx.state()?.db, &self.model)
             .await?
             .into_iter()
             .map(|r| QuestionResult {

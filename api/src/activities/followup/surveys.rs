@@ -28,7 +28,7 @@ use crate::{
     error::{ApiError, ApiResult},
     mail::{Letter, Mailer, Recipient},
     people::Staff,
-    validation::required_text,
+    validation::{required_paragraph, required_text},
 };
 
 pub const MAX_QUESTIONS: usize = 30;
@@ -36,6 +36,9 @@ pub const MAX_QUESTION_CHARS: usize = 500;
 pub const MAX_CHOICES: usize = 20;
 pub const MAX_CHOICE_CHARS: usize = 200;
 pub const MAX_TEXT_ANSWER_CHARS: usize = 5_000;
+/// An anonymous survey's results add up whole batches of this many respondents: nothing
+/// shows before the fifth answer, and two readings never differ by one person's answers.
+pub const ANONYMITY_BATCH: u64 = 5;
 
 /// A question as staff write it.
 pub struct QuestionDraft {
@@ -166,6 +169,13 @@ pub async fn set(
                 .filter(survey_question::Column::SurveyId.eq(existing.id))
                 .exec(&tx)
                 .await?;
+            // Anonymity is a promise to the respondents (the invitation and the survey say
+            // so): once made, it is never taken back.
+            if existing.anonymous && anonymous == Some(false) {
+                return Err(ApiError::conflict(
+                    "the survey was promised anonymous: that cannot be withdrawn",
+                ));
+            }
             let mut active: survey::ActiveModel = existing.clone().into();
             active.anonymous = Set(anonymous.unwrap_or(existing.anonymous));
             active.updated_at = Set(now);
@@ -368,7 +378,7 @@ fn checked_answer(
             )),
         },
         Kind::Text => {
-            let text = required_text(
+            let text = required_paragraph(
                 &field("text"),
                 answer.text.unwrap_or_default(),
                 MAX_TEXT_ANSWER_CHARS,
@@ -426,6 +436,13 @@ pub async fn answer(
         rows.push(row);
     }
     let tx = begin_write(db).await?;
+    // The survey's row is locked first: answers arriving together are numbered in turn, so
+    // every batch holds exactly ANONYMITY_BATCH respondents.
+    survey::Entity::update_many()
+        .col_expr(survey::Column::Id, Expr::col(survey::Column::Id))
+        .filter(survey::Column::Id.eq(survey.id))
+        .exec(&tx)
+        .await?;
     let first = survey_participation::Entity::insert(survey_participation::ActiveModel {
         survey_id: Set(survey.id),
         user_id: Set(person.id),
@@ -443,6 +460,8 @@ pub async fn answer(
     if first != 1 {
         return Err(ApiError::conflict("you have answered this survey already"));
     }
+    let answered_before = response_count(&tx, survey.id).await?.saturating_sub(1);
+    let batch = i32::try_from(answered_before / ANONYMITY_BATCH).unwrap_or(i32::MAX);
     // Shuffled so that not even the order of the rows pairs answers across questions.
     rows.shuffle(&mut rand::rng());
     for row in rows {
@@ -455,6 +474,7 @@ pub async fn answer(
             rating: Set(row.rating),
             text: Set(row.text),
             choice: Set(row.choice),
+            batch: Set(batch),
         }
         .insert(&tx)
         .await?;
@@ -475,12 +495,42 @@ pub struct QuestionResults {
     pub texts: Option<Vec<String>>,
 }
 
-pub async fn results(db: &impl ConnectionTrait, survey_id: i64) -> ApiResult<Vec<QuestionResults>> {
-    let questions = questions_of(survey_id).all(db).await?;
-    let answers = survey_answer::Entity::find()
-        .filter(survey_answer::Column::SurveyId.eq(survey_id))
-        .all(db)
-        .await?;
+/// How many respondents the results add up: all of them, or for an anonymous survey whole
+/// batches of [`ANONYMITY_BATCH`] only (none before the fifth).
+pub async fn respondents_shown(
+    db: &impl ConnectionTrait,
+    survey: &survey::Model,
+) -> ApiResult<u64> {
+    let answered = response_count(db, survey.id).await?;
+    Ok(if survey.anonymous {
+        answered / ANONYMITY_BATCH * ANONYMITY_BATCH
+    } else {
+        answered
+    })
+}
+
+/// The answers of the respondents [`respondents_shown`] counts.
+async fn shown_answers(
+    db: &impl ConnectionTrait,
+    survey: &survey::Model,
+) -> ApiResult<Vec<survey_answer::Model>> {
+    let mut answers =
+        survey_answer::Entity::find().filter(survey_answer::Column::SurveyId.eq(survey.id));
+    if survey.anonymous {
+        let whole_batches = respondents_shown(db, survey).await? / ANONYMITY_BATCH;
+        answers = answers.filter(
+            survey_answer::Column::Batch.lt(i32::try_from(whole_batches).unwrap_or(i32::MAX)),
+        );
+    }
+    Ok(answers.all(db).await?)
+}
+
+pub async fn results(
+    db: &impl ConnectionTrait,
+    survey: &survey::Model,
+) -> ApiResult<Vec<QuestionResults>> {
+    let questions = questions_of(survey.id).all(db).await?;
+    let answers = shown_answers(db, survey).await?;
     let mut rng = rand::rng();
     Ok(questions
         .into_iter()
@@ -538,8 +588,8 @@ pub async fn results(db: &impl ConnectionTrait, survey_id: i64) -> ApiResult<Vec
         .collect())
 }
 
-/// Every answer, for the CSV: question, answer, and the respondent's name unless anonymous
-/// (then the rows are shuffled).
+/// Every answer shown ([`respondents_shown`]), for the CSV: question, answer, and the
+/// respondent's name unless anonymous (then the rows are shuffled).
 pub async fn answer_rows(
     db: &impl ConnectionTrait,
     survey: &survey::Model,
@@ -550,10 +600,7 @@ pub async fn answer_rows(
         .into_iter()
         .map(|q| (q.id, q))
         .collect();
-    let answers = survey_answer::Entity::find()
-        .filter(survey_answer::Column::SurveyId.eq(survey.id))
-        .all(db)
-        .await?;
+    let answers = shown_answers(db, survey).await?;
     let names: HashMap<i64, String> = user::Entity::find()
         .filter(user::Column::Id.is_in(answers.iter().filter_map(|a| a.respondent_id)))
         .all(db)

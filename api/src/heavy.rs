@@ -1,0 +1,29 @@
+//! Work that costs much memory per call — hashing a password with argon2 (19 MiB each), drawing
+//! a certificate's PDF or a report's charts, writing a CSV export — takes a turn: as many at
+//! once as the machine has cores, the rest wait in line. Concurrency, not the number of
+//! requests, decides the memory it takes, so a burst of anonymous sign-ups cannot make an
+//! instance allocate gigabytes. The turns are per instance: they bound memory, and decide
+//! nothing that must hold across instances.
+
+use std::sync::LazyLock;
+
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+use crate::error::{ApiError, ApiResult};
+
+static TURNS: LazyLock<Semaphore> = LazyLock::new(|| {
+    Semaphore::new(std::thread::available_parallelism().map_or(2, |cores| cores.get()))
+});
+
+/// Waits for a turn, held until the returned permit is dropped (for async work).
+pub async fn turn() -> ApiResult<SemaphorePermit<'static>> {
+    TURNS.acquire().await.map_err(ApiError::internal)
+}
+
+/// Runs `work` on the blocking pool in its turn.
+pub async fn run<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
+    let _turn = turn().await?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(ApiError::internal)
+}
