@@ -1056,3 +1056,101 @@ async fn writes_no_answer_reads_keep_memory_warm() {
         "the page was computed again"
     );
 }
+
+/// A TCP relay to PostgreSQL that can stop forwarding while keeping every socket open: a
+/// half-open connection, as a dead network path or a frozen peer leaves it.
+struct FreezableRelay {
+    port: u16,
+    frozen: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
+}
+
+impl FreezableRelay {
+    async fn open() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let frozen = std::sync::Arc::new(tokio::sync::watch::Sender::new(false));
+        let freezing = frozen.clone();
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let mut freeze = freezing.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect("127.0.0.1:5432").await
+                    else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = async { drop(freeze.wait_for(|frozen| *frozen).await) } => {
+                            // Nothing crosses any more, and nobody is told.
+                            std::future::pending::<()>().await;
+                        }
+                    }
+                });
+            }
+        });
+        Self { port, frozen }
+    }
+
+    fn freeze(&self) {
+        self.frozen.send_replace(true);
+    }
+}
+
+/// Medium 7. An instance whose change listener goes deaf without a word (its connection
+/// half-open) stops trusting its memory within the heartbeat lease: an admin demoted through
+/// another instance meanwhile is not served the staff-only answer that instance kept.
+#[tokio::test]
+async fn an_instance_that_cannot_prove_it_listens_stops_trusting_its_memory() {
+    use std::sync::atomic::Ordering;
+    let database = crate::helpers::TestDatabase::create().await;
+    if !database.is_postgres() {
+        // SQLite hears its own writes in-process: there is no listener to lose.
+        return;
+    }
+    let relay = FreezableRelay::open().await;
+    let through_relay = database
+        .url
+        .replace("127.0.0.1:5432", &format!("127.0.0.1:{}", relay.port));
+    let direct = crate::helpers::spawn_on(database.same(), Vec::new()).await;
+    let deaf =
+        crate::helpers::spawn_on(database.same(), vec![("DATABASE_URL", through_relay)]).await;
+    let admin = direct.admin_token().await;
+    let (bob, bob_id) = direct.sign_up("bob@office.fr", "Bob").await;
+    direct.promote(&bob_id, "ADMIN").await;
+    // Bob's directory through the instance about to go deaf, until it comes from memory.
+    let mut kept = false;
+    for _ in 0..50 {
+        deaf.op("Users", json!({}), Some(&bob)).await.data();
+        let before = deaf.state.statements.load(Ordering::SeqCst);
+        deaf.op("Users", json!({}), Some(&bob)).await.data();
+        if deaf.state.statements.load(Ordering::SeqCst) == before {
+            kept = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(kept, "the directory was never answered from memory");
+
+    relay.freeze();
+    direct
+        .op(
+            "SetUserRole",
+            json!({ "userId": bob_id, "role": "PARTNER" }),
+            Some(&admin),
+        )
+        .await
+        .data();
+    tokio::time::sleep(api::responses::LEASE + std::time::Duration::from_millis(500)).await;
+    let asked = tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        deaf.op("Users", json!({}), Some(&bob)),
+    )
+    .await;
+    if let Ok(answer) = asked {
+        assert!(
+            answer.error_code().is_some(),
+            "a demoted admin read the directory from a deaf instance's memory: {:?}",
+            answer.body
+        );
+    }
+}
