@@ -187,6 +187,7 @@ async fn anonymous_bursts_cannot_make_the_server_allocate_gigabytes() {
         assert!(answer.status().is_success());
     }
     let peak = server.peak_mib().unwrap();
+    eprintln!("memory: {before:.0} MiB before, {peak:.0} MiB at the peak");
     assert!(
         peak - before < 200.0,
         "the burst raised memory from {before:.0} MiB to {peak:.0} MiB"
@@ -194,6 +195,7 @@ async fn anonymous_bursts_cannot_make_the_server_allocate_gigabytes() {
     // And it comes back down.
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     let after = server.resident_mib().unwrap();
+    eprintln!("memory: {after:.0} MiB two seconds after");
     assert!(
         after - before < 100.0,
         "memory stayed at {after:.0} MiB after the burst (it was {before:.0} MiB)"
