@@ -11,13 +11,13 @@ use entity::{
 };
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    EntityTrait, QueryFilter, sea_query::Expr,
+    DbBackend, EntityTrait, QueryFilter, sea_query::Expr,
 };
 use serde_json::{Value, json};
 
 use crate::{
     auth,
-    db::begin_write,
+    db::{begin_write, statement},
     error::{ApiError, ApiResult},
     people, registrations,
     state::AppState,
@@ -289,6 +289,7 @@ async fn forget_person(db: &impl ConnectionTrait, person: &user::Model) -> ApiRe
         )
         .exec(db)
         .await?;
+    redact_in_others_mails(db, person).await?;
     // Invitations are staff's record of what was sent; the address and the message go. Those
     // still waiting at the address are not the account's (see `address.rs`).
     invitation::Entity::update_many()
@@ -304,6 +305,37 @@ async fn forget_person(db: &impl ConnectionTrait, person: &user::Model) -> ApiRe
         .filter(invitation::Column::UserId.eq(id))
         .exec(db)
         .await?;
+    Ok(())
+}
+
+/// Mails kept for other people name the person too (a group's "Zoé started a thread"): its
+/// whole name, as written in the text and as escaped in the HTML, becomes "Former member"
+/// there, as on its posts.
+async fn redact_in_others_mails(db: &impl ConnectionTrait, person: &user::Model) -> ApiResult<()> {
+    let backend = db.get_database_backend();
+    let contains = match backend {
+        DbBackend::Postgres => "strpos",
+        _ => "instr",
+    };
+    let escaped = minijinja::HtmlEscape(&person.name).to_string();
+    for (column, name) in [
+        ("subject", &person.name),
+        ("text_body", &person.name),
+        ("html_body", &escaped),
+    ] {
+        db.execute_raw(statement(
+            backend,
+            &format!(
+                "UPDATE mails SET {column} = REPLACE({column}, ?, ?) WHERE {contains}({column}, ?) > 0"
+            ),
+            [
+                name.as_str().into(),
+                FORMER_MEMBER.into(),
+                name.as_str().into(),
+            ],
+        ))
+        .await?;
+    }
     Ok(())
 }
 
