@@ -33,7 +33,7 @@ fn reorders_text(ch: char) -> bool {
 }
 
 /// Why `text` is not a valid line, if it is not.
-fn line_problem(text: &str) -> Option<&'static str> {
+pub fn line_problem(text: &str) -> Option<&'static str> {
     if text.chars().any(char::is_control) {
         Some("must be one line, without control characters")
     } else if text.chars().any(reorders_text) {

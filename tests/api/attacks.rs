@@ -984,12 +984,29 @@ async fn control_and_reordering_characters_are_refused_by_kind_of_text() {
     }
     let refused = app
         .op(
+            "SignUp",
+            json!({ "input": { "email": "ann\u{202E}@example.fr", "password": PASSWORD, "name": "Ann" } }),
+            None,
+        )
+        .await;
+    assert_eq!(refused.error_field(), Some("email"));
+    let refused = app
+        .op(
             "CreateOrganisation",
             json!({ "input": { "name": "Evil\u{202E}gpj.exe", "sector": "OTHER" } }),
             Some(&admin),
         )
         .await;
     assert_eq!(refused.error_field(), Some("name"));
+    let doomed = app.published_activity(&admin, 7, json!({})).await;
+    let refused = app
+        .op(
+            "CancelActivity",
+            json!({ "id": doomed, "reason": "Storm\u{1b}[2J" }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(refused.error_field(), Some("reason"));
     let activity = app.published_activity(&admin, 5, json!({})).await;
     let refused = app
         .op(

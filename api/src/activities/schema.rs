@@ -15,8 +15,11 @@ use crate::{
     pagination::{Direction, Page, PageArgs, page_cost, paginate, paginate_rows},
     people::Access,
     state::ContextExt,
-    validation::parse_id,
+    validation::{parse_id, required_paragraph},
 };
+
+/// The longest reason a cancellation gives.
+const MAX_CANCELLATION_REASON_CHARS: usize = 500;
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "activity::Kind")]
@@ -545,19 +548,20 @@ impl ActivityMutation {
         Ok(Activity(published))
     }
 
-    /// Staff only: cancels a draft or published activity and all its registrations.
+    /// Staff only: cancels a draft or published activity and all its registrations. The
+    /// `reason` (at most 500 characters) is mailed to the registrants.
     async fn cancel_activity(
         &self,
         ctx: &Context<'_>,
         id: ID,
-        #[graphql(validator(min_length = 1, max_length = 500))] reason: String,
+        reason: String,
     ) -> ApiResult<Activity> {
         let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
-        let reason = reason.trim();
+        let reason = required_paragraph("reason", reason, MAX_CANCELLATION_REASON_CHARS)?;
         let cancelled =
-            service::cancel(&state.db, &state.mailer, id, reason, Some(me), state.now())
+            service::cancel(&state.db, &state.mailer, id, &reason, Some(me), state.now())
                 .await?
                 .ok_or_else(|| {
                     ApiError::conflict("only a draft or published activity can be cancelled")

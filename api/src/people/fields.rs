@@ -5,7 +5,7 @@ use entity::user::Role;
 
 use crate::{
     error::{ApiError, ApiResult},
-    validation::{optional_text, required_text},
+    validation::{line_problem, optional_text, required_text},
 };
 
 const MAX_EMAIL_CHARS: usize = 254;
@@ -24,6 +24,10 @@ impl Email {
                 field,
                 format!("must be at most {MAX_EMAIL_CHARS} characters"),
             ));
+        }
+        // An address goes into mail headers: one line, nothing that reorders it on screen.
+        if let Some(problem) = line_problem(&normalised) {
+            return Err(ApiError::bad_input(field, problem));
         }
         // A display name ("Ann <ann@x.fr>") is valid RFC 5322 but not a login.
         if !EmailAddress::is_valid(&normalised) || normalised.contains(['<', '>', ' ']) {
