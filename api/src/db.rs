@@ -171,8 +171,8 @@ pub trait Listener: Send + Sync + 'static {
     /// One notification's payload.
     fn heard(&self, payload: &str) -> impl Future<Output = ()> + Send;
 
-    /// A payload to notify on the channel, through the listening connection itself, every
-    /// [`HEARTBEAT`]: hearing it back proves the connection still delivers (none by default).
+    /// A payload to notify on the channel every [`HEARTBEAT`], from a connection of its own:
+    /// hearing it back proves the listening connection still delivers (none by default).
     fn heartbeat(&self) -> Option<String> {
         None
     }
@@ -185,17 +185,29 @@ pub const HEARTBEAT: Duration = Duration::from_millis(250);
 /// after a lost connection. Returns once the first attempt to listen is done, so that a server
 /// listens before it serves.
 pub async fn listen(url: SecretString, channel: &'static str, listener: impl Listener) {
-    let mut subscribed = subscribe(url.expose_secret(), channel, &listener).await;
+    let listener = Arc::new(listener);
+    let mut subscribed = subscribe(url.expose_secret(), channel, listener.as_ref()).await;
     tokio::spawn(async move {
         loop {
             let error = match subscribed {
-                Ok(connection) => relay(connection, channel, &listener).await,
+                Ok(connection) => {
+                    // Heartbeats go out on a connection of their own, so that sending one never
+                    // holds up a notification: they only prove the listener still hears.
+                    let beating = listener.heartbeat().is_some().then(|| {
+                        tokio::spawn(send_heartbeats(url.clone(), channel, listener.clone()))
+                    });
+                    let error = relay(connection, listener.as_ref()).await;
+                    if let Some(beating) = beating {
+                        beating.abort();
+                    }
+                    error
+                }
                 Err(error) => error,
             };
             tracing::warn!(%error, channel, "listener stopped; listening again shortly");
             listener.listening(false);
             tokio::time::sleep(Duration::from_secs(1)).await;
-            subscribed = subscribe(url.expose_secret(), channel, &listener).await;
+            subscribed = subscribe(url.expose_secret(), channel, listener.as_ref()).await;
         }
     });
 }
@@ -211,40 +223,36 @@ async fn subscribe(
     Ok(connection)
 }
 
-/// Relays until the connection is lost, the only way it ends, sending the listener's heartbeat
-/// through the same connection whenever one is due.
-async fn relay(
-    mut connection: PgListener,
-    channel: &str,
-    listener: &impl Listener,
-) -> sea_orm::sqlx::Error {
-    let beats = listener.heartbeat().is_some();
-    let mut next_beat = tokio::time::Instant::now();
+/// Notifies the listener's heartbeat on `channel` every [`HEARTBEAT`] until it is aborted,
+/// connecting again a second after a failure: while none goes out, none is heard, and
+/// whatever trusts the heartbeats stops trusting.
+async fn send_heartbeats(url: SecretString, channel: &'static str, listener: Arc<impl Listener>) {
+    use sea_orm::sqlx::Connection;
     loop {
-        if tokio::time::Instant::now() >= next_beat
-            && let Some(payload) = listener.heartbeat()
+        if let Ok(mut connection) =
+            sea_orm::sqlx::postgres::PgConnection::connect(url.expose_secret()).await
         {
-            let sent = sea_orm::sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(channel)
-                .bind(payload)
-                .execute(&mut connection)
-                .await;
-            if let Err(error) = sent {
-                return error;
+            while let Some(payload) = listener.heartbeat() {
+                let sent = sea_orm::sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(channel)
+                    .bind(payload)
+                    .execute(&mut connection)
+                    .await;
+                if sent.is_err() {
+                    break;
+                }
+                tokio::time::sleep(HEARTBEAT).await;
             }
-            next_beat = tokio::time::Instant::now() + HEARTBEAT;
         }
-        // `recv` would reconnect on its own and hide the notifications lost meanwhile. Waiting
-        // is cut at the next heartbeat (the wait for a message keeps a partial one buffered).
-        let received = if beats {
-            match tokio::time::timeout_at(next_beat, connection.try_recv()).await {
-                Ok(received) => received,
-                Err(_) => continue,
-            }
-        } else {
-            connection.try_recv().await
-        };
-        match received {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Relays until the connection is lost, the only way it ends.
+async fn relay(mut connection: PgListener, listener: &impl Listener) -> sea_orm::sqlx::Error {
+    loop {
+        // `recv` would reconnect on its own and hide the notifications lost meanwhile.
+        match connection.try_recv().await {
             Ok(Some(notification)) => listener.heard(notification.payload()).await,
             Ok(None) => {
                 return std::io::Error::new(

@@ -65,10 +65,16 @@ impl MemoryTrust {
                 && self.elapsed_ms() < self.until_ms.load(Ordering::Acquire))
     }
 
-    /// The listener began or stopped listening. A new listener is trusted from its first
-    /// heartbeat heard back.
+    /// The listener began or stopped listening. A LISTEN just answered proves the connection
+    /// delivers at this moment: a new listener is trusted for one lease, then by its
+    /// heartbeats.
     pub fn listening(&self, now: bool) {
-        self.until_ms.store(0, Ordering::Release);
+        let until = if now {
+            self.elapsed_ms().saturating_add(lease_ms())
+        } else {
+            0
+        };
+        self.until_ms.store(until, Ordering::Release);
         self.listening.store(now, Ordering::Release);
     }
 
@@ -79,10 +85,13 @@ impl MemoryTrust {
 
     /// A heartbeat sent at `sent_ms` came back through the listener.
     pub fn heard_heartbeat(&self, sent_ms: u64) {
-        let lease = u64::try_from(LEASE.as_millis()).unwrap_or(u64::MAX);
         self.until_ms
-            .fetch_max(sent_ms.saturating_add(lease), Ordering::AcqRel);
+            .fetch_max(sent_ms.saturating_add(lease_ms()), Ordering::AcqRel);
     }
+}
+
+fn lease_ms() -> u64 {
+    u64::try_from(LEASE.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Past this many bytes (answers and keys) the cache starts again empty rather than grow.
