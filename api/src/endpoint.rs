@@ -65,8 +65,17 @@ pub async fn graphql(
     }
 
     let started = Instant::now();
-    // Before the caller is read: an answer is kept only if nothing changed from here on.
-    let since = state.changes.answers.since(&state.db).await;
+    // Before the caller is read: an answer is kept only if nothing changed from here on. Only
+    // a single operation's answer is ever kept, so only it notes when it began.
+    let single = match &batch {
+        BatchRequest::Single(_) => true,
+        BatchRequest::Batch(requests) => requests.len() == 1,
+    };
+    let since = if single {
+        state.changes.answers.since(&state.db).await
+    } else {
+        None
+    };
     let credentials = Credentials::from_http(&request, state.config.trust_forwarded_for);
     let viewer = match credentials.viewer(&state).await {
         Ok(viewer) => viewer,

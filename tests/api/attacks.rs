@@ -3,17 +3,11 @@
 
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, TestApp, latest_mailed_token_to, spawn_app};
-
-async fn invite(app: &TestApp, by: &str, email: &str, role: &str) {
-    app.op(
-        "Invite",
-        json!({ "input": { "emails": [email], "role": role } }),
-        Some(by),
-    )
-    .await
-    .data();
-}
+use crate::{
+    helpers::{PASSWORD, TestApp, latest_mailed_token_to, spawn_app},
+    organisations::{add, create},
+    trust::invite,
+};
 
 async fn role_and_proof(app: &TestApp, token: &str) -> (String, bool) {
     let me = app.op("Me", json!({}), Some(token)).await;
@@ -38,11 +32,11 @@ async fn a_proof_of_address_never_goes_to_an_account_somebody_else_holds() {
         ("sign-up then invite", "hugo@office.fr"),
     ] {
         if order == "invite then sign-up" {
-            invite(&app, &admin, address, "ADMIN").await;
+            invite(&app, &admin, address, "ADMIN").await.data();
         }
         let (squatter, _) = app.sign_up(address, "Not the owner").await;
         if order == "sign-up then invite" {
-            invite(&app, &admin, address, "ADMIN").await;
+            invite(&app, &admin, address, "ADMIN").await.data();
         }
         let link = latest_mailed_token_to(&app, "email_verification", address)
             .await
@@ -101,7 +95,9 @@ async fn a_proof_of_address_never_goes_to_an_account_somebody_else_holds() {
     }
 
     // The person who signed up and reads the mail proves both at once: invitations are hers.
-    invite(&app, &admin, "zelie@office.fr", "ANIMATOR").await;
+    invite(&app, &admin, "zelie@office.fr", "ANIMATOR")
+        .await
+        .data();
     let (zelie, _) = app.sign_up("zelie@office.fr", "Zélie").await;
     let link = latest_mailed_token_to(&app, "email_verification", "zelie@office.fr")
         .await
@@ -230,34 +226,6 @@ async fn sign_ups_from_one_client_are_throttled() {
     app.sign_up("script20@example.fr", "Script").await;
 }
 
-async fn organisation(app: &TestApp, token: &str, name: &str) -> String {
-    let created = app
-        .op(
-            "CreateOrganisation",
-            json!({ "input": { "name": name, "sector": "ACCOMMODATION" } }),
-            Some(token),
-        )
-        .await;
-    created.data()["createOrganisation"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-async fn add_member(
-    app: &TestApp,
-    by: &str,
-    organisation: &str,
-    person: &str,
-) -> crate::helpers::Gql {
-    app.op(
-        "AddOrganisationMember",
-        json!({ "organisationId": organisation, "userId": person, "role": "MEMBER" }),
-        Some(by),
-    )
-    .await
-}
-
 /// High 2. A stranger who creates an organisation cannot pull anyone into it: a manager only
 /// invites, staff cannot be invited, nobody is booked before accepting; once a member, the
 /// manager sees nothing from before the joining, books nothing the manager could not join
@@ -283,13 +251,13 @@ async fn nobody_is_pulled_into_an_organisation() {
     app.attend(&admin, &earlier).await;
     app.complete(&admin, &training).await;
 
-    let trap = organisation(&app, &stranger, "Trap Ltd").await;
+    let trap = create(&app, &stranger, "Trap Ltd", "ACCOMMODATION").await;
     // Staff accounts are never members of a partner organisation.
-    let staff = add_member(&app, &stranger, &trap, &animator_id).await;
+    let staff = add(&app, &stranger, &trap, &animator_id, "MEMBER").await;
     staff.expect_error("BAD_USER_INPUT");
     assert_eq!(staff.error_field(), Some("userId"));
     // The victim is only invited: not a member, not bookable, its data out of reach.
-    let added = add_member(&app, &stranger, &trap, &victim_id).await;
+    let added = add(&app, &stranger, &trap, &victim_id, "MEMBER").await;
     assert_eq!(
         added.data()["addOrganisationMember"]["members"]
             .as_array()
@@ -424,7 +392,7 @@ async fn nobody_is_pulled_into_an_organisation() {
         .data();
 
     // A name typed at sign-up proves nothing: staff's adoption only invites.
-    let real = organisation(&app, &admin, "Hôtel du Port").await;
+    let real = create(&app, &admin, "Hôtel du Port", "ACCOMMODATION").await;
     let (impostor, _) = app
         .op(
             "SignUp",
@@ -472,7 +440,7 @@ async fn the_network_average_gives_no_single_score_away() {
     let mut throwaways = Vec::new();
     for i in 0..4 {
         let (token, _) = app.sign_up(&format!("fake{i}@example.fr"), "Fake").await;
-        organisation(&app, &token, &format!("Fake {i}")).await;
+        create(&app, &token, &format!("Fake {i}"), "ACCOMMODATION").await;
         submit(&app, &token, &diagnostic, answers(&diagnostic, 2))
             .await
             .data();
@@ -738,10 +706,10 @@ async fn my_data_holds_everything_and_deletion_leaves_nothing() {
 
     // An organisation, and an invitation to another one.
     let (manager, _) = app.sign_up("manager@example.fr", "Manager").await;
-    let other = organisation(&app, &manager, "Other Ltd").await;
-    add_member(&app, &manager, &other, &zoe_id).await.data();
-    let own = organisation(&app, &admin, "Zoé's Inn").await;
-    add_member(&app, &admin, &own, &zoe_id).await.data();
+    let other = create(&app, &manager, "Other Ltd", "ACCOMMODATION").await;
+    add(&app, &manager, &other, &zoe_id, "MEMBER").await.data();
+    let own = create(&app, &admin, "Zoé's Inn", "ACCOMMODATION").await;
+    add(&app, &admin, &own, &zoe_id, "MEMBER").await.data();
     // A paid training attended, paid, certified; a non-anonymous survey answered.
     let training = app
         .published_activity(

@@ -11,7 +11,7 @@ use crate::{
     smtp::SmtpServer,
 };
 
-async fn create(app: &TestApp, token: &str, name: &str, sector: &str) -> String {
+pub async fn create(app: &TestApp, token: &str, name: &str, sector: &str) -> String {
     let created = app
         .op(
             "CreateOrganisation",
@@ -25,7 +25,7 @@ async fn create(app: &TestApp, token: &str, name: &str, sector: &str) -> String 
         .to_owned()
 }
 
-async fn add(
+pub async fn add(
     app: &TestApp,
     token: &str,
     organisation: &str,

@@ -192,7 +192,7 @@ async fn a_fragment_bomb_is_refused_before_it_is_expanded() {
     assert!(refused["payload"]["data"].is_null(), "{refused}");
 }
 
-async fn invite(app: &TestApp, by: &str, email: &str, role: &str) -> crate::helpers::Gql {
+pub async fn invite(app: &TestApp, by: &str, email: &str, role: &str) -> crate::helpers::Gql {
     app.op(
         "Invite",
         json!({ "input": { "emails": [email], "role": role } }),
