@@ -439,9 +439,14 @@ async fn unsubscribe(state: &AppState, token: &str, confirm: bool) -> HttpRespon
         }
     };
     let (group, member) = found;
-    if confirm && let Err(error) = store_level(&state.db, group_id, person, Level::Muted).await {
-        tracing::error!(%error, "unsubscribe failed");
-        return HttpResponse::InternalServerError().finish();
+    if confirm {
+        if let Err(error) = store_level(&state.db, group_id, person, Level::Muted).await {
+            tracing::error!(%error, "unsubscribe failed");
+            return HttpResponse::InternalServerError().finish();
+        }
+        // A write like a mutation's: answered once this instance heard it, so the member's
+        // next query here shows the group muted (PostgreSQL; a no-op on SQLite).
+        state.changes.settle(&state.db).await;
     }
     let locale = state.mailer.locale_of(&member);
     match state.mailer.templates.page(
