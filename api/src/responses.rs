@@ -61,20 +61,20 @@ impl MemoryTrust {
 
     pub fn is_trusted(&self) -> bool {
         self.always
-            || (self.listening.load(Ordering::Acquire)
-                && self.elapsed_ms() < self.until_ms.load(Ordering::Acquire))
+            || (self.is_listening() && self.elapsed_ms() < self.until_ms.load(Ordering::Acquire))
     }
 
-    /// The listener began or stopped listening. A LISTEN just answered proves the connection
-    /// delivers at this moment: a new listener is trusted for one lease, then by its
-    /// heartbeats.
+    /// Whether the change listener listens now (PostgreSQL).
+    pub fn is_listening(&self) -> bool {
+        self.listening.load(Ordering::Acquire)
+    }
+
+    /// The listener began or stopped listening. Memory is trusted only from the first
+    /// heartbeat heard back: by then every other instance has heard that heartbeat too, so a
+    /// writer that waits for the instances it knows ([`crate::changes::Changes::settle`])
+    /// knows every instance that may answer from memory.
     pub fn listening(&self, now: bool) {
-        let until = if now {
-            self.elapsed_ms().saturating_add(lease_ms())
-        } else {
-            0
-        };
-        self.until_ms.store(until, Ordering::Release);
+        self.until_ms.store(0, Ordering::Release);
         self.listening.store(now, Ordering::Release);
     }
 
