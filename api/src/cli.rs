@@ -3,14 +3,14 @@
 
 use std::process::ExitCode;
 
-use crate::{Application, Config, schema};
+use crate::{Application, Config, graphql};
 
 pub async fn run() -> ExitCode {
     let command = std::env::args().nth(1);
     match command.as_deref() {
         None | Some("serve") => serve().await,
         Some("schema") => {
-            print!("{}", schema::sdl());
+            print!("{}", graphql::sdl());
             ExitCode::SUCCESS
         }
         Some(other) => {

@@ -1,4 +1,4 @@
-//! Prometheus metrics on `GET /metrics`. Counters and histograms are recorded where things
+//! Prometheus metrics (served on `GET /metrics` by `http::metrics`). Counters and histograms are recorded where things
 //! happen through the `metrics` facade; gauges that describe the database (pool use, outbox
 //! depth) are read at scrape time. Figures are per instance: Prometheus scrapes each one.
 
@@ -8,7 +8,6 @@ use std::{
     time::Duration,
 };
 
-use actix_web::{HttpResponse, web};
 use entity::mail;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -76,11 +75,11 @@ pub fn record_operation(operation: String, outcome: &'static str, elapsed: Durat
         .increment(1);
 }
 
-/// `GET /metrics` in Prometheus' text format.
-pub async fn scrape(state: web::Data<AppState>) -> HttpResponse {
+/// Every metric in Prometheus' text format, the database's gauges read now.
+pub async fn render(state: &AppState) -> String {
     metrics::counter!("klub_db_statements_total")
         .absolute(state.statements.load(std::sync::atomic::Ordering::Relaxed));
-    let (size, idle) = pool_use(&state);
+    let (size, idle) = pool_use(state);
     metrics::gauge!("klub_db_pool_connections", "state" => "open").set(size);
     metrics::gauge!("klub_db_pool_connections", "state" => "idle").set(idle);
     metrics::gauge!("klub_db_pool_max_connections").set(state.config.db_max_connections);
@@ -101,9 +100,7 @@ pub async fn scrape(state: web::Data<AppState>) -> HttpResponse {
     }
     let handle = handle();
     handle.run_upkeep();
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(handle.render())
+    handle.render()
 }
 
 fn pool_use(state: &AppState) -> (f64, f64) {

@@ -23,7 +23,7 @@ pub async fn run_once(state: &AppState) {
         tracing::warn!(%error, "scheduler: cancelling under-booked activities failed");
     }
     if let Err(error) =
-        activities::followup::reminders::send_due(&state.db, &state.mailer, state.now()).await
+        crate::followup::reminders::send_due(&state.db, &state.mailer, state.now()).await
     {
         tracing::warn!(%error, "scheduler: sending reminders failed");
     }

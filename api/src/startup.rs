@@ -1,8 +1,8 @@
 //! Building and running Klub: the state every request reaches, the background jobs, and the
-//! HTTP server's routes — `POST /graphql` ([`crate::endpoint`]), GraphiQL on `GET /graphql`,
-//! graphql-transport-ws on `/graphql/ws` ([`crate::socket`]), `GET /healthz`, the calendar
+//! HTTP server's routes — `POST /graphql` ([`crate::http::graphql`]), GraphiQL on `GET /graphql`,
+//! graphql-transport-ws on `/graphql/ws` ([`crate::http::socket`]), `GET /healthz`, the calendar
 //! feed and the CSV sheet; `/metrics` on its own listener. Around them request ids, logs,
-//! CORS and security headers ([`crate::headers`]). Stops gracefully on SIGINT or SIGTERM.
+//! CORS and security headers ([`crate::http::headers`]). Stops gracefully on SIGINT or SIGTERM.
 
 use std::{
     net::TcpListener,
@@ -20,21 +20,20 @@ use thiserror::Error;
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::{
-    activities,
     auth::{Passwords, TokenKeys, service::ensure_bootstrap_admin},
     changes::{self, Changes},
     clock::Clock,
     config::{Config, ExposeSecret},
-    db, endpoint,
+    db,
     error::ApiError,
-    graphiql, groups, headers,
-    limits::QueryLimits,
+    graphql,
+    graphql::limits::QueryLimits,
+    groups,
+    http::request_span::RequestSpan,
+    http::{self, graphiql, headers, socket},
     mail::{self, Mailer},
-    metrics, progress, registrations, scheduler,
-    schema::{self},
-    socket,
+    metrics, scheduler,
     state::AppState,
-    telemetry::RequestSpan,
 };
 
 #[derive(Debug, Error)]
@@ -173,8 +172,8 @@ impl Application {
 fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
     // One cache of parsed documents for both ways a document is run.
     let limits = QueryLimits::default();
-    let schema = schema::build(state.clone(), limits.clone());
-    let direct = web::Data::new(schema::Direct::build(state.clone(), limits));
+    let schema = graphql::build(state.clone(), limits.clone());
+    let direct = web::Data::new(graphql::Direct::build(state.clone(), limits));
     let workers = state.config.http_workers;
     metrics::handle();
     let server = HttpServer::new(move || {
@@ -202,42 +201,39 @@ fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
                 }
             })
             .wrap(TracingLogger::<RequestSpan>::new())
-            .route("/graphql", web::post().to(endpoint::graphql))
+            .route("/graphql", web::post().to(http::graphql::graphql))
             .route("/graphql", web::get().to(graphiql::page))
             .route("/graphiql/{file}", web::get().to(graphiql::asset))
             .route("/graphql/ws", web::get().to(socket::handler))
             .route("/healthz", web::get().to(healthz))
             .route(
                 "/calendar/{secret}",
-                web::get().to(registrations::feed::download),
+                web::get().to(http::calendar_feed::download),
             )
             .route(
                 "/unsubscribe/{token}",
-                web::get().to(groups::notifications::unsubscribe_page),
+                web::get().to(http::unsubscribe::page),
             )
             .route(
                 "/unsubscribe/{token}",
-                web::post().to(groups::notifications::unsubscribe_page),
+                web::post().to(http::unsubscribe::page),
             )
             .route(
                 "/activities/{id}/survey.csv",
-                web::get().to(activities::followup::survey_csv),
+                web::get().to(http::survey_sheet::survey_csv),
             )
             .route(
                 "/certificates/{number}",
-                web::get().to(activities::certificates::download::pdf),
+                web::get().to(http::certificate::pdf),
             )
-            .route(
-                "/reports/{month}",
-                web::get().to(progress::monthly::download),
-            )
+            .route("/reports/{month}", web::get().to(http::report::download))
             .route(
                 "/payments.csv",
-                web::get().to(registrations::payments_csv::download),
+                web::get().to(http::payments_sheet::download),
             )
             .route(
                 "/activities/{id}/registrations.csv",
-                web::get().to(registrations::csv::download),
+                web::get().to(http::sign_in_sheet::download),
             )
     });
     let server = server.disable_signals().shutdown_timeout(30);
@@ -267,7 +263,7 @@ fn spawn_metrics(address: std::net::SocketAddr, state: AppState) -> Result<u16, 
     let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(state.clone()))
-            .route("/metrics", web::get().to(metrics::scrape))
+            .route("/metrics", web::get().to(http::metrics::scrape))
     })
     .workers(1)
     .disable_signals()

@@ -2,20 +2,16 @@
 
 use std::sync::{Arc, atomic::AtomicU64};
 
-use async_graphql::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::{Credentials, Passwords, TokenKeys},
+    auth::{Passwords, TokenKeys},
     changes::Changes,
     clock::Clock,
     config::Config,
-    error::{ApiError, ApiResult},
     groups::PostAdded,
-    loaders::Loaders,
     mail::Mailer,
-    people::Viewer,
 };
 
 #[derive(Clone)]
@@ -38,44 +34,5 @@ pub struct AppState {
 impl AppState {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
-    }
-
-    /// Gives one operation what its resolvers read: the viewer, the caller's credentials (its
-    /// token and address), and loaders of its own (their caches must not outlive the operation, and some
-    /// depend on who asks).
-    pub fn for_caller(
-        &self,
-        request: async_graphql::Request,
-        viewer: Viewer,
-        credentials: Credentials,
-    ) -> async_graphql::Request {
-        request
-            .data(Loaders::new(&self.db, viewer.user().map(|user| user.id)))
-            .data(viewer)
-            .data(credentials)
-    }
-}
-
-/// Typed access to what the server puts in every GraphQL context.
-pub trait ContextExt {
-    fn state(&self) -> ApiResult<&AppState>;
-    fn viewer(&self) -> &Viewer;
-    fn loaders(&self) -> ApiResult<&Loaders>;
-}
-
-impl ContextExt for Context<'_> {
-    fn state(&self) -> ApiResult<&AppState> {
-        self.data::<AppState>()
-            .map_err(|_| ApiError::internal("application state missing from the schema"))
-    }
-
-    fn loaders(&self) -> ApiResult<&Loaders> {
-        self.data::<Loaders>()
-            .map_err(|_| ApiError::internal("data loaders missing from the request"))
-    }
-
-    fn viewer(&self) -> &Viewer {
-        // A request without a viewer (none was attached) is an anonymous one.
-        self.data_opt::<Viewer>().unwrap_or(&Viewer::Anonymous)
     }
 }

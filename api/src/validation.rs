@@ -11,18 +11,10 @@
 //! - a **paragraph** — a description, a message, a post, an answer — may also break lines
 //!   (stored as `\n`, whatever the client sent) and hold tabs.
 //!
-//! NUL is refused in every string of every request before any of this ([`no_nul_in`]):
+//! NUL is refused in every string of every request before any of this (`graphql::inputs`):
 //! PostgreSQL cannot store it, so not even a log-in attempt may carry one.
 
-use async_graphql::ID;
-
 use crate::error::{ApiError, ApiResult};
-
-/// An id from the schema, as the database's key.
-pub fn parse_id(field: &str, id: &ID) -> ApiResult<i64> {
-    id.parse()
-        .map_err(|_| ApiError::bad_input(field, "is not a valid id"))
-}
 
 /// Characters that change the order or direction text is shown in, or break it like a line
 /// break does.
@@ -113,24 +105,6 @@ pub fn optional_paragraph(
             required_paragraph(field, text, max_chars).map(Some)
         }
         _ => Ok(None),
-    }
-}
-
-/// The path of the first string holding NUL in `value` (`name`, `name.key`, `name[2]`).
-pub fn no_nul_in(name: &str, value: &async_graphql::Value) -> ApiResult<()> {
-    use async_graphql::Value;
-    match value {
-        Value::String(text) if text.contains('\0') => {
-            Err(ApiError::bad_input(name, "must not hold the NUL character"))
-        }
-        Value::List(items) => items
-            .iter()
-            .enumerate()
-            .try_for_each(|(index, item)| no_nul_in(&format!("{name}[{index}]"), item)),
-        Value::Object(fields) => fields
-            .iter()
-            .try_for_each(|(key, item)| no_nul_in(&format!("{name}.{key}"), item)),
-        _ => Ok(()),
     }
 }
 

@@ -1147,7 +1147,7 @@ async fn an_instance_that_cannot_prove_it_listens_stops_trusting_its_memory() {
         )
         .await
         .data();
-    tokio::time::sleep(api::responses::LEASE + std::time::Duration::from_millis(500)).await;
+    tokio::time::sleep(api::memory::LEASE + std::time::Duration::from_millis(500)).await;
     let asked = tokio::time::timeout(
         std::time::Duration::from_secs(3),
         deaf.op("Users", json!({}), Some(&bob)),

@@ -559,7 +559,7 @@ fn selected_fields(set: &SelectionSet, into: &mut BTreeSet<(String, String)>) {
 
 #[test]
 fn the_table_covers_the_whole_schema() {
-    let schema = Schema::parse_and_validate(api::schema::sdl(), "schema.graphql").unwrap();
+    let schema = Schema::parse_and_validate(api::graphql::sdl(), "schema.graphql").unwrap();
     let documents: Vec<ExecutableDocument> = operation_documents()
         .iter()
         .map(|path| {

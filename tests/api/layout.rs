@@ -1,11 +1,15 @@
-//! The house's shape, checked: the domains' rules depend one way, down a ladder, so a newcomer
-//! reads them bottom-up and a change low in the ladder never waits on one above it.
+//! The house's shape, checked. Three layers, read from the `use crate::…` lines and
+//! `crate::…` paths of every file of `api/src` (test modules aside):
 //!
-//! Read from the `use crate::…` lines and `crate::…` paths of every file of `api/src` (its
-//! GraphQL types included), test modules aside. A GraphQL type lives with the lowest domain
-//! that returns it: `Registration` and `ClubQuestion` with `activities`, whose `Activity`
-//! lists them. The composition root (`state`, `schema`, `startup`, `endpoint`, `headers`,
-//! `socket`, `scheduler`, `changes`, `cli`, `lib`) may use every domain.
+//! - the **domains** (`activities/`, `registrations/`, …): plain Rust, their rules, queries and
+//!   policies. They depend one way, down a ladder, so a newcomer reads them bottom-up and a
+//!   change low in the ladder never waits on one above it; none of them knows GraphQL or HTTP;
+//! - the **surface** on top: `graphql/` (types, resolvers, loaders, limits, the answers kept in
+//!   memory, error codes) and `http/` (every actix-web handler). They may use every domain;
+//!   no domain uses them;
+//! - the **composition root** (`lib`, `main`, `cli`, `startup`, `state`, `scheduler`,
+//!   `changes`) wires them; and shared **infrastructure** (`db`, `clock`, `config`, …) that
+//!   uses no domain and no surface.
 
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -18,30 +22,50 @@ const LADDER: &[&[&str]] = &[
     &["people"],
     &["mail"],
     &["auth"],
-    &["diagnostics"],
+    &["diagnostics", "payments"],
+    &["certificates", "followup"],
     &["activities"],
     &["registrations"],
     &["club", "groups", "invitations", "organisations"],
     &["accounts", "progress"],
 ];
 
-/// Shared tools every domain may use; they use no domain.
+/// GraphQL and HTTP: they may use everything below, nothing uses them but the root.
+const SURFACE: &[&str] = &["graphql", "http"];
+
+/// What wires the server together; it may use everything.
+const ROOT: &[&str] = &[
+    "changes",
+    "cli",
+    "lib",
+    "main",
+    "scheduler",
+    "startup",
+    "state",
+];
+
+/// Shared tools every domain may use; they use no domain and no surface.
 const INFRASTRUCTURE: &[&str] = &[
     "clock",
     "config",
-    "csv_export",
-    "dates",
     "db",
     "error",
     "heavy",
     "hours",
     "ids",
-    "limits",
-    "loaders",
-    "pagination",
-    "responses",
+    "memory",
+    "metrics",
+    "safe_csv",
     "telemetry",
     "validation",
+];
+
+/// The crates of the surface: a domain or a tool that names one is not plain Rust.
+const SURFACE_CRATES: &[&str] = &[
+    "async_graphql",
+    "actix_web",
+    "actix_http",
+    "tracing_actix_web",
 ];
 
 fn api_src() -> PathBuf {
@@ -106,8 +130,28 @@ fn used_modules(code: &str) -> BTreeSet<String> {
     used
 }
 
-fn rung(module: &str) -> Option<usize> {
-    LADDER.iter().position(|rung| rung.contains(&module))
+enum Layer {
+    /// A domain, on this rung of the ladder.
+    Domain(usize),
+    Infrastructure,
+    Surface,
+    Root,
+    /// A module nobody placed yet: the test asks for it to be placed.
+    Unknown,
+}
+
+fn layer(module: &str) -> Layer {
+    if let Some(rung) = LADDER.iter().position(|rung| rung.contains(&module)) {
+        Layer::Domain(rung)
+    } else if INFRASTRUCTURE.contains(&module) {
+        Layer::Infrastructure
+    } else if SURFACE.contains(&module) {
+        Layer::Surface
+    } else if ROOT.contains(&module) {
+        Layer::Root
+    } else {
+        Layer::Unknown
+    }
 }
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
@@ -131,6 +175,12 @@ fn domains_depend_one_way_down_the_ladder() {
         let module = module_of(&file);
         let code = std::fs::read_to_string(&file).expect("a readable file");
         for used in used_modules(&code) {
+            // `crate::Config`: what `lib` re-exports.
+            let used = if used.starts_with(char::is_uppercase) {
+                "lib".to_owned()
+            } else {
+                used
+            };
             if used == module {
                 continue;
             }
@@ -138,11 +188,19 @@ fn domains_depend_one_way_down_the_ladder() {
                 .entry(module.clone())
                 .or_default()
                 .insert(used.clone());
-            let allowed = match (rung(&module), rung(&used)) {
-                (Some(from), Some(to)) => to < from,
-                (Some(_), None) => true,
-                (None, Some(_)) => !INFRASTRUCTURE.contains(&module.as_str()),
-                (None, None) => true,
+            let allowed = match layer(&module) {
+                Layer::Domain(from) => match layer(&used) {
+                    Layer::Domain(to) => to < from,
+                    Layer::Infrastructure => true,
+                    // The services every domain is handed (database, mailer, clock, config).
+                    Layer::Root => used == "state",
+                    Layer::Surface | Layer::Unknown => false,
+                },
+                Layer::Infrastructure => {
+                    matches!(layer(&used), Layer::Infrastructure) || used == "state"
+                }
+                Layer::Surface | Layer::Root => !matches!(layer(&used), Layer::Unknown),
+                Layer::Unknown => false,
             };
             if !allowed {
                 wrong.push(format!("{} uses {used}", file.display()));
@@ -155,9 +213,46 @@ fn domains_depend_one_way_down_the_ladder() {
         wrong.join("\n")
     );
     // The check reads real code: the ladder's known edges are there.
+    assert!(edges["graphql"].contains("activities"));
+    assert!(edges["http"].contains("certificates"));
     assert!(edges["registrations"].contains("activities"));
     assert!(edges["accounts"].contains("invitations"));
     assert!(edges["activities"].contains("people"));
+}
+
+/// Domains and tools are plain Rust: GraphQL and HTTP live in `graphql/` and `http/` only, so
+/// a rule reads the same whoever calls it (a resolver, a download, the scheduler, a test).
+#[test]
+fn only_the_surface_knows_graphql_and_http() {
+    let mut wrong = Vec::new();
+    let mut surface_files = 0;
+    for file in rust_files(&api_src()) {
+        let module = module_of(&file);
+        let code = std::fs::read_to_string(&file).expect("a readable file");
+        let code = code.split("#[cfg(test)]").next().unwrap_or(&code);
+        let names_a_surface_crate = SURFACE_CRATES.iter().any(|name| {
+            code.match_indices(name).any(|(at, _)| {
+                // `async_graphql` but not `my_async_graphql_thing`.
+                let before = code[..at].chars().next_back();
+                let after = code[at + name.len()..].chars().next();
+                !before.is_some_and(|c| c.is_alphanumeric() || c == '_') && after == Some(':')
+            })
+        });
+        match layer(&module) {
+            Layer::Surface if names_a_surface_crate => surface_files += 1,
+            Layer::Domain(_) | Layer::Infrastructure if names_a_surface_crate => {
+                wrong.push(file.display().to_string());
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "GraphQL or HTTP outside graphql/ and http/:\n{}",
+        wrong.join("\n")
+    );
+    // The check reads real code: the surface does name them.
+    assert!(surface_files > 20, "{surface_files}");
 }
 
 #[test]

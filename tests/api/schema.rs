@@ -14,14 +14,14 @@ fn schema_path() -> PathBuf {
 fn schema_graphql_matches_the_code() {
     let committed = std::fs::read_to_string(schema_path()).expect("schema.graphql exists");
     assert!(
-        committed == api::schema::sdl(),
+        committed == api::graphql::sdl(),
         "schema.graphql is out of date: run `cargo run -q -- schema > schema.graphql`"
     );
 }
 
 #[test]
 fn every_operation_document_validates_against_the_schema() {
-    let schema = Schema::parse_and_validate(api::schema::sdl(), "schema.graphql")
+    let schema = Schema::parse_and_validate(api::graphql::sdl(), "schema.graphql")
         .expect("the served schema is valid SDL");
     let mut checked = 0;
     for path in operation_documents() {

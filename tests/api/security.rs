@@ -473,7 +473,7 @@ async fn every_answer_carries_security_headers_and_a_request_id() {
 
 #[tokio::test]
 async fn the_schema_exposes_no_secret() {
-    let sdl = api::schema::sdl().to_lowercase();
+    let sdl = api::graphql::sdl().to_lowercase();
     for secret in [
         "passwordhash",
         "password_hash",

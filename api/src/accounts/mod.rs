@@ -5,7 +5,4 @@
 
 pub mod address;
 pub mod privacy;
-mod schema;
 pub mod service;
-
-pub use schema::{AccountsMutation, AccountsQuery};

@@ -18,13 +18,15 @@ use sea_orm::{
 };
 
 use super::{
-    ActivityDraft, SessionDraft, certificates, followup, policy,
+    ActivityDraft, SessionDraft, policy,
     seats::{self, lock},
 };
 use crate::{
     audit::{self, Action},
+    certificates,
     db::{self, begin_write},
     error::{ApiError, ApiResult},
+    followup,
     mail::{Mailer, Notice},
     people::Staff,
 };

@@ -16,40 +16,6 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// The bearer token of the `Authorization` header and the client's address: the TCP
-    /// peer, or the proxy's forwarded address when `trust_forwarded_for` says a proxy sets it.
-    pub fn from_http(request: &actix_web::HttpRequest, trust_forwarded_for: bool) -> Self {
-        let token = request
-            .headers()
-            .get(actix_web::http::header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .map(|header| {
-                header
-                    .strip_prefix("Bearer ")
-                    .or_else(|| header.strip_prefix("bearer "))
-                    .unwrap_or(header)
-                    .trim()
-                    .to_owned()
-            });
-        let address = if trust_forwarded_for {
-            request
-                .connection_info()
-                .realip_remote_addr()
-                .map(|address| {
-                    address
-                        .parse::<std::net::SocketAddr>()
-                        .map(|socket| socket.ip().to_string())
-                        .unwrap_or_else(|_| address.to_owned())
-                })
-        } else {
-            request.peer_addr().map(|peer| peer.ip().to_string())
-        };
-        Self {
-            token,
-            client: ClientAddress(address.unwrap_or_else(|| "unknown".into())),
-        }
-    }
-
     /// The account behind the token as it is now: role, deletion and revoked sessions included.
     pub async fn viewer(&self, state: &AppState) -> ApiResult<Viewer> {
         match &self.token {
@@ -57,13 +23,6 @@ impl Credentials {
             None => Ok(Viewer::Anonymous),
         }
     }
-}
-
-/// The viewer of a plain HTTP request (a file download), judged as every GraphQL request is.
-pub async fn viewer_of(request: &actix_web::HttpRequest, state: &AppState) -> ApiResult<Viewer> {
-    Credentials::from_http(request, state.config.trust_forwarded_for)
-        .viewer(state)
-        .await
 }
 
 /// The account a session token names, as it is now: a revoked session or a deleted account

@@ -4,14 +4,12 @@
 mod credentials;
 pub mod mailed;
 mod password;
-mod schema;
 pub mod service;
 pub mod throttle;
 mod token;
 pub mod viewers;
 
-pub use credentials::{Credentials, viewer_of};
+pub use credentials::Credentials;
 pub use password::{Password, Passwords, Verified};
-pub use schema::{AuthPayload, AuthQuery};
 pub use token::{SessionClaims, TokenError, TokenKeys};
 pub use viewers::ViewerCache;

@@ -15,7 +15,7 @@ use entity::user;
 use parking_lot::Mutex;
 use sea_orm::{DatabaseConnection, DbBackend, EntityTrait};
 
-use crate::{db::begin_write, error::ApiResult, responses::MemoryTrust};
+use crate::{db::begin_write, error::ApiResult, memory::MemoryTrust};
 
 /// Past this many entries the cache starts again empty rather than grow without bound.
 const MAX_ENTRIES: usize = 50_000;

@@ -3,7 +3,4 @@
 //! axes each activity works on. Scoring lives here too; who takes an assessment and what it
 //! shows is `progress`.
 
-mod schema;
 pub mod service;
-
-pub use schema::{Axis, DiagnosticMutation, DiagnosticQuery};

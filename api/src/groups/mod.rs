@@ -3,8 +3,6 @@
 //! the `postAdded` subscription. Someone outside a group cannot learn that it exists.
 
 pub mod notifications;
-mod schema;
 pub mod service;
 
-pub use schema::{GroupMutation, GroupQuery, GroupSubscription, ModerationMutation};
 pub use service::PostAdded;

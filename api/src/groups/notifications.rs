@@ -12,7 +12,6 @@
 
 use std::collections::HashMap;
 
-use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use entity::{
     group, group_digest,
@@ -407,64 +406,27 @@ async fn send_digest(
     Ok(mailed)
 }
 
-/// `GET /unsubscribe/{token}`: a page with one button, because link scanners and previews
-/// follow GET links; `POST` (the button, or a mail client's one-click per RFC 8058) mutes the
-/// group for the member the token names. A token the server did not sign: 404.
-pub async fn unsubscribe_page(
-    path: web::Path<String>,
-    state: web::Data<AppState>,
-    request: actix_web::HttpRequest,
-) -> HttpResponse {
-    unsubscribe(
-        &state,
-        &path,
-        request.method() == actix_web::http::Method::POST,
-    )
-    .await
-}
-
-async fn unsubscribe(state: &AppState, token: &str, confirm: bool) -> HttpResponse {
+/// What a one-click unsubscribe link names, if the server signed it: the group and the member,
+/// whose level there becomes MUTED when `confirm` (the page's button, or a mail client's
+/// one-click `POST`; a `GET` only shows the page, since link scanners follow links).
+pub async fn unsubscribe(
+    state: &AppState,
+    token: &str,
+    confirm: bool,
+) -> ApiResult<Option<(group::Model, user::Model)>> {
     let Some((person, group_id)) = read_unsubscribe_token(state, token) else {
-        return HttpResponse::NotFound().finish();
+        return Ok(None);
     };
-    let found = match (
-        group::Entity::find_by_id(group_id.0).one(&state.db).await,
-        user::Entity::find_by_id(person.0).one(&state.db).await,
-    ) {
-        (Ok(Some(group)), Ok(Some(member))) => (group, member),
-        (Ok(_), Ok(_)) => return HttpResponse::NotFound().finish(),
-        (Err(error), _) | (_, Err(error)) => {
-            tracing::error!(%error, "unsubscribe failed");
-            return HttpResponse::InternalServerError().finish();
-        }
+    let group = group::Entity::find_by_id(group_id.0).one(&state.db).await?;
+    let member = user::Entity::find_by_id(person.0).one(&state.db).await?;
+    let (Some(group), Some(member)) = (group, member) else {
+        return Ok(None);
     };
-    let (group, member) = found;
     if confirm {
-        if let Err(error) = store_level(&state.db, group_id, person, Level::Muted).await {
-            tracing::error!(%error, "unsubscribe failed");
-            return HttpResponse::InternalServerError().finish();
-        }
-        // A write like a mutation's: answered once this instance heard it, so the member's
-        // next query here shows the group muted (PostgreSQL; a no-op on SQLite).
+        store_level(&state.db, group_id, person, Level::Muted).await?;
+        // A write like a mutation's: answered once every instance heard it, so the member's
+        // next query shows the group muted (PostgreSQL; a no-op on SQLite).
         state.changes.settle(&state.db).await;
     }
-    let locale = state.mailer.locale_of(&member);
-    match state.mailer.templates.page(
-        "unsubscribe",
-        locale,
-        context! { group => &group.name, done => confirm },
-    ) {
-        Ok(html) => HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            // The page's one form posts back to itself.
-            .insert_header((
-                actix_web::http::header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-            ))
-            .body(html),
-        Err(error) => {
-            tracing::error!(%error, "unsubscribe page failed");
-            HttpResponse::InternalServerError().finish()
-        }
-    }
+    Ok(Some((group, member)))
 }

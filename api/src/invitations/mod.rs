@@ -1,7 +1,4 @@
 //! Invitations by email: staff invite existing accounts to an activity, or new addresses to
 //! create their account with a one-time link; a whole audience can be invited in one call.
 
-mod schema;
 pub mod service;
-
-pub use schema::{InvitationMutation, InvitationQuery};

@@ -10,7 +10,6 @@
 pub mod calendar;
 pub mod outbox;
 pub mod render;
-mod schema;
 pub mod transport;
 
 use chrono::{DateTime, Utc};
@@ -19,8 +18,6 @@ use entity::{activity, registration, session, user};
 use lettre::message::Mailbox;
 use minijinja::context;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-
-pub use schema::MailQuery;
 
 use self::{calendar::Method, outbox::Outgoing, render::Templates, transport::Transport};
 use crate::{

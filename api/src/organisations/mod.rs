@@ -2,7 +2,4 @@
 //! people, MANAGERs and MEMBERs, a person in at most one. Managers add members and register
 //! colleagues; staff see every organisation, members their own, anyone else none (NOT_FOUND).
 
-mod schema;
 pub mod service;
-
-pub use schema::{OrganisationMutation, OrganisationQuery};

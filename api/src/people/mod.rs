@@ -1,14 +1,11 @@
 //! People: partners and staff, their directory, roles and the `trained` flag.
 
-mod audit_log;
 pub mod fields;
 pub mod organisation;
 pub mod roles;
-mod schema;
 pub mod service;
 mod viewer;
 
-pub use audit_log::AuditQuery;
 pub use fields::{Email, NewPerson};
 pub use roles::{Admin, Staff};
 pub use viewer::{Access, Viewer};
@@ -18,4 +15,3 @@ pub use viewer::{Access, Viewer};
 pub fn calendar_feed_url(public_url: &str, secret: &str) -> String {
     format!("{public_url}/calendar/{secret}.ics")
 }
-pub use schema::{PeopleMutation, PeopleQuery, Role, User};

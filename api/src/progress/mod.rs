@@ -5,6 +5,3 @@
 pub mod assessments;
 pub mod monthly;
 pub mod report;
-mod schema;
-
-pub use schema::{ProgressMutation, ProgressQuery};

@@ -1,10 +1,9 @@
-//! `GET /calendar/{secret}.ics`: a private calendar feed of the sessions of a person's
+//! A private calendar feed (`GET /calendar/{secret}.ics`, `http::calendar_feed`) of the sessions of a person's
 //! confirmed registrations, so partners subscribe once in their calendar app. The secret is
 //! the credential; resetting it revokes the old URL.
 
 use std::collections::HashMap;
 
-use actix_web::{HttpResponse, web};
 use entity::{activity, registration, session, user};
 use rand::RngCore;
 use sea_orm::{
@@ -36,22 +35,8 @@ pub async fn revoke(db: &DatabaseConnection, person: &user::Model) -> ApiResult<
     Ok(())
 }
 
-pub async fn download(path: web::Path<String>, state: web::Data<AppState>) -> HttpResponse {
-    let secret = path.into_inner();
-    let secret = secret.strip_suffix(".ics").unwrap_or(&secret);
-    match feed(&state, secret).await {
-        Ok(ics) => HttpResponse::Ok()
-            .content_type("text/calendar; charset=utf-8")
-            .body(ics),
-        Err(ApiError::NotFound(_)) => HttpResponse::NotFound().finish(),
-        Err(error) => {
-            tracing::error!(%error, "calendar feed failed");
-            HttpResponse::InternalServerError().finish()
-        }
-    }
-}
-
-async fn feed(state: &AppState, secret: &str) -> ApiResult<String> {
+/// The feed behind `secret`: the iCalendar text of the person's confirmed sessions.
+pub async fn feed(state: &AppState, secret: &str) -> ApiResult<String> {
     if secret.len() != 64 {
         return Err(ApiError::NotFound("calendar"));
     }

@@ -1,0 +1,229 @@
+//! Certificates of attendance. When a TRAINING or WORKSHOP completes, each confirmed
+//! registrant who attended at least its `minAttendancePercent` of sessions gets one: a random
+//! number nobody can guess (80 bits, unique in the database), the hours of the sessions it
+//! attended, the date; issued once per registration (completing again issues nothing) and
+//! mailed as a PDF. The PDF is served to its holder and staff; anyone may check a number.
+
+mod pdf;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{activity, certificate, registration, session, user};
+use rand::Rng;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::OnConflict,
+};
+
+use crate::{
+    db,
+    error::ApiResult,
+    heavy,
+    mail::{Attachment, Letter, Mailer, Recipient},
+    people,
+};
+
+/// Crockford's base32: no I, L, O or U to misread.
+const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// `KLUB-XXXX-XXXX-XXXX-XXXX`: 16 random characters, 80 bits.
+fn new_number() -> String {
+    let mut rng = rand::rng();
+    let groups: Vec<String> = (0..4)
+        .map(|_| {
+            (0..4)
+                .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+                .collect()
+        })
+        .collect();
+    format!("KLUB-{}", groups.join("-"))
+}
+
+/// Hours, as people write them: "3", "4.5".
+pub fn hours(minutes: i32) -> f64 {
+    f64::from(minutes) / 60.0
+}
+
+/// What a certificate states, everything loaded.
+struct Facts<'a> {
+    number: &'a str,
+    minutes: i32,
+    issued_at: DateTime<Utc>,
+    holder: &'a user::Model,
+    organisation: Option<String>,
+    activity: &'a activity::Model,
+    sessions: &'a [session::Model],
+}
+
+/// Issues the certificates of a completing activity, in its transaction: `qualified` are the
+/// registrations that attended enough, with the sessions each attended.
+pub async fn issue(
+    db: &impl ConnectionTrait,
+    mailer: &Mailer,
+    activity: &activity::Model,
+    qualified: &[(registration::Model, Vec<i64>)],
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let sessions = session::of_activity(activity.id).all(db).await?;
+    let holders: HashMap<i64, user::Model> = user::Entity::find()
+        .filter(user::Column::Id.is_in(qualified.iter().map(|(r, _)| r.user_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let mut organisations =
+        people::organisation::names(db, &holders.values().collect::<Vec<_>>()).await?;
+    for (registration, attended) in qualified {
+        let Some(holder) = holders.get(&registration.user_id) else {
+            continue;
+        };
+        let minutes: i64 = sessions
+            .iter()
+            .filter(|s| attended.contains(&s.id))
+            .map(|s| (s.ends_at - s.starts_at).num_minutes())
+            .sum();
+        let minutes = i32::try_from(minutes).unwrap_or(i32::MAX);
+        let number = new_number();
+        let organisation = organisations.remove(&holder.id);
+        let inserted = certificate::Entity::insert(certificate::ActiveModel {
+            number: Set(number.clone()),
+            registration_id: Set(registration.id),
+            user_id: Set(registration.user_id),
+            activity_id: Set(activity.id),
+            minutes_attended: Set(minutes),
+            issued_at: Set(now),
+            organisation_name: Set(organisation.clone()),
+            ..Default::default()
+        })
+        .on_conflict(
+            OnConflict::column(certificate::Column::RegistrationId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+        if inserted == 1 {
+            let facts = Facts {
+                number: &number,
+                minutes,
+                issued_at: now,
+                holder,
+                organisation,
+                activity,
+                sessions: &sessions,
+            };
+            send(db, mailer, &facts).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Mails the certificate to its holder, the PDF attached.
+async fn send(db: &impl ConnectionTrait, mailer: &Mailer, facts: &Facts<'_>) -> ApiResult<()> {
+    let letter = Letter::new(
+        "certificate",
+        Recipient::address_of(facts.holder),
+        minijinja::context! {
+            name => &facts.holder.name,
+            activity => &facts.activity.title,
+            number => facts.number,
+            hours => hours(facts.minutes),
+        },
+    )
+    .with_attachment(Attachment {
+        name: format!("{}.pdf", facts.number),
+        content_type: "application/pdf",
+        bytes: render(mailer, facts).await?,
+    });
+    mailer.send(db, letter, facts.issued_at).await
+}
+
+/// The PDF of a stored certificate, in its holder's language.
+pub async fn document(
+    db: &impl ConnectionTrait,
+    mailer: &Mailer,
+    issued: &certificate::Model,
+) -> ApiResult<Vec<u8>> {
+    let holder = db::get::<user::Entity>(db, issued.user_id, "user").await?;
+    let activity = db::get::<activity::Entity>(db, issued.activity_id, "activity").await?;
+    let sessions = session::of_activity(activity.id).all(db).await?;
+    render(
+        mailer,
+        &Facts {
+            number: &issued.number,
+            minutes: issued.minutes_attended,
+            issued_at: issued.issued_at,
+            holder: &holder,
+            // As it was when issued: an organisation joined later is not on it.
+            organisation: issued.organisation_name.clone(),
+            activity: &activity,
+            sessions: &sessions,
+        },
+    )
+    .await
+}
+
+/// Draws the PDF in its turn ([`heavy`]).
+async fn render(mailer: &Mailer, facts: &Facts<'_>) -> ApiResult<Vec<u8>> {
+    let locale = mailer.locale_of(facts.holder);
+    let mut dates: Vec<String> = facts
+        .sessions
+        .iter()
+        .map(|s| mailer.day(s.starts_at, locale))
+        .collect();
+    dates.dedup();
+    let content = pdf::Content {
+        locale,
+        number: facts.number.to_owned(),
+        holder: facts.holder.name.clone(),
+        organisation: facts.organisation.clone(),
+        activity: facts.activity.title.clone(),
+        dates,
+        hours: format!("{}", hours(facts.minutes)),
+        trainer: facts.activity.trainer_name.clone(),
+        office: mailer.office_name.clone(),
+        issued: mailer.day(facts.issued_at, locale),
+    };
+    heavy::run(move || pdf::render(&content)).await?
+}
+
+pub async fn by_number(
+    db: &impl ConnectionTrait,
+    number: &str,
+) -> ApiResult<Option<certificate::Model>> {
+    Ok(certificate::Entity::find()
+        .filter(certificate::Column::Number.eq(number.trim().to_uppercase()))
+        .one(db)
+        .await?)
+}
+
+pub async fn of_holder(
+    db: &impl ConnectionTrait,
+    person: &user::Model,
+) -> ApiResult<Vec<certificate::Model>> {
+    Ok(certificate::Entity::find()
+        .filter(certificate::Column::UserId.eq(person.id))
+        .order_by_desc(certificate::Column::IssuedAt)
+        .order_by_desc(certificate::Column::Id)
+        .all(db)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_long_random_and_readable() {
+        let a = new_number();
+        assert_eq!(a.len(), "KLUB-XXXX-XXXX-XXXX-XXXX".len());
+        assert!(
+            a[5..]
+                .chars()
+                .all(|c| c == '-' || ALPHABET.contains(&(c as u8)))
+        );
+        assert_ne!(a, new_number());
+    }
+}

@@ -1,0 +1,594 @@
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object};
+use entity::{activity, session};
+
+use crate::activities::{
+    ActivityDraft, SessionDraft,
+    draft::{default_audience, default_min_attendance},
+    policy, seats,
+    service::{self, ActivityFilter as Filter, Listed},
+};
+use crate::{
+    error::{ApiError, ApiResult},
+    graphql::connections::{Direction, Page, PageArgs, page_cost, paginate, paginate_rows},
+    graphql::context::ContextExt,
+    graphql::inputs::parse_id,
+    graphql::scalars::Timestamp,
+    graphql::{
+        club_question::ClubQuestion,
+        diagnostics::Axis,
+        followup::{Reminder, Survey},
+        registration::Registration,
+    },
+    people::Access,
+    validation::required_paragraph,
+};
+
+/// The longest reason a cancellation gives.
+const MAX_CANCELLATION_REASON_CHARS: usize = 500;
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "activity::Kind")]
+pub enum ActivityKind {
+    /// A multi-day cohort: several sessions, a trainer; completing it makes attendees trained.
+    Training,
+    /// Short, tool-centred, usually paid; may need a minimum number of participants.
+    Workshop,
+    /// Large, with an external speaker.
+    Conference,
+    /// The monthly digital club, for trained partners.
+    ClubMeeting,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "activity::Status")]
+pub enum ActivityStatus {
+    /// Being prepared; seen by staff only.
+    Draft,
+    /// Open to registration until its deadline.
+    Published,
+    Cancelled,
+    Completed,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "activity::Audience")]
+pub enum Audience {
+    AllPartners,
+    /// Partners who completed a training.
+    TrainedPartners,
+    Staff,
+}
+
+/// A dated sitting of an activity.
+#[derive(InputObject)]
+pub struct SessionInput {
+    /// When updating: the session to edit. Without it a session is created.
+    pub id: Option<ID>,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+}
+
+#[derive(InputObject)]
+pub struct CreateActivityInput {
+    pub kind: ActivityKind,
+    pub title: String,
+    pub description: Option<String>,
+    pub location: Option<String>,
+    /// Default ALL_PARTNERS; CLUB_MEETING defaults to TRAINED_PARTNERS.
+    pub audience: Option<Audience>,
+    /// Seats, at least 1.
+    pub capacity: i32,
+    /// Below this many confirmed registrations at the deadline, the activity is cancelled.
+    pub min_participants: Option<i32>,
+    /// Registrations close here (default: when the first session starts).
+    pub registration_deadline: Option<Timestamp>,
+    /// Price in cents, 0 when free (the default).
+    pub price_cents: Option<i32>,
+    pub trainer_name: Option<String>,
+    pub co_organiser: Option<String>,
+    /// TRAINING: the share of sessions a registrant must attend to become trained (default 75).
+    pub min_attendance_percent: Option<i32>,
+    /// At least one; they must not overlap.
+    pub sessions: Vec<SessionInput>,
+}
+
+/// Fields to change; absent fields keep their value, `null` clears an optional one.
+#[derive(InputObject)]
+pub struct UpdateActivityInput {
+    pub kind: Option<ActivityKind>,
+    pub title: Option<String>,
+    pub description: MaybeUndefined<String>,
+    pub location: MaybeUndefined<String>,
+    pub audience: Option<Audience>,
+    /// Raising it promotes from the waiting list.
+    pub capacity: Option<i32>,
+    pub min_participants: MaybeUndefined<i32>,
+    pub registration_deadline: MaybeUndefined<Timestamp>,
+    pub price_cents: Option<i32>,
+    pub trainer_name: MaybeUndefined<String>,
+    pub co_organiser: MaybeUndefined<String>,
+    pub min_attendance_percent: MaybeUndefined<i32>,
+    /// The full new list: entries with an `id` update that session, entries without create
+    /// one, sessions left out are removed.
+    pub sessions: Option<Vec<SessionInput>>,
+}
+
+#[derive(InputObject, Default)]
+pub struct ActivityFilter {
+    pub kind: Option<ActivityKind>,
+    pub status: Option<ActivityStatus>,
+    /// Activities still running at or after this time.
+    pub from: Option<Timestamp>,
+    /// Activities starting at or before this time.
+    pub to: Option<Timestamp>,
+    pub has_seats_left: Option<bool>,
+}
+
+fn sessions_of(input: Vec<SessionInput>) -> ApiResult<Vec<SessionDraft>> {
+    input
+        .into_iter()
+        .enumerate()
+        .map(|(index, session)| {
+            Ok(SessionDraft {
+                id: session
+                    .id
+                    .as_ref()
+                    .map(|id| parse_id(&format!("sessions[{index}].id"), id))
+                    .transpose()?,
+                starts_at: session.starts_at.into(),
+                ends_at: session.ends_at.into(),
+            })
+        })
+        .collect()
+}
+
+fn apply<T, U: Into<T>>(field: &mut Option<T>, change: MaybeUndefined<U>) {
+    match change {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => *field = None,
+        MaybeUndefined::Value(value) => *field = Some(value.into()),
+    }
+}
+
+impl CreateActivityInput {
+    fn into_draft(self) -> ApiResult<ActivityDraft> {
+        let kind: activity::Kind = self.kind.into();
+        Ok(ActivityDraft {
+            kind,
+            title: self.title,
+            description: self.description,
+            location: self.location,
+            audience: self
+                .audience
+                .map_or_else(|| default_audience(kind), Into::into),
+            capacity: self.capacity,
+            min_participants: self.min_participants,
+            registration_deadline: self.registration_deadline.map(Into::into),
+            price_cents: self.price_cents.unwrap_or(0),
+            trainer_name: self.trainer_name,
+            co_organiser: self.co_organiser,
+            min_attendance_percent: self
+                .min_attendance_percent
+                .or_else(|| default_min_attendance(kind)),
+            sessions: sessions_of(self.sessions)?,
+        })
+    }
+}
+
+impl UpdateActivityInput {
+    fn apply_to(self, mut draft: ActivityDraft) -> ApiResult<ActivityDraft> {
+        if let Some(kind) = self.kind {
+            draft.kind = kind.into();
+        }
+        if let Some(title) = self.title {
+            draft.title = title;
+        }
+        apply(&mut draft.description, self.description);
+        apply(&mut draft.location, self.location);
+        if let Some(audience) = self.audience {
+            draft.audience = audience.into();
+        }
+        if let Some(capacity) = self.capacity {
+            draft.capacity = capacity;
+        }
+        apply(&mut draft.min_participants, self.min_participants);
+        apply(&mut draft.registration_deadline, self.registration_deadline);
+        if let Some(price) = self.price_cents {
+            draft.price_cents = price;
+        }
+        apply(&mut draft.trainer_name, self.trainer_name);
+        apply(&mut draft.co_organiser, self.co_organiser);
+        apply(
+            &mut draft.min_attendance_percent,
+            self.min_attendance_percent,
+        );
+        if let Some(sessions) = self.sessions {
+            draft.sessions = sessions_of(sessions)?;
+        }
+        Ok(draft)
+    }
+}
+
+/// A training, workshop, conference or club meeting.
+pub struct Activity(pub activity::Model);
+
+#[Object]
+impl Activity {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn kind(&self) -> ActivityKind {
+        self.0.kind.into()
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    async fn location(&self) -> Option<&str> {
+        self.0.location.as_deref()
+    }
+    /// Who may register (staff may register for anything).
+    async fn audience(&self) -> Audience {
+        self.0.audience.into()
+    }
+    async fn status(&self) -> ActivityStatus {
+        self.0.status.into()
+    }
+    async fn capacity(&self) -> i32 {
+        self.0.capacity
+    }
+    /// Seats not taken by CONFIRMED registrations.
+    async fn seats_left(&self) -> i32 {
+        (self.0.capacity - self.0.confirmed_count).max(0)
+    }
+    async fn confirmed_count(&self) -> i32 {
+        self.0.confirmed_count
+    }
+    /// How many wait for a seat.
+    async fn waitlist_count(&self) -> i32 {
+        self.0.waitlist_count
+    }
+    async fn min_participants(&self) -> Option<i32> {
+        self.0.min_participants
+    }
+    async fn registration_deadline(&self) -> Option<Timestamp> {
+        self.0.registration_deadline.map(Timestamp)
+    }
+    /// Price in cents; 0 when free.
+    async fn price_cents(&self) -> i32 {
+        self.0.price_cents
+    }
+    async fn trainer_name(&self) -> Option<&str> {
+        self.0.trainer_name.as_deref()
+    }
+    /// The organisation co-organising or delivering it, if any.
+    async fn co_organiser(&self) -> Option<&str> {
+        self.0.co_organiser.as_deref()
+    }
+    async fn min_attendance_percent(&self) -> Option<i32> {
+        self.0.min_attendance_percent
+    }
+    async fn cancellation_reason(&self) -> Option<&str> {
+        self.0.cancellation_reason.as_deref()
+    }
+    /// The first session's start.
+    async fn starts_at(&self) -> Timestamp {
+        self.0.starts_at.into()
+    }
+    /// The last session's end.
+    async fn ends_at(&self) -> Timestamp {
+        self.0.ends_at.into()
+    }
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
+    }
+
+    /// The sessions in date order.
+    async fn sessions(&self, ctx: &Context<'_>) -> ApiResult<Vec<Session>> {
+        let sessions = ctx.loaders()?.sessions().load_one(self.0.id).await?;
+        Ok(sessions
+            .unwrap_or_default()
+            .into_iter()
+            .map(Session)
+            .collect())
+    }
+
+    /// The caller's own registration (the latest one), if any.
+    async fn my_registration(&self, ctx: &Context<'_>) -> ApiResult<Option<Registration>> {
+        if ctx.viewer().user().is_none() {
+            return Ok(None);
+        }
+        let mine = ctx
+            .loaders()?
+            .my_registrations()
+            .load_one(self.0.id)
+            .await?;
+        Ok(mine
+            .and_then(|rows| rows.into_iter().next())
+            .map(Registration))
+    }
+
+    /// A club meeting's questions, most votes first, then oldest: the `first` of them (50 by
+    /// default, at most 100). For trained partners and staff within the meeting's audience
+    /// (others get FORBIDDEN). Empty for other kinds of activity.
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
+    async fn club_questions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> ApiResult<Option<Vec<ClubQuestion>>> {
+        let me = ctx.viewer().require(Access::Member)?;
+        if !policy::takes_part_in_club(&self.0, me) {
+            return Err(ApiError::Forbidden);
+        }
+        let first = match first {
+            None => 50,
+            Some(first @ 0..=100) => first as usize,
+            Some(_) => return Err(ApiError::bad_input("first", "must be between 0 and 100")),
+        };
+        let questions = ctx.loaders()?.club_questions().load_one(self.0.id).await?;
+        Ok(Some(
+            questions
+                .unwrap_or_default()
+                .into_iter()
+                .take(first)
+                .map(ClubQuestion)
+                .collect(),
+        ))
+    }
+
+    /// The maturity axes it works on (`recommendations` come from these).
+    async fn axes(&self, ctx: &Context<'_>) -> ApiResult<Vec<Axis>> {
+        let loaders = ctx.loaders()?;
+        let tags = loaders
+            .activity_axes()
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        let axes = loaders
+            .axes()
+            .load_many(tags.iter().map(|t| t.axis_id))
+            .await?;
+        let mut axes: Vec<_> = axes.into_values().flatten().collect();
+        axes.sort_by_key(|a| (a.diagnostic_id, a.position));
+        Ok(axes.into_iter().map(Axis::new).collect())
+    }
+
+    /// Staff only (partners get FORBIDDEN): the reminder rules, oldest first.
+    async fn reminders(&self, ctx: &Context<'_>) -> ApiResult<Vec<Reminder>> {
+        ctx.viewer().require(Access::Staff)?;
+        Reminder::of(ctx, &self.0).await
+    }
+
+    /// Staff only (partners get FORBIDDEN): the feedback survey, if one is set. Attendees
+    /// reach the questions through `mySurveys`.
+    async fn survey(&self, ctx: &Context<'_>) -> ApiResult<Option<Survey>> {
+        ctx.viewer().require(Access::Staff)?;
+        Survey::of(ctx, self.0.id).await
+    }
+
+    /// Staff only: everyone registered, in the order they registered. Null, with a FORBIDDEN
+    /// error, for partners (who still get the rest of the activity).
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
+    async fn registrations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Option<Page<i64, Registration>>> {
+        ctx.viewer().require(Access::Staff)?;
+        let args = PageArgs::parse(first, after)?;
+        paginate(
+            &ctx.state()?.db,
+            seats::registrations_of(self.0.id),
+            entity::registration::Column::Id,
+            Direction::Ascending,
+            args,
+            |r| r.id,
+            Registration,
+        )
+        .await
+        .map(Some)
+    }
+}
+
+/// A dated sitting of an activity.
+pub struct Session(pub session::Model);
+
+#[Object]
+impl Session {
+    /// Stable across edits of the activity's dates.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn starts_at(&self) -> Timestamp {
+        self.0.starts_at.into()
+    }
+    async fn ends_at(&self) -> Timestamp {
+        self.0.ends_at.into()
+    }
+}
+
+/// Loads in one batch the sessions of every activity of a page, when the selection asks for
+/// them. The DataLoaders would batch the nodes' own requests too, but only those made within
+/// one delay window; prefetching makes the statement count independent of the page size for
+/// certain.
+async fn prefetch_sessions(ctx: &Context<'_>, ids: Vec<i64>) -> ApiResult<()> {
+    if ctx
+        .look_ahead()
+        .field("edges")
+        .field("node")
+        .field("sessions")
+        .exists()
+    {
+        ctx.loaders()?.sessions().load_many(ids).await?;
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+pub struct ActivityQuery;
+
+#[Object]
+impl ActivityQuery {
+    /// The programme, ordered by first session then id. Drafts are listed for staff only.
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
+    async fn activities(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ActivityFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Page<(chrono::DateTime<chrono::Utc>, i64), Activity>> {
+        let me = ctx.viewer().require(Access::Member)?;
+        let args = PageArgs::parse(first, after)?;
+        let filter = filter.unwrap_or_default();
+        let select = service::programme(
+            Filter {
+                kind: filter.kind.map(Into::into),
+                status: filter.status.map(Into::into),
+                from: filter.from.map(Into::into),
+                to: filter.to.map(Into::into),
+                has_seats_left: filter.has_seats_left,
+            },
+            me,
+        );
+        // The page, its count and the caller's registrations: one statement.
+        let mut latest = Vec::new();
+        let page = paginate_rows(
+            &ctx.state()?.db,
+            select.clone(),
+            service::with_latest_registration(select, me.id),
+            (activity::Column::StartsAt, activity::Column::Id),
+            Direction::Ascending,
+            args,
+            |listed: &Listed| (listed.activity.starts_at, listed.activity.id),
+            |listed| {
+                latest.push((
+                    listed.activity.id,
+                    Vec::from_iter(listed.latest_registration),
+                ));
+                Activity(listed.activity)
+            },
+        )
+        .await?;
+        ctx.loaders()?.my_registrations().feed_many(latest).await;
+        prefetch_sessions(ctx, page.edges.iter().map(|edge| edge.node.0.id).collect()).await?;
+        Ok(page)
+    }
+
+    /// One activity; a draft is NOT_FOUND for partners.
+    async fn activity(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Activity> {
+        let me = ctx.viewer().require(Access::Member)?;
+        let id = parse_id("id", &id)?;
+        Ok(Activity(
+            service::get_visible(&ctx.state()?.db, id, me).await?,
+        ))
+    }
+}
+
+#[derive(Default)]
+pub struct ActivityMutation;
+
+#[Object]
+impl ActivityMutation {
+    /// Staff only: creates a DRAFT activity with its sessions.
+    async fn create_activity(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateActivityInput,
+    ) -> ApiResult<Activity> {
+        let me = ctx.viewer().staff()?;
+        let state = ctx.state()?;
+        let created = service::create(
+            &state.db,
+            input.into_draft()?,
+            state.config.reminder_before,
+            me,
+            state.now(),
+        )
+        .await?;
+        Ok(Activity(created))
+    }
+
+    /// Staff only. Raising the capacity promotes from the waiting list; changing the dates or
+    /// place of a published activity tells its registrants.
+    async fn update_activity(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateActivityInput,
+    ) -> ApiResult<Activity> {
+        let me = ctx.viewer().staff()?;
+        let state = ctx.state()?;
+        let id = parse_id("id", &id)?;
+        let updated = service::update(
+            &state.db,
+            &state.mailer,
+            id,
+            |draft| input.apply_to(draft),
+            me,
+            state.now(),
+        )
+        .await?;
+        Ok(Activity(updated))
+    }
+
+    /// Staff only: DRAFT → PUBLISHED, open to registration.
+    async fn publish_activity(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Activity> {
+        let me = ctx.viewer().staff()?;
+        let state = ctx.state()?;
+        let id = parse_id("id", &id)?;
+        let published = service::advance(
+            &state.db,
+            &state.mailer,
+            id,
+            activity::Status::Published,
+            me,
+            state.now(),
+        )
+        .await?;
+        Ok(Activity(published))
+    }
+
+    /// Staff only: cancels a draft or published activity and all its registrations. The
+    /// `reason` (at most 500 characters) is mailed to the registrants.
+    async fn cancel_activity(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reason: String,
+    ) -> ApiResult<Activity> {
+        let me = ctx.viewer().staff()?;
+        let state = ctx.state()?;
+        let id = parse_id("id", &id)?;
+        let reason = required_paragraph("reason", reason, MAX_CANCELLATION_REASON_CHARS)?;
+        let cancelled =
+            service::cancel(&state.db, &state.mailer, id, &reason, Some(me), state.now())
+                .await?
+                .ok_or_else(|| {
+                    ApiError::conflict("only a draft or published activity can be cancelled")
+                })?;
+        Ok(Activity(cancelled))
+    }
+
+    /// Staff only: closes a published activity; for a TRAINING every registrant who attended
+    /// at least minAttendancePercent of its sessions becomes trained.
+    async fn complete_activity(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Activity> {
+        let me = ctx.viewer().staff()?;
+        let state = ctx.state()?;
+        let id = parse_id("id", &id)?;
+        let completed = service::advance(
+            &state.db,
+            &state.mailer,
+            id,
+            activity::Status::Completed,
+            me,
+            state.now(),
+        )
+        .await?;
+        Ok(Activity(completed))
+    }
+}

@@ -1,0 +1,113 @@
+//! `auditLog`: admins read what staff did. The rows are written by `audit::record`, in the
+//! transaction of each change; this is their GraphQL view, kept with the people who act.
+
+use async_graphql::{Context, Enum, ID, Object};
+use entity::audit_event;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::{
+    error::ApiResult,
+    graphql::connections::{Direction, Page, PageArgs, page_cost, paginate},
+    graphql::context::ContextExt,
+    graphql::scalars::Timestamp,
+};
+use crate::{graphql::people::User, people::Access};
+
+/// A staff action recorded in the audit log.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "audit_event::Action")]
+pub enum AuditAction {
+    ActivityCreated,
+    ActivityUpdated,
+    ActivityPublished,
+    ActivityCancelled,
+    ActivityCompleted,
+    AttendanceRecorded,
+    RoleChanged,
+    TrainedChanged,
+    InvitationSent,
+    InvitationRevoked,
+    PostEdited,
+    PostRemoved,
+    ThreadLocked,
+    ThreadUnlocked,
+    RegistrantsMessaged,
+    ReminderAdded,
+    ReminderRemoved,
+    SurveySet,
+    PaymentRecorded,
+    OrganisationCreated,
+    OrganisationMemberSet,
+}
+
+/// Who did what to which record, and when.
+pub struct AuditEvent(audit_event::Model);
+
+#[Object]
+impl AuditEvent {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn at(&self) -> Timestamp {
+        self.0.at.into()
+    }
+
+    /// The staff member who acted.
+    async fn actor(&self, ctx: &Context<'_>) -> ApiResult<User> {
+        Ok(User::new(ctx.loaders()?.user(self.0.actor_id).await?))
+    }
+
+    async fn action(&self) -> AuditAction {
+        self.0.action.into()
+    }
+
+    /// `ACTIVITY`, `USER`, `INVITATION`, `POST` or `THREAD`.
+    async fn target_type(&self) -> &str {
+        &self.0.target_type
+    }
+
+    /// The id of the record acted on, as the matching query takes it.
+    async fn target_id(&self) -> ID {
+        ID(self.0.target_id.to_string())
+    }
+
+    /// A short detail: the new role, the cancellation reason, …
+    async fn detail(&self) -> Option<&str> {
+        self.0.detail.as_deref()
+    }
+}
+
+#[derive(Default)]
+pub struct AuditQuery;
+
+#[Object]
+impl AuditQuery {
+    /// Admin only: the audit log of staff actions, newest first, optionally of one action.
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        action: Option<AuditAction>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Page<i64, AuditEvent>> {
+        ctx.viewer().require(Access::Admin)?;
+        let args = PageArgs::parse(first, after)?;
+        let mut select = audit_event::Entity::find();
+        if let Some(action) = action {
+            select =
+                select.filter(audit_event::Column::Action.eq(audit_event::Action::from(action)));
+        }
+        paginate(
+            &ctx.state()?.db,
+            select,
+            audit_event::Column::Id,
+            Direction::Descending,
+            args,
+            |event| event.id,
+            AuditEvent,
+        )
+        .await
+    }
+}

@@ -1,0 +1,187 @@
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use entity::{diagnostic_axis, diagnostic_option, diagnostic_question};
+
+use crate::diagnostics::service::{self, AxisDraft, OptionDraft, QuestionDraft, Version};
+use crate::{error::ApiResult, graphql::context::ContextExt, people::Access};
+
+/// One answer a question offers.
+#[derive(Clone, SimpleObject)]
+#[graphql(name = "DiagnosticOption")]
+pub struct AnswerOption {
+    id: ID,
+    label: String,
+    /// 0 to 4.
+    points: i32,
+}
+
+#[derive(Clone, SimpleObject)]
+#[graphql(name = "DiagnosticQuestion")]
+pub struct Question {
+    id: ID,
+    text: String,
+    options: Vec<AnswerOption>,
+}
+
+/// An axis of digital maturity (website, online reviews, social networks, …).
+pub struct Axis {
+    model: diagnostic_axis::Model,
+    /// Known when the whole version was loaded.
+    questions: Option<Vec<Question>>,
+}
+
+impl Axis {
+    pub fn new(model: diagnostic_axis::Model) -> Self {
+        Self {
+            model,
+            questions: None,
+        }
+    }
+}
+
+fn questions_of(
+    axis_id: i64,
+    questions: &[diagnostic_question::Model],
+    options: &[diagnostic_option::Model],
+) -> Vec<Question> {
+    questions
+        .iter()
+        .filter(|q| q.axis_id == axis_id)
+        .map(|q| Question {
+            id: ID(q.id.to_string()),
+            text: q.text.clone(),
+            options: options
+                .iter()
+                .filter(|o| o.question_id == q.id)
+                .map(|o| AnswerOption {
+                    id: ID(o.id.to_string()),
+                    label: o.label.clone(),
+                    points: o.points,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+#[Object]
+impl Axis {
+    async fn id(&self) -> ID {
+        ID(self.model.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.model.name
+    }
+    async fn questions(&self, ctx: &Context<'_>) -> ApiResult<Vec<Question>> {
+        if let Some(questions) = &self.questions {
+            return Ok(questions.clone());
+        }
+        let (questions, options) = service::questions_of(&ctx.state()?.db, [self.model.id]).await?;
+        Ok(questions_of(self.model.id, &questions, &options))
+    }
+}
+
+/// A published version of the self-diagnostic.
+pub struct Diagnostic(pub Version);
+
+#[Object]
+impl Diagnostic {
+    async fn id(&self) -> ID {
+        ID(self.0.diagnostic.id.to_string())
+    }
+    /// 1, 2, …: each publication is a new version.
+    async fn version(&self) -> i32 {
+        self.0.diagnostic.version
+    }
+    async fn title(&self) -> &str {
+        &self.0.diagnostic.title
+    }
+    async fn axes(&self) -> Vec<Axis> {
+        self.0
+            .axes
+            .iter()
+            .map(|axis| Axis {
+                questions: Some(questions_of(axis.id, &self.0.questions, &self.0.options)),
+                model: axis.clone(),
+            })
+            .collect()
+    }
+}
+
+#[derive(InputObject)]
+pub struct OptionInput {
+    pub label: String,
+    /// 0 to 4.
+    pub points: i32,
+}
+
+#[derive(InputObject)]
+pub struct QuestionInput {
+    pub text: String,
+    pub options: Vec<OptionInput>,
+}
+
+#[derive(InputObject)]
+pub struct AxisInput {
+    pub name: String,
+    pub questions: Vec<QuestionInput>,
+}
+
+#[derive(InputObject)]
+pub struct DiagnosticInput {
+    pub title: String,
+    pub axes: Vec<AxisInput>,
+}
+
+#[derive(Default)]
+pub struct DiagnosticQuery;
+
+#[Object]
+impl DiagnosticQuery {
+    /// The version partners answer now; null until staff publish one.
+    async fn current_diagnostic(&self, ctx: &Context<'_>) -> ApiResult<Option<Diagnostic>> {
+        ctx.viewer().require(Access::Member)?;
+        Ok(service::current(&ctx.state()?.db).await?.map(Diagnostic))
+    }
+}
+
+#[derive(Default)]
+pub struct DiagnosticMutation;
+
+#[Object]
+impl DiagnosticMutation {
+    /// Staff only: publishes a new version (1 to 12 axes, 1 to 20 questions each, 2 to 6
+    /// options worth 0 to 4 points); earlier assessments keep the version they took.
+    async fn publish_diagnostic(
+        &self,
+        ctx: &Context<'_>,
+        input: DiagnosticInput,
+    ) -> ApiResult<Diagnostic> {
+        let viewer = ctx.viewer();
+        let staff = viewer.staff()?;
+        let state = ctx.state()?;
+        let axes = input
+            .axes
+            .into_iter()
+            .map(|axis| AxisDraft {
+                name: axis.name,
+                questions: axis
+                    .questions
+                    .into_iter()
+                    .map(|q| QuestionDraft {
+                        text: q.text,
+                        options: q
+                            .options
+                            .into_iter()
+                            .map(|o| OptionDraft {
+                                label: o.label,
+                                points: o.points,
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        Ok(Diagnostic(
+            service::publish(&state.db, input.title, axes, staff, state.now()).await?,
+        ))
+    }
+}

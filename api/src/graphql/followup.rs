@@ -1,0 +1,394 @@
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use entity::{activity, reminder_rule, survey, survey_question};
+
+use crate::followup::{self, messages, reminders, surveys};
+use crate::{
+    error::ApiResult, graphql::activities::Activity, graphql::context::ContextExt,
+    graphql::inputs::parse_id, graphql::scalars::Timestamp, people::Access,
+};
+
+/// Who of an activity's people a message or a reminder reaches.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "followup::RecipientFilter")]
+pub enum RecipientFilter {
+    /// Holding a seat.
+    Confirmed,
+    /// On the waiting list.
+    Waitlisted,
+    /// Attended at least one session.
+    Attended,
+    /// Confirmed, attended none.
+    NoShow,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "reminder_rule::Anchor")]
+pub enum ReminderAnchor {
+    /// Before the first session starts.
+    BeforeStart,
+    /// After the last session ends.
+    AfterEnd,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "survey_question::Kind")]
+pub enum SurveyQuestionKind {
+    /// 1 to 5.
+    Rating,
+    Text,
+    /// One of the question's choices.
+    Choice,
+}
+
+/// A reminder rule of an activity.
+pub struct Reminder {
+    rule: reminder_rule::Model,
+    activity: activity::Model,
+}
+
+#[Object]
+impl Reminder {
+    async fn id(&self) -> ID {
+        ID(self.rule.id.to_string())
+    }
+    async fn anchor(&self) -> ReminderAnchor {
+        self.rule.anchor.into()
+    }
+    async fn offset_hours(&self) -> i32 {
+        self.rule.offset_hours
+    }
+    /// When it sends for the activity's dates as they are now (it moves with them).
+    async fn sends_at(&self) -> Timestamp {
+        reminders::sends_at(&self.rule, &self.activity).into()
+    }
+    async fn to(&self) -> Vec<RecipientFilter> {
+        followup::RecipientFilter::split(&self.rule.recipients)
+            .into_iter()
+            .map(Into::into)
+            .collect()
+    }
+    async fn message(&self) -> Option<&str> {
+        self.rule.message.as_deref()
+    }
+}
+
+impl Reminder {
+    /// The activity's rules, through the request's DataLoader.
+    pub async fn of(ctx: &Context<'_>, activity: &activity::Model) -> ApiResult<Vec<Self>> {
+        let rules = ctx
+            .loaders()?
+            .reminder_rules()
+            .load_one(activity.id)
+            .await?;
+        Ok(rules
+            .unwrap_or_default()
+            .into_iter()
+            .map(|rule| Self {
+                rule,
+                activity: activity.clone(),
+            })
+            .collect())
+    }
+}
+
+/// The feedback form of an activity.
+pub struct Survey {
+    model: survey::Model,
+    /// Whether the caller answered, when already known.
+    answered: Option<bool>,
+}
+
+impl Survey {
+    /// The activity's survey, through the request's DataLoader.
+    pub async fn of(ctx: &Context<'_>, activity_id: i64) -> ApiResult<Option<Self>> {
+        let found = ctx.loaders()?.surveys().load_one(activity_id).await?;
+        Ok(found
+            .and_then(|rows| rows.into_iter().next())
+            .map(|model| Self {
+                model,
+                answered: None,
+            }))
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct SurveyQuestion {
+    id: ID,
+    kind: SurveyQuestionKind,
+    text: String,
+    /// The options of a CHOICE question; null otherwise.
+    choices: Option<Vec<String>>,
+}
+
+impl From<survey_question::Model> for SurveyQuestion {
+    fn from(question: survey_question::Model) -> Self {
+        Self {
+            id: ID(question.id.to_string()),
+            kind: question.kind.into(),
+            choices: (question.kind == survey_question::Kind::Choice)
+                .then(|| surveys::choices_of(&question)),
+            text: question.text,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ChoiceCount {
+    choice: String,
+    count: i32,
+}
+
+/// What the answers to one question add up to.
+#[derive(SimpleObject)]
+pub struct QuestionResult {
+    question: SurveyQuestion,
+    /// RATING: the mean of the ratings; null without any.
+    average_rating: Option<f64>,
+    /// RATING: how many answered 1, 2, 3, 4 and 5.
+    rating_counts: Option<Vec<i32>>,
+    /// CHOICE: every choice with how many picked it.
+    choice_counts: Option<Vec<ChoiceCount>>,
+    /// TEXT: the answers, in random order.
+    texts: Option<Vec<String>>,
+}
+
+#[Object]
+impl Survey {
+    async fn id(&self) -> ID {
+        ID(self.model.id.to_string())
+    }
+    /// Nobody, staff included, can tell who answered what; shown to respondents before they
+    /// answer. Once promised, it is never withdrawn.
+    async fn anonymous(&self) -> bool {
+        self.model.anonymous
+    }
+    async fn activity(&self, ctx: &Context<'_>) -> ApiResult<Activity> {
+        Ok(Activity(
+            ctx.loaders()?.activity(self.model.activity_id).await?,
+        ))
+    }
+    async fn questions(&self, ctx: &Context<'_>) -> ApiResult<Vec<SurveyQuestion>> {
+        Ok(surveys::questions_of(self.model.id)
+            .all(&ctx.state()?.db)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+    /// Whether the caller has answered.
+    async fn answered(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        let me = ctx.viewer().require(Access::Member)?;
+        match self.answered {
+            Some(answered) => Ok(answered),
+            None => surveys::has_answered(&ctx.state()?.db, self.model.id, me).await,
+        }
+    }
+    /// Staff only: how many answered.
+    async fn response_count(&self, ctx: &Context<'_>) -> ApiResult<u64> {
+        ctx.viewer().require(Access::Staff)?;
+        surveys::response_count(&ctx.state()?.db, self.model.id).await
+    }
+    /// Staff only: how many respondents `results` adds up. All of them, or for an anonymous
+    /// survey whole groups of five: nothing before the fifth answer, and two readings never
+    /// differ by a single person's answers.
+    async fn respondents_shown(&self, ctx: &Context<'_>) -> ApiResult<u64> {
+        ctx.viewer().require(Access::Staff)?;
+        surveys::respondents_shown(&ctx.state()?.db, &self.model).await
+    }
+    /// Staff only: the answers of `respondentsShown` respondents added up per question. Also as
+    /// CSV at `/activities/{id}/survey.csv`.
+    async fn results(&self, ctx: &Context<'_>) -> ApiResult<Vec<QuestionResult>> {
+        ctx.viewer().require(Access::Staff)?;
+        Ok(surveys::results(&ctx.state()?.db, &self.model)
+            .await?
+            .into_iter()
+            .map(|r| QuestionResult {
+                question: r.question.into(),
+                average_rating: r.average_rating,
+                rating_counts: r.rating_counts,
+                choice_counts: r.choice_counts.map(|counts| {
+                    counts
+                        .into_iter()
+                        .map(|(choice, count)| ChoiceCount { choice, count })
+                        .collect()
+                }),
+                texts: r.texts,
+            })
+            .collect())
+    }
+}
+
+#[derive(InputObject)]
+pub struct SurveyQuestionInput {
+    pub kind: SurveyQuestionKind,
+    pub text: String,
+    /// CHOICE only: 2 to 20 different options.
+    pub choices: Option<Vec<String>>,
+}
+
+/// One answer: `rating` for a RATING question, `text` for TEXT, `choice` for CHOICE.
+#[derive(InputObject)]
+pub struct SurveyAnswerInput {
+    pub question_id: ID,
+    pub rating: Option<i32>,
+    pub text: Option<String>,
+    pub choice: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct MessageReceipt {
+    /// How many people the message was written to.
+    recipients: i32,
+}
+
+#[derive(Default)]
+pub struct FollowUpQuery;
+
+#[Object]
+impl FollowUpQuery {
+    /// The surveys the caller is invited to answer: those of the completed activities it
+    /// attended, newest first.
+    async fn my_surveys(&self, ctx: &Context<'_>) -> ApiResult<Vec<Survey>> {
+        let me = ctx.viewer().require(Access::Member)?;
+        Ok(surveys::mine(&ctx.state()?.db, me)
+            .await?
+            .into_iter()
+            .map(|(model, answered)| Survey {
+                model,
+                answered: Some(answered),
+            })
+            .collect())
+    }
+}
+
+#[derive(Default)]
+pub struct FollowUpMutation;
+
+#[Object]
+impl FollowUpMutation {
+    /// Staff: one mail to each person of the activity matching any filter, in their language's
+    /// layout; recorded in the audit log.
+    async fn message_registrants(
+        &self,
+        ctx: &Context<'_>,
+        activity_id: ID,
+        to: Vec<RecipientFilter>,
+        subject: String,
+        body: String,
+    ) -> ApiResult<MessageReceipt> {
+        let viewer = ctx.viewer();
+        let staff = viewer.staff()?;
+        let state = ctx.state()?;
+        let sent = messages::message_registrants(
+            &state.db,
+            &state.mailer,
+            parse_id("activityId", &activity_id)?,
+            to.into_iter().map(Into::into).collect(),
+            subject,
+            body,
+            staff,
+            state.now(),
+        )
+        .await?;
+        Ok(MessageReceipt {
+            recipients: i32::try_from(sent).unwrap_or(i32::MAX),
+        })
+    }
+
+    /// Staff: a reminder `offsetHours` (0 to 2160) before the first session starts or after
+    /// the last one ends, to the people matching `to`; once per person, moved with the dates.
+    async fn add_reminder(
+        &self,
+        ctx: &Context<'_>,
+        activity_id: ID,
+        anchor: ReminderAnchor,
+        offset_hours: i32,
+        to: Vec<RecipientFilter>,
+        message: Option<String>,
+    ) -> ApiResult<Reminder> {
+        let viewer = ctx.viewer();
+        let staff = viewer.staff()?;
+        let state = ctx.state()?;
+        let (rule, activity) = reminders::add(
+            &state.db,
+            parse_id("activityId", &activity_id)?,
+            anchor.into(),
+            offset_hours,
+            to.into_iter().map(Into::into).collect(),
+            message,
+            staff,
+            state.now(),
+        )
+        .await?;
+        Ok(Reminder { rule, activity })
+    }
+
+    /// Staff: the rule sends no more.
+    async fn remove_reminder(&self, ctx: &Context<'_>, id: ID) -> ApiResult<bool> {
+        let viewer = ctx.viewer();
+        let staff = viewer.staff()?;
+        let state = ctx.state()?;
+        reminders::remove(&state.db, parse_id("id", &id)?, staff, state.now()).await
+    }
+
+    /// Staff: the activity's feedback form, replacing its questions, until the first answer
+    /// (CONFLICT after). `anonymous` defaults to false, or to what it was.
+    async fn set_survey(
+        &self,
+        ctx: &Context<'_>,
+        activity_id: ID,
+        questions: Vec<SurveyQuestionInput>,
+        anonymous: Option<bool>,
+    ) -> ApiResult<Survey> {
+        let viewer = ctx.viewer();
+        let staff = viewer.staff()?;
+        let state = ctx.state()?;
+        let model = surveys::set(
+            &state.db,
+            &state.mailer,
+            parse_id("activityId", &activity_id)?,
+            questions
+                .into_iter()
+                .map(|q| surveys::QuestionDraft {
+                    kind: q.kind.into(),
+                    text: q.text,
+                    choices: q.choices,
+                })
+                .collect(),
+            anonymous,
+            staff,
+            state.now(),
+        )
+        .await?;
+        Ok(Survey {
+            model,
+            answered: None,
+        })
+    }
+
+    /// An attendee of the completed activity answers, once (again: CONFLICT); anyone else:
+    /// FORBIDDEN. Questions may be skipped.
+    async fn answer_survey(
+        &self,
+        ctx: &Context<'_>,
+        survey_id: ID,
+        answers: Vec<SurveyAnswerInput>,
+    ) -> ApiResult<bool> {
+        let me = ctx.viewer().require(Access::Member)?;
+        let answers = answers
+            .into_iter()
+            .enumerate()
+            .map(|(index, a)| {
+                Ok(surveys::AnswerDraft {
+                    question_id: parse_id(&format!("answers[{index}].questionId"), &a.question_id)?,
+                    rating: a.rating,
+                    text: a.text,
+                    choice: a.choice,
+                })
+            })
+            .collect::<ApiResult<Vec<_>>>()?;
+        let state = ctx.state()?;
+        surveys::answer(&state.db, parse_id("surveyId", &survey_id)?, me, answers).await?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,92 @@
+//! The registration type, kept with the activity that lists its registrations
+//! (`Activity.registrations`, `Activity.myRegistration`); the rules that register and cancel
+//! are in `registrations`.
+
+use async_graphql::{Context, Enum, ID, Object};
+use entity::registration;
+
+use crate::{activities::seats, graphql::activities::Activity, payments::Payment};
+use crate::{
+    error::ApiResult, graphql::context::ContextExt, graphql::people::User,
+    graphql::scalars::Timestamp,
+};
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "registration::Status")]
+pub enum RegistrationStatus {
+    /// Has a seat.
+    Confirmed,
+    /// Waits for a seat; `position` says where.
+    Waitlisted,
+    Cancelled,
+}
+
+/// A person's place at an activity.
+pub struct Registration(pub registration::Model);
+
+#[Object]
+impl Registration {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn status(&self) -> RegistrationStatus {
+        self.0.status.into()
+    }
+    /// 1 for the first in line; null unless WAITLISTED.
+    async fn position(&self) -> Option<i32> {
+        self.0.position
+    }
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
+    }
+
+    /// True when the registrant attended every session so far.
+    async fn attended(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        let loaders = ctx.loaders()?;
+        let sessions = loaders
+            .sessions()
+            .load_one(self.0.activity_id)
+            .await?
+            .unwrap_or_default();
+        let attended: Vec<i64> = loaders
+            .attendances()
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default()
+            .iter()
+            .map(|a| a.session_id)
+            .collect();
+        Ok(seats::attended_so_far(
+            &sessions,
+            &attended,
+            ctx.state()?.now(),
+        ))
+    }
+
+    /// How many sessions the registrant attended.
+    async fn attended_sessions(&self, ctx: &Context<'_>) -> ApiResult<i32> {
+        let attended = ctx.loaders()?.attendances().load_one(self.0.id).await?;
+        Ok(i32::try_from(attended.map_or(0, |rows| rows.len())).unwrap_or(i32::MAX))
+    }
+
+    async fn activity(&self, ctx: &Context<'_>) -> ApiResult<Activity> {
+        Ok(Activity(ctx.loaders()?.activity(self.0.activity_id).await?))
+    }
+
+    /// How it is settled: null for a free activity, and for a registration that holds no
+    /// seat and paid nothing.
+    async fn payment(&self, ctx: &Context<'_>) -> ApiResult<Option<Payment>> {
+        let loaders = ctx.loaders()?;
+        let activity = loaders.activity(self.0.activity_id).await?;
+        let record = loaders
+            .payments()
+            .load_one(self.0.id)
+            .await?
+            .and_then(|rows| rows.into_iter().next());
+        Ok(Payment::of(&self.0, &activity, record))
+    }
+
+    async fn user(&self, ctx: &Context<'_>) -> ApiResult<User> {
+        Ok(User::new(ctx.loaders()?.user(self.0.user_id).await?))
+    }
+}

@@ -1,0 +1,54 @@
+//! `GET /certificates/{number}.pdf`: the PDF, for its holder and staff (bearer token); to
+//! anyone else — without a token too — and for a number that does not exist, the same 404.
+
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+
+use crate::{
+    error::{ApiError, ApiResult},
+    http::credentials::viewer_of,
+    http::errors::request_error,
+    people::Access,
+    state::AppState,
+};
+
+pub async fn pdf(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    match document(&request, &path, &state).await {
+        Ok((number, bytes)) => HttpResponse::Ok()
+            .content_type("application/pdf")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{number}.pdf\""),
+            ))
+            .body(bytes),
+        Err(
+            ApiError::NotFound(_)
+            | ApiError::Forbidden
+            | ApiError::Unauthenticated
+            | ApiError::InvalidCredentials,
+        ) => request_error(404, "NOT_FOUND", "no such certificate"),
+        Err(error) => {
+            tracing::error!(%error, "certificate download failed");
+            request_error(500, error.code(), "internal error")
+        }
+    }
+}
+
+async fn document(
+    request: &HttpRequest,
+    path: &str,
+    state: &AppState,
+) -> ApiResult<(String, Vec<u8>)> {
+    let viewer = viewer_of(request, state).await?;
+    let me = viewer.require(Access::Member)?;
+    let number = path.strip_suffix(".pdf").unwrap_or(path);
+    let issued = crate::certificates::by_number(&state.db, number)
+        .await?
+        .filter(|c| c.user_id == me.id || viewer.is_staff())
+        .ok_or(ApiError::NotFound("certificate"))?;
+    let bytes = crate::certificates::document(&state.db, &state.mailer, &issued).await?;
+    Ok((issued.number, bytes))
+}
