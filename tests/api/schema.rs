@@ -57,3 +57,67 @@ fn contract_copies_match_the_shared_contract() {
         }
     }
 }
+
+/// The frontend team reads the schema's descriptions, not the README: every type, field,
+/// argument, input field and enum value of the served schema says what it is.
+#[test]
+fn every_schema_element_is_described() {
+    use apollo_compiler::schema::ExtendedType;
+    let schema = Schema::parse_and_validate(api::graphql::sdl(), "schema.graphql")
+        .expect("the served schema is valid SDL");
+    let mut missing = Vec::new();
+    let mut described = 0;
+    let mut check = |path: String, description: Option<&apollo_compiler::Node<str>>| {
+        if description.is_some_and(|text| !text.trim().is_empty()) {
+            described += 1;
+        } else {
+            missing.push(path);
+        }
+    };
+    for (name, ty) in &schema.types {
+        if ty.is_built_in() {
+            continue;
+        }
+        // A connection is async-graphql's `Connection`, which carries no description of its
+        // own; its fields (edges, nodes, pageInfo, totalCount) are described and checked.
+        if !name.ends_with("Connection") {
+            check(name.to_string(), ty.description());
+        }
+        match ty {
+            ExtendedType::Object(object) => {
+                for (field_name, field) in &object.fields {
+                    check(format!("{name}.{field_name}"), field.description.as_ref());
+                    for argument in &field.arguments {
+                        check(
+                            format!("{name}.{field_name}({})", argument.name),
+                            argument.description.as_ref(),
+                        );
+                    }
+                }
+            }
+            ExtendedType::Interface(interface) => {
+                for (field_name, field) in &interface.fields {
+                    check(format!("{name}.{field_name}"), field.description.as_ref());
+                }
+            }
+            ExtendedType::InputObject(input) => {
+                for (field_name, field) in &input.fields {
+                    check(format!("{name}.{field_name}"), field.description.as_ref());
+                }
+            }
+            ExtendedType::Enum(enumeration) => {
+                for (value_name, value) in &enumeration.values {
+                    check(format!("{name}.{value_name}"), value.description.as_ref());
+                }
+            }
+            ExtendedType::Scalar(_) | ExtendedType::Union(_) => {}
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{} of {} schema elements have no description:\n{}",
+        missing.len(),
+        missing.len() + described,
+        missing.join("\n")
+    );
+}

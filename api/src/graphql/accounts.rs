@@ -43,7 +43,14 @@ impl AccountsMutation {
     /// become its own. Refused with FORBIDDEN when self sign-up is switched off
     /// (`KLUB_ALLOW_SIGNUP=false`); CONFLICT when the address is taken; TOO_MANY_REQUESTS
     /// after 20 sign-ups from one client within 15 minutes.
-    async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> ApiResult<AuthPayload> {
+    async fn sign_up(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The new account: name, address, password, and optionally an organisation and a language."
+        )]
+        input: SignUpInput,
+    ) -> ApiResult<AuthPayload> {
         let input = service::SignUp {
             email: input.email,
             password: input.password,
@@ -61,7 +68,11 @@ impl AccountsMutation {
     /// holds the account and reads the address. Pending invitations to the address, with
     /// their roles, and earlier mails to it then become the account's. BAD_USER_INPUT on
     /// `token` when it is unknown, used, expired or another account's.
-    async fn verify_email(&self, ctx: &Context<'_>, token: String) -> ApiResult<bool> {
+    async fn verify_email(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The token of the link mailed to the address.")] token: String,
+    ) -> ApiResult<bool> {
         let me = ctx.viewer().require(Access::Member)?;
         address::verify(ctx.state()?, me, &token).await?;
         Ok(true)
@@ -81,8 +92,8 @@ impl AccountsMutation {
     async fn log_in(
         &self,
         ctx: &Context<'_>,
-        email: String,
-        password: String,
+        #[graphql(desc = "The account's address.")] email: String,
+        #[graphql(desc = "The account's password.")] password: String,
     ) -> ApiResult<AuthPayload> {
         Ok(
             auth::service::log_in(ctx.state()?, &client_of(ctx), email, password)
@@ -97,8 +108,8 @@ impl AccountsMutation {
     async fn change_password(
         &self,
         ctx: &Context<'_>,
-        current_password: String,
-        new_password: String,
+        #[graphql(desc = "The password in use now.")] current_password: String,
+        #[graphql(desc = "The new password (at least 12 characters).")] new_password: String,
     ) -> ApiResult<AuthPayload> {
         let me = ctx.viewer().require(Access::Member)?;
         Ok(
@@ -118,7 +129,14 @@ impl AccountsMutation {
 
     /// Mails a password reset link (valid one hour, usable once) if the address has an
     /// account. Always answers `true`: the answer tells nothing about which addresses exist.
-    async fn request_password_reset(&self, ctx: &Context<'_>, email: String) -> ApiResult<bool> {
+    async fn request_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The address to mail the reset link to (the answer is the same whether an account has it or not)."
+        )]
+        email: String,
+    ) -> ApiResult<bool> {
         service::request_password_reset(ctx.state()?, email).await?;
         Ok(true)
     }
@@ -128,8 +146,8 @@ impl AccountsMutation {
     async fn reset_password(
         &self,
         ctx: &Context<'_>,
-        token: String,
-        password: String,
+        #[graphql(desc = "The token of the reset link.")] token: String,
+        #[graphql(desc = "The new password (at least 12 characters).")] password: String,
     ) -> ApiResult<AuthPayload> {
         Ok(service::reset_password(ctx.state()?, token, password)
             .await?
@@ -139,7 +157,11 @@ impl AccountsMutation {
     /// Deletes the caller's account, after checking its password. Upcoming registrations are
     /// cancelled, every session ends, and the account keeps no personal data: its posts stay,
     /// signed "Former member". The last admin cannot leave (CONFLICT).
-    async fn delete_my_account(&self, ctx: &Context<'_>, password: String) -> ApiResult<bool> {
+    async fn delete_my_account(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's password, to confirm.")] password: String,
+    ) -> ApiResult<bool> {
         let me = ctx.viewer().require(Access::Member)?;
         privacy::delete_account(ctx.state()?, me, password).await?;
         Ok(true)

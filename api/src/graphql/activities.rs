@@ -26,6 +26,7 @@ use crate::{
 /// The longest reason a cancellation gives.
 const MAX_CANCELLATION_REASON_CHARS: usize = 500;
 
+/// What kind of activity it is.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "activity::Kind")]
 pub enum ActivityKind {
@@ -39,6 +40,7 @@ pub enum ActivityKind {
     ClubMeeting,
 }
 
+/// Where an activity stands in its life cycle.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "activity::Status")]
 pub enum ActivityStatus {
@@ -46,16 +48,21 @@ pub enum ActivityStatus {
     Draft,
     /// Open to registration until its deadline.
     Published,
+    /// Cancelled by staff or, under its minimum of participants, by the scheduler.
     Cancelled,
+    /// Held; attendance is final and certificates are issued.
     Completed,
 }
 
+/// Who may see and register for an activity.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "activity::Audience")]
 pub enum Audience {
+    /// Every partner.
     AllPartners,
     /// Partners who completed a training.
     TrainedPartners,
+    /// Staff only.
     Staff,
 }
 
@@ -64,15 +71,22 @@ pub enum Audience {
 pub struct SessionInput {
     /// When updating: the session to edit. Without it a session is created.
     pub id: Option<ID>,
+    /// When it starts.
     pub starts_at: Timestamp,
+    /// When it ends.
     pub ends_at: Timestamp,
 }
 
+/// A new activity; it starts as a draft.
 #[derive(InputObject)]
 pub struct CreateActivityInput {
+    /// What kind of activity it is; the defaults of the other fields follow it.
     pub kind: ActivityKind,
+    /// The title (one line).
     pub title: String,
+    /// What it is about (a paragraph).
     pub description: Option<String>,
+    /// Where it takes place (one line).
     pub location: Option<String>,
     /// Default ALL_PARTNERS; CLUB_MEETING defaults to TRAINED_PARTNERS.
     pub audience: Option<Audience>,
@@ -84,7 +98,9 @@ pub struct CreateActivityInput {
     pub registration_deadline: Option<Timestamp>,
     /// Price in cents, 0 when free (the default).
     pub price_cents: Option<i32>,
+    /// Who trains or speaks (one line).
     pub trainer_name: Option<String>,
+    /// A body that organises it with the office, printed on certificates (one line).
     pub co_organiser: Option<String>,
     /// TRAINING: the share of sessions a registrant must attend to become trained (default 75).
     pub min_attendance_percent: Option<i32>,
@@ -95,32 +111,47 @@ pub struct CreateActivityInput {
 /// Fields to change; absent fields keep their value, `null` clears an optional one.
 #[derive(InputObject)]
 pub struct UpdateActivityInput {
+    /// A new kind.
     pub kind: Option<ActivityKind>,
+    /// A new title (one line).
     pub title: Option<String>,
+    /// A new description (a paragraph).
     pub description: MaybeUndefined<String>,
+    /// A new place (one line).
     pub location: MaybeUndefined<String>,
+    /// Who may see and register.
     pub audience: Option<Audience>,
     /// Raising it promotes from the waiting list.
     pub capacity: Option<i32>,
+    /// A new minimum of participants (null: none).
     pub min_participants: MaybeUndefined<i32>,
+    /// A new deadline (null: the first session's start).
     pub registration_deadline: MaybeUndefined<Timestamp>,
+    /// A new price, in cents (0: free).
     pub price_cents: Option<i32>,
+    /// A new trainer (null: none).
     pub trainer_name: MaybeUndefined<String>,
+    /// A new co-organiser (null: none).
     pub co_organiser: MaybeUndefined<String>,
+    /// A new share of hours to attend to complete it.
     pub min_attendance_percent: MaybeUndefined<i32>,
     /// The full new list: entries with an `id` update that session, entries without create
     /// one, sessions left out are removed.
     pub sessions: Option<Vec<SessionInput>>,
 }
 
+/// What the programme is narrowed to; every field left out lets everything through.
 #[derive(InputObject, Default)]
 pub struct ActivityFilter {
+    /// Only activities of this kind.
     pub kind: Option<ActivityKind>,
+    /// Only activities in this state (staff: drafts too).
     pub status: Option<ActivityStatus>,
     /// Activities still running at or after this time.
     pub from: Option<Timestamp>,
     /// Activities starting at or before this time.
     pub to: Option<Timestamp>,
+    /// Only activities with (or without) a free seat.
     pub has_seats_left: Option<bool>,
 }
 
@@ -209,23 +240,28 @@ impl UpdateActivityInput {
     }
 }
 
-/// A training, workshop, conference or club meeting.
 pub struct Activity(pub activity::Model);
 
+/// A training, workshop, conference or club meeting.
 #[Object]
 impl Activity {
+    /// The activity's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// What kind of activity it is.
     async fn kind(&self) -> ActivityKind {
         self.0.kind.into()
     }
+    /// The activity's title.
     async fn title(&self) -> &str {
         &self.0.title
     }
+    /// What the activity is about (a paragraph).
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
+    /// Where it takes place.
     async fn location(&self) -> Option<&str> {
         self.0.location.as_deref()
     }
@@ -233,9 +269,11 @@ impl Activity {
     async fn audience(&self) -> Audience {
         self.0.audience.into()
     }
+    /// Where it stands in its life cycle.
     async fn status(&self) -> ActivityStatus {
         self.0.status.into()
     }
+    /// How many seats it has.
     async fn capacity(&self) -> i32 {
         self.0.capacity
     }
@@ -243,6 +281,7 @@ impl Activity {
     async fn seats_left(&self) -> i32 {
         (self.0.capacity - self.0.confirmed_count).max(0)
     }
+    /// How many registrations hold a seat.
     async fn confirmed_count(&self) -> i32 {
         self.0.confirmed_count
     }
@@ -250,9 +289,11 @@ impl Activity {
     async fn waitlist_count(&self) -> i32 {
         self.0.waitlist_count
     }
+    /// Below this many confirmed registrations at the deadline, the activity is cancelled.
     async fn min_participants(&self) -> Option<i32> {
         self.0.min_participants
     }
+    /// When registration closes.
     async fn registration_deadline(&self) -> Option<Timestamp> {
         self.0.registration_deadline.map(Timestamp)
     }
@@ -260,6 +301,7 @@ impl Activity {
     async fn price_cents(&self) -> i32 {
         self.0.price_cents
     }
+    /// Who trains or speaks.
     async fn trainer_name(&self) -> Option<&str> {
         self.0.trainer_name.as_deref()
     }
@@ -267,9 +309,11 @@ impl Activity {
     async fn co_organiser(&self) -> Option<&str> {
         self.0.co_organiser.as_deref()
     }
+    /// The share of its hours a person attends to complete it and earn its certificate.
     async fn min_attendance_percent(&self) -> Option<i32> {
         self.0.min_attendance_percent
     }
+    /// Why it was cancelled, when it was.
     async fn cancellation_reason(&self) -> Option<&str> {
         self.0.cancellation_reason.as_deref()
     }
@@ -281,6 +325,7 @@ impl Activity {
     async fn ends_at(&self) -> Timestamp {
         self.0.ends_at.into()
     }
+    /// When it was created.
     async fn created_at(&self) -> Timestamp {
         self.0.created_at.into()
     }
@@ -317,7 +362,9 @@ impl Activity {
     async fn club_questions(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many questions to return (the most voted first).")] first: Option<
+            i32,
+        >,
     ) -> ApiResult<Option<Vec<ClubQuestion>>> {
         let me = ctx.viewer().require(Access::Member)?;
         if !policy::takes_part_in_club(&self.0, me) {
@@ -375,7 +422,8 @@ impl Activity {
     async fn registrations(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many to return (20 by default, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts (`pageInfo.endCursor`).")]
         after: Option<String>,
     ) -> ApiResult<Option<Page<i64, Registration>>> {
         ctx.viewer().require(Access::Staff)?;
@@ -394,18 +442,20 @@ impl Activity {
     }
 }
 
-/// A dated sitting of an activity.
 pub struct Session(pub session::Model);
 
+/// A dated sitting of an activity.
 #[Object]
 impl Session {
     /// Stable across edits of the activity's dates.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// When it starts.
     async fn starts_at(&self) -> Timestamp {
         self.0.starts_at.into()
     }
+    /// When it ends.
     async fn ends_at(&self) -> Timestamp {
         self.0.ends_at.into()
     }
@@ -438,8 +488,9 @@ impl ActivityQuery {
     async fn activities(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ActivityFilter>,
-        first: Option<i32>,
+        #[graphql(desc = "What the programme is narrowed to.")] filter: Option<ActivityFilter>,
+        #[graphql(desc = "How many to return (20 by default, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts (`pageInfo.endCursor`).")]
         after: Option<String>,
     ) -> ApiResult<Page<(chrono::DateTime<chrono::Utc>, i64), Activity>> {
         let me = ctx.viewer().require(Access::Member)?;
@@ -480,7 +531,11 @@ impl ActivityQuery {
     }
 
     /// One activity; a draft is NOT_FOUND for partners.
-    async fn activity(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Activity> {
+    async fn activity(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The activity.")] id: ID,
+    ) -> ApiResult<Activity> {
         let me = ctx.viewer().require(Access::Member)?;
         let id = parse_id("id", &id)?;
         Ok(Activity(
@@ -498,7 +553,7 @@ impl ActivityMutation {
     async fn create_activity(
         &self,
         ctx: &Context<'_>,
-        input: CreateActivityInput,
+        #[graphql(desc = "The activity to create, as a draft.")] input: CreateActivityInput,
     ) -> ApiResult<Activity> {
         let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
@@ -518,7 +573,8 @@ impl ActivityMutation {
     async fn update_activity(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The activity to edit.")] id: ID,
+        #[graphql(desc = "The fields to change; those left out keep their value.")]
         input: UpdateActivityInput,
     ) -> ApiResult<Activity> {
         let me = ctx.viewer().staff()?;
@@ -537,7 +593,11 @@ impl ActivityMutation {
     }
 
     /// Staff only: DRAFT → PUBLISHED, open to registration.
-    async fn publish_activity(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Activity> {
+    async fn publish_activity(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The draft to publish.")] id: ID,
+    ) -> ApiResult<Activity> {
         let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
@@ -558,8 +618,8 @@ impl ActivityMutation {
     async fn cancel_activity(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        reason: String,
+        #[graphql(desc = "The activity to cancel.")] id: ID,
+        #[graphql(desc = "Why, told to the registered people (a paragraph).")] reason: String,
     ) -> ApiResult<Activity> {
         let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
@@ -576,7 +636,11 @@ impl ActivityMutation {
 
     /// Staff only: closes a published activity; for a TRAINING every registrant who attended
     /// at least minAttendancePercent of its sessions becomes trained.
-    async fn complete_activity(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Activity> {
+    async fn complete_activity(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The activity whose last session has ended.")] id: ID,
+    ) -> ApiResult<Activity> {
         let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;

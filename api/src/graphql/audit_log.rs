@@ -14,41 +14,65 @@ use crate::{
 use crate::{graphql::people::User, people::Access};
 
 /// A staff action recorded in the audit log.
+/// A kind of staff action the audit log records.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "audit_event::Action")]
 pub enum AuditAction {
+    /// An activity was created.
     ActivityCreated,
+    /// An activity was edited.
     ActivityUpdated,
+    /// An activity was published.
     ActivityPublished,
+    /// An activity was cancelled.
     ActivityCancelled,
+    /// An activity was completed.
     ActivityCompleted,
+    /// Attendance was recorded.
     AttendanceRecorded,
+    /// An account's role changed.
     RoleChanged,
+    /// A partner was marked trained or not.
     TrainedChanged,
+    /// Invitations were sent.
     InvitationSent,
+    /// An invitation was revoked.
     InvitationRevoked,
+    /// Staff edited someone's post.
     PostEdited,
+    /// A post was removed.
     PostRemoved,
+    /// A thread was locked.
     ThreadLocked,
+    /// A thread was unlocked.
     ThreadUnlocked,
+    /// An activity's people were written to.
     RegistrantsMessaged,
+    /// A reminder rule was added.
     ReminderAdded,
+    /// A reminder rule was removed.
     ReminderRemoved,
+    /// An activity's survey was set.
     SurveySet,
+    /// A payment was recorded.
     PaymentRecorded,
+    /// An organisation was created.
     OrganisationCreated,
+    /// Someone was invited into an organisation, or their role there changed.
     OrganisationMemberSet,
 }
 
-/// Who did what to which record, and when.
 pub struct AuditEvent(audit_event::Model);
 
+/// Who did what to which record, and when.
 #[Object]
 impl AuditEvent {
+    /// The event's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
+    /// When it happened.
     async fn at(&self) -> Timestamp {
         self.0.at.into()
     }
@@ -58,6 +82,7 @@ impl AuditEvent {
         Ok(User::new(ctx.loaders()?.user(self.0.actor_id).await?))
     }
 
+    /// What was done.
     async fn action(&self) -> AuditAction {
         self.0.action.into()
     }
@@ -88,8 +113,9 @@ impl AuditQuery {
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
-        action: Option<AuditAction>,
-        first: Option<i32>,
+        #[graphql(desc = "Only events of this kind.")] action: Option<AuditAction>,
+        #[graphql(desc = "How many to return (20 by default, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts (`pageInfo.endCursor`).")]
         after: Option<String>,
     ) -> ApiResult<Page<i64, AuditEvent>> {
         ctx.viewer().require(Access::Admin)?;

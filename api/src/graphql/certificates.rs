@@ -7,9 +7,9 @@ use crate::{
     graphql::scalars::Timestamp, people::Access,
 };
 
-/// A certificate of attendance.
 pub struct Certificate(certificate::Model);
 
+/// A certificate of attendance.
 #[Object]
 impl Certificate {
     /// What a funder checks with `verifyCertificate`.
@@ -20,6 +20,7 @@ impl Certificate {
     async fn hours_attended(&self) -> f64 {
         hours(self.0.minutes_attended)
     }
+    /// When it was issued.
     async fn issued_at(&self) -> Timestamp {
         self.0.issued_at.into()
     }
@@ -31,6 +32,7 @@ impl Certificate {
             self.0.number
         ))
     }
+    /// The activity completed.
     async fn activity(&self, ctx: &Context<'_>) -> ApiResult<Activity> {
         Ok(Activity(ctx.loaders()?.activity(self.0.activity_id).await?))
     }
@@ -39,10 +41,15 @@ impl Certificate {
 /// What anyone may learn from a certificate's number: nothing but this.
 #[derive(SimpleObject)]
 pub struct CertificateCheck {
+    /// Whether the number belongs to a certificate Klub issued.
     valid: bool,
+    /// Who holds it.
     holder_name: Option<String>,
+    /// The activity completed.
     activity_title: Option<String>,
+    /// The hours attended.
     hours_attended: Option<f64>,
+    /// When it was issued.
     issued_at: Option<Timestamp>,
 }
 
@@ -66,7 +73,11 @@ impl CertificateQuery {
     async fn verify_certificate(
         &self,
         ctx: &Context<'_>,
-        #[graphql(validator(max_length = 64))] number: String,
+        #[graphql(
+            validator(max_length = 64),
+            desc = "The number printed on the certificate."
+        )]
+        number: String,
     ) -> ApiResult<CertificateCheck> {
         let state = ctx.state()?;
         let Some(issued) = crate::certificates::by_number(&state.db, &number).await? else {

@@ -16,13 +16,17 @@ use crate::{
 /// A season of monthly club meetings.
 #[derive(InputObject)]
 pub struct ScheduleClubSeasonInput {
+    /// The meetings' title (one line).
     pub title: String,
     /// The first meeting; later ones keep its local wall-clock time.
     pub first_meeting_at: Timestamp,
+    /// How long each meeting lasts.
     pub duration_minutes: i32,
     /// How many meetings (1..12), one a month; skipped months do not count.
     pub meetings: i32,
+    /// How many seats each meeting has.
     pub capacity: i32,
+    /// Where the meetings take place (one line).
     pub location: Option<String>,
     /// True (default): the same nth weekday as the first meeting (e.g. every second Tuesday);
     /// false: the same day of the month. A missing day falls back to the month's last.
@@ -41,6 +45,9 @@ impl ClubMutation {
     async fn schedule_club_season(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The season's rule: which day of the month, at what time, from when to when."
+        )]
         input: ScheduleClubSeasonInput,
     ) -> ApiResult<Vec<Activity>> {
         let me = ctx.viewer().staff()?;
@@ -69,8 +76,8 @@ impl ClubMutation {
     async fn ask_club_question(
         &self,
         ctx: &Context<'_>,
-        meeting_id: ID,
-        text: String,
+        #[graphql(desc = "The club meeting.")] meeting_id: ID,
+        #[graphql(desc = "The question (a paragraph).")] text: String,
     ) -> ApiResult<ClubQuestion> {
         let me = ctx.viewer().require(Access::Member)?;
         let state = ctx.state()?;
@@ -85,7 +92,7 @@ impl ClubMutation {
     async fn vote_club_question(
         &self,
         ctx: &Context<'_>,
-        question_id: ID,
+        #[graphql(desc = "The question voted for (once per person).")] question_id: ID,
     ) -> ApiResult<ClubQuestion> {
         let me = ctx.viewer().require(Access::Member)?;
         let question_id = parse_id("questionId", &question_id)?;
@@ -98,8 +105,8 @@ impl ClubMutation {
     async fn answer_club_question(
         &self,
         ctx: &Context<'_>,
-        question_id: ID,
-        answer: Option<String>,
+        #[graphql(desc = "The question answered.")] question_id: ID,
+        #[graphql(desc = "The answer given at the meeting (a paragraph).")] answer: Option<String>,
     ) -> ApiResult<ClubQuestion> {
         ctx.viewer().require(Access::Staff)?;
         let question_id = parse_id("questionId", &question_id)?;

@@ -9,17 +9,20 @@ use crate::{
     graphql::scalars::Timestamp,
 };
 
-/// A question brought to a club meeting.
 pub struct ClubQuestion(pub club_question::Model);
 
+/// A question brought to a club meeting.
 #[Object]
 impl ClubQuestion {
+    /// The question's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// The question.
     async fn text(&self) -> &str {
         &self.0.text
     }
+    /// How many voted for it.
     async fn votes(&self) -> i32 {
         self.0.votes
     }
@@ -31,9 +34,11 @@ impl ClubQuestion {
     async fn answer(&self) -> Option<&str> {
         self.0.answer.as_deref()
     }
+    /// When it was asked.
     async fn created_at(&self) -> Timestamp {
         self.0.created_at.into()
     }
+    /// Who asked it.
     async fn author(&self, ctx: &Context<'_>) -> ApiResult<User> {
         Ok(User::new(ctx.loaders()?.user(self.0.author_id).await?))
     }

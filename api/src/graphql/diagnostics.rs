@@ -8,24 +8,30 @@ use crate::{error::ApiResult, graphql::context::ContextExt, people::Access};
 #[derive(Clone, SimpleObject)]
 #[graphql(name = "DiagnosticOption")]
 pub struct AnswerOption {
+    /// The option's id.
     id: ID,
+    /// What the option says.
     label: String,
     /// 0 to 4.
     points: i32,
 }
 
+/// A question of the self-diagnostic.
 #[derive(Clone, SimpleObject)]
 #[graphql(name = "DiagnosticQuestion")]
 pub struct Question {
+    /// The question's id.
     id: ID,
+    /// The question.
     text: String,
+    /// Its options, in order.
     options: Vec<AnswerOption>,
 }
 
-/// An axis of digital maturity (website, online reviews, social networks, …).
 pub struct Axis {
     model: diagnostic_axis::Model,
     /// Known when the whole version was loaded.
+    /// The questions when they were read with the axis (a published version), else read on demand.
     questions: Option<Vec<Question>>,
 }
 
@@ -62,14 +68,18 @@ fn questions_of(
         .collect()
 }
 
+/// An axis of digital maturity (website, online reviews, social networks, …).
 #[Object]
 impl Axis {
+    /// The axis' id.
     async fn id(&self) -> ID {
         ID(self.model.id.to_string())
     }
+    /// The axis' name.
     async fn name(&self) -> &str {
         &self.model.name
     }
+    /// Its questions, in order.
     async fn questions(&self, ctx: &Context<'_>) -> ApiResult<Vec<Question>> {
         if let Some(questions) = &self.questions {
             return Ok(questions.clone());
@@ -79,11 +89,12 @@ impl Axis {
     }
 }
 
-/// A published version of the self-diagnostic.
 pub struct Diagnostic(pub Version);
 
+/// A published version of the self-diagnostic.
 #[Object]
 impl Diagnostic {
+    /// The version's id.
     async fn id(&self) -> ID {
         ID(self.0.diagnostic.id.to_string())
     }
@@ -91,9 +102,11 @@ impl Diagnostic {
     async fn version(&self) -> i32 {
         self.0.diagnostic.version
     }
+    /// Its title.
     async fn title(&self) -> &str {
         &self.0.diagnostic.title
     }
+    /// Its axes, in order.
     async fn axes(&self) -> Vec<Axis> {
         self.0
             .axes
@@ -106,28 +119,39 @@ impl Diagnostic {
     }
 }
 
+/// An option of a question of a new self-diagnostic.
 #[derive(InputObject)]
 pub struct OptionInput {
+    /// What the option says.
     pub label: String,
     /// 0 to 4.
     pub points: i32,
 }
 
+/// A question of a new self-diagnostic.
 #[derive(InputObject)]
 pub struct QuestionInput {
+    /// The question.
     pub text: String,
+    /// Its options, in order.
     pub options: Vec<OptionInput>,
 }
 
+/// An axis of a new version of the self-diagnostic.
 #[derive(InputObject)]
 pub struct AxisInput {
+    /// The axis' name.
     pub name: String,
+    /// Its questions, in order.
     pub questions: Vec<QuestionInput>,
 }
 
+/// A new version of the self-diagnostic.
 #[derive(InputObject)]
 pub struct DiagnosticInput {
+    /// Its title.
     pub title: String,
+    /// Its axes, in order.
     pub axes: Vec<AxisInput>,
 }
 
@@ -153,7 +177,7 @@ impl DiagnosticMutation {
     async fn publish_diagnostic(
         &self,
         ctx: &Context<'_>,
-        input: DiagnosticInput,
+        #[graphql(desc = "The new version of the self-diagnostic.")] input: DiagnosticInput,
     ) -> ApiResult<Diagnostic> {
         let viewer = ctx.viewer();
         let staff = viewer.staff()?;

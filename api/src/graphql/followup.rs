@@ -21,6 +21,7 @@ pub enum RecipientFilter {
     NoShow,
 }
 
+/// What a reminder's offset counts from.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "reminder_rule::Anchor")]
 pub enum ReminderAnchor {
@@ -30,30 +31,35 @@ pub enum ReminderAnchor {
     AfterEnd,
 }
 
+/// How a survey question is answered.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "survey_question::Kind")]
 pub enum SurveyQuestionKind {
     /// 1 to 5.
     Rating,
+    /// In words.
     Text,
     /// One of the question's choices.
     Choice,
 }
 
-/// A reminder rule of an activity.
 pub struct Reminder {
     rule: reminder_rule::Model,
     activity: activity::Model,
 }
 
+/// A reminder rule of an activity.
 #[Object]
 impl Reminder {
+    /// The rule's id.
     async fn id(&self) -> ID {
         ID(self.rule.id.to_string())
     }
+    /// What the offset counts from.
     async fn anchor(&self) -> ReminderAnchor {
         self.rule.anchor.into()
     }
+    /// Hours before the start or after the end.
     async fn offset_hours(&self) -> i32 {
         self.rule.offset_hours
     }
@@ -61,12 +67,14 @@ impl Reminder {
     async fn sends_at(&self) -> Timestamp {
         reminders::sends_at(&self.rule, &self.activity).into()
     }
+    /// Who of the activity's people receive it.
     async fn to(&self) -> Vec<RecipientFilter> {
         followup::RecipientFilter::split(&self.rule.recipients)
             .into_iter()
             .map(Into::into)
             .collect()
     }
+    /// What the reminder says.
     async fn message(&self) -> Option<&str> {
         self.rule.message.as_deref()
     }
@@ -91,7 +99,6 @@ impl Reminder {
     }
 }
 
-/// The feedback form of an activity.
 pub struct Survey {
     model: survey::Model,
     /// Whether the caller answered, when already known.
@@ -111,10 +118,14 @@ impl Survey {
     }
 }
 
+/// A question of a survey.
 #[derive(SimpleObject)]
 pub struct SurveyQuestion {
+    /// The question's id.
     id: ID,
+    /// How it is answered.
     kind: SurveyQuestionKind,
+    /// The question.
     text: String,
     /// The options of a CHOICE question; null otherwise.
     choices: Option<Vec<String>>,
@@ -132,15 +143,19 @@ impl From<survey_question::Model> for SurveyQuestion {
     }
 }
 
+/// How many chose one choice.
 #[derive(SimpleObject)]
 pub struct ChoiceCount {
+    /// The choice.
     choice: String,
+    /// How many chose it.
     count: i32,
 }
 
 /// What the answers to one question add up to.
 #[derive(SimpleObject)]
 pub struct QuestionResult {
+    /// The question.
     question: SurveyQuestion,
     /// RATING: the mean of the ratings; null without any.
     average_rating: Option<f64>,
@@ -152,8 +167,10 @@ pub struct QuestionResult {
     texts: Option<Vec<String>>,
 }
 
+/// The feedback form of an activity.
 #[Object]
 impl Survey {
+    /// The survey's id.
     async fn id(&self) -> ID {
         ID(self.model.id.to_string())
     }
@@ -162,11 +179,13 @@ impl Survey {
     async fn anonymous(&self) -> bool {
         self.model.anonymous
     }
+    /// The activity it follows.
     async fn activity(&self, ctx: &Context<'_>) -> ApiResult<Activity> {
         Ok(Activity(
             ctx.loaders()?.activity(self.model.activity_id).await?,
         ))
     }
+    /// Its questions, in order.
     async fn questions(&self, ctx: &Context<'_>) -> ApiResult<Vec<SurveyQuestion>> {
         Ok(surveys::questions_of(self.model.id)
             .all(&ctx.state()?.db)
@@ -218,9 +237,12 @@ impl Survey {
     }
 }
 
+/// A question of a survey being set.
 #[derive(InputObject)]
 pub struct SurveyQuestionInput {
+    /// How it is answered.
     pub kind: SurveyQuestionKind,
+    /// The question (one line).
     pub text: String,
     /// CHOICE only: 2 to 20 different options.
     pub choices: Option<Vec<String>>,
@@ -229,12 +251,17 @@ pub struct SurveyQuestionInput {
 /// One answer: `rating` for a RATING question, `text` for TEXT, `choice` for CHOICE.
 #[derive(InputObject)]
 pub struct SurveyAnswerInput {
+    /// The question answered.
     pub question_id: ID,
+    /// For a RATING question: 1 to 5.
     pub rating: Option<i32>,
+    /// For a TEXT question: the answer (a paragraph).
     pub text: Option<String>,
+    /// For a CHOICE question: one of its choices.
     pub choice: Option<String>,
 }
 
+/// What a message to an activity's people did.
 #[derive(SimpleObject)]
 pub struct MessageReceipt {
     /// How many people the message was written to.
@@ -271,10 +298,12 @@ impl FollowUpMutation {
     async fn message_registrants(
         &self,
         ctx: &Context<'_>,
-        activity_id: ID,
-        to: Vec<RecipientFilter>,
-        subject: String,
-        body: String,
+        #[graphql(desc = "The activity whose people are written to.")] activity_id: ID,
+        #[graphql(desc = "Who of its people receive the message (any of these).")] to: Vec<
+            RecipientFilter,
+        >,
+        #[graphql(desc = "The mail's subject (one line).")] subject: String,
+        #[graphql(desc = "The mail's text (a paragraph).")] body: String,
     ) -> ApiResult<MessageReceipt> {
         let viewer = ctx.viewer();
         let staff = viewer.staff()?;
@@ -300,11 +329,17 @@ impl FollowUpMutation {
     async fn add_reminder(
         &self,
         ctx: &Context<'_>,
-        activity_id: ID,
+        #[graphql(desc = "The activity the reminder belongs to.")] activity_id: ID,
+        #[graphql(
+            desc = "Whether the reminder is counted from the first session's start or the last one's end."
+        )]
         anchor: ReminderAnchor,
+        #[graphql(desc = "How many hours before the start or after the end it leaves.")]
         offset_hours: i32,
-        to: Vec<RecipientFilter>,
-        message: Option<String>,
+        #[graphql(desc = "Who of the activity's people receive it (any of these).")] to: Vec<
+            RecipientFilter,
+        >,
+        #[graphql(desc = "What the reminder says (a paragraph).")] message: Option<String>,
     ) -> ApiResult<Reminder> {
         let viewer = ctx.viewer();
         let staff = viewer.staff()?;
@@ -324,7 +359,11 @@ impl FollowUpMutation {
     }
 
     /// Staff: the rule sends no more.
-    async fn remove_reminder(&self, ctx: &Context<'_>, id: ID) -> ApiResult<bool> {
+    async fn remove_reminder(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The reminder rule to remove.")] id: ID,
+    ) -> ApiResult<bool> {
         let viewer = ctx.viewer();
         let staff = viewer.staff()?;
         let state = ctx.state()?;
@@ -336,8 +375,14 @@ impl FollowUpMutation {
     async fn set_survey(
         &self,
         ctx: &Context<'_>,
-        activity_id: ID,
+        #[graphql(desc = "The activity the survey follows.")] activity_id: ID,
+        #[graphql(
+            desc = "The questions, in order (they replace the earlier ones while nobody has answered)."
+        )]
         questions: Vec<SurveyQuestionInput>,
+        #[graphql(
+            desc = "Whether answers are shown without names, by groups of five; a promise never withdrawn."
+        )]
         anonymous: Option<bool>,
     ) -> ApiResult<Survey> {
         let viewer = ctx.viewer();
@@ -371,8 +416,8 @@ impl FollowUpMutation {
     async fn answer_survey(
         &self,
         ctx: &Context<'_>,
-        survey_id: ID,
-        answers: Vec<SurveyAnswerInput>,
+        #[graphql(desc = "The survey answered.")] survey_id: ID,
+        #[graphql(desc = "One answer per question answered.")] answers: Vec<SurveyAnswerInput>,
     ) -> ApiResult<bool> {
         let me = ctx.viewer().require(Access::Member)?;
         let answers = answers

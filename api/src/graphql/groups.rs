@@ -17,15 +17,19 @@ use crate::{
     {graphql::context::ContextExt, state::AppState},
 };
 
+/// Who belongs to a group.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "group::Audience")]
 pub enum GroupAudience {
+    /// Staff.
     Staff,
+    /// Staff and trained partners.
     StaffAndTrainedPartners,
     /// Members added by hand.
     Custom,
 }
 
+/// What mail a member gets from a group.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entity::group_notification::Level")]
 pub enum NotificationLevel {
@@ -39,17 +43,20 @@ pub enum NotificationLevel {
     Muted,
 }
 
-/// A closed discussion group.
 pub struct Group(group::Model);
 
+/// A closed discussion group.
 #[Object]
 impl Group {
+    /// The group's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// The group's name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// Who belongs to it.
     async fn audience(&self) -> GroupAudience {
         self.0.audience.into()
     }
@@ -62,6 +69,7 @@ impl Group {
                 .into(),
         )
     }
+    /// How many belong to it.
     async fn member_count(&self, ctx: &Context<'_>) -> ApiResult<u64> {
         service::member_count(&ctx.state()?.db, &self.0).await
     }
@@ -78,8 +86,11 @@ impl Group {
     async fn threads(
         &self,
         ctx: &Context<'_>,
-        unanswered_only: Option<bool>,
-        first: Option<i32>,
+        #[graphql(desc = "Only questions without an accepted answer.")] unanswered_only: Option<
+            bool,
+        >,
+        #[graphql(desc = "How many to return (20 by default, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts (`pageInfo.endCursor`).")]
         after: Option<String>,
     ) -> ApiResult<Page<i64, Thread>> {
         let args = PageArgs::parse(first, after)?;
@@ -96,17 +107,20 @@ impl Group {
     }
 }
 
-/// A conversation in a group.
 pub struct Thread(thread::Model);
 
+/// A conversation in a group.
 #[Object]
 impl Thread {
+    /// The thread's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// Its title.
     async fn title(&self) -> &str {
         &self.0.title
     }
+    /// Whether it asks a question that awaits an accepted answer.
     async fn is_question(&self) -> bool {
         self.0.is_question
     }
@@ -118,9 +132,11 @@ impl Thread {
     async fn reply_count(&self) -> i32 {
         self.0.reply_count
     }
+    /// When its last post was written.
     async fn last_post_at(&self) -> Timestamp {
         self.0.last_post_at.into()
     }
+    /// When it was started.
     async fn created_at(&self) -> Timestamp {
         self.0.created_at.into()
     }
@@ -130,12 +146,15 @@ impl Thread {
             .first_response_at
             .map(|at| (at - self.0.created_at).num_seconds())
     }
+    /// Who started it.
     async fn author(&self, ctx: &Context<'_>) -> ApiResult<User> {
         Ok(User::new(ctx.loaders()?.user(self.0.author_id).await?))
     }
+    /// Its group.
     async fn group(&self, ctx: &Context<'_>) -> ApiResult<Group> {
         Ok(Group(ctx.loaders()?.group(self.0.group_id).await?))
     }
+    /// The reply its author accepted, if any.
     async fn accepted_answer(&self, ctx: &Context<'_>) -> ApiResult<Option<Post>> {
         match self.0.accepted_post_id {
             Some(id) => Ok(Some(Post(ctx.loaders()?.post(id).await?))),
@@ -147,7 +166,8 @@ impl Thread {
     async fn posts(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many to return (20 by default, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts (`pageInfo.endCursor`).")]
         after: Option<String>,
     ) -> ApiResult<Page<i64, Post>> {
         let args = PageArgs::parse(first, after)?;
@@ -164,11 +184,12 @@ impl Thread {
     }
 }
 
-/// A message in a thread.
 pub struct Post(post::Model);
 
+/// A message in a thread.
 #[Object]
 impl Post {
+    /// The post's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -180,18 +201,23 @@ impl Post {
             &self.0.body
         }
     }
+    /// Whether it was removed (its text is then no longer shown).
     async fn removed(&self) -> bool {
         self.0.removed
     }
+    /// When it was written.
     async fn created_at(&self) -> Timestamp {
         self.0.created_at.into()
     }
+    /// When it was last edited.
     async fn edited_at(&self) -> Option<Timestamp> {
         self.0.edited_at.map(Timestamp)
     }
+    /// Who wrote it.
     async fn author(&self, ctx: &Context<'_>) -> ApiResult<User> {
         Ok(User::new(ctx.loaders()?.user(self.0.author_id).await?))
     }
+    /// Its thread.
     async fn thread(&self, ctx: &Context<'_>) -> ApiResult<Thread> {
         Ok(Thread(ctx.loaders()?.thread(self.0.thread_id).await?))
     }
@@ -210,7 +236,11 @@ impl GroupQuery {
     }
 
     /// A group the caller belongs to; NOT_FOUND otherwise.
-    async fn group(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Group> {
+    async fn group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The group.")] id: ID,
+    ) -> ApiResult<Group> {
         let me = ctx.viewer().require(Access::Member)?;
         let id = parse_id("id", &id)?;
         Ok(Group(
@@ -219,7 +249,11 @@ impl GroupQuery {
     }
 
     /// A thread of a group the caller belongs to; NOT_FOUND otherwise.
-    async fn thread(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Thread> {
+    async fn thread(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The thread.")] id: ID,
+    ) -> ApiResult<Thread> {
         let me = ctx.viewer().require(Access::Member)?;
         let id = parse_id("id", &id)?;
         Ok(Thread(
@@ -254,8 +288,8 @@ impl GroupMutation {
     async fn create_group(
         &self,
         ctx: &Context<'_>,
-        name: String,
-        audience: GroupAudience,
+        #[graphql(desc = "The group's name.")] name: String,
+        #[graphql(desc = "Who belongs to it.")] audience: GroupAudience,
     ) -> ApiResult<Group> {
         let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
@@ -268,8 +302,8 @@ impl GroupMutation {
     async fn add_group_member(
         &self,
         ctx: &Context<'_>,
-        group_id: ID,
-        user_id: ID,
+        #[graphql(desc = "A group whose audience is CUSTOM.")] group_id: ID,
+        #[graphql(desc = "The account added.")] user_id: ID,
     ) -> ApiResult<Group> {
         ctx.viewer().require(Access::Staff)?;
         let group = GroupId(parse_id("groupId", &group_id)?);
@@ -283,9 +317,10 @@ impl GroupMutation {
     async fn start_thread(
         &self,
         ctx: &Context<'_>,
-        group_id: ID,
-        title: String,
-        body: String,
+        #[graphql(desc = "The group.")] group_id: ID,
+        #[graphql(desc = "The thread's title (one line).")] title: String,
+        #[graphql(desc = "The first post (a paragraph).")] body: String,
+        #[graphql(desc = "Whether it asks a question that awaits an accepted answer.")]
         is_question: Option<bool>,
     ) -> ApiResult<Thread> {
         let me = ctx.viewer().require(Access::Member)?;
@@ -303,7 +338,12 @@ impl GroupMutation {
     }
 
     /// Members: replies in a thread (CONFLICT when it is locked).
-    async fn reply(&self, ctx: &Context<'_>, thread_id: ID, body: String) -> ApiResult<Post> {
+    async fn reply(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The thread replied to.")] thread_id: ID,
+        #[graphql(desc = "The reply (a paragraph).")] body: String,
+    ) -> ApiResult<Post> {
         let me = ctx.viewer().require(Access::Member)?;
         let thread_id = parse_id("threadId", &thread_id)?;
         Ok(Post(
@@ -316,8 +356,8 @@ impl GroupMutation {
     async fn set_group_notifications(
         &self,
         ctx: &Context<'_>,
-        group_id: ID,
-        level: NotificationLevel,
+        #[graphql(desc = "The group.")] group_id: ID,
+        #[graphql(desc = "What mail the caller gets from it.")] level: NotificationLevel,
     ) -> ApiResult<Group> {
         let me = ctx.viewer().require(Access::Member)?;
         let group_id = parse_id("groupId", &group_id)?;
@@ -327,7 +367,11 @@ impl GroupMutation {
     }
 
     /// The question's author or staff: accepts a reply as the answer.
-    async fn accept_answer(&self, ctx: &Context<'_>, post_id: ID) -> ApiResult<Thread> {
+    async fn accept_answer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The reply accepted as the answer to the caller's question.")] post_id: ID,
+    ) -> ApiResult<Thread> {
         let me = ctx.viewer().require(Access::Member)?;
         let post_id = parse_id("postId", &post_id)?;
         Ok(Thread(
@@ -342,7 +386,12 @@ pub struct ModerationMutation;
 #[Object]
 impl ModerationMutation {
     /// Staff only: replaces a post's text (it shows as edited).
-    async fn edit_post(&self, ctx: &Context<'_>, post_id: ID, body: String) -> ApiResult<Post> {
+    async fn edit_post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The caller's post (staff: any).")] post_id: ID,
+        #[graphql(desc = "The new text (a paragraph).")] body: String,
+    ) -> ApiResult<Post> {
         let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let post_id = parse_id("postId", &post_id)?;
@@ -351,7 +400,11 @@ impl ModerationMutation {
     }
 
     /// Staff only: removes a post; it stays in place as "(removed)".
-    async fn remove_post(&self, ctx: &Context<'_>, post_id: ID) -> ApiResult<Post> {
+    async fn remove_post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The post removed (its text is no longer shown).")] post_id: ID,
+    ) -> ApiResult<Post> {
         let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let post_id = parse_id("postId", &post_id)?;
@@ -363,8 +416,8 @@ impl ModerationMutation {
     async fn lock_thread(
         &self,
         ctx: &Context<'_>,
-        thread_id: ID,
-        locked: Option<bool>,
+        #[graphql(desc = "The thread.")] thread_id: ID,
+        #[graphql(desc = "Whether replies are refused.")] locked: Option<bool>,
     ) -> ApiResult<Thread> {
         let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
@@ -387,7 +440,7 @@ impl GroupSubscription {
     async fn post_added(
         &self,
         ctx: &Context<'_>,
-        group_id: ID,
+        #[graphql(desc = "The group whose new posts are pushed (its members only).")] group_id: ID,
     ) -> Result<impl Stream<Item = Post> + use<>, ApiError> {
         let me = ctx.viewer().require(Access::Member)?;
         let state = ctx.state()?.clone();

@@ -17,19 +17,26 @@ use crate::{
     people::Access,
 };
 
+/// A group of accounts to invite at once.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "service::Invitees")]
 pub enum InviteAudience {
+    /// Every staff member.
     AllStaff,
+    /// Every partner.
     AllPartners,
+    /// Partners who completed a training.
     TrainedPartners,
 }
 
+/// Where an invitation stands.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum InvitationStatus {
     /// Sent, not yet accepted, still valid.
     Pending,
+    /// Accepted.
     Accepted,
+    /// Revoked by staff.
     Revoked,
     /// Not accepted within 14 days.
     Expired,
@@ -38,7 +45,9 @@ pub enum InvitationStatus {
 /// Whom to invite: addresses, an audience, or both; to an activity or to create an account.
 #[derive(InputObject)]
 pub struct InviteInput {
+    /// Addresses to invite, with or without an account.
     pub emails: Option<Vec<String>>,
+    /// A group of accounts to invite as well.
     pub audience: Option<InviteAudience>,
     /// The activity the invitation is for (required with `audience`).
     pub activity_id: Option<ID>,
@@ -51,17 +60,22 @@ pub struct InviteInput {
 
 pub struct Invitation(invitation::Model);
 
+/// An invitation mailed to an address: to an activity, or to create an account.
 #[Object]
 impl Invitation {
+    /// The invitation's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// The address invited.
     async fn email(&self) -> &str {
         &self.0.email
     }
+    /// The role the account gets when it accepts.
     async fn role(&self) -> Role {
         self.0.role.into()
     }
+    /// Where it stands.
     async fn status(&self, ctx: &Context<'_>) -> ApiResult<InvitationStatus> {
         Ok(match self.0.status {
             invitation::Status::Accepted => InvitationStatus::Accepted,
@@ -72,21 +86,26 @@ impl Invitation {
             invitation::Status::Pending => InvitationStatus::Pending,
         })
     }
+    /// When it stops being valid.
     async fn expires_at(&self) -> Timestamp {
         self.0.expires_at.into()
     }
+    /// When it was sent.
     async fn created_at(&self) -> Timestamp {
         self.0.created_at.into()
     }
+    /// A word from the sender.
     async fn message(&self) -> Option<&str> {
         self.0.message.as_deref()
     }
+    /// The activity invited to, if any.
     async fn activity(&self, ctx: &Context<'_>) -> ApiResult<Option<Activity>> {
         let Some(id) = self.0.activity_id else {
             return Ok(None);
         };
         Ok(Some(Activity(ctx.loaders()?.activity(id).await?)))
     }
+    /// Who sent it.
     async fn invited_by(&self, ctx: &Context<'_>) -> ApiResult<User> {
         Ok(User::new(ctx.loaders()?.user(self.0.invited_by).await?))
     }
@@ -102,8 +121,9 @@ impl InvitationQuery {
     async fn invitations(
         &self,
         ctx: &Context<'_>,
-        status: Option<InvitationStatus>,
-        first: Option<i32>,
+        #[graphql(desc = "Only invitations in this state.")] status: Option<InvitationStatus>,
+        #[graphql(desc = "How many to return (20 by default, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts (`pageInfo.endCursor`).")]
         after: Option<String>,
     ) -> ApiResult<Page<i64, Invitation>> {
         ctx.viewer().require(Access::Staff)?;
@@ -149,7 +169,11 @@ impl InvitationMutation {
     /// 14 days. A pending invitation to the same address is re-sent, not duplicated (re-sending
     /// a staff invitation: admins only). An account that has not proven its address counts as
     /// unknown: the link goes to the address, and whoever opens it owns the account.
-    async fn invite(&self, ctx: &Context<'_>, input: InviteInput) -> ApiResult<Vec<Invitation>> {
+    async fn invite(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Whom to invite, and to what.")] input: InviteInput,
+    ) -> ApiResult<Vec<Invitation>> {
         let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let request = InviteRequest {
@@ -168,7 +192,11 @@ impl InvitationMutation {
 
     /// Staff only (an invitation to a staff role: admins only): a pending invitation's link
     /// stops working.
-    async fn revoke_invitation(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Invitation> {
+    async fn revoke_invitation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The pending invitation to revoke.")] id: ID,
+    ) -> ApiResult<Invitation> {
         let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
@@ -182,8 +210,14 @@ impl InvitationMutation {
     async fn accept_invitation(
         &self,
         ctx: &Context<'_>,
-        #[graphql(validator(max_length = 200))] token: String,
+        #[graphql(
+            validator(max_length = 200),
+            desc = "The token of the invitation's link."
+        )]
+        token: String,
+        #[graphql(desc = "The name of the account created, when the address has none.")]
         name: String,
+        #[graphql(desc = "The password of the account created, when the address has none.")]
         password: String,
     ) -> ApiResult<AuthPayload> {
         Ok(service::accept(ctx.state()?, &token, name, password)

@@ -10,27 +10,32 @@ use crate::{
     people::Access,
 };
 
+/// Whether a mail left.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "mail::Status")]
 pub enum MailStatus {
     /// Waiting to be sent (or to be retried).
     Pending,
+    /// Accepted by the mail server.
     Sent,
     /// Gave up: refused for good or still failing after every retry.
     Failed,
 }
 
-/// A mail in the outbox.
 pub struct Mail(mail::Model);
 
+/// A mail in the outbox.
 #[Object]
 impl Mail {
+    /// The mail's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// The recipient's address.
     async fn to(&self) -> &str {
         &self.0.to_address
     }
+    /// The subject.
     async fn subject(&self) -> &str {
         &self.0.subject
     }
@@ -38,9 +43,11 @@ impl Mail {
     async fn kind(&self) -> &str {
         &self.0.kind
     }
+    /// Whether it left.
     async fn status(&self) -> MailStatus {
         self.0.status.into()
     }
+    /// How many times sending was tried.
     async fn attempts(&self) -> i32 {
         self.0.attempts
     }
@@ -48,9 +55,11 @@ impl Mail {
     async fn last_error(&self) -> Option<&str> {
         self.0.last_error.as_deref()
     }
+    /// When it was written.
     async fn created_at(&self) -> Timestamp {
         self.0.created_at.into()
     }
+    /// When it left.
     async fn sent_at(&self) -> Option<Timestamp> {
         self.0.sent_at.map(Timestamp)
     }
@@ -66,8 +75,9 @@ impl MailQuery {
     async fn mails(
         &self,
         ctx: &Context<'_>,
-        status: Option<MailStatus>,
-        first: Option<i32>,
+        #[graphql(desc = "Only mails in this state.")] status: Option<MailStatus>,
+        #[graphql(desc = "How many to return (20 by default, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts (`pageInfo.endCursor`).")]
         after: Option<String>,
     ) -> ApiResult<Page<i64, Mail>> {
         ctx.viewer().require(Access::Staff)?;

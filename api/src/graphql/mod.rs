@@ -61,6 +61,7 @@ use crate::{
     state::AppState,
 };
 
+/// What the frontend reads. Every field is authorised in the server.
 #[derive(MergedObject, Default)]
 pub struct Query(
     AuthQuery,
@@ -79,6 +80,7 @@ pub struct Query(
     AuditQuery,
 );
 
+/// What changes Klub's data. Every mutation is authorised in the server and answers once every instance has heard its change.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     AccountsMutation,
@@ -95,6 +97,7 @@ pub struct Mutation(
     ModerationMutation,
 );
 
+/// What the server pushes over the WebSocket at `/graphql/ws`.
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(GroupSubscription);
 

@@ -11,47 +11,63 @@ use crate::{
     people::Access,
 };
 
+/// What a partner business does.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "organisation::Sector")]
 pub enum Sector {
+    /// Hotels, guest houses, campsites, rentals.
     Accommodation,
+    /// Restaurants, cafés, bars.
     Food,
+    /// Farms, wineries, craftspeople.
     Producer,
+    /// Shops.
     Shop,
+    /// Activities, sites and leisure.
     Leisure,
+    /// Associations.
     Association,
+    /// Public bodies.
     Institution,
+    /// Anything else.
     Other,
 }
 
+/// A person's role in an organisation.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "organisation_member::Role")]
 pub enum OrganisationRole {
     /// Adds members and registers colleagues.
     Manager,
+    /// A member: seen by the managers, registered by them.
     Member,
 }
 
+/// A new partner business.
 #[derive(InputObject)]
 pub struct CreateOrganisationInput {
+    /// Its name (one line).
     pub name: String,
+    /// What it does.
     pub sector: Sector,
+    /// Where it is (one line).
     pub commune: Option<String>,
     /// https://… or http://…
     pub website: Option<String>,
 }
 
-/// A partner business and its people.
 pub struct Organisation(organisation::Model);
 
-/// A person's place in an organisation.
 pub struct OrganisationMember(organisation_member::Model);
 
+/// A person's place in an organisation.
 #[Object]
 impl OrganisationMember {
+    /// Their role there.
     async fn role(&self) -> OrganisationRole {
         self.0.role.into()
     }
+    /// The person.
     async fn user(&self, ctx: &Context<'_>) -> ApiResult<User> {
         Ok(User::new(ctx.loaders()?.user(self.0.user_id).await?))
     }
@@ -79,11 +95,12 @@ impl Organisation {
     }
 }
 
-/// An invitation to join an organisation, waiting for the invited person's answer.
 pub struct OrganisationInvitation(organisation_invitation::Model);
 
+/// An invitation to join an organisation, waiting for the invited person's answer.
 #[Object]
 impl OrganisationInvitation {
+    /// The invitation's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -97,25 +114,32 @@ impl OrganisationInvitation {
             ctx.loaders()?.organisation(self.0.organisation_id).await?,
         ))
     }
+    /// Who invited.
     async fn invited_by(&self, ctx: &Context<'_>) -> ApiResult<User> {
         Ok(User::new(ctx.loaders()?.user(self.0.invited_by).await?))
     }
 }
 
+/// A partner business and its people.
 #[Object]
 impl Organisation {
+    /// The organisation's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// Its name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// What it does.
     async fn sector(&self) -> Sector {
         self.0.sector.into()
     }
+    /// Where it is.
     async fn commune(&self) -> Option<&str> {
         self.0.commune.as_deref()
     }
+    /// Its website.
     async fn website(&self) -> Option<&str> {
         self.0.website.as_deref()
     }
@@ -143,7 +167,8 @@ impl Organisation {
     async fn registrations(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many to return (20 by default, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts (`pageInfo.endCursor`).")]
         after: Option<String>,
     ) -> ApiResult<Page<i64, Registration>> {
         let args = PageArgs::parse(first, after)?;
@@ -167,7 +192,11 @@ pub struct OrganisationQuery;
 #[Object]
 impl OrganisationQuery {
     /// For its members and staff; anyone else: NOT_FOUND.
-    async fn organisation(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Organisation> {
+    async fn organisation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The organisation.")] id: ID,
+    ) -> ApiResult<Organisation> {
         let me = ctx.viewer().require(Access::Member)?;
         Ok(Organisation(
             service::visible(&ctx.state()?.db, parse_id("id", &id)?, me).await?,
@@ -179,8 +208,9 @@ impl OrganisationQuery {
     async fn organisations(
         &self,
         ctx: &Context<'_>,
-        sector: Option<Sector>,
-        first: Option<i32>,
+        #[graphql(desc = "Only organisations of this sector.")] sector: Option<Sector>,
+        #[graphql(desc = "How many to return (20 by default, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts (`pageInfo.endCursor`).")]
         after: Option<String>,
     ) -> ApiResult<Page<(String, i64), Organisation>> {
         ctx.viewer().require(Access::Staff)?;
@@ -232,6 +262,7 @@ impl OrganisationMutation {
     async fn create_organisation(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The organisation; the caller becomes its manager.")]
         input: CreateOrganisationInput,
     ) -> ApiResult<Organisation> {
         let me = ctx.viewer().require(Access::Member)?;
@@ -255,9 +286,9 @@ impl OrganisationMutation {
     async fn add_organisation_member(
         &self,
         ctx: &Context<'_>,
-        organisation_id: ID,
-        user_id: ID,
-        role: OrganisationRole,
+        #[graphql(desc = "The organisation.")] organisation_id: ID,
+        #[graphql(desc = "The account invited (it joins once it accepts).")] user_id: ID,
+        #[graphql(desc = "The role it will hold.")] role: OrganisationRole,
     ) -> ApiResult<Organisation> {
         let me = ctx.viewer().require(Access::Member)?;
         let state = ctx.state()?;
@@ -281,7 +312,7 @@ impl OrganisationMutation {
     async fn adopt_organisation_members(
         &self,
         ctx: &Context<'_>,
-        organisation_id: ID,
+        #[graphql(desc = "The organisation whose sign-up names are matched.")] organisation_id: ID,
     ) -> ApiResult<Organisation> {
         let viewer = ctx.viewer();
         let staff = viewer.staff()?;
@@ -299,8 +330,8 @@ impl OrganisationMutation {
     async fn answer_organisation_invitation(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        accept: bool,
+        #[graphql(desc = "The invitation to join.")] id: ID,
+        #[graphql(desc = "Whether the caller joins.")] accept: bool,
     ) -> ApiResult<Option<Organisation>> {
         let me = ctx.viewer().require(Access::Member)?;
         let state = ctx.state()?;
@@ -324,8 +355,8 @@ impl OrganisationMutation {
     async fn register_colleague(
         &self,
         ctx: &Context<'_>,
-        activity_id: ID,
-        user_id: ID,
+        #[graphql(desc = "The activity.")] activity_id: ID,
+        #[graphql(desc = "The colleague, a member of the caller's organisation.")] user_id: ID,
     ) -> ApiResult<Registration> {
         let me = ctx.viewer().require(Access::Member)?;
         let state = ctx.state()?;

@@ -5,11 +5,13 @@ use entity::payment::{self, Status};
 
 use crate::{graphql::scalars::Timestamp, payments::Payment};
 
+/// How a registration is settled.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "payment::Status")]
 pub enum PaymentStatus {
     /// Not settled yet.
     Due,
+    /// Paid by the partner.
     Paid,
     /// Not asked for.
     Waived,
@@ -17,8 +19,10 @@ pub enum PaymentStatus {
     Funded,
 }
 
+/// How a registration to a paid activity is settled.
 #[Object]
 impl Payment {
+    /// Whether it is due, paid, waived or funded.
     async fn status(&self) -> PaymentStatus {
         self.record
             .as_ref()
@@ -29,6 +33,7 @@ impl Payment {
     async fn amount_cents(&self) -> i32 {
         self.amount_cents
     }
+    /// Who funded it, when FUNDED.
     async fn funder(&self) -> Option<&str> {
         self.record.as_ref().and_then(|r| r.funder.as_deref())
     }

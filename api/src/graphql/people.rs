@@ -15,8 +15,11 @@ use crate::{
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "user::Role")]
 pub enum Role {
+    /// Staff who also manage roles and the office's settings.
     Admin,
+    /// Staff who run the programme and the club.
     Animator,
+    /// A partner of the network.
     Partner,
 }
 
@@ -24,11 +27,12 @@ pub enum Role {
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "crate::config::Locale")]
 pub enum Locale {
+    /// French.
     Fr,
+    /// English.
     En,
 }
 
-/// A person with an account: staff or partner.
 pub struct User {
     model: user::Model,
     /// The person is the one asking (e.g. the account `logIn` just opened), though the request
@@ -53,8 +57,10 @@ impl User {
     }
 }
 
+/// A person with an account: staff or partner.
 #[Object]
 impl User {
+    /// The account's id.
     async fn id(&self) -> ID {
         ID(self.model.id.to_string())
     }
@@ -78,6 +84,7 @@ impl User {
         }
     }
 
+    /// The person's name.
     async fn name(&self) -> &str {
         &self.model.name
     }
@@ -95,6 +102,7 @@ impl User {
         }
     }
 
+    /// The account's role.
     async fn role(&self) -> Role {
         self.model.role.into()
     }
@@ -113,6 +121,7 @@ impl User {
         self.model.trained
     }
 
+    /// When it was created.
     async fn created_at(&self) -> Timestamp {
         self.model.created_at.into()
     }
@@ -145,10 +154,13 @@ impl PeopleQuery {
     async fn users(
         &self,
         ctx: &Context<'_>,
-        role: Option<Role>,
-        trained: Option<bool>,
-        #[graphql(validator(max_length = 200))] search: Option<String>,
-        first: Option<i32>,
+        #[graphql(desc = "Only accounts with this role.")] role: Option<Role>,
+        #[graphql(desc = "Only partners who are (or are not) trained.")] trained: Option<bool>,
+        #[graphql(validator(max_length = 200), desc = "Part of a name or address.")] search: Option<
+            String,
+        >,
+        #[graphql(desc = "How many to return (20 by default, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts (`pageInfo.endCursor`).")]
         after: Option<String>,
     ) -> ApiResult<Page<i64, User>> {
         ctx.viewer().require(Access::Staff)?;
@@ -178,7 +190,12 @@ pub struct PeopleMutation;
 impl PeopleMutation {
     /// Admin only: makes someone an admin, an animator or a partner. Takes effect on that
     /// person's very next request. The last admin cannot step down (CONFLICT).
-    async fn set_user_role(&self, ctx: &Context<'_>, user_id: ID, role: Role) -> ApiResult<User> {
+    async fn set_user_role(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account whose role changes.")] user_id: ID,
+        #[graphql(desc = "The new role.")] role: Role,
+    ) -> ApiResult<User> {
         let me = ctx.viewer().admin()?;
         let state = ctx.state()?;
         let user_id = parse_id("userId", &user_id)?;
@@ -187,7 +204,11 @@ impl PeopleMutation {
     }
 
     /// The caller chooses the language of its mails.
-    async fn set_my_locale(&self, ctx: &Context<'_>, locale: Locale) -> ApiResult<User> {
+    async fn set_my_locale(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The language of the caller's mails.")] locale: Locale,
+    ) -> ApiResult<User> {
         let me = ctx.viewer().require(Access::Member)?;
         let locale: crate::config::Locale = locale.into();
         Ok(User::new(
@@ -196,7 +217,12 @@ impl PeopleMutation {
     }
 
     /// Staff only: marks a partner trained (e.g. trained elsewhere) or not.
-    async fn set_trained(&self, ctx: &Context<'_>, user_id: ID, trained: bool) -> ApiResult<User> {
+    async fn set_trained(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The partner.")] user_id: ID,
+        #[graphql(desc = "Whether the partner counts as trained.")] trained: bool,
+    ) -> ApiResult<User> {
         let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let user_id = parse_id("userId", &user_id)?;

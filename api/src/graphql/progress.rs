@@ -18,27 +18,34 @@ use crate::{
     people::Access,
 };
 
+/// One answer to a question of the self-diagnostic.
 #[derive(InputObject)]
 pub struct AnswerInput {
+    /// The question.
     pub question_id: ID,
+    /// The option chosen.
     pub option_id: ID,
 }
 
+/// A score on one axis.
 #[derive(SimpleObject)]
 pub struct AxisScore {
+    /// The axis.
     axis: Axis,
     /// 0..100: the points scored over the most possible.
     score: f64,
 }
 
-/// A self-diagnostic taken, never changed afterwards.
 pub struct Assessment(assessment::Model);
 
+/// A self-diagnostic taken, never changed afterwards.
 #[Object]
 impl Assessment {
+    /// The assessment's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// When it was taken.
     async fn taken_at(&self) -> Timestamp {
         self.0.taken_at.into()
     }
@@ -46,6 +53,7 @@ impl Assessment {
     async fn score(&self) -> f64 {
         self.0.score
     }
+    /// The score on each axis of the version taken.
     async fn axis_scores(&self, ctx: &Context<'_>) -> ApiResult<Vec<AxisScore>> {
         Ok(assessments::axis_scores(&ctx.state()?.db, self.0.id)
             .await?
@@ -74,6 +82,7 @@ impl Assessment {
 /// The network on one axis of the current diagnostic.
 #[derive(SimpleObject)]
 pub struct NetworkScore {
+    /// The axis.
     axis: Axis,
     /// The mean of the latest score of each organisation a trained person belongs to; null
     /// below 5 organisations, and moved only once 5 organisations changed, so nobody's score
@@ -83,16 +92,19 @@ pub struct NetworkScore {
     organisations: i64,
 }
 
+/// A partner's progress: assessments, scores and what to do next.
 #[derive(SimpleObject)]
 pub struct Progress {
     /// Oldest first: the caller's organisation's (its own without one).
     assessments: Vec<Assessment>,
+    /// The network's average on each axis, to compare with.
     network: Vec<NetworkScore>,
 }
 
 /// One kind of activity over the period.
 #[derive(SimpleObject)]
 pub struct KindReport {
+    /// The kind of activity.
     kind: ActivityKind,
     /// Activities of this kind COMPLETED, of the period.
     held: i64,
@@ -105,6 +117,7 @@ pub struct KindReport {
 /// The average change on one axis of the current diagnostic.
 #[derive(SimpleObject)]
 pub struct MaturityReport {
+    /// The axis.
     axis: Axis,
     /// Later score minus earlier score, averaged over the organisations counted; null without
     /// any.
@@ -119,7 +132,9 @@ pub struct MaturityReport {
 /// held means COMPLETED.
 #[derive(SimpleObject)]
 pub struct ProgrammeReport {
+    /// The start of the period (included).
     from: Timestamp,
+    /// The end of the period (excluded).
     to: Timestamp,
     /// Activities of the period COMPLETED.
     activities_held: i64,
@@ -156,7 +171,9 @@ pub struct ProgrammeReport {
     revenue_cents: i64,
     /// FUNDED payments of the period's activities, likewise.
     funded_cents: i64,
+    /// The figures by kind of activity.
     by_kind: Vec<KindReport>,
+    /// The network's scores by axis.
     maturity: Vec<MaturityReport>,
 }
 
@@ -237,8 +254,8 @@ impl ProgressQuery {
     async fn programme_report(
         &self,
         ctx: &Context<'_>,
-        from: Timestamp,
-        to: Timestamp,
+        #[graphql(desc = "The start of the period (included).")] from: Timestamp,
+        #[graphql(desc = "The end of the period (excluded).")] to: Timestamp,
     ) -> ApiResult<ProgrammeReport> {
         ctx.viewer().require(Access::Staff)?;
         let (from, to) = (from.into(), to.into());
@@ -265,8 +282,8 @@ impl ProgressMutation {
     async fn submit_assessment(
         &self,
         ctx: &Context<'_>,
-        diagnostic_id: ID,
-        answers: Vec<AnswerInput>,
+        #[graphql(desc = "The version answered.")] diagnostic_id: ID,
+        #[graphql(desc = "One chosen option per question.")] answers: Vec<AnswerInput>,
     ) -> ApiResult<Assessment> {
         let me = ctx.viewer().require(Access::Member)?;
         let answers = answers
@@ -296,7 +313,10 @@ impl ProgressMutation {
     async fn tag_activity(
         &self,
         ctx: &Context<'_>,
-        activity_id: ID,
+        #[graphql(desc = "The activity.")] activity_id: ID,
+        #[graphql(
+            desc = "The axes of the self-diagnostic the activity works on (they replace the earlier ones)."
+        )]
         axis_ids: Vec<ID>,
     ) -> ApiResult<Activity> {
         let viewer = ctx.viewer();

@@ -11,6 +11,7 @@ use crate::{
     graphql::scalars::Timestamp,
 };
 
+/// Where a registration stands.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "registration::Status")]
 pub enum RegistrationStatus {
@@ -18,17 +19,20 @@ pub enum RegistrationStatus {
     Confirmed,
     /// Waits for a seat; `position` says where.
     Waitlisted,
+    /// Cancelled by its owner, by staff, or with its activity.
     Cancelled,
 }
 
-/// A person's place at an activity.
 pub struct Registration(pub registration::Model);
 
+/// A person's place at an activity.
 #[Object]
 impl Registration {
+    /// The registration's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// Where it stands.
     async fn status(&self) -> RegistrationStatus {
         self.0.status.into()
     }
@@ -36,6 +40,7 @@ impl Registration {
     async fn position(&self) -> Option<i32> {
         self.0.position
     }
+    /// When it was made.
     async fn created_at(&self) -> Timestamp {
         self.0.created_at.into()
     }
@@ -69,6 +74,7 @@ impl Registration {
         Ok(i32::try_from(attended.map_or(0, |rows| rows.len())).unwrap_or(i32::MAX))
     }
 
+    /// The activity.
     async fn activity(&self, ctx: &Context<'_>) -> ApiResult<Activity> {
         Ok(Activity(ctx.loaders()?.activity(self.0.activity_id).await?))
     }
@@ -86,6 +92,7 @@ impl Registration {
         Ok(Payment::of(&self.0, &activity, record))
     }
 
+    /// The person registered.
     async fn user(&self, ctx: &Context<'_>) -> ApiResult<User> {
         Ok(User::new(ctx.loaders()?.user(self.0.user_id).await?))
     }

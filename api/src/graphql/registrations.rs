@@ -23,7 +23,8 @@ impl RegistrationQuery {
     async fn my_registrations(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many to return (20 by default, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts (`pageInfo.endCursor`).")]
         after: Option<String>,
     ) -> ApiResult<Page<i64, Registration>> {
         let me = ctx.viewer().require(Access::Member)?;
@@ -46,7 +47,8 @@ impl RegistrationQuery {
     async fn unpaid_registrations(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many to return (20 by default, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts (`pageInfo.endCursor`).")]
         after: Option<String>,
     ) -> ApiResult<Page<i64, Registration>> {
         ctx.viewer().require(Access::Staff)?;
@@ -74,7 +76,10 @@ impl RegistrationMutation {
     async fn register_for_activity(
         &self,
         ctx: &Context<'_>,
-        activity_id: ID,
+        #[graphql(desc = "The activity to register for.")] activity_id: ID,
+        #[graphql(
+            desc = "Someone else to register (staff, or a manager for a colleague); by default the caller."
+        )]
         user_id: Option<ID>,
     ) -> ApiResult<Registration> {
         let me = ctx.viewer().require(Access::Member)?;
@@ -103,7 +108,11 @@ impl RegistrationMutation {
 
     /// The owner or staff. Cancelling a CONFIRMED seat promotes the first WAITLISTED
     /// registration.
-    async fn cancel_registration(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Registration> {
+    async fn cancel_registration(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The registration to cancel.")] id: ID,
+    ) -> ApiResult<Registration> {
         let me = ctx.viewer().require(Access::Member)?;
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
@@ -136,10 +145,10 @@ impl RegistrationMutation {
     async fn record_payment(
         &self,
         ctx: &Context<'_>,
-        registration_id: ID,
-        status: PaymentStatus,
-        funder: Option<String>,
-        reference: Option<String>,
+        #[graphql(desc = "The confirmed registration to a paid activity.")] registration_id: ID,
+        #[graphql(desc = "How it was settled.")] status: PaymentStatus,
+        #[graphql(desc = "Who funded it (required when FUNDED).")] funder: Option<String>,
+        #[graphql(desc = "An invoice, transfer or funding file number.")] reference: Option<String>,
     ) -> ApiResult<Registration> {
         let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
@@ -160,8 +169,9 @@ impl RegistrationMutation {
     async fn record_attendance(
         &self,
         ctx: &Context<'_>,
-        registration_id: ID,
-        attended: bool,
+        #[graphql(desc = "The registration whose attendance is recorded.")] registration_id: ID,
+        #[graphql(desc = "Whether the person attended.")] attended: bool,
+        #[graphql(desc = "The session (by default, every session of the activity).")]
         session_id: Option<ID>,
     ) -> ApiResult<Registration> {
         let me = ctx.viewer().staff()?;
