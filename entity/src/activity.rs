@@ -19,7 +19,10 @@ pub struct Model {
     pub trainer_name: Option<String>,
     pub co_organiser: Option<String>,
     pub min_attendance_percent: Option<i32>,
+    /// What people are told when it is cancelled.
     pub cancellation_reason: Option<String>,
+    /// Why it was cancelled, as the programme's report counts it.
+    pub cancellation_cause: Option<CancellationCause>,
     /// The first session's start.
     pub starts_at: DateTimeUtc,
     /// The last session's end.
@@ -64,6 +67,17 @@ pub enum Status {
     Cancelled,
     #[sea_orm(string_value = "COMPLETED")]
     Completed,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum CancellationCause {
+    /// Staff cancelled it.
+    #[sea_orm(string_value = "STAFF")]
+    Staff,
+    /// Its registrations closed short of its minimum of participants.
+    #[sea_orm(string_value = "TOO_FEW_PARTICIPANTS")]
+    TooFewParticipants,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]

@@ -334,11 +334,11 @@ async fn the_programme_report_counts_what_happened() {
     app.register(&too_few, e).await;
     app.state.clock.advance(Duration::hours(1));
     run_scheduler(&app).await;
-    // Cancelled by staff.
+    // Cancelled by staff, in the scheduler's words: still staff's cancellation.
     let stormy = app.published_activity(&admin, 6, json!({})).await;
     app.op(
         "CancelActivity",
-        json!({ "id": stormy, "reason": "Storm" }),
+        json!({ "id": stormy, "reason": "Not enough participants" }),
         Some(&admin),
     )
     .await
@@ -477,7 +477,7 @@ async fn the_programme_report_counts_what_happened() {
     let r = report.data()["programmeReport"].clone();
     let expected = json!({
         "activitiesHeld": 3,                       // W1, T1, K1
-        "activitiesCancelled": 2,                  // too few, storm
+        "activitiesCancelled": 2,                  // too few, by staff
         "cancelledForTooFewParticipants": 1,
         "registrations": 6,                        // W1: A B C, T1: A D, K1: E
         "fillRate": 0.375,                         // 6 of 4 + 2 + 10 seats

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use entity::{
-    activity::{self, Kind, Status},
+    activity::{self, CancellationCause, Kind, Status},
     registration, session, user,
 };
 use sea_orm::{
@@ -31,8 +31,31 @@ use crate::{
     people::Staff,
 };
 
-/// The reason the scheduler gives when it cancels an under-booked activity.
-pub const NOT_ENOUGH_PARTICIPANTS: &str = "Not enough participants";
+/// Why an activity is cancelled, and by whom.
+#[derive(Clone, Copy)]
+pub enum Cancellation<'a> {
+    /// A staff member cancelled it, saying why.
+    ByStaff { by: Staff<'a>, reason: &'a str },
+    /// The scheduler: its registrations closed short of its minimum of participants.
+    TooFewParticipants,
+}
+
+impl Cancellation<'_> {
+    /// What the registered people are told.
+    fn reason(&self) -> &str {
+        match self {
+            Self::ByStaff { reason, .. } => reason,
+            Self::TooFewParticipants => "Not enough participants",
+        }
+    }
+
+    fn cause(&self) -> CancellationCause {
+        match self {
+            Self::ByStaff { .. } => CancellationCause::Staff,
+            Self::TooFewParticipants => CancellationCause::TooFewParticipants,
+        }
+    }
+}
 
 /// What the programme list may be narrowed to.
 #[derive(Default)]
@@ -167,6 +190,7 @@ pub async fn create(
     let mut row = activity::ActiveModel {
         status: Set(Status::Draft),
         cancellation_reason: Set(None),
+        cancellation_cause: Set(None),
         confirmed_count: Set(0),
         waitlist_count: Set(0),
         sequence: Set(0),
@@ -354,7 +378,7 @@ async fn transition(
     id: i64,
     from: &[Status],
     to: Status,
-    reason: Option<&str>,
+    cancellation: Option<Cancellation<'_>>,
     now: DateTime<Utc>,
 ) -> ApiResult<bool> {
     let mut update = activity::Entity::update_many()
@@ -362,8 +386,16 @@ async fn transition(
         .col_expr(activity::Column::UpdatedAt, Expr::value(now))
         .filter(activity::Column::Id.eq(id))
         .filter(activity::Column::Status.is_in(from.iter().copied()));
-    if let Some(reason) = reason {
-        update = update.col_expr(activity::Column::CancellationReason, Expr::value(reason));
+    if let Some(cancellation) = cancellation {
+        update = update
+            .col_expr(
+                activity::Column::CancellationReason,
+                Expr::value(cancellation.reason()),
+            )
+            .col_expr(
+                activity::Column::CancellationCause,
+                Expr::value(cancellation.cause()),
+            );
     }
     if to == Status::Cancelled {
         // Calendar apps replace an event only with a higher SEQUENCE.
@@ -445,15 +477,14 @@ async fn change_status(
     Ok(Some(current))
 }
 
-/// Cancels a draft or published activity and every registration to it, by a staff member or,
-/// with `by` = `None`, by the scheduler. Returns `None` when the activity was no longer
-/// cancellable (e.g. another instance cancelled it first).
+/// Cancels a draft or published activity and every registration to it, by a staff member or
+/// by the scheduler. Returns `None` when the activity was no longer cancellable (e.g. another
+/// instance cancelled it first).
 pub async fn cancel(
     db: &DatabaseConnection,
     mailer: &Mailer,
     id: i64,
-    reason: &str,
-    by: Option<Staff<'_>>,
+    cancellation: Cancellation<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<Option<activity::Model>> {
     let tx = begin_write(db).await?;
@@ -463,7 +494,7 @@ pub async fn cancel(
         id,
         &[Status::Draft, Status::Published],
         Status::Cancelled,
-        Some(reason),
+        Some(cancellation),
         now,
     )
     .await?
@@ -481,7 +512,7 @@ pub async fn cancel(
             now,
         )
         .await?;
-    if let Some(by) = by {
+    if let Cancellation::ByStaff { by, reason } = cancellation {
         audit::record(
             &tx,
             by.person(),
@@ -524,9 +555,15 @@ pub async fn cancel_underbooked(
         .await?;
     let mut cancelled = 0;
     for activity in due {
-        if cancel(db, mailer, activity.id, NOT_ENOUGH_PARTICIPANTS, None, now)
-            .await?
-            .is_some()
+        if cancel(
+            db,
+            mailer,
+            activity.id,
+            Cancellation::TooFewParticipants,
+            now,
+        )
+        .await?
+        .is_some()
         {
             tracing::info!(
                 activity_id = activity.id,

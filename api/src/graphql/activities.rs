@@ -5,7 +5,7 @@ use crate::activities::{
     ActivityDraft, SessionDraft,
     draft::{default_audience, default_min_attendance},
     policy, seats,
-    service::{self, ActivityFilter as Filter, Listed},
+    service::{self, ActivityFilter as Filter, Cancellation, Listed},
 };
 use crate::{
     error::{ApiError, ApiResult},
@@ -625,12 +625,15 @@ impl ActivityMutation {
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
         let reason = required_paragraph("reason", reason, MAX_CANCELLATION_REASON_CHARS)?;
-        let cancelled =
-            service::cancel(&state.db, &state.mailer, id, &reason, Some(me), state.now())
-                .await?
-                .ok_or_else(|| {
-                    ApiError::conflict("only a draft or published activity can be cancelled")
-                })?;
+        let cancellation = Cancellation::ByStaff {
+            by: me,
+            reason: &reason,
+        };
+        let cancelled = service::cancel(&state.db, &state.mailer, id, cancellation, state.now())
+            .await?
+            .ok_or_else(|| {
+                ApiError::conflict("only a draft or published activity can be cancelled")
+            })?;
         Ok(Activity(cancelled))
     }
 

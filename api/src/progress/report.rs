@@ -5,13 +5,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::activity::Kind;
+use entity::activity::{CancellationCause, Kind};
 use sea_orm::{ActiveEnum, ConnectionTrait, QueryResult, Value};
 
-use crate::{
-    activities::service::NOT_ENOUGH_PARTICIPANTS, db::statement,
-    diagnostics::service as diagnostics, error::ApiResult,
-};
+use crate::{db::statement, diagnostics::service as diagnostics, error::ApiResult};
 
 /// One kind of activity over the period.
 #[derive(Clone, Debug, PartialEq)]
@@ -107,9 +104,13 @@ pub async fn programme(
         db,
         "SELECT \
            SUM(CASE WHEN status = 'CANCELLED' THEN 1 ELSE 0 END) AS cancelled, \
-           SUM(CASE WHEN status = 'CANCELLED' AND cancellation_reason = ? THEN 1 ELSE 0 END) AS too_few \
+           SUM(CASE WHEN cancellation_cause = ? THEN 1 ELSE 0 END) AS too_few \
          FROM activities WHERE starts_at >= ? AND starts_at < ?",
-        [vec![NOT_ENOUGH_PARTICIPANTS.into()], period()].concat(),
+        [
+            vec![CancellationCause::TooFewParticipants.to_value().into()],
+            period(),
+        ]
+        .concat(),
     )
     .await?;
     let (activities_cancelled, cancelled_for_too_few_participants) =
