@@ -6,8 +6,6 @@
 
 mod pdf;
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use entity::{activity, certificate, registration, session, user};
 use rand::Rng;
@@ -66,13 +64,7 @@ pub async fn issue(
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     let sessions = session::of_activity(activity.id).all(db).await?;
-    let holders: HashMap<i64, user::Model> = user::Entity::find()
-        .filter(user::Column::Id.is_in(qualified.iter().map(|(r, _)| r.user_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+    let holders = people::service::by_id(db, qualified.iter().map(|(r, _)| r.user_id)).await?;
     let mut organisations =
         people::organisation::names(db, &holders.values().collect::<Vec<_>>()).await?;
     for (registration, attended) in qualified {

@@ -417,12 +417,7 @@ pub async fn answer(
             "answer at least one question",
         ));
     }
-    let questions: HashMap<i64, survey_question::Model> = questions_of(survey.id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|q| (q.id, q))
-        .collect();
+    let questions = questions_by_id(db, survey.id).await?;
     let mut seen = HashSet::new();
     let mut rows = Vec::with_capacity(answers.len());
     for (index, answer) in answers.into_iter().enumerate() {
@@ -594,12 +589,7 @@ pub async fn answer_rows(
     db: &impl ConnectionTrait,
     survey: &survey::Model,
 ) -> ApiResult<Vec<[String; 3]>> {
-    let questions: HashMap<i64, survey_question::Model> = questions_of(survey.id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|q| (q.id, q))
-        .collect();
+    let questions = questions_by_id(db, survey.id).await?;
     let answers = shown_answers(db, survey).await?;
     let names: HashMap<i64, String> = user::Entity::find()
         .filter(user::Column::Id.is_in(answers.iter().filter_map(|a| a.respondent_id)))
@@ -632,4 +622,17 @@ pub async fn answer_rows(
         rows.sort_by_key(|row| row.0);
     }
     Ok(rows.into_iter().map(|(_, row)| row).collect())
+}
+
+/// The questions of survey `survey`, by id.
+async fn questions_by_id(
+    db: &impl ConnectionTrait,
+    survey: i64,
+) -> ApiResult<HashMap<i64, survey_question::Model>> {
+    Ok(questions_of(survey)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|question| (question.id, question))
+        .collect())
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{activity, payment, registration, user};
+use entity::{activity, payment, registration};
 use sea_orm::{ActiveEnum, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 
@@ -98,13 +98,7 @@ async fn sheet(
         .into_iter()
         .map(|p| (p.registration_id, p))
         .collect();
-    let users: HashMap<i64, user::Model> = user::Entity::find()
-        .filter(user::Column::Id.is_in(registrations.iter().map(|r| r.user_id)))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+    let users = people::service::by_id(&state.db, registrations.iter().map(|r| r.user_id)).await?;
     let organisations =
         people::organisation::names(&state.db, &users.values().collect::<Vec<_>>()).await?;
 

@@ -1,10 +1,10 @@
 //! `GET /activities/{id}/registrations.csv`: the staff's sign-in sheet and funder's report —
 //! name, organisation, email, status, waiting position and attendance per session.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use entity::{attendance, registration, user};
+use entity::{attendance, registration};
 use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::{
@@ -37,13 +37,7 @@ async fn sheet(request: &HttpRequest, id: &str, state: &AppState) -> ApiResult<(
         .order_by_asc(registration::Column::Id)
         .all(&state.db)
         .await?;
-    let users: HashMap<i64, user::Model> = user::Entity::find()
-        .filter(user::Column::Id.is_in(registrations.iter().map(|r| r.user_id)))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+    let users = people::service::by_id(&state.db, registrations.iter().map(|r| r.user_id)).await?;
     let attended: HashSet<(i64, i64)> = attendance::Entity::find()
         .filter(attendance::Column::RegistrationId.is_in(registrations.iter().map(|r| r.id)))
         .all(&state.db)

@@ -219,26 +219,15 @@ pub async fn set_member(
             .await?;
         }
         (None, Adding::ByInvitation) => {
-            organisation_invitation::Entity::insert(organisation_invitation::ActiveModel {
-                organisation_id: Set(organisation.id),
-                user_id: Set(person.id),
-                role: Set(role),
-                invited_by: Set(by.id),
-                created_at: Set(now),
-                ..Default::default()
-            })
-            .on_conflict(
-                OnConflict::columns([
-                    organisation_invitation::Column::UserId,
-                    organisation_invitation::Column::OrganisationId,
-                ])
-                .update_columns([
-                    organisation_invitation::Column::Role,
-                    organisation_invitation::Column::InvitedBy,
-                ])
-                .to_owned(),
+            offer_place(
+                &tx,
+                organisation.id,
+                person.id,
+                role,
+                by.id,
+                Earlier::Renewed,
+                now,
             )
-            .exec_without_returning(&tx)
             .await?;
             tell(
                 &tx,
@@ -428,26 +417,17 @@ pub async fn adopt_by_name(
             .as_deref()
             .is_some_and(|given| given.trim().to_lowercase() == wanted)
     }) {
-        let inserted =
-            organisation_invitation::Entity::insert(organisation_invitation::ActiveModel {
-                organisation_id: Set(organisation.id),
-                user_id: Set(person.id),
-                role: Set(Role::Member),
-                invited_by: Set(by.person().id),
-                created_at: Set(now),
-                ..Default::default()
-            })
-            .on_conflict(
-                OnConflict::columns([
-                    organisation_invitation::Column::UserId,
-                    organisation_invitation::Column::OrganisationId,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
-            .exec_without_returning(&tx)
-            .await?;
-        if inserted == 1 {
+        let offered = offer_place(
+            &tx,
+            organisation.id,
+            person.id,
+            Role::Member,
+            by.person().id,
+            Earlier::Kept,
+            now,
+        )
+        .await?;
+        if offered {
             tell(
                 &tx,
                 mailer,
@@ -557,4 +537,48 @@ pub fn directory(sector: Option<Sector>) -> Select<organisation::Entity> {
         Some(sector) => select.filter(organisation::Column::Sector.eq(sector)),
         None => select,
     }
+}
+
+/// What offering a place does to an earlier offer to the same person.
+enum Earlier {
+    /// It takes the new role and inviter (a manager changes their mind).
+    Renewed,
+    /// It stays as it is (staff adopting by name do not override a manager's offer).
+    Kept,
+}
+
+/// Offers `person` a place in `organisation` with `role`, which it takes only by accepting.
+/// Returns whether a new offer was written.
+async fn offer_place(
+    db: &impl ConnectionTrait,
+    organisation: i64,
+    person: i64,
+    role: Role,
+    by: i64,
+    earlier: Earlier,
+    now: DateTime<Utc>,
+) -> ApiResult<bool> {
+    let mut on_conflict = OnConflict::columns([
+        organisation_invitation::Column::UserId,
+        organisation_invitation::Column::OrganisationId,
+    ]);
+    match earlier {
+        Earlier::Renewed => on_conflict.update_columns([
+            organisation_invitation::Column::Role,
+            organisation_invitation::Column::InvitedBy,
+        ]),
+        Earlier::Kept => on_conflict.do_nothing(),
+    };
+    let written = organisation_invitation::Entity::insert(organisation_invitation::ActiveModel {
+        organisation_id: Set(organisation),
+        user_id: Set(person),
+        role: Set(role),
+        invited_by: Set(by),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(on_conflict.to_owned())
+    .exec_without_returning(db)
+    .await?;
+    Ok(written == 1)
 }

@@ -1,5 +1,7 @@
 //! The rules about people: creating accounts, the staff directory, roles and `trained`.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use entity::{
     mail,
@@ -129,6 +131,20 @@ pub struct UserFilter {
     pub trained: Option<bool>,
     /// Matched case-insensitively against name, email and organisation.
     pub search: Option<String>,
+}
+
+/// The accounts `ids` names, by id (each once, whatever the repeats).
+pub async fn by_id(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> ApiResult<HashMap<i64, user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|person| (person.id, person))
+        .collect())
 }
 
 pub fn directory(filter: UserFilter) -> Select<user::Entity> {

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Datelike, Months, NaiveDate, TimeZone, Utc};
 use entity::{monthly_report, user};
 use minijinja::context;
-use plotters::prelude::*;
+use plotters::{coord::ranged1d::AsRangedCoord, prelude::*};
 use sea_orm::{
     ActiveEnum, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     sea_query::OnConflict,
@@ -73,8 +73,18 @@ fn chart_error(error: impl std::fmt::Display) -> ApiError {
     ApiError::internal(format!("chart: {error}"))
 }
 
-/// A bar chart of `bars` (label, value) on 0..`top`, as SVG.
-fn bars(title: &str, bars: &[(String, f64)], top: f64) -> ApiResult<String> {
+/// The charts' one colour.
+const GREEN: RGBColor = RGBColor(11, 110, 79);
+
+/// A 520×280 chart titled `title` over `x` and `y`, on white, as SVG: `draw` draws on it.
+fn svg_chart<X: AsRangedCoord, Y: AsRangedCoord>(
+    title: &str,
+    x: X,
+    y: Y,
+    draw: impl FnOnce(
+        &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<X::CoordDescType, Y::CoordDescType>>,
+    ) -> ApiResult<()>,
+) -> ApiResult<String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (520, 280)).into_drawing_area();
@@ -84,9 +94,19 @@ fn bars(title: &str, bars: &[(String, f64)], top: f64) -> ApiResult<String> {
             .margin(12)
             .x_label_area_size(34)
             .y_label_area_size(44)
-            // A segmented range has one segment per value, the end included.
-            .build_cartesian_2d((0..bars.len().max(1) - 1).into_segmented(), 0.0..top)
+            .build_cartesian_2d(x, y)
             .map_err(chart_error)?;
+        draw(&mut chart)?;
+        root.present().map_err(chart_error)?;
+    }
+    Ok(svg)
+}
+
+/// A bar chart of `bars` (label, value) on 0..`top`, as SVG.
+fn bars(title: &str, bars: &[(String, f64)], top: f64) -> ApiResult<String> {
+    // A segmented range has one segment per value, the end included.
+    let x = (0..bars.len().max(1) - 1).into_segmented();
+    svg_chart(title, x, 0.0..top, |chart| {
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -103,30 +123,20 @@ fn bars(title: &str, bars: &[(String, f64)], top: f64) -> ApiResult<String> {
                         (SegmentValue::Exact(i), 0.0),
                         (SegmentValue::Exact(i + 1), *value),
                     ],
-                    RGBColor(11, 110, 79).filled(),
+                    GREEN.filled(),
                 );
                 bar.set_margin(0, 0, 14, 14);
                 bar
             }))
             .map_err(chart_error)?;
-        root.present().map_err(chart_error)?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 /// A line of `points` (label, value in %) over time, as SVG.
 fn line(title: &str, points: &[(String, Option<f64>)]) -> ApiResult<String> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (520, 280)).into_drawing_area();
-        root.fill(&WHITE).map_err(chart_error)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(34)
-            .y_label_area_size(44)
-            .build_cartesian_2d(0..points.len().saturating_sub(1).max(1), 0.0..100.0)
-            .map_err(chart_error)?;
+    let x = 0..points.len().saturating_sub(1).max(1);
+    svg_chart(title, x, 0.0..100.0, |chart| {
         let known = || {
             points
                 .iter()
@@ -140,18 +150,14 @@ fn line(title: &str, points: &[(String, Option<f64>)]) -> ApiResult<String> {
             .draw()
             .map_err(chart_error)?;
         chart
-            .draw_series(LineSeries::new(
-                known(),
-                RGBColor(11, 110, 79).stroke_width(2),
-            ))
+            .draw_series(LineSeries::new(known(), GREEN.stroke_width(2)))
             .map_err(chart_error)?;
         // A month alone shows as a dot.
         chart
-            .draw_series(known().map(|point| Circle::new(point, 4, RGBColor(11, 110, 79).filled())))
+            .draw_series(known().map(|point| Circle::new(point, 4, GREEN.filled())))
             .map_err(chart_error)?;
-        root.present().map_err(chart_error)?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 fn percent(rate: Option<f64>) -> String {
