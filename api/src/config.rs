@@ -128,233 +128,235 @@ impl Config {
     /// Reads configuration through `lookup`, so tests can build one without touching the
     /// process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
-
-        let listen: SocketAddr = parse(
-            "KLUB_LISTEN",
-            get("KLUB_LISTEN"),
-            "127.0.0.1:8080".parse().ok(),
-        )?;
-        let jwt_secret = get("KLUB_JWT_SECRET");
-        if let Some(secret) = &jwt_secret
-            && secret.len() < MIN_JWT_SECRET_LEN
-        {
-            return Err(ConfigError {
-                variable: "KLUB_JWT_SECRET",
-                reason: format!("must be at least {MIN_JWT_SECRET_LEN} characters"),
-            });
-        }
-        let token_ttl = match get("KLUB_TOKEN_TTL") {
-            None => Duration::from_secs(12 * 3600),
-            Some(value) => humantime::parse_duration(&value).map_err(|e| ConfigError {
-                variable: "KLUB_TOKEN_TTL",
-                reason: format!("{e} (expected a duration such as `12h` or `30m`)"),
-            })?,
-        };
-        if token_ttl < Duration::from_secs(60) {
-            return Err(ConfigError {
-                variable: "KLUB_TOKEN_TTL",
-                reason: "must be at least one minute".into(),
-            });
-        }
-        let public_url = get("KLUB_PUBLIC_URL")
-            .unwrap_or_else(|| format!("http://{listen}"))
-            .trim_end_matches('/')
-            .to_owned();
-        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
-            return Err(ConfigError {
-                variable: "KLUB_PUBLIC_URL",
-                reason: "must start with http:// or https://".into(),
-            });
-        }
-        let bootstrap_admin = match (get("KLUB_ADMIN_EMAIL"), get("KLUB_ADMIN_PASSWORD")) {
-            (None, None) => None,
-            (Some(email), Some(password)) => Some(BootstrapAdmin {
-                email,
-                password: password.into(),
-            }),
-            (Some(_), None) => {
-                return Err(ConfigError {
-                    variable: "KLUB_ADMIN_PASSWORD",
-                    reason: "must be set together with KLUB_ADMIN_EMAIL".into(),
-                });
-            }
-            (None, Some(_)) => {
-                return Err(ConfigError {
-                    variable: "KLUB_ADMIN_EMAIL",
-                    reason: "must be set together with KLUB_ADMIN_PASSWORD".into(),
-                });
-            }
-        };
-        let log_format = match get("KLUB_LOG_FORMAT").as_deref() {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => {
-                return Err(ConfigError {
-                    variable: "KLUB_LOG_FORMAT",
-                    reason: format!("`{other}` is neither `text` nor `json`"),
-                });
-            }
-        };
-
+        let env = Env(&lookup);
+        let listen = env.parse("KLUB_LISTEN", "127.0.0.1:8080".parse().ok())?;
         Ok(Self {
-            database_url: get("DATABASE_URL")
+            database_url: env
+                .text("DATABASE_URL")
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.into())
                 .into(),
             listen,
-            jwt_secret: jwt_secret.map(SecretString::from),
-            token_ttl,
-            public_url,
-            allow_signup: parse("KLUB_ALLOW_SIGNUP", get("KLUB_ALLOW_SIGNUP"), Some(true))?,
-            sign_ups_per_client: parse(
-                "KLUB_SIGN_UPS_PER_CLIENT",
-                get("KLUB_SIGN_UPS_PER_CLIENT"),
-                Some(20),
-            )?,
-            bootstrap_admin,
-            http_workers: parse_optional("KLUB_HTTP_WORKERS", get("KLUB_HTTP_WORKERS"))?,
-            db_max_connections: parse(
-                "KLUB_DB_MAX_CONNECTIONS",
-                get("KLUB_DB_MAX_CONNECTIONS"),
-                Some(10),
-            )?,
-            log_format,
-            scheduler_tick: Duration::from_secs(parse_positive(
-                "KLUB_SCHEDULER_TICK_SECONDS",
-                get("KLUB_SCHEDULER_TICK_SECONDS"),
-                60,
-            )?),
-            smtp_url: match get("KLUB_SMTP_URL") {
-                Some(url) if !(url.starts_with("smtp://") || url.starts_with("smtps://")) => {
-                    return Err(ConfigError {
-                        variable: "KLUB_SMTP_URL",
-                        reason: "must start with smtp:// or smtps://".into(),
-                    });
-                }
-                url => url.map(SecretString::from),
-            },
-            mail_from: {
-                let from = get("KLUB_MAIL_FROM").unwrap_or_else(|| "Klub <klub@localhost>".into());
-                if from.parse::<lettre::message::Mailbox>().is_err() {
-                    return Err(ConfigError {
-                        variable: "KLUB_MAIL_FROM",
-                        reason: format!(
-                            "`{from}` is not an address such as `Klub <klub@example.org>`"
-                        ),
-                    });
-                }
-                from
-            },
-            mail_dir: get("KLUB_MAIL_DIR").unwrap_or_else(|| "mail".into()).into(),
-            office_name: get("KLUB_OFFICE_NAME")
-                .map(|name| name.trim().to_owned())
-                .filter(|name| !name.is_empty())
-                .unwrap_or_else(|| "Klub".into()),
-            default_locale: match get("KLUB_DEFAULT_LOCALE") {
-                None => Locale::Fr,
-                Some(code) => Locale::parse(&code).ok_or(ConfigError {
-                    variable: "KLUB_DEFAULT_LOCALE",
-                    reason: format!("`{code}` is neither `fr` nor `en`"),
-                })?,
-            },
-            timezone: parse(
-                "KLUB_TIMEZONE",
-                get("KLUB_TIMEZONE"),
-                Some(chrono_tz::Europe::Paris),
-            )?,
+            jwt_secret: jwt_secret(&env)?,
+            token_ttl: token_ttl(&env)?,
+            public_url: public_url(&env, listen)?,
+            allow_signup: env.parse("KLUB_ALLOW_SIGNUP", Some(true))?,
+            sign_ups_per_client: env.parse("KLUB_SIGN_UPS_PER_CLIENT", Some(20))?,
+            bootstrap_admin: bootstrap_admin(&env)?,
+            http_workers: env.optional("KLUB_HTTP_WORKERS")?,
+            db_max_connections: env.parse("KLUB_DB_MAX_CONNECTIONS", Some(10))?,
+            log_format: log_format(&env)?,
+            scheduler_tick: Duration::from_secs(env.positive("KLUB_SCHEDULER_TICK_SECONDS", 60)?),
+            smtp_url: smtp_url(&env)?,
+            mail_from: mail_from(&env)?,
+            mail_dir: env
+                .text("KLUB_MAIL_DIR")
+                .unwrap_or_else(|| "mail".into())
+                .into(),
+            office_name: env
+                .text("KLUB_OFFICE_NAME")
+                .map_or_else(|| "Klub".into(), |name| name.trim().to_owned()),
+            default_locale: default_locale(&env)?,
+            timezone: env.parse("KLUB_TIMEZONE", Some(chrono_tz::Europe::Paris))?,
             reminder_before: chrono::Duration::hours(
-                i64::try_from(parse_positive(
-                    "KLUB_REMINDER_HOURS",
-                    get("KLUB_REMINDER_HOURS"),
-                    24,
-                )?)
-                .unwrap_or(24)
-                .min(i64::from(MAX_REMINDER_HOURS)),
+                env.positive("KLUB_REMINDER_HOURS", 24)?
+                    .min(MAX_REMINDER_HOURS.unsigned_abs().into())
+                    .try_into()
+                    .unwrap_or(24),
             ),
             answer_target: chrono::Duration::minutes(
-                i64::try_from(parse_positive(
-                    "KLUB_ANSWER_TARGET_MINUTES",
-                    get("KLUB_ANSWER_TARGET_MINUTES"),
-                    15,
-                )?)
-                .unwrap_or(15),
+                env.positive("KLUB_ANSWER_TARGET_MINUTES", 15)?
+                    .try_into()
+                    .unwrap_or(15),
             ),
-            opening_hours: {
-                let hours = get("KLUB_OPENING_HOURS").unwrap_or_else(|| "09:00-20:00".into());
-                crate::hours::OpeningHours::parse(&hours).ok_or(ConfigError {
-                    variable: "KLUB_OPENING_HOURS",
-                    reason: format!("`{hours}` is not `HH:MM-HH:MM` with opening before closing"),
-                })?
-            },
-            introspection: parse("KLUB_INTROSPECTION", get("KLUB_INTROSPECTION"), Some(true))?,
-            cors_origins: get("KLUB_CORS_ORIGINS")
-                .map(|origins| {
-                    origins
-                        .split(',')
-                        .map(|origin| origin.trim().trim_end_matches('/').to_owned())
-                        .filter(|origin| !origin.is_empty())
-                        .collect()
+            opening_hours: opening_hours(&env)?,
+            introspection: env.parse("KLUB_INTROSPECTION", Some(true))?,
+            cors_origins: cors_origins(&env),
+            trust_forwarded_for: env.parse("KLUB_TRUST_FORWARDED_FOR", Some(false))?,
+            metrics_listen: env.optional("KLUB_METRICS_LISTEN")?,
+            outbox_poll: Duration::from_millis(env.positive("KLUB_OUTBOX_POLL_MS", 1000)?),
+        })
+    }
+}
+
+/// The variables as `lookup` gives them; a blank value counts as unset.
+struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Env<'_> {
+    fn text(&self, variable: &str) -> Option<String> {
+        (self.0)(variable).filter(|value| !value.trim().is_empty())
+    }
+
+    fn optional<T>(&self, variable: &'static str) -> Result<Option<T>, ConfigError>
+    where
+        T: std::str::FromStr,
+        T::Err: std::fmt::Display,
+    {
+        self.text(variable)
+            .map(|raw| {
+                raw.trim().parse().map_err(|e: T::Err| ConfigError {
+                    variable,
+                    reason: format!("`{raw}`: {e}"),
                 })
-                .unwrap_or_default(),
-            trust_forwarded_for: parse(
-                "KLUB_TRUST_FORWARDED_FOR",
-                get("KLUB_TRUST_FORWARDED_FOR"),
-                Some(false),
-            )?,
-            metrics_listen: parse_optional("KLUB_METRICS_LISTEN", get("KLUB_METRICS_LISTEN"))?,
-            outbox_poll: Duration::from_millis(parse_positive(
-                "KLUB_OUTBOX_POLL_MS",
-                get("KLUB_OUTBOX_POLL_MS"),
-                1000,
-            )?),
-        })
+            })
+            .transpose()
+    }
+
+    fn parse<T>(&self, variable: &'static str, default: Option<T>) -> Result<T, ConfigError>
+    where
+        T: std::str::FromStr,
+        T::Err: std::fmt::Display,
+    {
+        match self.optional(variable)? {
+            Some(value) => Ok(value),
+            None => default.ok_or_else(|| invalid(variable, "is required")),
+        }
+    }
+
+    fn positive(&self, variable: &'static str, default: u64) -> Result<u64, ConfigError> {
+        match self.parse(variable, Some(default))? {
+            0 => Err(invalid(variable, "must be at least 1")),
+            value => Ok(value),
+        }
     }
 }
 
-fn parse<T>(
-    variable: &'static str,
-    raw: Option<String>,
-    default: Option<T>,
-) -> Result<T, ConfigError>
-where
-    T: std::str::FromStr,
-    T::Err: std::fmt::Display,
-{
-    match parse_optional(variable, raw)? {
-        Some(value) => Ok(value),
-        None => default.ok_or(ConfigError {
-            variable,
-            reason: "is required".into(),
+fn invalid(variable: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable,
+        reason: reason.into(),
+    }
+}
+
+fn jwt_secret(env: &Env) -> Result<Option<SecretString>, ConfigError> {
+    match env.text("KLUB_JWT_SECRET") {
+        Some(secret) if secret.len() < MIN_JWT_SECRET_LEN => Err(invalid(
+            "KLUB_JWT_SECRET",
+            format!("must be at least {MIN_JWT_SECRET_LEN} characters"),
+        )),
+        secret => Ok(secret.map(SecretString::from)),
+    }
+}
+
+fn token_ttl(env: &Env) -> Result<Duration, ConfigError> {
+    let ttl = match env.text("KLUB_TOKEN_TTL") {
+        None => Duration::from_secs(12 * 3600),
+        Some(value) => humantime::parse_duration(&value).map_err(|e| {
+            invalid(
+                "KLUB_TOKEN_TTL",
+                format!("{e} (expected a duration such as `12h` or `30m`)"),
+            )
+        })?,
+    };
+    if ttl < Duration::from_secs(60) {
+        return Err(invalid("KLUB_TOKEN_TTL", "must be at least one minute"));
+    }
+    Ok(ttl)
+}
+
+fn public_url(env: &Env, listen: SocketAddr) -> Result<String, ConfigError> {
+    let url = env
+        .text("KLUB_PUBLIC_URL")
+        .unwrap_or_else(|| format!("http://{listen}"))
+        .trim_end_matches('/')
+        .to_owned();
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(invalid(
+            "KLUB_PUBLIC_URL",
+            "must start with http:// or https://",
+        ));
+    }
+    Ok(url)
+}
+
+fn bootstrap_admin(env: &Env) -> Result<Option<BootstrapAdmin>, ConfigError> {
+    match (
+        env.text("KLUB_ADMIN_EMAIL"),
+        env.text("KLUB_ADMIN_PASSWORD"),
+    ) {
+        (None, None) => Ok(None),
+        (Some(email), Some(password)) => Ok(Some(BootstrapAdmin {
+            email,
+            password: password.into(),
+        })),
+        (Some(_), None) => Err(invalid(
+            "KLUB_ADMIN_PASSWORD",
+            "must be set together with KLUB_ADMIN_EMAIL",
+        )),
+        (None, Some(_)) => Err(invalid(
+            "KLUB_ADMIN_EMAIL",
+            "must be set together with KLUB_ADMIN_PASSWORD",
+        )),
+    }
+}
+
+fn log_format(env: &Env) -> Result<LogFormat, ConfigError> {
+    match env.text("KLUB_LOG_FORMAT").as_deref() {
+        None | Some("text") => Ok(LogFormat::Text),
+        Some("json") => Ok(LogFormat::Json),
+        Some(other) => Err(invalid(
+            "KLUB_LOG_FORMAT",
+            format!("`{other}` is neither `text` nor `json`"),
+        )),
+    }
+}
+
+fn smtp_url(env: &Env) -> Result<Option<SecretString>, ConfigError> {
+    match env.text("KLUB_SMTP_URL") {
+        Some(url) if !(url.starts_with("smtp://") || url.starts_with("smtps://")) => Err(invalid(
+            "KLUB_SMTP_URL",
+            "must start with smtp:// or smtps://",
+        )),
+        url => Ok(url.map(SecretString::from)),
+    }
+}
+
+fn mail_from(env: &Env) -> Result<String, ConfigError> {
+    let from = env
+        .text("KLUB_MAIL_FROM")
+        .unwrap_or_else(|| "Klub <klub@localhost>".into());
+    if from.parse::<lettre::message::Mailbox>().is_err() {
+        return Err(invalid(
+            "KLUB_MAIL_FROM",
+            format!("`{from}` is not an address such as `Klub <klub@example.org>`"),
+        ));
+    }
+    Ok(from)
+}
+
+fn default_locale(env: &Env) -> Result<Locale, ConfigError> {
+    match env.text("KLUB_DEFAULT_LOCALE") {
+        None => Ok(Locale::Fr),
+        Some(code) => Locale::parse(&code).ok_or_else(|| {
+            invalid(
+                "KLUB_DEFAULT_LOCALE",
+                format!("`{code}` is neither `fr` nor `en`"),
+            )
         }),
     }
 }
 
-fn parse_positive(
-    variable: &'static str,
-    raw: Option<String>,
-    default: u64,
-) -> Result<u64, ConfigError> {
-    match parse(variable, raw, Some(default))? {
-        0 => Err(ConfigError {
-            variable,
-            reason: "must be at least 1".into(),
-        }),
-        value => Ok(value),
-    }
-}
-
-fn parse_optional<T>(variable: &'static str, raw: Option<String>) -> Result<Option<T>, ConfigError>
-where
-    T: std::str::FromStr,
-    T::Err: std::fmt::Display,
-{
-    raw.map(|raw| {
-        raw.trim().parse().map_err(|e: T::Err| ConfigError {
-            variable,
-            reason: format!("`{raw}`: {e}"),
-        })
+fn opening_hours(env: &Env) -> Result<crate::hours::OpeningHours, ConfigError> {
+    let hours = env
+        .text("KLUB_OPENING_HOURS")
+        .unwrap_or_else(|| "09:00-20:00".into());
+    crate::hours::OpeningHours::parse(&hours).ok_or_else(|| {
+        invalid(
+            "KLUB_OPENING_HOURS",
+            format!("`{hours}` is not `HH:MM-HH:MM` with opening before closing"),
+        )
     })
-    .transpose()
+}
+
+fn cors_origins(env: &Env) -> Vec<String> {
+    env.text("KLUB_CORS_ORIGINS")
+        .map(|origins| {
+            origins
+                .split(',')
+                .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+                .filter(|origin| !origin.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

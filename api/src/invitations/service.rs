@@ -54,8 +54,6 @@ pub async fn invite(
     request: InviteRequest,
 ) -> ApiResult<Vec<invitation::Model>> {
     may_send(inviter, request.role)?;
-    let staff = inviter;
-    let inviter = staff.person();
     if request.emails.is_empty() && request.audience.is_none() {
         return Err(ApiError::bad_input(
             "emails",
@@ -63,33 +61,84 @@ pub async fn invite(
         ));
     }
     let message = crate::validation::optional_paragraph("message", request.message, 2_000)?;
-    let activity = match request.activity_id {
+    let activity =
+        invited_activity(state, &request.activity_id, &request.audience, inviter).await?;
+    let addresses = recipients(state, request.emails, request.audience).await?;
+    let offer = Offer {
+        role: request.role,
+        activity: activity.as_ref(),
+        message,
+        by: inviter,
+        now: state.now(),
+    };
+    let tx = begin_write(&state.db).await?;
+    let mut invitations = Vec::new();
+    for email in addresses {
+        invitations.push(invite_address(state, &tx, &email, &offer).await?);
+    }
+    audit::record(
+        &tx,
+        inviter.person(),
+        Action::InvitationSent,
+        invitations.iter().map(|invitation| invitation.id),
+        None,
+        offer.now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(invitations)
+}
+
+/// What every address of one call is offered.
+struct Offer<'a> {
+    role: Role,
+    activity: Option<&'a activity::Model>,
+    message: Option<String>,
+    by: Staff<'a>,
+    now: DateTime<Utc>,
+}
+
+/// The activity invited to: a published one the inviter sees; an audience needs one.
+async fn invited_activity(
+    state: &AppState,
+    activity_id: &Option<i64>,
+    audience: &Option<Invitees>,
+    inviter: Staff<'_>,
+) -> ApiResult<Option<activity::Model>> {
+    match activity_id {
         Some(id) => {
-            let activity = activities::service::get_visible(&state.db, id, inviter).await?;
+            let activity =
+                activities::service::get_visible(&state.db, *id, inviter.person()).await?;
             if activity.status != activity::Status::Published {
                 return Err(ApiError::conflict(
                     "only a published activity can be invited to",
                 ));
             }
-            Some(activity)
+            Ok(Some(activity))
         }
-        None if request.audience.is_some() => {
-            return Err(ApiError::bad_input(
-                "activityId",
-                "inviting an audience needs an activity",
-            ));
-        }
-        None => None,
-    };
+        None if audience.is_some() => Err(ApiError::bad_input(
+            "activityId",
+            "inviting an audience needs an activity",
+        )),
+        None => Ok(None),
+    }
+}
+
+/// Every address invited, each once: those given and the audience's.
+async fn recipients(
+    state: &AppState,
+    emails: Vec<String>,
+    audience: Option<Invitees>,
+) -> ApiResult<Vec<String>> {
     let mut addresses = Vec::new();
-    for (index, raw) in request.emails.into_iter().enumerate() {
+    for (index, raw) in emails.into_iter().enumerate() {
         addresses.push(
             Email::parse(&format!("emails[{index}]"), raw)?
                 .as_str()
                 .to_owned(),
         );
     }
-    if let Some(audience) = request.audience {
+    if let Some(audience) = audience {
         addresses.extend(audience_addresses(&state.db, audience).await?);
     }
     addresses.sort();
@@ -100,81 +149,73 @@ pub async fn invite(
             format!("at most {MAX_RECIPIENTS} recipients per call"),
         ));
     }
+    Ok(addresses)
+}
 
-    let now = state.now();
-    let tx = begin_write(&state.db).await?;
-    let mut invitations = Vec::new();
-    for email in addresses {
-        let existing = user::Entity::find()
-            .filter(user::Column::Email.eq(&email))
-            .one(&tx)
+/// Invites one address: an account that proved it gets the activity's invitation; any other
+/// address gets a link that creates (or takes over) the account.
+async fn invite_address(
+    state: &AppState,
+    tx: &impl ConnectionTrait,
+    email: &str,
+    offer: &Offer<'_>,
+) -> ApiResult<invitation::Model> {
+    let existing = user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(tx)
+        .await?;
+    let inviter = offer.by.person();
+    match (&existing, offer.activity) {
+        (Some(person), Some(activity)) => {
+            let owner = person.email_verified_at.is_some().then_some(person.id);
+            let row = upsert(
+                tx,
+                email,
+                offer.role,
+                Some(activity.id),
+                offer.message.clone(),
+                None,
+                owner,
+                offer.by,
+                offer.now,
+            )
             .await?;
-        let invitation = match (&existing, &activity) {
-            (Some(person), Some(activity)) => {
-                let owner = person.email_verified_at.is_some().then_some(person.id);
-                let row = upsert(
-                    &tx,
-                    &email,
-                    request.role,
-                    Some(activity.id),
-                    message.clone(),
-                    None,
-                    owner,
-                    staff,
-                    now,
-                )
+            queue_activity_invitation(
+                state,
+                tx,
+                person,
+                activity,
+                inviter,
+                offer.message.as_deref(),
+                offer.now,
+            )
+            .await?;
+            Ok(row)
+        }
+        (Some(person), None) if person.email_verified_at.is_some() => Err(ApiError::conflict(
+            format!("{email} already has an account"),
+        )),
+        // An account that has not proven its address does not own what is sent there: the
+        // link goes to the address, and whoever opens it owns the account.
+        (_, _) => {
+            let token = mailed::new_token();
+            let row = upsert(
+                tx,
+                email,
+                offer.role,
+                offer.activity.map(|a| a.id),
+                offer.message.clone(),
+                Some(mailed::hash(&token)),
+                None,
+                offer.by,
+                offer.now,
+            )
+            .await?;
+            queue_account_invitation(state, tx, &row, &token, offer.activity, inviter, offer.now)
                 .await?;
-                queue_activity_invitation(
-                    state,
-                    &tx,
-                    person,
-                    activity,
-                    inviter,
-                    message.as_deref(),
-                    now,
-                )
-                .await?;
-                row
-            }
-            (Some(person), None) if person.email_verified_at.is_some() => {
-                return Err(ApiError::conflict(format!(
-                    "{email} already has an account"
-                )));
-            }
-            // An account that has not proven its address does not own what is sent there:
-            // the link goes to the address, and whoever opens it owns the account.
-            (_, _) => {
-                let token = mailed::new_token();
-                let row = upsert(
-                    &tx,
-                    &email,
-                    request.role,
-                    activity.as_ref().map(|a| a.id),
-                    message.clone(),
-                    Some(mailed::hash(&token)),
-                    None,
-                    staff,
-                    now,
-                )
-                .await?;
-                queue_account_invitation(state, &tx, &row, &token, activity.as_ref(), inviter, now)
-                    .await?;
-                row
-            }
-        };
-        invitations.push(invitation);
+            Ok(row)
+        }
     }
-    audit::record(
-        &tx,
-        inviter,
-        Action::InvitationSent,
-        invitations.iter().map(|invitation| invitation.id),
-        None,
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(invitations)
 }
 
 async fn audience_addresses(db: &DatabaseConnection, audience: Invitees) -> ApiResult<Vec<String>> {

@@ -92,14 +92,57 @@ fn count(row: &QueryResult, column: &str) -> ApiResult<i64> {
     Ok(row.try_get::<Option<i64>>("", column)?.unwrap_or(0))
 }
 
+/// The programme's figures over [from, to).
 pub async fn programme(
     db: &impl ConnectionTrait,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     answer_target: chrono::Duration,
 ) -> ApiResult<Report> {
-    let period = || vec![Value::from(from), Value::from(to)];
+    let period = Period { from, to };
+    let (activities_cancelled, cancelled_for_too_few_participants) =
+        cancellations(db, &period).await?;
+    let by_kind = by_kind(db, &period).await?;
+    let (club_questions_asked, club_questions_answered) = club_questions(db, &period).await?;
+    let groups = group_questions(db, &period, answer_target).await?;
+    let (revenue_cents, funded_cents) = money(db, &period).await?;
+    Ok(Report {
+        from,
+        to,
+        activities_held: by_kind.iter().map(|k| k.held).sum(),
+        activities_cancelled,
+        cancelled_for_too_few_participants,
+        capacity_held: by_kind.iter().map(|k| k.capacity).sum(),
+        registrations: by_kind.iter().map(|k| k.registrations).sum(),
+        attended: by_kind.iter().map(|k| k.attended).sum(),
+        newly_trained: newly_trained(db, &period).await?,
+        active_partners: active_partners(db, &period).await?,
+        club_questions_asked,
+        club_questions_answered,
+        group_questions: groups.asked,
+        group_questions_in_target: groups.in_target,
+        median_first_response_seconds: groups.median_first_response_seconds,
+        revenue_cents,
+        funded_cents,
+        by_kind,
+        maturity: maturity(db, from, to).await?,
+    })
+}
 
+/// [from, to), as the values of `starts_at >= ? AND starts_at < ?`.
+struct Period {
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+}
+
+impl Period {
+    fn values(&self) -> Vec<Value> {
+        vec![Value::from(self.from), Value::from(self.to)]
+    }
+}
+
+/// The activities cancelled, and those of them cancelled for too few participants.
+async fn cancellations(db: &impl ConnectionTrait, period: &Period) -> ApiResult<(i64, i64)> {
     let row = one(
         db,
         "SELECT \
@@ -108,20 +151,22 @@ pub async fn programme(
          FROM activities WHERE starts_at >= ? AND starts_at < ?",
         [
             vec![CancellationCause::TooFewParticipants.to_value().into()],
-            period(),
+            period.values(),
         ]
         .concat(),
     )
     .await?;
-    let (activities_cancelled, cancelled_for_too_few_participants) =
-        (count(&row, "cancelled")?, count(&row, "too_few")?);
+    Ok((count(&row, "cancelled")?, count(&row, "too_few")?))
+}
 
+/// The activities held, by kind: their seats, registrations and people who attended.
+async fn by_kind(db: &impl ConnectionTrait, period: &Period) -> ApiResult<Vec<KindFigures>> {
     let mut by_kind = Vec::new();
     for row in all(
         db,
         "SELECT kind, COUNT(*) AS held, SUM(capacity) AS capacity FROM activities \
          WHERE status = 'COMPLETED' AND starts_at >= ? AND starts_at < ? GROUP BY kind",
-        period(),
+        period.values(),
     )
     .await?
     {
@@ -145,7 +190,7 @@ pub async fn programme(
          LEFT JOIN registrations r ON r.activity_id = a.id AND r.status = 'CONFIRMED' \
          WHERE a.status = 'COMPLETED' AND a.starts_at >= ? AND a.starts_at < ? \
          GROUP BY a.kind",
-        period(),
+        period.values(),
     )
     .await?
     {
@@ -156,45 +201,63 @@ pub async fn programme(
         }
     }
     by_kind.sort_by_key(|k| k.kind.to_value());
-    let activities_held = by_kind.iter().map(|k| k.held).sum();
-    let capacity_held = by_kind.iter().map(|k| k.capacity).sum();
-    let registrations = by_kind.iter().map(|k| k.registrations).sum();
-    let attended = by_kind.iter().map(|k| k.attended).sum();
+    Ok(by_kind)
+}
 
-    let newly_trained = count(
-        &one(
-            db,
-            "SELECT COUNT(*) AS n FROM users \
-             WHERE role = 'PARTNER' AND trained_at >= ? AND trained_at < ?",
-            period(),
-        )
-        .await?,
-        "n",
-    )?;
-    let active_partners = count(
-        &one(
-            db,
-            "SELECT COUNT(*) AS n FROM users u WHERE u.role = 'PARTNER' AND ( \
-               EXISTS (SELECT 1 FROM registrations r \
-                       JOIN attendances t ON t.registration_id = r.id \
-                       JOIN sessions s ON s.id = t.session_id \
-                       WHERE r.user_id = u.id AND s.starts_at >= ? AND s.starts_at < ?) \
-               OR EXISTS (SELECT 1 FROM posts p \
-                          WHERE p.author_id = u.id AND p.created_at >= ? AND p.created_at < ?) \
-               OR EXISTS (SELECT 1 FROM club_questions q \
-                          WHERE q.author_id = u.id AND q.created_at >= ? AND q.created_at < ?))",
-            [period(), period(), period()].concat(),
-        )
-        .await?,
-        "n",
-    )?;
-    let club = one(
+async fn newly_trained(db: &impl ConnectionTrait, period: &Period) -> ApiResult<i64> {
+    let row = one(
+        db,
+        "SELECT COUNT(*) AS n FROM users \
+         WHERE role = 'PARTNER' AND trained_at >= ? AND trained_at < ?",
+        period.values(),
+    )
+    .await?;
+    count(&row, "n")
+}
+
+/// Partners who attended a session, posted in a group or asked a club question.
+async fn active_partners(db: &impl ConnectionTrait, period: &Period) -> ApiResult<i64> {
+    let row = one(
+        db,
+        "SELECT COUNT(*) AS n FROM users u WHERE u.role = 'PARTNER' AND ( \
+           EXISTS (SELECT 1 FROM registrations r \
+                   JOIN attendances t ON t.registration_id = r.id \
+                   JOIN sessions s ON s.id = t.session_id \
+                   WHERE r.user_id = u.id AND s.starts_at >= ? AND s.starts_at < ?) \
+           OR EXISTS (SELECT 1 FROM posts p \
+                      WHERE p.author_id = u.id AND p.created_at >= ? AND p.created_at < ?) \
+           OR EXISTS (SELECT 1 FROM club_questions q \
+                      WHERE q.author_id = u.id AND q.created_at >= ? AND q.created_at < ?))",
+        [period.values(), period.values(), period.values()].concat(),
+    )
+    .await?;
+    count(&row, "n")
+}
+
+/// Club questions asked, and answered.
+async fn club_questions(db: &impl ConnectionTrait, period: &Period) -> ApiResult<(i64, i64)> {
+    let row = one(
         db,
         "SELECT COUNT(*) AS asked, SUM(CASE WHEN answered THEN 1 ELSE 0 END) AS answered \
          FROM club_questions WHERE created_at >= ? AND created_at < ?",
-        period(),
+        period.values(),
     )
     .await?;
+    Ok((count(&row, "asked")?, count(&row, "answered")?))
+}
+
+/// The questions asked in the groups and how fast they were answered.
+struct GroupQuestions {
+    asked: i64,
+    in_target: i64,
+    median_first_response_seconds: Option<f64>,
+}
+
+async fn group_questions(
+    db: &impl ConnectionTrait,
+    period: &Period,
+    answer_target: chrono::Duration,
+) -> ApiResult<GroupQuestions> {
     let questions = one(
         db,
         "SELECT COUNT(*) AS asked, COUNT(first_response_seconds) AS responded, \
@@ -202,7 +265,7 @@ pub async fn programme(
          FROM threads WHERE is_question = ? AND created_at >= ? AND created_at < ?",
         [
             vec![answer_target.num_seconds().into(), true.into()],
-            period(),
+            period.values(),
         ]
         .concat(),
     )
@@ -220,7 +283,7 @@ pub async fn programme(
              ORDER BY first_response_seconds LIMIT ? OFFSET ?",
             [
                 vec![true.into()],
-                period(),
+                period.values(),
                 vec![(2 - responded % 2).into(), ((responded - 1) / 2).into()],
             ]
             .concat(),
@@ -232,7 +295,16 @@ pub async fn programme(
             .collect::<ApiResult<_>>()?;
         Some(values.iter().sum::<i64>() as f64 / values.len().max(1) as f64)
     };
-    let money = one(
+    Ok(GroupQuestions {
+        asked: count(&questions, "asked")?,
+        in_target: count(&questions, "in_target")?,
+        median_first_response_seconds,
+    })
+}
+
+/// What partners paid, and what funders paid, for the period's activities.
+async fn money(db: &impl ConnectionTrait, period: &Period) -> ApiResult<(i64, i64)> {
+    let row = one(
         db,
         "SELECT SUM(CASE WHEN p.status = 'PAID' THEN p.amount_cents ELSE 0 END) AS revenue, \
            SUM(CASE WHEN p.status = 'FUNDED' THEN p.amount_cents ELSE 0 END) AS funded \
@@ -240,31 +312,10 @@ pub async fn programme(
          JOIN registrations r ON r.id = p.registration_id \
          JOIN activities a ON a.id = r.activity_id \
          WHERE r.status <> 'CANCELLED' AND a.starts_at >= ? AND a.starts_at < ?",
-        period(),
+        period.values(),
     )
     .await?;
-
-    Ok(Report {
-        from,
-        to,
-        activities_held,
-        activities_cancelled,
-        cancelled_for_too_few_participants,
-        capacity_held,
-        registrations,
-        attended,
-        newly_trained,
-        active_partners,
-        club_questions_asked: count(&club, "asked")?,
-        club_questions_answered: count(&club, "answered")?,
-        group_questions: count(&questions, "asked")?,
-        group_questions_in_target: count(&questions, "in_target")?,
-        median_first_response_seconds,
-        revenue_cents: count(&money, "revenue")?,
-        funded_cents: count(&money, "funded")?,
-        by_kind,
-        maturity: maturity(db, from, to).await?,
-    })
+    Ok((count(&row, "revenue")?, count(&row, "funded")?))
 }
 
 /// Per axis of the current diagnostic, the mean change of the organisations assessed twice in
