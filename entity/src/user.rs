@@ -42,9 +42,11 @@ pub enum Role {
 }
 
 impl Role {
-    /// Admins and animators run the programme; partners take part in it.
+    /// The roles of staff: admins and animators run the programme; partners take part in it.
+    pub const STAFF: [Role; 2] = [Role::Admin, Role::Animator];
+
     pub fn is_staff(self) -> bool {
-        matches!(self, Role::Admin | Role::Animator)
+        Self::STAFF.contains(&self)
     }
 }
 

@@ -6,11 +6,11 @@ use entity::{
     user,
 };
 
-use crate::people::Staff;
+use crate::people::policy::is_staff;
 
 /// Staff plan the programme: they see drafts, and may place anyone on any activity.
 pub fn plans_the_programme(person: &user::Model) -> bool {
-    Staff::of(person).is_some()
+    is_staff(person)
 }
 
 /// Whether `person` sees `activity`: a draft is for staff only.
@@ -31,5 +31,5 @@ pub fn in_audience(activity: &activity::Model, person: &user::Model) -> bool {
 /// Who takes part in a meeting — reads, asks and votes: trained partners and staff, within
 /// the meeting's audience (a STAFF meeting is for staff only). Others get FORBIDDEN.
 pub fn takes_part_in_club(meeting: &activity::Model, person: &user::Model) -> bool {
-    (person.role.is_staff() || person.trained) && in_audience(meeting, person)
+    (plans_the_programme(person) || person.trained) && in_audience(meeting, person)
 }

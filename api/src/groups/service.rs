@@ -23,7 +23,10 @@ use crate::{
     hours::OpeningHours,
     ids::{GroupId, UserId},
     mail::{Letter, Recipient},
-    people::Staff,
+    people::{
+        Staff,
+        policy::{is_owner_or_staff, is_staff, staff_accounts},
+    },
     state::AppState,
     validation::{required_paragraph, required_text},
 };
@@ -54,7 +57,7 @@ pub async fn is_member(
     group: &group::Model,
     person: &user::Model,
 ) -> ApiResult<bool> {
-    Ok(Staff::of(person).is_some()
+    Ok(is_staff(person)
         || match group.audience {
             Audience::Staff => false,
             Audience::StaffAndTrainedPartners => person.trained,
@@ -64,7 +67,7 @@ pub async fn is_member(
 
 /// The question's author, or staff, chooses its accepted answer.
 pub fn may_accept_answer(person: &user::Model, question: &thread::Model) -> bool {
-    question.author_id == person.id || Staff::of(person).is_some()
+    is_owner_or_staff(person, question.author_id)
 }
 
 /// The group, if `person` belongs to it; NOT_FOUND otherwise, as if it did not exist.
@@ -96,7 +99,7 @@ pub async fn visible_groups(
 /// The people a group's mail goes to and its `memberCount` counts: its audience, or for a
 /// CUSTOM group the members added by hand (staff moderate every group without being counted).
 pub fn members_of(group: &group::Model) -> Select<user::Entity> {
-    let staff = user::Column::Role.is_in([Role::Admin, Role::Animator]);
+    let staff = staff_accounts();
     user::Entity::find().filter(match group.audience {
         Audience::Staff => sea_orm::Condition::all().add(staff),
         Audience::StaffAndTrainedPartners => sea_orm::Condition::any()

@@ -23,7 +23,7 @@ use crate::{
     db::begin_write,
     error::{ApiError, ApiResult},
     mail::{Letter, Recipient, calendar::Method},
-    people::{self, Admin, Email, NewPerson, Staff},
+    people::{self, Admin, Email, NewPerson, Staff, policy::staff_accounts},
     registrations::{self, policy::Placement},
     state::AppState,
 };
@@ -221,9 +221,7 @@ async fn invite_address(
 async fn audience_addresses(db: &DatabaseConnection, audience: Invitees) -> ApiResult<Vec<String>> {
     let select = user::Entity::find();
     let select = match audience {
-        Invitees::AllStaff => {
-            select.filter(user::Column::Role.is_in([Role::Admin, Role::Animator]))
-        }
+        Invitees::AllStaff => select.filter(staff_accounts()),
         Invitees::AllPartners => select.filter(user::Column::Role.eq(Role::Partner)),
         Invitees::TrainedPartners => select
             .filter(user::Column::Role.eq(Role::Partner))

@@ -21,7 +21,7 @@ use crate::{
     db::{self, begin_write},
     error::{ApiError, ApiResult},
     mail::{Letter, Mailer, Recipient},
-    people::{self, Staff},
+    people::{self, Staff, policy::is_staff},
     registrations::{self, policy::Placement},
     validation::{optional_text, required_text},
 };
@@ -85,7 +85,7 @@ pub async fn visible(
     let member = membership(db, person.id)
         .await?
         .is_some_and(|m| m.organisation_id == id);
-    if !(member || Staff::of(person).is_some()) {
+    if !(member || is_staff(person)) {
         return Err(ApiError::NotFound("organisation"));
     }
     db::get::<organisation::Entity>(db, id, "organisation").await
@@ -174,7 +174,7 @@ pub async fn set_member(
 ) -> ApiResult<organisation::Model> {
     let tx = begin_write(db).await?;
     let organisation = visible(&tx, organisation_id, by).await?;
-    let adding = if Staff::of(by).is_some() {
+    let adding = if is_staff(by) {
         Adding::AtOnce
     } else if manages(&tx, by, organisation.id).await? {
         Adding::ByInvitation
@@ -185,7 +185,7 @@ pub async fn set_member(
     if person.deleted_at.is_some() {
         return Err(ApiError::NotFound("user"));
     }
-    if Staff::of(&person).is_some() {
+    if is_staff(&person) {
         return Err(ApiError::bad_input(
             "userId",
             "staff accounts do not belong to partner organisations",
@@ -493,7 +493,7 @@ pub enum Sight {
 }
 
 pub fn sight(person: &user::Model, members: &[organisation_member::Model]) -> ApiResult<Sight> {
-    if Staff::of(person).is_some() {
+    if is_staff(person) {
         return Ok(Sight::Everything);
     }
     match members.iter().find(|m| m.user_id == person.id) {

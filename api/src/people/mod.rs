@@ -2,6 +2,7 @@
 
 pub mod fields;
 pub mod organisation;
+pub mod policy;
 pub mod roles;
 pub mod service;
 mod viewer;

@@ -3,7 +3,7 @@
 
 use entity::user;
 
-use super::{Admin, Staff};
+use super::{Admin, Staff, policy};
 use crate::error::{ApiError, ApiResult};
 
 #[derive(Clone, Debug)]
@@ -38,13 +38,13 @@ impl Viewer {
     }
 
     pub fn is_staff(&self) -> bool {
-        self.user().is_some_and(|user| user.role.is_staff())
+        self.user().is_some_and(policy::is_staff)
     }
 
     /// Whether the viewer is `user_id` or a staff member.
     pub fn is_self_or_staff(&self, user_id: i64) -> bool {
         self.user()
-            .is_some_and(|user| user.id == user_id || user.role.is_staff())
+            .is_some_and(|user| policy::is_owner_or_staff(user, user_id))
     }
 
     /// The caller as staff, or UNAUTHENTICATED / FORBIDDEN.
@@ -64,7 +64,7 @@ impl Viewer {
         let user = self.user().ok_or(ApiError::Unauthenticated)?;
         let allowed = match access {
             Access::Member => true,
-            Access::Staff => user.role.is_staff(),
+            Access::Staff => policy::is_staff(user),
             Access::Admin => user.role == user::Role::Admin,
         };
         if allowed {

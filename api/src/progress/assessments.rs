@@ -22,7 +22,7 @@ use crate::{
     diagnostics::service::{self as diagnostics, Version},
     error::{ApiError, ApiResult},
     organisations::service::membership,
-    people::Staff,
+    people::policy::is_staff,
 };
 
 /// Below this many organisations, the network's averages stay hidden.
@@ -66,7 +66,7 @@ pub async fn submit(
     answers: Vec<(i64, i64)>,
     now: DateTime<Utc>,
 ) -> ApiResult<assessment::Model> {
-    if Staff::of(person).is_some() {
+    if is_staff(person) {
         return Err(ApiError::Forbidden);
     }
     let version = diagnostics::current(db)

@@ -2,7 +2,7 @@
 
 use entity::{activity, registration, user};
 
-use crate::{activities::policy as activities, error::ApiError};
+use crate::{activities::policy as activities, error::ApiError, people::policy::is_owner_or_staff};
 
 /// Who puts a person on an activity, which decides the rules that apply: people register
 /// themselves within the activity's audience; staff, and the invitations staff sent, may
@@ -34,7 +34,7 @@ impl Placement<'_> {
     }
 
     /// Whether the placement lifts the partner's rules (drafts hidden, the audience).
-    fn by_staff(self, registrant: &user::Model) -> bool {
+    fn lifts_partner_rules(self, registrant: &user::Model) -> bool {
         match self {
             Placement::Themselves => activities::plans_the_programme(registrant),
             Placement::By(caller) => activities::plans_the_programme(caller),
@@ -48,7 +48,7 @@ impl Placement<'_> {
         if let Placement::Colleague(manager) = self {
             return activities::sees(registrant, activity) && activities::sees(manager, activity);
         }
-        self.by_staff(registrant) || activities::sees(registrant, activity)
+        self.lifts_partner_rules(registrant) || activities::sees(registrant, activity)
     }
 
     /// Whether the activity's audience admits the registrant this way.
@@ -57,13 +57,13 @@ impl Placement<'_> {
             return activities::in_audience(activity, registrant)
                 && activities::in_audience(activity, manager);
         }
-        self.by_staff(registrant) || activities::in_audience(activity, registrant)
+        self.lifts_partner_rules(registrant) || activities::in_audience(activity, registrant)
     }
 }
 
 /// Whether `person` may see and cancel `registration`: its owner and staff.
 pub fn may_handle(person: &user::Model, registration: &registration::Model) -> bool {
-    registration.user_id == person.id || activities::plans_the_programme(person)
+    is_owner_or_staff(person, registration.user_id)
 }
 
 /// Whether `person` may still cancel once the activity has started: staff only.
