@@ -8,11 +8,11 @@
 //!   before its listener is up, or after a lost connection until it listens again, everything
 //!   is read from the database. A mutation's answer waits until this instance's listener has
 //!   heard every change committed before it, and every other instance that may answer from
-//!   memory has said so too ([`Changes::settle`]): notifications arrive in commit order, so the
+//!   memory has said so too ([`Memory::settle`]): notifications arrive in commit order, so the
 //!   caller's next request, on whichever instance the load balancer sends it, meets nothing
 //!   older than its own change.
 //! - SQLite: the process that holds the file hears each of its own writes through SQLite's
-//!   update hook, before commit ([`Changes::written`]); the caches read what they keep so that
+//!   update hook, before commit ([`Memory::written`]); the caches read what they keep so that
 //!   no uncommitted change slips in (see each). Memory belongs to the file: servers of one
 //!   process on one file share it. Several processes on one file are not supported (several
 //!   instances need PostgreSQL).
@@ -43,7 +43,7 @@ pub const CHANNEL: &str = "klub_changes";
 /// How long a mutation's answer waits for its listener before it stops trusting memory.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(2);
 
-pub struct Changes {
+pub struct Memory {
     pub viewers: ViewerCache,
     pub answers: ResponseCache,
     /// Whether both may be trusted (PostgreSQL: the listener's heartbeats).
@@ -101,7 +101,7 @@ impl Notice {
     }
 }
 
-impl Changes {
+impl Memory {
     fn new(trusted: bool) -> Self {
         let trust = Arc::new(MemoryTrust::new(trusted));
         Self {
@@ -123,7 +123,7 @@ impl Changes {
         if !url.starts_with("sqlite") {
             return Arc::new(Self::new(false));
         }
-        static FILES: OnceLock<Mutex<HashMap<String, Weak<Changes>>>> = OnceLock::new();
+        static FILES: OnceLock<Mutex<HashMap<String, Weak<Memory>>>> = OnceLock::new();
         let mut files = FILES.get_or_init(Mutex::default).lock();
         files.retain(|_, memory| memory.strong_count() > 0);
         if let Some(memory) = files.get(url).and_then(Weak::upgrade) {
@@ -263,7 +263,7 @@ fn raise(last: &mut u64, number: u64) -> bool {
 /// On PostgreSQL: listens for changes, trusting memory only while listening. Returns once the
 /// first heartbeat is heard back (or [`SETTLE_TIMEOUT`] has passed), so that a server serves
 /// from memory from its first request.
-pub async fn spawn_listener(changes: Arc<Changes>, db: &DatabaseConnection, url: SecretString) {
+pub async fn spawn_listener(changes: Arc<Memory>, db: &DatabaseConnection, url: SecretString) {
     if db.get_database_backend() == DbBackend::Postgres {
         let mut heartbeats_heard = changes.heartbeats_heard.subscribe();
         let listener = ChangeListener {
@@ -279,7 +279,7 @@ pub async fn spawn_listener(changes: Arc<Changes>, db: &DatabaseConnection, url:
 }
 
 struct ChangeListener {
-    changes: Arc<Changes>,
+    changes: Arc<Memory>,
     /// Where acknowledgements go out, each on its own so that none holds up hearing.
     db: DatabaseConnection,
 }

@@ -47,7 +47,7 @@ impl MemoryTrust {
 
     /// The listener began or stopped listening. Memory is trusted only from the first
     /// heartbeat heard back: by then every other instance has heard that heartbeat too, so a
-    /// writer that waits for the instances it knows (`changes.rs`, `Changes::settle`)
+    /// writer that waits for the instances it knows (`changes.rs`, `Memory::settle`)
     /// knows every instance that may answer from memory.
     pub fn listening(&self, now: bool) {
         self.until_ms.store(0, Ordering::Release);

@@ -21,7 +21,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::{
     auth::{Passwords, TokenKeys, service::ensure_bootstrap_admin},
-    changes::{self, Changes},
+    changes::{self, Memory},
     clock::Clock,
     config::{Config, ExposeSecret},
     db,
@@ -61,10 +61,10 @@ impl Application {
     /// listener (port 0 picks a free port: see [`Application::port`]).
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let statements = Arc::new(AtomicU64::new(0));
-        let changes = Changes::for_database(config.database_url.expose_secret());
+        let memory = Memory::for_database(config.database_url.expose_secret());
         let written: db::RowWritten = {
-            let changes = changes.clone();
-            Arc::new(move |table, id| changes.written(table, id))
+            let memory = memory.clone();
+            Arc::new(move |table, id| memory.written(table, id))
         };
         let db = db::connect(&config, statements.clone(), written).await?;
         let secret = match &config.jwt_secret {
@@ -93,7 +93,7 @@ impl Application {
             clock: Clock::default(),
             posts: tokio::sync::broadcast::channel(256).0,
             statements,
-            changes,
+            memory,
         };
         if let Some(admin) = &state.config.bootstrap_admin {
             ensure_bootstrap_admin(
@@ -124,7 +124,7 @@ impl Application {
         mail::outbox::spawn(state.clone());
         groups::service::spawn_post_listener(state.clone()).await;
         changes::spawn_listener(
-            state.changes.clone(),
+            state.memory.clone(),
             &state.db,
             state.config.database_url.clone(),
         )
@@ -173,7 +173,7 @@ fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
     // One cache of parsed documents for both ways a document is run.
     let limits = QueryLimits::default();
     let schema = graphql::build(state.clone(), limits.clone());
-    let direct = web::Data::new(graphql::Direct::build(state.clone(), limits));
+    let direct = web::Data::new(graphql::SingleOperationSchema::build(state.clone(), limits));
     let workers = state.config.http_workers;
     metrics::handle();
     let server = HttpServer::new(move || {

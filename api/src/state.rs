@@ -7,7 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     auth::{Passwords, TokenKeys},
-    changes::Changes,
+    changes::Memory,
     clock::Clock,
     config::Config,
     groups::PostAdded,
@@ -28,7 +28,7 @@ pub struct AppState {
     pub statements: Arc<AtomicU64>,
     /// What this instance keeps in memory — the accounts behind sessions, the answers to
     /// queries — and how it hears that the database changed.
-    pub changes: Arc<Changes>,
+    pub memory: Arc<Memory>,
 }
 
 impl AppState {

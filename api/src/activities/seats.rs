@@ -164,7 +164,7 @@ pub async fn promote(
     if promoted <= 0 {
         return Ok(());
     }
-    let lucky: Vec<i64> = registration::Entity::find()
+    let moving_up: Vec<i64> = registration::Entity::find()
         .filter(registration::Column::ActivityId.eq(activity_id))
         .filter(registration::Column::Status.eq(Status::Waitlisted))
         .filter(registration::Column::Position.lte(promoted))
@@ -173,7 +173,7 @@ pub async fn promote(
         .into_iter()
         .map(|r| r.id)
         .collect();
-    leave_waiting_list(db, &lucky, Status::Confirmed, now).await?;
+    leave_waiting_list(db, &moving_up, Status::Confirmed, now).await?;
     activity::Entity::update_many()
         .col_expr(
             activity::Column::ConfirmedCount,
@@ -183,7 +183,7 @@ pub async fn promote(
         .exec(db)
         .await?;
     close_waitlist_gap(db, activity_id, promoted, promoted).await?;
-    for registration_id in lucky {
+    for registration_id in moving_up {
         mailer
             .queue(db, Notice::PromotedFromWaitlist { registration_id }, now)
             .await?;

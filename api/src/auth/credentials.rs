@@ -32,12 +32,7 @@ async fn viewer_for_token(state: &AppState, token: &str) -> ApiResult<Viewer> {
         return Ok(Viewer::InvalidToken);
     };
     Ok(
-        match state
-            .changes
-            .viewers
-            .user(&state.db, claims.user_id)
-            .await?
-        {
+        match state.memory.viewers.user(&state.db, claims.user_id).await? {
             Some(user) if user.session_epoch == claims.epoch && user.deleted_at.is_none() => {
                 Viewer::User(user)
             }

@@ -295,7 +295,7 @@ async fn attended_activities(
 
 /// The surveys `person` is invited to answer (those of completed activities it attended),
 /// newest first, each with whether it answered.
-pub async fn mine(
+pub async fn invited(
     db: &impl ConnectionTrait,
     person: &user::Model,
 ) -> ApiResult<Vec<(survey::Model, bool)>> {
@@ -530,7 +530,7 @@ pub async fn results(
     Ok(questions
         .into_iter()
         .map(|question| {
-            let mine: Vec<&survey_answer::Model> = answers
+            let answers_to_question: Vec<&survey_answer::Model> = answers
                 .iter()
                 .filter(|a| a.question_id == question.id)
                 .collect();
@@ -543,7 +543,10 @@ pub async fn results(
             };
             match result.question.kind {
                 Kind::Rating => {
-                    let ratings: Vec<i32> = mine.iter().filter_map(|a| a.rating).collect();
+                    let ratings: Vec<i32> = answers_to_question
+                        .iter()
+                        .filter_map(|a| a.rating)
+                        .collect();
                     let mut counts = vec![0; 5];
                     for rating in &ratings {
                         if let Some(count) = usize::try_from(rating - 1)
@@ -562,7 +565,7 @@ pub async fn results(
                         choices_of(&result.question)
                             .into_iter()
                             .map(|choice| {
-                                let count = mine
+                                let count = answers_to_question
                                     .iter()
                                     .filter(|a| a.choice.as_deref() == Some(choice.as_str()))
                                     .count();
@@ -572,8 +575,10 @@ pub async fn results(
                     );
                 }
                 Kind::Text => {
-                    let mut texts: Vec<String> =
-                        mine.iter().filter_map(|a| a.text.clone()).collect();
+                    let mut texts: Vec<String> = answers_to_question
+                        .iter()
+                        .filter_map(|a| a.text.clone())
+                        .collect();
                     texts.shuffle(&mut rng);
                     result.texts = Some(texts);
                 }

@@ -345,12 +345,12 @@ impl Activity {
         if ctx.viewer().user().is_none() {
             return Ok(None);
         }
-        let mine = ctx
+        let latest = ctx
             .loaders()?
             .my_registrations()
             .load_one(self.0.id)
             .await?;
-        Ok(mine
+        Ok(latest
             .and_then(|rows| rows.into_iter().next())
             .map(Registration))
     }

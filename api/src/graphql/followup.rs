@@ -277,7 +277,7 @@ impl FollowUpQuery {
     /// attended, newest first.
     async fn my_surveys(&self, ctx: &Context<'_>) -> ApiResult<Vec<Survey>> {
         let me = ctx.viewer().require(Access::Member)?;
-        Ok(surveys::mine(&ctx.state()?.db, me)
+        Ok(surveys::invited(&ctx.state()?.db, me)
             .await?
             .into_iter()
             .map(|(model, answered)| Survey {

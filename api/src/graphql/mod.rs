@@ -134,7 +134,7 @@ fn served(builder: SchemaBuilder<Query, Mutation, Subscription>, state: AppState
 }
 
 /// The served schema with its extensions, for sockets and batches: the limits (a batch shares
-/// one budget; `limits` holds the parsed documents, shared with [`Direct`]), the viewer of each
+/// one budget; `limits` holds the parsed documents, shared with [`SingleOperationSchema`]), the viewer of each
 /// socket operation, error codes, and the wait after a mutation ([`SettleMutations`]).
 pub fn build(state: AppState, limits: QueryLimits) -> KlubSchema {
     served(
@@ -148,16 +148,16 @@ pub fn build(state: AppState, limits: QueryLimits) -> KlubSchema {
 }
 
 /// The same schema without extensions, for the one operation of a plain HTTP request, the
-/// frontend's every request: [`Direct::execute`] takes the extensions' steps itself, in the
+/// frontend's every request: [`SingleOperationSchema::execute`] takes the extensions' steps itself, in the
 /// same order. With no extension, async-graphql resolves each field straight away instead of
 /// passing it down the extensions' chain; with four of them that chain was the largest cost of
 /// a page of 20 activities (perf under klub-bench).
-pub struct Direct {
+pub struct SingleOperationSchema {
     schema: KlubSchema,
     limits: QueryLimits,
 }
 
-impl Direct {
+impl SingleOperationSchema {
     pub fn build(state: AppState, limits: QueryLimits) -> Self {
         Self {
             schema: served(builder(), state),
@@ -176,7 +176,7 @@ impl Direct {
         credentials: Credentials,
         since: Option<Since>,
     ) -> Answer {
-        let answers = &state.changes.answers;
+        let answers = &state.memory.answers;
         let key = AnswerKey::of(&request, Caller::from(&viewer));
         if let Some(body) = key.as_ref().and_then(|key| answers.get(key)) {
             metrics::counter!(ANSWERS_FROM_MEMORY).increment(1);
@@ -204,7 +204,7 @@ impl Direct {
         )))
         .await;
         if mutation {
-            state.changes.settle(&state.db).await;
+            state.memory.settle(&state.db).await;
         }
         // Errors raised before execution carry no path: only a document that passed
         // validation is kept parsed.

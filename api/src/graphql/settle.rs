@@ -25,7 +25,7 @@ pub fn runs_mutation(document: &ExecutableDocument, name: Option<&str>) -> bool 
 }
 
 /// Holds each mutation's answer until this instance has heard the changes committed before it
-/// ([`Changes::settle`]).
+/// ([`Memory::settle`]).
 pub struct SettleMutations;
 
 impl ExtensionFactory for SettleMutations {
@@ -63,7 +63,7 @@ impl Extension for Settle {
         if self.mutation.load(Ordering::Relaxed)
             && let Ok(state) = ctx.data::<AppState>()
         {
-            state.changes.settle(&state.db).await;
+            state.memory.settle(&state.db).await;
         }
         response
     }

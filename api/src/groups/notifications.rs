@@ -426,7 +426,7 @@ pub async fn unsubscribe(
         store_level(&state.db, group_id, person, Level::Muted).await?;
         // A write like a mutation's: answered once every instance heard it, so the member's
         // next query shows the group muted (PostgreSQL; a no-op on SQLite).
-        state.changes.settle(&state.db).await;
+        state.memory.settle(&state.db).await;
     }
     Ok(Some((group, member)))
 }

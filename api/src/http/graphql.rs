@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 
 use crate::{
     graphql::limits::BatchBudget,
-    graphql::{Answer, Direct, KlubSchema},
+    graphql::{Answer, KlubSchema, SingleOperationSchema},
     http::credentials::credentials_of,
     http::errors::request_error,
     metrics,
@@ -22,13 +22,13 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 pub const MAX_BATCH: usize = 10;
 
 /// One request: single or batched operations, each given the caller and fresh loaders. A
-/// single operation runs on the schema without extensions ([`Direct`]).
+/// single operation runs on the schema without extensions ([`SingleOperationSchema`]).
 pub async fn graphql(
     request: HttpRequest,
     mut payload: web::Payload,
     state: web::Data<AppState>,
     schema: web::Data<KlubSchema>,
-    direct: web::Data<Direct>,
+    direct: web::Data<SingleOperationSchema>,
 ) -> HttpResponse {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
@@ -72,7 +72,7 @@ pub async fn graphql(
         BatchRequest::Batch(requests) => requests.len() == 1,
     };
     let since = if single {
-        state.changes.answers.since(&state.db).await
+        state.memory.answers.since(&state.db).await
     } else {
         None
     };

@@ -464,12 +464,12 @@ pub async fn register_colleague(
     manager: &user::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<registration::Model> {
-    let Some(mine) = membership(db, manager.id).await? else {
+    let Some(managed) = membership(db, manager.id).await? else {
         return Err(ApiError::Forbidden);
     };
     let theirs = membership(db, colleague_id).await?;
-    if mine.role != Role::Manager
-        || theirs.is_none_or(|m| m.organisation_id != mine.organisation_id)
+    if managed.role != Role::Manager
+        || theirs.is_none_or(|m| m.organisation_id != managed.organisation_id)
     {
         return Err(ApiError::Forbidden);
     }
