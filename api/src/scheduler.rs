@@ -18,7 +18,7 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
 /// One pass over every job. Failures are logged and retried at the next tick.
 pub async fn run_once(state: &AppState) {
     if let Err(error) =
-        activities::service::cancel_underbooked(&state.db, &state.mailer, state.now()).await
+        activities::lifecycle::cancel_underbooked(&state.db, &state.mailer, state.now()).await
     {
         tracing::warn!(%error, "scheduler: cancelling under-booked activities failed");
     }
@@ -33,7 +33,7 @@ pub async fn run_once(state: &AppState) {
     if let Err(error) = groups::notifications::send_digests(state).await {
         tracing::warn!(%error, "scheduler: sending group digests failed");
     }
-    if let Err(error) = groups::service::alert_overdue(state).await {
+    if let Err(error) = groups::moderation::alert_overdue(state).await {
         tracing::warn!(%error, "scheduler: alerting overdue questions failed");
     }
     if let Err(error) = progress::monthly::send_monthly(state).await {

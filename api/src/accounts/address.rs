@@ -117,8 +117,8 @@ pub async fn verify(state: &AppState, me: &user::Model, token: &str) -> ApiResul
         }
         _ => return Err(invalid()),
     };
-    let (person, activities) = invitations::service::hand_over(&tx, person, now).await?;
+    let (person, activities) = invitations::acceptance::hand_over(&tx, person, now).await?;
     tx.commit().await?;
-    invitations::service::register_invited(state, &person, activities, now).await;
+    invitations::acceptance::register_invited(state, &person, activities, now).await;
     Ok(person)
 }

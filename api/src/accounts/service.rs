@@ -154,8 +154,8 @@ pub async fn reset_password(
     let user = people::service::set_password_hash(&tx, reset.user_id, hash).await?;
     throttle::clear(&tx, &user.email).await?;
     // The link reached the address: that proves it.
-    let (user, activities) = invitations::service::hand_over(&tx, user, now).await?;
+    let (user, activities) = invitations::acceptance::hand_over(&tx, user, now).await?;
     tx.commit().await?;
-    invitations::service::register_invited(state, &user, activities, now).await;
+    invitations::acceptance::register_invited(state, &user, activities, now).await;
     open_session(state, user)
 }

@@ -2,6 +2,7 @@
 //! their life cycle (DRAFT → PUBLISHED → COMPLETED, or CANCELLED).
 
 pub mod draft;
+pub mod lifecycle;
 pub mod policy;
 pub mod seats;
 pub mod service;

@@ -73,7 +73,7 @@ pub async fn schedule_season(
         )
         .await?;
         meetings.push(
-            activities::service::advance(
+            activities::lifecycle::advance(
                 &state.db,
                 &state.mailer,
                 created.id,

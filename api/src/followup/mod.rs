@@ -6,6 +6,8 @@ pub mod audience;
 pub mod messages;
 mod minutes;
 pub mod reminders;
+pub mod survey_invitations;
+pub mod survey_results;
 pub mod surveys;
 
 use chrono::{DateTime, Utc};
@@ -24,7 +26,7 @@ pub async fn on_completed(
     activity: &activity::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    surveys::invite_attendees(db, mailer, activity, now).await?;
+    survey_invitations::invite_attendees(db, mailer, activity, now).await?;
     if activity.kind == activity::Kind::ClubMeeting {
         minutes::send(db, mailer, activity, now).await?;
     }

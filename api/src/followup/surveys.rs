@@ -7,11 +7,10 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use entity::{
-    activity, registration, survey, survey_answer, survey_participation,
+    activity, survey, survey_answer, survey_participation,
     survey_question::{self, Kind},
     user,
 };
-use minijinja::context;
 use rand::{Rng, seq::SliceRandom};
 use sea_orm::{
     ActiveModelTrait,
@@ -21,12 +20,13 @@ use sea_orm::{
     sea_query::{Expr, OnConflict},
 };
 
-use super::audience::{attendees, present};
+use super::survey_invitations::{attended, invite_attendees};
+use super::survey_results::questions_by_id;
 use crate::{
     audit::{self, Action},
     db::{self, begin_write},
     error::{ApiError, ApiResult},
-    mail::{Letter, Mailer, Recipient},
+    mail::Mailer,
     people::Staff,
     validation::{required_paragraph, required_text},
 };
@@ -224,125 +224,6 @@ pub async fn set(
     Ok(survey)
 }
 
-/// Invites the attendees of a completed activity to its survey, if it has one, once: the
-/// conditional update of `invited_at` is the claim.
-pub async fn invite_attendees(
-    db: &impl ConnectionTrait,
-    mailer: &Mailer,
-    activity: &activity::Model,
-    now: DateTime<Utc>,
-) -> ApiResult<()> {
-    let Some(survey) = of_activity(db, activity.id).await? else {
-        return Ok(());
-    };
-    let claimed = survey::Entity::update_many()
-        .col_expr(survey::Column::InvitedAt, Expr::value(now))
-        .filter(survey::Column::Id.eq(survey.id))
-        .filter(survey::Column::InvitedAt.is_null())
-        .exec(db)
-        .await?;
-    if claimed.rows_affected != 1 {
-        return Ok(());
-    }
-    let link = format!("{}/surveys/{}", mailer.public_url, survey.id);
-    for person in attendees(db, activity.id).await? {
-        let letter = Letter::new(
-            "survey_invitation",
-            Recipient::address_of(&person),
-            context! {
-                name => &person.name,
-                activity => &activity.title,
-                anonymous => survey.anonymous,
-                link => &link,
-            },
-        );
-        mailer.send(db, letter, now).await?;
-    }
-    Ok(())
-}
-
-/// Whether `person` attended at least one session of the activity.
-async fn attended(
-    db: &impl ConnectionTrait,
-    activity_id: i64,
-    person: &user::Model,
-) -> ApiResult<bool> {
-    Ok(!attended_activities(db, person, Some(activity_id))
-        .await?
-        .is_empty())
-}
-
-/// The activities (or the one of `only`) where `person` attended at least one session.
-async fn attended_activities(
-    db: &impl ConnectionTrait,
-    person: &user::Model,
-    only: Option<i64>,
-) -> ApiResult<HashSet<i64>> {
-    let mut registrations = registration::Entity::find()
-        .filter(registration::Column::UserId.eq(person.id))
-        .filter(registration::Column::Status.ne(registration::Status::Cancelled));
-    if let Some(activity_id) = only {
-        registrations = registrations.filter(registration::Column::ActivityId.eq(activity_id));
-    }
-    let registrations = registrations.all(db).await?;
-    let present = present(db, &registrations).await?;
-    Ok(registrations
-        .into_iter()
-        .filter(|r| present.contains(&r.id))
-        .map(|r| r.activity_id)
-        .collect())
-}
-
-/// The surveys `person` is invited to answer (those of completed activities it attended),
-/// newest first, each with whether it answered.
-pub async fn invited(
-    db: &impl ConnectionTrait,
-    person: &user::Model,
-) -> ApiResult<Vec<(survey::Model, bool)>> {
-    let activities = attended_activities(db, person, None).await?;
-    let completed: Vec<i64> = activity::Entity::find()
-        .filter(activity::Column::Id.is_in(activities))
-        .filter(activity::Column::Status.eq(activity::Status::Completed))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| a.id)
-        .collect();
-    let surveys = survey::Entity::find()
-        .filter(survey::Column::ActivityId.is_in(completed))
-        .order_by_desc(survey::Column::Id)
-        .all(db)
-        .await?;
-    let answered: HashSet<i64> = survey_participation::Entity::find()
-        .filter(survey_participation::Column::UserId.eq(person.id))
-        .filter(survey_participation::Column::SurveyId.is_in(surveys.iter().map(|s| s.id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| p.survey_id)
-        .collect();
-    Ok(surveys
-        .into_iter()
-        .map(|s| {
-            let done = answered.contains(&s.id);
-            (s, done)
-        })
-        .collect())
-}
-
-pub async fn has_answered(
-    db: &impl ConnectionTrait,
-    survey_id: i64,
-    person: &user::Model,
-) -> ApiResult<bool> {
-    Ok(
-        survey_participation::Entity::find_by_id((survey_id, person.id))
-            .one(db)
-            .await?
-            .is_some(),
-    )
-}
-
 fn checked_answer(
     index: usize,
     answer: AnswerDraft,
@@ -476,168 +357,4 @@ pub async fn answer(
     }
     tx.commit().await?;
     Ok(())
-}
-
-/// What a question's answers add up to.
-pub struct QuestionResults {
-    pub question: survey_question::Model,
-    pub average_rating: Option<f64>,
-    /// RATING: how many gave 1, 2, 3, 4 and 5.
-    pub rating_counts: Option<Vec<i32>>,
-    /// CHOICE: each choice with its count, in the question's order.
-    pub choice_counts: Option<Vec<(String, i32)>>,
-    /// TEXT: the answers, in random order.
-    pub texts: Option<Vec<String>>,
-}
-
-/// How many respondents the results add up: all of them, or for an anonymous survey whole
-/// batches of [`ANONYMITY_BATCH`] only (none before the fifth).
-pub async fn respondents_shown(
-    db: &impl ConnectionTrait,
-    survey: &survey::Model,
-) -> ApiResult<u64> {
-    let answered = response_count(db, survey.id).await?;
-    Ok(if survey.anonymous {
-        answered / ANONYMITY_BATCH * ANONYMITY_BATCH
-    } else {
-        answered
-    })
-}
-
-/// The answers of the respondents [`respondents_shown`] counts.
-async fn shown_answers(
-    db: &impl ConnectionTrait,
-    survey: &survey::Model,
-) -> ApiResult<Vec<survey_answer::Model>> {
-    let mut answers =
-        survey_answer::Entity::find().filter(survey_answer::Column::SurveyId.eq(survey.id));
-    if survey.anonymous {
-        let whole_batches = respondents_shown(db, survey).await? / ANONYMITY_BATCH;
-        answers = answers.filter(
-            survey_answer::Column::Batch.lt(i32::try_from(whole_batches).unwrap_or(i32::MAX)),
-        );
-    }
-    Ok(answers.all(db).await?)
-}
-
-pub async fn results(
-    db: &impl ConnectionTrait,
-    survey: &survey::Model,
-) -> ApiResult<Vec<QuestionResults>> {
-    let questions = questions_of(survey.id).all(db).await?;
-    let answers = shown_answers(db, survey).await?;
-    let mut rng = rand::rng();
-    Ok(questions
-        .into_iter()
-        .map(|question| {
-            let answers_to_question: Vec<&survey_answer::Model> = answers
-                .iter()
-                .filter(|a| a.question_id == question.id)
-                .collect();
-            let mut result = QuestionResults {
-                average_rating: None,
-                rating_counts: None,
-                choice_counts: None,
-                texts: None,
-                question,
-            };
-            match result.question.kind {
-                Kind::Rating => {
-                    let ratings: Vec<i32> = answers_to_question
-                        .iter()
-                        .filter_map(|a| a.rating)
-                        .collect();
-                    let mut counts = vec![0; 5];
-                    for rating in &ratings {
-                        if let Some(count) = usize::try_from(rating - 1)
-                            .ok()
-                            .and_then(|i| counts.get_mut(i))
-                        {
-                            *count += 1;
-                        }
-                    }
-                    result.average_rating = (!ratings.is_empty())
-                        .then(|| f64::from(ratings.iter().sum::<i32>()) / ratings.len() as f64);
-                    result.rating_counts = Some(counts);
-                }
-                Kind::Choice => {
-                    result.choice_counts = Some(
-                        choices_of(&result.question)
-                            .into_iter()
-                            .map(|choice| {
-                                let count = answers_to_question
-                                    .iter()
-                                    .filter(|a| a.choice.as_deref() == Some(choice.as_str()))
-                                    .count();
-                                (choice, i32::try_from(count).unwrap_or(i32::MAX))
-                            })
-                            .collect(),
-                    );
-                }
-                Kind::Text => {
-                    let mut texts: Vec<String> = answers_to_question
-                        .iter()
-                        .filter_map(|a| a.text.clone())
-                        .collect();
-                    texts.shuffle(&mut rng);
-                    result.texts = Some(texts);
-                }
-            }
-            result
-        })
-        .collect())
-}
-
-/// Every answer shown ([`respondents_shown`]), for the CSV: question, answer, and the
-/// respondent's name unless anonymous (then the rows are shuffled).
-pub async fn answer_rows(
-    db: &impl ConnectionTrait,
-    survey: &survey::Model,
-) -> ApiResult<Vec<[String; 3]>> {
-    let questions = questions_by_id(db, survey.id).await?;
-    let answers = shown_answers(db, survey).await?;
-    let names: HashMap<i64, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(answers.iter().filter_map(|a| a.respondent_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
-    let mut rows: Vec<(i32, [String; 3])> = answers
-        .into_iter()
-        .filter_map(|a| {
-            let question = questions.get(&a.question_id)?;
-            let value = a
-                .rating
-                .map(|r| r.to_string())
-                .or(a.choice)
-                .or(a.text)
-                .unwrap_or_default();
-            let who = a
-                .respondent_id
-                .and_then(|id| names.get(&id).cloned())
-                .unwrap_or_default();
-            Some((question.position, [question.text.clone(), value, who]))
-        })
-        .collect();
-    rows.shuffle(&mut rand::rng());
-    if !survey.anonymous {
-        rows.sort_by(|a, b| (a.0, &a.1[2]).cmp(&(b.0, &b.1[2])));
-    } else {
-        rows.sort_by_key(|row| row.0);
-    }
-    Ok(rows.into_iter().map(|(_, row)| row).collect())
-}
-
-/// The questions of survey `survey`, by id.
-async fn questions_by_id(
-    db: &impl ConnectionTrait,
-    survey: i64,
-) -> ApiResult<HashMap<i64, survey_question::Model>> {
-    Ok(questions_of(survey)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|question| (question.id, question))
-        .collect())
 }

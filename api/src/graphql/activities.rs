@@ -4,8 +4,9 @@ use entity::{activity, session};
 use crate::activities::{
     ActivityDraft, SessionDraft,
     draft::{default_audience, default_min_attendance},
+    lifecycle::{self, Cancellation},
     policy, seats,
-    service::{self, ActivityFilter as Filter, Cancellation, Listed},
+    service::{self, ActivityFilter as Filter, Listed},
 };
 use crate::{
     error::{ApiError, ApiResult},
@@ -601,7 +602,7 @@ impl ActivityMutation {
         let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
-        let published = service::advance(
+        let published = lifecycle::advance(
             &state.db,
             &state.mailer,
             id,
@@ -629,7 +630,7 @@ impl ActivityMutation {
             by: me,
             reason: &reason,
         };
-        let cancelled = service::cancel(&state.db, &state.mailer, id, cancellation, state.now())
+        let cancelled = lifecycle::cancel(&state.db, &state.mailer, id, cancellation, state.now())
             .await?
             .ok_or_else(|| {
                 ApiError::conflict("only a draft or published activity can be cancelled")
@@ -647,7 +648,7 @@ impl ActivityMutation {
         let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let id = parse_id("id", &id)?;
-        let completed = service::advance(
+        let completed = lifecycle::advance(
             &state.db,
             &state.mailer,
             id,

@@ -1,7 +1,7 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use entity::{activity, reminder_rule, survey, survey_question};
 
-use crate::followup::{self, messages, reminders, surveys};
+use crate::followup::{self, messages, reminders, survey_invitations, survey_results, surveys};
 use crate::{
     error::ApiResult, graphql::activities::Activity, graphql::context::ContextExt,
     graphql::inputs::parse_id, graphql::scalars::Timestamp, people::Access,
@@ -199,7 +199,7 @@ impl Survey {
         let me = ctx.viewer().require(Access::Member)?;
         match self.answered {
             Some(answered) => Ok(answered),
-            None => surveys::has_answered(&ctx.state()?.db, self.model.id, me).await,
+            None => survey_invitations::has_answered(&ctx.state()?.db, self.model.id, me).await,
         }
     }
     /// Staff only: how many answered.
@@ -212,13 +212,13 @@ impl Survey {
     /// differ by a single person's answers.
     async fn respondents_shown(&self, ctx: &Context<'_>) -> ApiResult<u64> {
         ctx.viewer().require(Access::Staff)?;
-        surveys::respondents_shown(&ctx.state()?.db, &self.model).await
+        survey_results::respondents_shown(&ctx.state()?.db, &self.model).await
     }
     /// Staff only: the answers of `respondentsShown` respondents added up per question. Also as
     /// CSV at `/activities/{id}/survey.csv`.
     async fn results(&self, ctx: &Context<'_>) -> ApiResult<Vec<QuestionResult>> {
         ctx.viewer().require(Access::Staff)?;
-        Ok(surveys::results(&ctx.state()?.db, &self.model)
+        Ok(survey_results::results(&ctx.state()?.db, &self.model)
             .await?
             .into_iter()
             .map(|r| QuestionResult {
@@ -277,7 +277,7 @@ impl FollowUpQuery {
     /// attended, newest first.
     async fn my_surveys(&self, ctx: &Context<'_>) -> ApiResult<Vec<Survey>> {
         let me = ctx.viewer().require(Access::Member)?;
-        Ok(surveys::invited(&ctx.state()?.db, me)
+        Ok(survey_invitations::invited(&ctx.state()?.db, me)
             .await?
             .into_iter()
             .map(|(model, answered)| Survey {

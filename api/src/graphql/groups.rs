@@ -3,7 +3,7 @@ use entity::{group, post, thread};
 use futures_util::Stream;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
-use crate::groups::{notifications, service};
+use crate::groups::{moderation, notifications, service};
 use crate::{
     auth::Credentials,
     error::{ApiError, ApiResult},
@@ -267,7 +267,7 @@ impl GroupQuery {
         ctx.viewer().require(Access::Staff)?;
         let state = ctx.state()?;
         let config = &state.config;
-        let overdue = service::overdue_questions(
+        let overdue = moderation::overdue_questions(
             &state.db,
             config.opening_hours,
             config.answer_target,
@@ -395,7 +395,7 @@ impl ModerationMutation {
         let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let post_id = parse_id("postId", &post_id)?;
-        let post = service::edit_post(&state.db, post_id, body, me, state.now()).await?;
+        let post = moderation::edit_post(&state.db, post_id, body, me, state.now()).await?;
         Ok(Post(post))
     }
 
@@ -408,7 +408,7 @@ impl ModerationMutation {
         let me = ctx.viewer().staff()?;
         let state = ctx.state()?;
         let post_id = parse_id("postId", &post_id)?;
-        let post = service::remove_post(&state.db, post_id, me, state.now()).await?;
+        let post = moderation::remove_post(&state.db, post_id, me, state.now()).await?;
         Ok(Post(post))
     }
 
@@ -423,7 +423,7 @@ impl ModerationMutation {
         let state = ctx.state()?;
         let thread_id = parse_id("threadId", &thread_id)?;
         let locked = locked.unwrap_or(true);
-        let thread = service::set_locked(&state.db, thread_id, locked, me, state.now()).await?;
+        let thread = moderation::set_locked(&state.db, thread_id, locked, me, state.now()).await?;
         Ok(Thread(thread))
     }
 }

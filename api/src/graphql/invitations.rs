@@ -2,7 +2,10 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use entity::invitation;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use crate::invitations::service::{self, InviteRequest};
+use crate::invitations::{
+    acceptance,
+    service::{self, InviteRequest},
+};
 use crate::{
     error::ApiResult,
     graphql::connections::{Direction, Page, PageArgs, page_cost, paginate},
@@ -220,7 +223,7 @@ impl InvitationMutation {
         #[graphql(desc = "The password of the account created, when the address has none.")]
         password: String,
     ) -> ApiResult<AuthPayload> {
-        Ok(service::accept(ctx.state()?, &token, name, password)
+        Ok(acceptance::accept(ctx.state()?, &token, name, password)
             .await?
             .into())
     }

@@ -1,7 +1,10 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use entity::{organisation, organisation_invitation, organisation_member, registration};
 
-use crate::organisations::service::{self, OrganisationDraft};
+use crate::organisations::{
+    membership,
+    service::{self, OrganisationDraft},
+};
 use crate::{
     error::ApiResult,
     graphql::connections::{Direction, Page, PageArgs, page_cost, paginate},
@@ -233,7 +236,7 @@ impl OrganisationQuery {
         ctx: &Context<'_>,
     ) -> ApiResult<Vec<OrganisationInvitation>> {
         let me = ctx.viewer().require(Access::Member)?;
-        Ok(service::invitations_of(&ctx.state()?.db, me)
+        Ok(membership::invitations_of(&ctx.state()?.db, me)
             .await?
             .into_iter()
             .map(OrganisationInvitation)
@@ -293,7 +296,7 @@ impl OrganisationMutation {
         let me = ctx.viewer().require(Access::Member)?;
         let state = ctx.state()?;
         Ok(Organisation(
-            service::set_member(
+            membership::set_member(
                 &state.db,
                 &state.mailer,
                 parse_id("organisationId", &organisation_id)?,
@@ -318,7 +321,7 @@ impl OrganisationMutation {
         let staff = viewer.staff()?;
         let state = ctx.state()?;
         let id = parse_id("organisationId", &organisation_id)?;
-        service::adopt_by_name(&state.db, &state.mailer, id, staff, state.now()).await?;
+        membership::adopt_by_name(&state.db, &state.mailer, id, staff, state.now()).await?;
         Ok(Organisation(
             service::visible(&state.db, id, staff.person()).await?,
         ))
@@ -336,7 +339,7 @@ impl OrganisationMutation {
         let me = ctx.viewer().require(Access::Member)?;
         let state = ctx.state()?;
         let joined =
-            service::answer_invitation(&state.db, parse_id("id", &id)?, accept, me, state.now())
+            membership::answer_invitation(&state.db, parse_id("id", &id)?, accept, me, state.now())
                 .await?;
         Ok(joined.map(Organisation))
     }
@@ -345,7 +348,7 @@ impl OrganisationMutation {
     /// CONFLICT when it belongs to none, or is the last manager while others remain.
     async fn leave_organisation(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         let me = ctx.viewer().require(Access::Member)?;
-        service::leave(&ctx.state()?.db, me).await?;
+        membership::leave(&ctx.state()?.db, me).await?;
         Ok(true)
     }
 

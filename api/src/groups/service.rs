@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use entity::{
     group::{self, Audience},
     group_member, post, thread,
-    user::{self, Role},
+    user::{self},
 };
 use sea_orm::{
     ActiveModelTrait,
@@ -16,17 +16,12 @@ use sea_orm::{
     sea_query::{Expr, OnConflict},
 };
 
+use super::policy::{is_member, may_accept_answer};
 use crate::{
-    audit::{self, Action},
     db::{self, begin_write},
     error::{ApiError, ApiResult},
-    hours::OpeningHours,
     ids::{GroupId, UserId},
-    mail::{Letter, Recipient},
-    people::{
-        Staff,
-        policy::{is_owner_or_staff, is_staff, staff_accounts},
-    },
+    people::{Staff, policy::staff_accounts},
     state::AppState,
     validation::{required_paragraph, required_text},
 };
@@ -39,35 +34,6 @@ pub const MAX_BODY_CHARS: usize = 20_000;
 pub struct PostAdded {
     pub group_id: i64,
     pub post: post::Model,
-}
-
-async fn is_custom_member(
-    db: &impl ConnectionTrait,
-    group: GroupId,
-    person: UserId,
-) -> ApiResult<bool> {
-    Ok(group_member::Entity::find_by_id((group.0, person.0))
-        .one(db)
-        .await?
-        .is_some())
-}
-
-pub async fn is_member(
-    db: &impl ConnectionTrait,
-    group: &group::Model,
-    person: &user::Model,
-) -> ApiResult<bool> {
-    Ok(is_staff(person)
-        || match group.audience {
-            Audience::Staff => false,
-            Audience::StaffAndTrainedPartners => person.trained,
-            Audience::Custom => is_custom_member(db, GroupId(group.id), UserId(person.id)).await?,
-        })
-}
-
-/// The question's author, or staff, chooses its accepted answer.
-pub fn may_accept_answer(person: &user::Model, question: &thread::Model) -> bool {
-    is_owner_or_staff(person, question.author_id)
 }
 
 /// The group, if `person` belongs to it; NOT_FOUND otherwise, as if it did not exist.
@@ -386,135 +352,4 @@ pub async fn accept_answer(
     }
     tx.commit().await?;
     Ok(thread)
-}
-
-/// Questions, in any group, waiting longer than `target` of opening time without a reply from
-/// someone else.
-pub async fn overdue_questions(
-    db: &impl ConnectionTrait,
-    hours: OpeningHours,
-    target: chrono::Duration,
-    tz: chrono_tz::Tz,
-    now: DateTime<Utc>,
-) -> ApiResult<Vec<thread::Model>> {
-    Ok(thread::Entity::find()
-        .filter(thread::Column::IsQuestion.eq(true))
-        .filter(thread::Column::FirstResponseAt.is_null())
-        .filter(thread::Column::AcceptedPostId.is_null())
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|t| hours.open_time_between(t.created_at, now, tz) > target)
-        .collect())
-}
-
-/// Staff moderation: a new text for a post.
-pub async fn edit_post(
-    db: &DatabaseConnection,
-    post_id: i64,
-    body: String,
-    by: Staff<'_>,
-    now: DateTime<Utc>,
-) -> ApiResult<post::Model> {
-    let body = required_paragraph("body", body, MAX_BODY_CHARS)?;
-    let tx = begin_write(db).await?;
-    let mut active: post::ActiveModel = db::get::<post::Entity>(&tx, post_id, "post").await?.into();
-    active.body = Set(body);
-    active.edited_at = Set(Some(now));
-    let post = active.update(&tx).await?;
-    audit::record(&tx, by.person(), Action::PostEdited, [post_id], None, now).await?;
-    tx.commit().await?;
-    Ok(post)
-}
-
-/// Staff moderation: the post stays in place, marked removed, its text hidden.
-pub async fn remove_post(
-    db: &DatabaseConnection,
-    post_id: i64,
-    by: Staff<'_>,
-    now: DateTime<Utc>,
-) -> ApiResult<post::Model> {
-    let tx = begin_write(db).await?;
-    let mut active: post::ActiveModel = db::get::<post::Entity>(&tx, post_id, "post").await?.into();
-    active.removed = Set(true);
-    let post = active.update(&tx).await?;
-    audit::record(&tx, by.person(), Action::PostRemoved, [post_id], None, now).await?;
-    tx.commit().await?;
-    Ok(post)
-}
-
-/// Staff moderation: a locked thread takes no new replies.
-pub async fn set_locked(
-    db: &DatabaseConnection,
-    thread_id: i64,
-    locked: bool,
-    by: Staff<'_>,
-    now: DateTime<Utc>,
-) -> ApiResult<thread::Model> {
-    let tx = begin_write(db).await?;
-    let thread = db::get::<thread::Entity>(&tx, thread_id, "thread").await?;
-    let mut active: thread::ActiveModel = thread.into();
-    active.locked = Set(locked);
-    let thread = active.update(&tx).await?;
-    let action = if locked {
-        Action::ThreadLocked
-    } else {
-        Action::ThreadUnlocked
-    };
-    audit::record(&tx, by.person(), action, [thread_id], None, now).await?;
-    tx.commit().await?;
-    Ok(thread)
-}
-
-/// The scheduler's job: each question that becomes overdue sends one alert mail to every
-/// animator. The conditional update of `overdue_alerted_at` makes it once, whatever the
-/// number of instances.
-pub async fn alert_overdue(state: &AppState) -> ApiResult<usize> {
-    let config = &state.config;
-    let now = state.now();
-    let overdue = overdue_questions(
-        &state.db,
-        config.opening_hours,
-        config.answer_target,
-        config.timezone,
-        now,
-    )
-    .await?;
-    let mut alerted = 0;
-    for question in overdue
-        .into_iter()
-        .filter(|q| q.overdue_alerted_at.is_none())
-    {
-        let tx = begin_write(&state.db).await?;
-        let claimed = thread::Entity::update_many()
-            .col_expr(thread::Column::OverdueAlertedAt, Expr::value(now))
-            .filter(thread::Column::Id.eq(question.id))
-            .filter(thread::Column::OverdueAlertedAt.is_null())
-            .exec(&tx)
-            .await?;
-        if claimed.rows_affected == 1 {
-            let group = db::get::<group::Entity>(&tx, question.group_id, "group").await?;
-            let animators = user::Entity::find()
-                .filter(user::Column::Role.eq(Role::Animator))
-                .all(&tx)
-                .await?;
-            for animator in animators {
-                let letter = Letter::new(
-                    "question_overdue",
-                    Recipient::Account(&animator),
-                    minijinja::context! {
-                        name => &animator.name,
-                        title => &question.title,
-                        group => &group.name,
-                        minutes => config.answer_target.num_minutes(),
-                        link => format!("{}/threads/{}", config.public_url, question.id),
-                    },
-                );
-                state.mailer.send(&tx, letter, now).await?;
-            }
-            alerted += 1;
-        }
-        tx.commit().await?;
-    }
-    Ok(alerted)
 }

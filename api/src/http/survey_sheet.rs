@@ -3,7 +3,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::followup::surveys;
+use crate::followup::{survey_results, surveys};
 use crate::{
     error::{ApiError, ApiResult},
     http::attachment::attachment,
@@ -39,7 +39,7 @@ async fn answers(
         &["question", "answer", "respondent"]
     };
     sheet.row(heading)?;
-    for row in surveys::answer_rows(&state.db, &survey).await? {
+    for row in survey_results::answer_rows(&state.db, &survey).await? {
         let cells = if survey.anonymous {
             &row[..2]
         } else {

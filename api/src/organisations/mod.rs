@@ -2,4 +2,5 @@
 //! people, MANAGERs and MEMBERs, a person in at most one. Managers add members and register
 //! colleagues; staff see every organisation, members their own, anyone else none (NOT_FOUND).
 
+pub mod membership;
 pub mod service;
