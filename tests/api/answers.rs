@@ -126,7 +126,10 @@ async fn every_instance_answers_from_the_database_as_it_is_now() {
 #[tokio::test]
 async fn a_change_made_in_the_database_is_seen_at_once() {
     let first = spawn_app().await;
-    if !first.db.is_postgres() {
+    if first.db.skips_unless_postgres(
+        "answers::a_change_made_in_the_database_is_seen_at_once",
+        "on SQLite the process that holds the file is its only writer",
+    ) {
         return;
     }
     let second = spawn_on(first.db.same(), Vec::new()).await;
@@ -219,7 +222,10 @@ async fn an_answer_that_depends_on_the_moment_is_not_kept() {
 #[tokio::test]
 async fn every_table_announces_its_changes() {
     let app = spawn_app().await;
-    if !app.db.is_postgres() {
+    if app.db.skips_unless_postgres(
+        "answers::every_table_announces_its_changes",
+        "SQLite's update hook hears every table without triggers",
+    ) {
         return;
     }
     let db = sea_orm::Database::connect(&app.db.url).await.unwrap();
@@ -321,4 +327,151 @@ async fn read_while(app: &TestApp, token: &str, writing: &std::sync::atomic::Ato
         pages += 1;
     }
     pages
+}
+
+/// Low 10. Writes that no kept answer reads — a failed anonymous log-in, a mail marked sent, a
+/// password reset asked for — leave every answer in memory: nobody can keep the server cold.
+#[tokio::test]
+async fn writes_no_answer_reads_keep_memory_warm() {
+    use std::sync::atomic::Ordering;
+    let app = crate::helpers::spawn_app_with(vec![
+        ("KLUB_OUTBOX_POLL_MS", "3600000".into()),
+        ("KLUB_SCHEDULER_TICK_SECONDS", "3600".into()),
+    ])
+    .await;
+    let admin = app.admin_token().await;
+    app.published_activity(&admin, 10, json!({})).await;
+    let (ann, _) = app.sign_up("ann@example.fr", "Ann").await;
+    let page =
+        || async { app.op("Activities", json!({}), Some(&ann)).await.data()["activities"].clone() };
+    let first = page().await;
+    page().await;
+
+    for attempt in 0..3 {
+        app.op(
+            "LogIn",
+            json!({ "email": format!("nobody{attempt}@example.fr"), "password": "a wrong guess" }),
+            None,
+        )
+        .await
+        .expect_error("UNAUTHENTICATED");
+    }
+    app.op(
+        "RequestPasswordReset",
+        json!({ "email": "ann@example.fr" }),
+        None,
+    )
+    .await
+    .data();
+    api::mail::outbox::deliver_due(&app.state).await.unwrap();
+    // Time for any announcement to reach the instance (PostgreSQL).
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    let before = app.state.statements.load(Ordering::SeqCst);
+    assert_eq!(page().await, first);
+    assert_eq!(
+        app.state.statements.load(Ordering::SeqCst),
+        before,
+        "the page was computed again"
+    );
+}
+
+/// Medium 7. An instance whose change listener goes deaf without a word (its connection
+/// half-open) stops trusting its memory within the heartbeat lease: an admin demoted through
+/// another instance meanwhile is not served the staff-only answer that instance kept.
+#[tokio::test]
+async fn an_instance_that_cannot_prove_it_listens_stops_trusting_its_memory() {
+    use std::sync::atomic::Ordering;
+    let database = crate::helpers::TestDatabase::create().await;
+    if database.skips_unless_postgres(
+        "attacks::an_instance_that_cannot_prove_it_listens_stops_trusting_its_memory",
+        "SQLite hears its own writes in-process: there is no listener to lose",
+    ) {
+        return;
+    }
+    let relay = FreezableRelay::open().await;
+    let through_relay = database
+        .url
+        .replace("127.0.0.1:5432", &format!("127.0.0.1:{}", relay.port));
+    let direct = crate::helpers::spawn_on(database.same(), Vec::new()).await;
+    let deaf =
+        crate::helpers::spawn_on(database.same(), vec![("DATABASE_URL", through_relay)]).await;
+    let admin = direct.admin_token().await;
+    let (bob, bob_id) = direct.sign_up("bob@office.fr", "Bob").await;
+    direct.promote(&bob_id, "ADMIN").await;
+    // Bob's directory through the instance about to go deaf, until it comes from memory.
+    let mut kept = false;
+    for _ in 0..50 {
+        deaf.op("Users", json!({}), Some(&bob)).await.data();
+        let before = deaf.state.statements.load(Ordering::SeqCst);
+        deaf.op("Users", json!({}), Some(&bob)).await.data();
+        if deaf.state.statements.load(Ordering::SeqCst) == before {
+            kept = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(kept, "the directory was never answered from memory");
+
+    relay.freeze();
+    direct
+        .op(
+            "SetUserRole",
+            json!({ "userId": bob_id, "role": "PARTNER" }),
+            Some(&admin),
+        )
+        .await
+        .data();
+    tokio::time::sleep(api::memory::LEASE + std::time::Duration::from_millis(500)).await;
+    let asked = tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        deaf.op("Users", json!({}), Some(&bob)),
+    )
+    .await;
+    if let Ok(answer) = asked {
+        assert!(
+            answer.error_code().is_some(),
+            "a demoted admin read the directory from a deaf instance's memory: {:?}",
+            answer.body
+        );
+    }
+}
+
+/// A TCP relay to PostgreSQL that can stop forwarding while keeping every socket open: a
+/// half-open connection, as a dead network path or a frozen peer leaves it.
+struct FreezableRelay {
+    port: u16,
+    frozen: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
+}
+
+impl FreezableRelay {
+    async fn open() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let frozen = std::sync::Arc::new(tokio::sync::watch::Sender::new(false));
+        let freezing = frozen.clone();
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let mut freeze = freezing.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect("127.0.0.1:5432").await
+                    else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = async { drop(freeze.wait_for(|frozen| *frozen).await) } => {
+                            // Nothing crosses any more, and nobody is told.
+                            std::future::pending::<()>().await;
+                        }
+                    }
+                });
+            }
+        });
+        Self { port, frozen }
+    }
+
+    fn freeze(&self) {
+        self.frozen.send_replace(true);
+    }
 }

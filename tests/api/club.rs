@@ -161,3 +161,48 @@ async fn questions_are_asked_voted_once_and_answered() {
         .await
         .expect_error("FORBIDDEN");
 }
+
+/// Low 11. A trained partner takes no part in a STAFF-only meeting.
+#[tokio::test]
+async fn club_questions_follow_the_meetings_audience() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let trained = app.persona(Persona::TrainedPartner, "ann").await.unwrap();
+    let meeting = app
+        .published_activity(
+            &admin,
+            10,
+            json!({ "kind": "CLUB_MEETING", "audience": "STAFF", "priceCents": 0 }),
+        )
+        .await;
+    let asked = app
+        .op(
+            "AskClubQuestion",
+            json!({ "meetingId": meeting, "text": "Staff question" }),
+            Some(&admin),
+        )
+        .await;
+    let question = asked.data()["askClubQuestion"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.op(
+        "AskClubQuestion",
+        json!({ "meetingId": meeting, "text": "Me too" }),
+        Some(&trained),
+    )
+    .await
+    .expect_error("FORBIDDEN");
+    app.op(
+        "VoteClubQuestion",
+        json!({ "questionId": question }),
+        Some(&trained),
+    )
+    .await
+    .expect_error("FORBIDDEN");
+    let read = app
+        .op("ClubMeeting", json!({ "id": meeting }), Some(&trained))
+        .await;
+    assert_eq!(read.error_code(), Some("FORBIDDEN"), "{:#}", read.body);
+    assert!(!read.body.to_string().contains("Staff question"));
+}

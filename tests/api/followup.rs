@@ -6,10 +6,8 @@ use chrono::Duration;
 use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
 
-use crate::{
-    helpers::{TestApp, outbox_settled, run_scheduler, spawn_app_with, spawn_on},
-    smtp::{Received, SmtpServer},
-};
+use crate::helpers::{TestApp, outbox_settled, run_scheduler, spawn_app, spawn_app_with, spawn_on};
+use crate::smtp::{Received, SmtpServer};
 
 /// A server that sends through `smtp` and runs its scheduler only when the test says.
 async fn app_with(smtp: &SmtpServer) -> TestApp {
@@ -1026,4 +1024,83 @@ async fn digests_and_reminders_leave_once_from_two_instances() {
         .unwrap();
     assert_eq!(rows.try_get::<i64>("", "n").unwrap(), 6);
     let _ = entity::mail::Entity::find();
+}
+
+/// Medium 5. An anonymous survey stays anonymous: the promise cannot be withdrawn, even
+/// before the first answer, and results add up whole groups of five respondents only, so the
+/// sixth answer cannot be read as the difference of two readings.
+#[tokio::test]
+async fn a_promise_of_anonymity_holds() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let activity = app.published_activity(&admin, 2, json!({})).await;
+    let mut people = Vec::new();
+    for i in 0..6 {
+        let (token, _) = app.sign_up(&format!("resp{i}@example.fr"), "Resp").await;
+        let registration = app.register(&activity, &token).await;
+        app.attend(&admin, &registration).await;
+        people.push(token);
+    }
+    let questions = json!([{ "kind": "RATING", "text": "How was it?" }]);
+    let set = app
+        .op(
+            "SetSurvey",
+            json!({ "activityId": activity, "questions": questions, "anonymous": true }),
+            Some(&admin),
+        )
+        .await;
+    let survey = set.data()["setSurvey"].clone();
+    app.complete(&admin, &activity).await;
+    // The partner sees the promise before answering.
+    let mine = app
+        .graphql(
+            "query { mySurveys { anonymous } }",
+            json!({}),
+            Some(&people[0]),
+        )
+        .await;
+    assert_eq!(mine.data()["mySurveys"][0]["anonymous"], true);
+    // Staff cannot take it back, before any answer or after.
+    app.op(
+        "SetSurvey",
+        json!({ "activityId": activity, "questions": questions, "anonymous": false }),
+        Some(&admin),
+    )
+    .await
+    .expect_error("CONFLICT");
+    let question = survey["questions"][0]["id"].clone();
+    let results = || async {
+        app.op(
+            "SurveyResultsShown",
+            json!({ "id": activity }),
+            Some(&admin),
+        )
+        .await
+        .data()["activity"]["survey"]["respondentsShown"]
+            .clone()
+    };
+    for (i, person) in people.iter().enumerate() {
+        app.op(
+            "AnswerSurvey",
+            json!({ "surveyId": survey["id"], "answers": [{ "questionId": question, "rating": if i == 5 { 1 } else { 5 } }] }),
+            Some(person),
+        )
+        .await
+        .data();
+        let shown = results().await;
+        assert_eq!(shown, if i < 4 { 0 } else { 5 }, "after {} answers", i + 1);
+    }
+    // The CSV shows the same five, never the sixth's 1.
+    let csv = app
+        .client
+        .get(format!("{}/activities/{activity}/survey.csv", app.address))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.matches(",5").count(), 5, "{csv}");
+    assert!(!csv.contains(",1"), "{csv}");
 }

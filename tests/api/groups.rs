@@ -293,7 +293,10 @@ async fn a_member_receives_posts_live_and_an_outsider_cannot_subscribe() {
 #[tokio::test]
 async fn a_post_made_through_one_instance_reaches_subscribers_of_another() {
     let first = spawn_app().await;
-    if !first.db.is_postgres() {
+    if first.db.skips_unless_postgres(
+        "groups::a_post_made_through_one_instance_reaches_subscribers_of_another",
+        "SQLite serves a single instance",
+    ) {
         return;
     }
     let trained = first.persona(Persona::TrainedPartner, "ann").await.unwrap();
@@ -422,4 +425,44 @@ async fn an_overdue_question_alerts_each_animator_once() {
         mails[0].parsed().subject(),
         Some("Question en attente : Wifi")
     );
+}
+
+/// High 1. A subscription goes silent once its viewer has left the group.
+#[tokio::test]
+async fn a_subscription_stops_when_its_viewer_leaves_the_group() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let trained = app.persona(Persona::TrainedPartner, "ann").await.unwrap();
+    let trained_id = app.user_id(&trained).await;
+    let club = app.group_id(&admin, "Partners' club").await;
+    let mut socket = Socket::posts(&app, &trained, &club).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let post = |body: &'static str| {
+        app.op(
+            "StartThread",
+            json!({ "groupId": club, "title": "News", "body": body }),
+            Some(&admin),
+        )
+    };
+    post("first").await.data();
+    let first = socket.next().await;
+    assert_eq!(
+        first["payload"]["data"]["postAdded"]["body"], "first",
+        "{first}"
+    );
+
+    app.op(
+        "SetTrained",
+        json!({ "userId": trained_id, "trained": false }),
+        Some(&admin),
+    )
+    .await
+    .data();
+    post("second, for members only").await.data();
+    if let Some(message) = socket.next_within(std::time::Duration::from_secs(2)).await {
+        assert_ne!(
+            message["type"], "next",
+            "a post reached a former member: {message}"
+        );
+    }
 }

@@ -495,6 +495,20 @@ impl TestDatabase {
         self.url.starts_with("postgres")
     }
 
+    /// For a test that only means something on PostgreSQL: on SQLite, says so on the
+    /// terminal (past the harness' capture, so a skip never passes silently) and returns true.
+    pub fn skips_unless_postgres(&self, test: &str, why: &str) -> bool {
+        if self.is_postgres() {
+            return false;
+        }
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED on SQLite (PostgreSQL only): {test} — {why}"
+        );
+        true
+    }
+
     /// Another handle on the same database, for a second server instance. Only the original
     /// handle drops the database.
     pub fn same(&self) -> TestDatabase {

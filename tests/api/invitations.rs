@@ -5,10 +5,8 @@ use chrono::Duration;
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
-use crate::{
-    helpers::{PASSWORD, TestApp, spawn_app_with},
-    smtp::{Received, SmtpServer},
-};
+use crate::helpers::{PASSWORD, Persona, TestApp, latest_mailed_token, spawn_app, spawn_app_with};
+use crate::smtp::{Received, SmtpServer};
 
 async fn app_with_smtp() -> (TestApp, SmtpServer) {
     let smtp = SmtpServer::start().await;
@@ -275,4 +273,132 @@ async fn only_admins_invite_staff_and_audiences_reach_everyone() {
     app.op("Invite", json!({ "input": {} }), Some(&admin))
         .await
         .expect_error("BAD_USER_INPUT");
+}
+
+pub async fn invite(app: &TestApp, by: &str, email: &str, role: &str) -> crate::helpers::Gql {
+    app.op(
+        "Invite",
+        json!({ "input": { "emails": [email], "role": role } }),
+        Some(by),
+    )
+    .await
+}
+
+/// High 3. Signing up with an invited address gives neither the invitation, nor its link,
+/// nor its role; the owner of the address, opening the mailed link, gets all three.
+#[tokio::test]
+async fn an_invited_address_belongs_to_whoever_proves_it() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    invite(&app, &admin, "lea@office.fr", "ANIMATOR")
+        .await
+        .data();
+    let real_link = latest_mailed_token(&app, "invitation_account")
+        .await
+        .unwrap();
+
+    // The squatter signs up with the address and reads everything it may read.
+    let (squatter, _) = app.sign_up("lea@office.fr", "Not Lea").await;
+    let me = app.op("MyAddress", json!({}), Some(&squatter)).await;
+    assert_eq!(me.data()["me"]["emailVerified"], false);
+    let data = app.op("MyData", json!({}), Some(&squatter)).await;
+    let data = data.data()["myData"].clone();
+    assert_eq!(data["invitations"], json!([]), "{data:#}");
+    assert!(
+        !data.to_string().contains(&real_link),
+        "the link leaked: {data:#}"
+    );
+    for mail in data["mails"].as_array().unwrap() {
+        assert_eq!(mail["kind"], "email_verification", "{mail}");
+        assert!(!mail["text"].as_str().unwrap().contains("token=0"));
+    }
+    // Registering and the rest of a partner's life work meanwhile.
+    let workshop = app.published_activity(&admin, 10, json!({})).await;
+    app.register(&workshop, &squatter).await;
+    // What staff send to the address now is not the unproven account's either.
+    app.op(
+        "Invite",
+        json!({ "input": { "emails": ["lea@office.fr"], "activityId": workshop, "message": "Our plans for 2027" } }),
+        Some(&admin),
+    )
+    .await
+    .data();
+    let data = app.op("MyData", json!({}), Some(&squatter)).await;
+    let data = data.data()["myData"].to_string();
+    assert!(!data.contains("plans for 2027"), "{data}");
+    // The "check your mail" screen can ask for the link again.
+    app.op("ResendVerificationEmail", json!({}), Some(&squatter))
+        .await
+        .data();
+
+    // The owner of the address accepts: the account is hers now, with the invited role,
+    // and the squatter's session is over.
+    let accepted = app
+        .op(
+            "AcceptInvitation",
+            json!({ "token": real_link, "name": "Léa", "password": "lea's own password" }),
+            None,
+        )
+        .await;
+    let payload = &accepted.data()["acceptInvitation"];
+    assert_eq!(payload["user"]["role"], "ANIMATOR");
+    app.op("Me", json!({}), Some(&squatter))
+        .await
+        .expect_error("UNAUTHENTICATED");
+    let lea = payload["token"].as_str().unwrap();
+    let me = app.op("MyAddress", json!({}), Some(lea)).await;
+    assert_eq!(me.data()["me"]["emailVerified"], true);
+    let data = app.op("MyData", json!({}), Some(lea)).await;
+    let data = data.data()["myData"].to_string();
+    assert!(data.contains("plans for 2027"), "hers now: {data}");
+
+    // A squatter who deletes its account before the owner comes loses nothing of hers.
+    invite(&app, &admin, "max@office.fr", "ADMIN").await.data();
+    let (squatter, _) = app.sign_up("max@office.fr", "Not Max").await;
+    let data = app.op("MyData", json!({}), Some(&squatter)).await;
+    assert_eq!(data.data()["myData"]["invitations"], json!([]));
+    app.op(
+        "DeleteMyAccount",
+        json!({ "password": PASSWORD }),
+        Some(&squatter),
+    )
+    .await
+    .data();
+    let link = latest_mailed_token(&app, "invitation_account")
+        .await
+        .unwrap();
+    let accepted = app
+        .op(
+            "AcceptInvitation",
+            json!({ "token": link, "name": "Max", "password": "max's own password" }),
+            None,
+        )
+        .await;
+    assert_eq!(accepted.data()["acceptInvitation"]["user"]["role"], "ADMIN");
+}
+
+/// Low 10. Only someone allowed to send an invitation may re-send or revoke it.
+#[tokio::test]
+async fn an_animator_cannot_rewrite_or_revoke_a_staff_invitation() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let animator = app.persona(Persona::Animator, "tom").await.unwrap();
+    let sent = invite(&app, &admin, "boss@office.fr", "ADMIN").await;
+    let id = sent.data()["invite"][0]["id"].as_str().unwrap().to_owned();
+    invite(&app, &animator, "boss@office.fr", "PARTNER")
+        .await
+        .expect_error("FORBIDDEN");
+    app.op("RevokeInvitation", json!({ "id": id }), Some(&animator))
+        .await
+        .expect_error("FORBIDDEN");
+    let invitations = app.op("Invitations", json!({}), Some(&admin)).await;
+    let all = invitations.data().to_string();
+    assert!(all.contains("\"role\":\"ADMIN\""), "{all}");
+    assert!(all.contains("PENDING"), "{all}");
+    // Partner invitations stay the animators' to manage.
+    let sent = invite(&app, &animator, "shop@example.fr", "PARTNER").await;
+    let id = sent.data()["invite"][0]["id"].as_str().unwrap().to_owned();
+    app.op("RevokeInvitation", json!({ "id": id }), Some(&animator))
+        .await
+        .data();
 }

@@ -1,16 +1,16 @@
 //! Mail through a real SMTP conversation: confirmations with calendar entries, the outbox
 //! riding out an outage, permanent refusals, and two instances draining one outbox.
 
-use std::collections::HashSet;
-
 use chrono::Duration;
 use mail_parser::MimeHeaders;
+use sea_orm::EntityTrait;
 use serde_json::json;
+use std::collections::HashSet;
 
-use crate::{
-    helpers::{TestApp, outbox_settled, spawn_app, spawn_app_with, spawn_on},
-    smtp::{Received, SmtpServer},
+use crate::helpers::{
+    TestApp, latest_mailed_token, outbox_settled, spawn_app, spawn_app_with, spawn_on,
 };
+use crate::smtp::{Received, SmtpServer};
 
 async fn app_with_smtp(smtp: &SmtpServer) -> TestApp {
     spawn_app_with(vec![("KLUB_SMTP_URL", smtp.url())]).await
@@ -317,4 +317,52 @@ async fn mails_speak_the_language_their_reader_chose() {
         Some("Registration confirmed: Canva")
     );
     assert!(mail.parsed().body_text(0).unwrap().contains("Hello Ann"));
+}
+
+/// Medium 7. A mail that has left keeps no usable link in the database.
+#[tokio::test]
+async fn sent_mails_keep_no_live_token() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    app.sign_up("ann@example.fr", "Ann").await;
+    app.op(
+        "RequestPasswordReset",
+        json!({ "email": "ann@example.fr" }),
+        None,
+    )
+    .await
+    .data();
+    crate::invitations::invite(&app, &admin, "new@example.fr", "PARTNER")
+        .await
+        .data();
+    let reset = latest_mailed_token(&app, "password_reset").await.unwrap();
+    let invitation = latest_mailed_token(&app, "invitation_account")
+        .await
+        .unwrap();
+    let verification = latest_mailed_token(&app, "email_verification")
+        .await
+        .unwrap();
+    let rows = entity::mail::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert!(rows.len() >= 3);
+    for row in rows {
+        assert_eq!(row.status, entity::mail::Status::Sent);
+        let stored = format!(
+            "{} {} {} {:?}",
+            row.subject, row.text_body, row.html_body, row.secret
+        );
+        for token in [&reset, &invitation, &verification] {
+            assert!(!stored.contains(token.as_str()), "a live token in {stored}");
+        }
+    }
+    // The links work for whoever received the mail.
+    app.op(
+        "ResetPassword",
+        json!({ "token": reset, "password": "a brand new password" }),
+        None,
+    )
+    .await
+    .data();
 }

@@ -2,9 +2,9 @@
 //! a database of its own.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
 mod activities;
 mod answers;
-mod attacks;
 mod auth;
 mod authorization;
 mod browser;
@@ -25,5 +25,4 @@ mod robustness;
 mod schema;
 mod security;
 mod smtp;
-mod trust;
 mod viewers;

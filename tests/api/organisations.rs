@@ -1,15 +1,14 @@
 //! Partner businesses end to end: organisations and their managers, payments and the
 //! accountant's CSV, certificates of attendance read back from their PDF.
 
-use std::{process::Command, sync::atomic::Ordering};
+use std::process::Command;
+use std::sync::atomic::Ordering;
 
 use mail_parser::MimeHeaders;
 use serde_json::{Value, json};
 
-use crate::{
-    helpers::{TestApp, outbox_settled, spawn_app, spawn_app_with},
-    smtp::SmtpServer,
-};
+use crate::helpers::{PASSWORD, TestApp, outbox_settled, spawn_app, spawn_app_with};
+use crate::smtp::SmtpServer;
 
 pub async fn create(app: &TestApp, token: &str, name: &str, sector: &str) -> String {
     let created = app
@@ -604,4 +603,198 @@ async fn attendees_get_one_certificate_that_anyone_can_check() {
             "{kind}"
         );
     }
+}
+
+/// High 2. A stranger who creates an organisation cannot pull anyone into it: a manager only
+/// invites, staff cannot be invited, nobody is booked before accepting; once a member, the
+/// manager sees nothing from before the joining, books nothing the manager could not join
+/// itself, and puts its name on no earlier certificate; the member leaves when it wants.
+#[tokio::test]
+async fn nobody_is_pulled_into_an_organisation() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (stranger, _) = app.sign_up("stranger@example.fr", "Stranger").await;
+    let (victim, victim_id) = app.sign_up("victim@example.fr", "Victim").await;
+    let (_, animator_id) = app.sign_up("animator@office.fr", "Animator").await;
+    app.promote(&animator_id, "ANIMATOR").await;
+
+    // Before anything: the victim attended a training and holds a certificate.
+    let training = app
+        .published_activity(
+            &admin,
+            3,
+            json!({ "title": "Earlier training", "kind": "TRAINING" }),
+        )
+        .await;
+    let earlier = app.register(&training, &victim).await;
+    app.attend(&admin, &earlier).await;
+    app.complete(&admin, &training).await;
+
+    let trap = create(&app, &stranger, "Trap Ltd", "ACCOMMODATION").await;
+    // Staff accounts are never members of a partner organisation.
+    let staff = add(&app, &stranger, &trap, &animator_id, "MEMBER").await;
+    staff.expect_error("BAD_USER_INPUT");
+    assert_eq!(staff.error_field(), Some("userId"));
+    // The victim is only invited: not a member, not bookable, its data out of reach.
+    let added = add(&app, &stranger, &trap, &victim_id, "MEMBER").await;
+    assert_eq!(
+        added.data()["addOrganisationMember"]["members"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let paid = app
+        .published_activity(
+            &admin,
+            8,
+            json!({ "title": "Paid workshop", "priceCents": 9000 }),
+        )
+        .await;
+    app.op(
+        "RegisterColleague",
+        json!({ "activityId": paid, "userId": victim_id }),
+        Some(&stranger),
+    )
+    .await
+    .expect_error("FORBIDDEN");
+    let mine = app.op("MyOrganisation", json!({}), Some(&victim)).await;
+    assert!(mine.data()["myOrganisation"].is_null());
+    // The invitee sees who invites it, not the people inside.
+    let invitations = app
+        .op("MyOrganisationInvitations", json!({}), Some(&victim))
+        .await;
+    let invitation = invitations.data()["myOrganisationInvitations"][0].clone();
+    assert_eq!(invitation["organisation"]["name"], "Trap Ltd");
+    app.graphql(
+        "query { myOrganisationInvitations { organisation { members { user { name } } } } }",
+        json!({}),
+        Some(&victim),
+    )
+    .await
+    .expect_error("FORBIDDEN");
+    // Nobody answers another's invitation.
+    app.op(
+        "AnswerOrganisationInvitation",
+        json!({ "id": invitation["id"], "accept": true }),
+        Some(&stranger),
+    )
+    .await
+    .expect_error("NOT_FOUND");
+
+    // The victim accepts, as a user might by mistake.
+    app.op(
+        "AnswerOrganisationInvitation",
+        json!({ "id": invitation["id"], "accept": true }),
+        Some(&victim),
+    )
+    .await
+    .data();
+    // The manager sees no registration from before the joining.
+    let seen = app
+        .op("Organisation", json!({ "id": trap }), Some(&stranger))
+        .await;
+    let registrations = &seen.data()["organisation"]["registrations"];
+    assert_eq!(registrations["totalCount"], 0, "{registrations}");
+    // Nor books what it could not join itself: a staff-only or trained-only activity.
+    app.op(
+        "SetTrained",
+        json!({ "userId": victim_id, "trained": true }),
+        Some(&admin),
+    )
+    .await
+    .data();
+    for audience in ["STAFF", "TRAINED_PARTNERS"] {
+        let closed = app
+            .published_activity(
+                &admin,
+                9,
+                json!({ "title": audience, "audience": audience }),
+            )
+            .await;
+        let refused = app
+            .op(
+                "RegisterColleague",
+                json!({ "activityId": closed, "userId": victim_id }),
+                Some(&stranger),
+            )
+            .await;
+        assert!(
+            refused.error_code().is_some(),
+            "{audience}: {:?}",
+            refused.body
+        );
+    }
+    // The certificate from before names no organisation, in the PDF or the data.
+    let data = app.op("MyData", json!({}), Some(&victim)).await;
+    let certificates = data.data()["myData"]["certificates"].clone();
+    assert_eq!(certificates.as_array().unwrap().len(), 1, "{certificates}");
+    // The name it was known by when the certificate was issued, not the trap's.
+    assert_ne!(
+        certificates[0]["organisation"], "Trap Ltd",
+        "{certificates}"
+    );
+    assert!(
+        certificates[0]["organisation"].is_string(),
+        "{certificates}"
+    );
+    let number = certificates[0]["number"].as_str().unwrap();
+    let pdf = app
+        .client
+        .get(format!("{}/certificates/{number}.pdf", app.address))
+        .bearer_auth(&victim)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.status(), 200);
+    let text = crate::organisations::pdf_text(pdf.bytes().await.unwrap().to_vec()).await;
+    assert!(!text.contains("Trap Ltd"), "{text}");
+
+    // A member leaves when it wants; the last manager of a live organisation cannot.
+    app.op("LeaveOrganisation", json!({}), Some(&stranger))
+        .await
+        .expect_error("CONFLICT");
+    app.op("LeaveOrganisation", json!({}), Some(&victim))
+        .await
+        .data();
+    let mine = app.op("MyOrganisation", json!({}), Some(&victim)).await;
+    assert!(mine.data()["myOrganisation"].is_null());
+    app.op(
+        "RegisterColleague",
+        json!({ "activityId": paid, "userId": victim_id }),
+        Some(&stranger),
+    )
+    .await
+    .expect_error("FORBIDDEN");
+    app.op("LeaveOrganisation", json!({}), Some(&stranger))
+        .await
+        .data();
+
+    // A name typed at sign-up proves nothing: staff's adoption only invites.
+    let real = create(&app, &admin, "Hôtel du Port", "ACCOMMODATION").await;
+    let (impostor, _) = app
+        .op(
+            "SignUp",
+            json!({ "input": { "email": "impostor@example.fr", "password": PASSWORD, "name": "Impostor", "organisation": "hôtel du port" } }),
+            None,
+        )
+        .await
+        .data()["signUp"]["token"]
+        .as_str()
+        .map(|token| (token.to_owned(), ()))
+        .unwrap();
+    let adopted = app
+        .op(
+            "AdoptOrganisationMembers",
+            json!({ "organisationId": real }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(
+        adopted.data()["adoptOrganisationMembers"]["members"],
+        json!([])
+    );
+    app.op("Organisation", json!({ "id": real }), Some(&impostor))
+        .await
+        .expect_error("NOT_FOUND");
 }

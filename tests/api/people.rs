@@ -1,8 +1,9 @@
 //! The staff directory, roles and the `trained` flag.
 
+use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, Persona, spawn_app};
 
 #[tokio::test]
 async fn the_directory_pages_filters_and_searches() {
@@ -151,4 +152,131 @@ async fn unknown_and_malformed_ids() {
         .await;
     malformed.expect_error("BAD_USER_INPUT");
     assert_eq!(malformed.error_field(), Some("userId"));
+}
+
+/// Medium 6. Two last admins stepping down (or leaving) at once leave one admin.
+#[tokio::test]
+async fn two_admins_stepping_down_at_once_leave_one() {
+    let app = &spawn_app().await;
+    for round in 0..3 {
+        let admin = app.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let admin_id = app.user_id(&admin).await;
+        let other = app
+            .persona(Persona::Admin, &format!("round{round}"))
+            .await
+            .unwrap();
+        let other_id = app.user_id(&other).await;
+        let step_down = |token: &str, id: &str| {
+            let (token, id) = (token.to_owned(), id.to_owned());
+            async move {
+                app.op(
+                    "SetUserRole",
+                    json!({ "userId": id, "role": "PARTNER" }),
+                    Some(&token),
+                )
+                .await
+            }
+        };
+        let (a, b) = tokio::join!(step_down(&admin, &admin_id), step_down(&other, &other_id));
+        let codes = [a.error_code(), b.error_code()];
+        assert!(codes.contains(&Some("CONFLICT")), "{codes:?}");
+        assert!(codes.contains(&None), "{codes:?}");
+        let survivor = if a.error_code().is_none() {
+            &other
+        } else {
+            &admin
+        };
+        let users = app
+            .op("Users", json!({ "role": "ADMIN" }), Some(survivor))
+            .await;
+        assert_eq!(users.data()["users"]["totalCount"], 1);
+        // Put the first admin back for the next round and the deletion race below.
+        if a.error_code().is_none() {
+            app.op(
+                "SetUserRole",
+                json!({ "userId": admin_id, "role": "ADMIN" }),
+                Some(&other),
+            )
+            .await
+            .data();
+            app.op(
+                "SetUserRole",
+                json!({ "userId": other_id, "role": "PARTNER" }),
+                Some(&app.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await),
+            )
+            .await
+            .data();
+        } else {
+            app.op(
+                "SetUserRole",
+                json!({ "userId": other_id, "role": "PARTNER" }),
+                Some(&admin),
+            )
+            .await
+            .data();
+        }
+    }
+    // Deleting accounts: the same rule.
+    let admin = app.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let other = app.persona(Persona::Admin, "leaver").await.unwrap();
+    let leave = |token: String, password: &'static str| async move {
+        app.op(
+            "DeleteMyAccount",
+            json!({ "password": password }),
+            Some(&token),
+        )
+        .await
+    };
+    let (a, b) = tokio::join!(leave(admin, ADMIN_PASSWORD), leave(other, PASSWORD));
+    let codes = [a.error_code(), b.error_code()];
+    assert!(codes.contains(&Some("CONFLICT")), "{codes:?}");
+    assert!(codes.contains(&None), "{codes:?}");
+}
+
+/// Medium 8. An audited change and its audit row commit together or not at all.
+#[tokio::test]
+async fn a_change_whose_audit_row_fails_does_not_happen() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let partner = app.persona(Persona::Partner, "ann").await.unwrap();
+    let partner_id = app.user_id(&partner).await;
+    let refuse_audit = if app.db.is_postgres() {
+        vec![
+            "CREATE FUNCTION refuse_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
+        ]
+    } else {
+        vec![
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit refused'); END",
+        ]
+    };
+    for statement in refuse_audit {
+        app.state.db.execute_unprepared(statement).await.unwrap();
+    }
+    app.op(
+        "SetUserRole",
+        json!({ "userId": partner_id, "role": "ANIMATOR" }),
+        Some(&admin),
+    )
+    .await
+    .expect_error("INTERNAL_SERVER_ERROR");
+    app.op(
+        "CreateActivity",
+        json!({ "input": { "kind": "WORKSHOP", "title": "Never", "capacity": 5, "sessions": [
+            { "startsAt": "2030-01-01T09:00:00Z", "endsAt": "2030-01-01T12:00:00Z" } ] } }),
+        Some(&admin),
+    )
+    .await
+    .expect_error("INTERNAL_SERVER_ERROR");
+    let me = app.op("Me", json!({}), Some(&partner)).await;
+    assert_eq!(
+        me.data()["me"]["role"],
+        "PARTNER",
+        "the change did not happen"
+    );
+    let activities = entity::activity::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert!(activities.is_empty(), "{activities:?}");
 }

@@ -6,10 +6,9 @@ use chrono::{Datelike, Duration, TimeZone};
 use mail_parser::MimeHeaders;
 use serde_json::{Value, json};
 
-use crate::{
-    helpers::{TestApp, outbox_settled, run_scheduler, spawn_app, spawn_app_with, spawn_on},
-    smtp::SmtpServer,
-};
+use crate::helpers::{TestApp, outbox_settled, run_scheduler, spawn_app, spawn_app_with, spawn_on};
+use crate::organisations::create;
+use crate::smtp::SmtpServer;
 
 /// Three axes: "Site web" (two questions), "Avis en ligne" and "Réseaux sociaux" (one each);
 /// every question offers 0, 2 or 4 points.
@@ -630,4 +629,78 @@ async fn the_monthly_report_reaches_the_admins_once_from_two_instances() {
         }
         assert_eq!(request.send().await.unwrap().status(), status, "{url}");
     }
+}
+
+/// Medium 4. Throw-away accounts count for nothing in the network's average, and the average
+/// moves only when five organisations changed: a newcomer's score cannot be read by
+/// subtraction between two readings.
+#[tokio::test]
+async fn the_network_average_gives_no_single_score_away() {
+    use crate::progress::{answers, publish, submit};
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let diagnostic = publish(&app, &admin, "SNUT").await;
+    let network = |token: String| {
+        let app = &app;
+        async move {
+            app.op("MyProgress", json!({}), Some(&token)).await.data()["myProgress"]["network"][0]
+                .clone()
+        }
+    };
+    // Four throw-away accounts and the victim: five "organisations", none vouched for.
+    let mut throwaways = Vec::new();
+    for i in 0..4 {
+        let (token, _) = app.sign_up(&format!("fake{i}@example.fr"), "Fake").await;
+        create(&app, &token, &format!("Fake {i}"), "ACCOMMODATION").await;
+        submit(&app, &token, &diagnostic, answers(&diagnostic, 2))
+            .await
+            .data();
+        throwaways.push(token);
+    }
+    let (victim, _) = app.sign_up("victim@example.fr", "Victim").await;
+    submit(&app, &victim, &diagnostic, answers(&diagnostic, 0))
+        .await
+        .data();
+    let read = network(throwaways[0].clone()).await;
+    assert!(read["averageScore"].is_null(), "{read}");
+    assert_eq!(read["organisations"], 0, "{read}");
+
+    // Five real businesses, each with a trained member: published.
+    let mut real = Vec::new();
+    for i in 0..5 {
+        let (token, id) = app.sign_up(&format!("real{i}@example.fr"), "Real").await;
+        app.op(
+            "SetTrained",
+            json!({ "userId": id, "trained": true }),
+            Some(&admin),
+        )
+        .await
+        .data();
+        submit(&app, &token, &diagnostic, answers(&diagnostic, 2))
+            .await
+            .data();
+        real.push(token);
+    }
+    let before = network(real[0].clone()).await;
+    assert_eq!(before["organisations"], 5, "{before}");
+    assert_eq!(before["averageScore"], 100.0, "{before}");
+    // A sixth real business assesses: the next reading does not single it out.
+    let (newcomer, id) = app.sign_up("newcomer@example.fr", "Newcomer").await;
+    app.op(
+        "SetTrained",
+        json!({ "userId": id, "trained": true }),
+        Some(&admin),
+    )
+    .await
+    .data();
+    submit(&app, &newcomer, &diagnostic, answers(&diagnostic, 0))
+        .await
+        .data();
+    let after = network(real[0].clone()).await;
+    assert_eq!(after, before, "one newcomer moved the average");
+    // One that re-assesses neither.
+    submit(&app, &real[1], &diagnostic, answers(&diagnostic, 0))
+        .await
+        .data();
+    assert_eq!(network(real[0].clone()).await, before);
 }

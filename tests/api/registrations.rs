@@ -1,10 +1,10 @@
 //! Registrations: seats, the waiting list, cancellation — and never overbooked under load.
 
-use std::sync::atomic::Ordering;
-
 use chrono::Duration;
 use futures_util::future::join_all;
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
+use std::sync::atomic::Ordering;
 
 use crate::helpers::{TestApp, spawn_app, spawn_on};
 
@@ -642,4 +642,71 @@ async fn a_registration_waiting_for_the_lock_is_judged_again_under_it() {
     assert_eq!(activity["status"], "CANCELLED");
     assert_eq!(activity["registrations"]["totalCount"], 0);
     assert_eq!(activity["seatsLeft"], 5);
+}
+
+/// Low 14. A title with line breaks stays inside its calendar property.
+#[tokio::test]
+async fn calendar_text_is_escaped() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    // A title or a place is one line: a line break there is refused outright (step 13).
+    for (field, value) in [
+        ("title", "Canva\r\nMETHOD:CANCEL"),
+        ("location", "Salle 1\rX-EVIL:1"),
+    ] {
+        let refused = app
+            .op(
+                "CreateActivity",
+                json!({ "input": {
+                    "kind": "WORKSHOP", "title": "Canva", "capacity": 8, (field): value,
+                    "sessions": [{ "startsAt": (app.state.now() + chrono::Duration::days(9)).to_rfc3339(),
+                                   "endsAt": (app.state.now() + chrono::Duration::days(9) + chrono::Duration::hours(2)).to_rfc3339() }],
+                } }),
+                Some(&admin),
+            )
+            .await;
+        refused.expect_error("BAD_USER_INPUT");
+        assert_eq!(refused.error_field(), Some(field));
+    }
+    // A description may break lines: they are escaped in the calendar entry.
+    let title = "Canva; x, y";
+    let description = "Bring a laptop\r\nMETHOD:CANCEL\nATTENDEE:mailto:evil@example.com";
+    let workshop = app
+        .published_activity(
+            &admin,
+            10,
+            json!({ "title": title, "description": description }),
+        )
+        .await;
+    let (ann, _) = app.sign_up("ann@example.fr", "Ann").await;
+    app.register(&workshop, &ann).await;
+    let row = {
+        use sea_orm::{ColumnTrait, QueryFilter};
+        entity::mail::Entity::find()
+            .filter(entity::mail::Column::Kind.eq("registration_confirmed"))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    // Long lines are folded (a CRLF and a space): read them unfolded.
+    let ics = row.calendar.unwrap().replace("\r\n ", "");
+    for line in ics.split("\r\n") {
+        assert!(
+            !line.starts_with("ATTENDEE") && !line.starts_with("X-EVIL"),
+            "an injected line: {line:?} in {ics}"
+        );
+    }
+    assert_eq!(
+        ics.split("\r\n")
+            .filter(|line| line.starts_with("METHOD:"))
+            .count(),
+        1,
+        "{ics}"
+    );
+    assert!(ics.contains(r"Canva\; x\, y"), "{ics}");
+    assert!(
+        ics.contains(r"Bring a laptop\nMETHOD:CANCEL\nATTENDEE:mailto:evil@example.com"),
+        "{ics}"
+    );
 }

@@ -450,8 +450,10 @@ impl Relay {
 #[tokio::test]
 async fn the_server_survives_a_database_outage_and_recovers_by_itself() {
     let database = TestDatabase::create().await;
-    if !database.is_postgres() {
-        // SQLite is a file inside the server's own process: it cannot become unreachable.
+    if database.skips_unless_postgres(
+        "robustness::the_server_survives_a_database_outage_and_recovers_by_itself",
+        "SQLite is a file inside the server's own process: it cannot become unreachable",
+    ) {
         return;
     }
     let relay = Relay::open(0).await;

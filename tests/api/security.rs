@@ -5,8 +5,8 @@ use chrono::Duration;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, TestApp, latest_mailed_token, spawn_app, spawn_app_with,
-    spawn_on,
+    ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, Persona, Socket, TestApp, latest_mailed_token,
+    spawn_app, spawn_app_with, spawn_on,
 };
 
 const LOG_IN: &str = "mutation LogIn($email: String!, $password: String!) {
@@ -502,4 +502,429 @@ async fn the_schema_exposes_no_secret() {
         })
         .collect();
     assert_eq!(token_fields, ["AuthPayload.token"]);
+}
+
+/// The server binary as a process of its own on a fresh SQLite file, so that its memory can be
+/// read from outside.
+async fn server_process(
+    folder: &std::path::Path,
+    env: &[(&str, &str)],
+) -> klub_tests::ServerProcess {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_klub-under-test"));
+    command
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}?mode=rwc", folder.join("klub.db").display()),
+        )
+        .env("KLUB_MAIL_DIR", folder.join("mail"))
+        .env("KLUB_HTTP_WORKERS", "2")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    klub_tests::ServerProcess::start(command).await
+}
+
+/// High 3. Anonymous requests that each cost much memory — sign-ups (a 19 MiB password hash
+/// each, ten to a batch) and documents never seen before, invalid or not — raise the server's
+/// memory by what a few at a time cost, not by what all of them would, and it comes back down.
+#[tokio::test]
+async fn anonymous_bursts_cannot_make_the_server_allocate_gigabytes() {
+    let folder = tempfile::tempdir().unwrap();
+    let server = server_process(folder.path(), &[("KLUB_SIGN_UPS_PER_CLIENT", "100000")]).await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/graphql", server.address);
+    let sign_up = "mutation($email: String!) { signUp(input: { email: $email, password: \"correct horse battery\", name: \"Burst\" }) { token } }";
+    let warm_up = client
+        .post(&url)
+        .json(&json!({ "query": sign_up, "variables": { "email": "warm@up.fr" } }))
+        .send()
+        .await
+        .unwrap();
+    assert!(warm_up.status().is_success());
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let before = server.resident_mib().unwrap();
+
+    // Eight batches of ten sign-ups at once: 80 password hashes asked for together.
+    let batches = (0..8).map(|batch| {
+        let body: Vec<_> = (0..10)
+            .map(|i| json!({ "query": sign_up, "variables": { "email": format!("burst{batch}-{i}@example.fr") } }))
+            .collect();
+        client.post(&url).json(&body).send()
+    });
+    for answer in futures_util::future::join_all(batches).await {
+        let answers: Vec<serde_json::Value> = answer.unwrap().json().await.unwrap();
+        for answer in answers {
+            assert!(answer["data"]["signUp"]["token"].is_string(), "{answer}");
+        }
+    }
+    // 256 documents never seen before, invalid and valid, of 16 KiB each.
+    for i in 0..256 {
+        let fields = "__typename ".repeat(1_450);
+        let query = if i % 2 == 0 {
+            format!("{{ {fields} doesNotExist{i} }}")
+        } else {
+            format!("{{ {fields} }} # {i}")
+        };
+        let answer = client
+            .post(&url)
+            .json(&json!({ "query": query }))
+            .send()
+            .await
+            .unwrap();
+        assert!(answer.status().is_success());
+    }
+    let peak = server.peak_mib().unwrap();
+    eprintln!("memory: {before:.0} MiB before, {peak:.0} MiB at the peak");
+    assert!(
+        peak - before < 200.0,
+        "the burst raised memory from {before:.0} MiB to {peak:.0} MiB"
+    );
+    // And it comes back down.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let after = server.resident_mib().unwrap();
+    eprintln!("memory: {after:.0} MiB two seconds after");
+    assert!(
+        after - before < 100.0,
+        "memory stayed at {after:.0} MiB after the burst (it was {before:.0} MiB)"
+    );
+}
+
+/// Low 8. NUL, line breaks and characters that reorder text: NUL is refused in any string of
+/// any request before the database sees it (anonymous `logIn` included, on PostgreSQL too); a
+/// line — a name, a title — takes no control character and no bidirectional override; a
+/// paragraph keeps its line breaks, as `\n`.
+#[tokio::test]
+async fn control_and_reordering_characters_are_refused_by_kind_of_text() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    // NUL anywhere: in a variable, nested in an input, or written in the document.
+    let nul = app
+        .op(
+            "LogIn",
+            json!({ "email": "ann\u{0}@example.fr", "password": "whatever it is" }),
+            None,
+        )
+        .await;
+    nul.expect_error("BAD_USER_INPUT");
+    assert_eq!(nul.error_field(), Some("email"));
+    let nested = app
+        .op(
+            "SignUp",
+            json!({ "input": { "email": "ann@example.fr", "password": PASSWORD, "name": "Ann\u{0}" } }),
+            None,
+        )
+        .await;
+    assert_eq!(nested.error_field(), Some("input.name"));
+    let literal = app
+        .graphql(
+            r#"query { verifyCertificate(number: "KLUB-\u0000") { valid } }"#,
+            json!({}),
+            None,
+        )
+        .await;
+    literal.expect_error("BAD_USER_INPUT");
+    assert_eq!(literal.error_field(), Some("number"));
+    let search = app
+        .op("Users", json!({ "search": "\u{0}" }), Some(&admin))
+        .await;
+    search.expect_error("BAD_USER_INPUT");
+
+    // Lines: names, organisations, titles, subjects.
+    for (name, organisation) in [
+        ("Ann\r\nBcc: everyone@example.fr", "Hôtel"),
+        ("Ann", "Hôtel\u{202E}fdp.exe"),
+        ("Ann\u{2066}", "Hôtel"),
+        ("Ann\tB", "Hôtel"),
+    ] {
+        let refused = app
+            .op(
+                "SignUp",
+                json!({ "input": { "email": "ann@example.fr", "password": PASSWORD, "name": name, "organisation": organisation } }),
+                None,
+            )
+            .await;
+        refused.expect_error("BAD_USER_INPUT");
+        let field = if name == "Ann" {
+            "organisation"
+        } else {
+            "name"
+        };
+        assert_eq!(
+            refused.error_field(),
+            Some(field),
+            "{name:?} / {organisation:?}"
+        );
+    }
+    let refused = app
+        .op(
+            "SignUp",
+            json!({ "input": { "email": "ann\u{202E}@example.fr", "password": PASSWORD, "name": "Ann" } }),
+            None,
+        )
+        .await;
+    assert_eq!(refused.error_field(), Some("email"));
+    let refused = app
+        .op(
+            "CreateOrganisation",
+            json!({ "input": { "name": "Evil\u{202E}gpj.exe", "sector": "OTHER" } }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(refused.error_field(), Some("name"));
+    let doomed = app.published_activity(&admin, 7, json!({})).await;
+    let refused = app
+        .op(
+            "CancelActivity",
+            json!({ "id": doomed, "reason": "Storm\u{1b}[2J" }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(refused.error_field(), Some("reason"));
+    let activity = app.published_activity(&admin, 5, json!({})).await;
+    let refused = app
+        .op(
+            "MessageRegistrants",
+            json!({ "activityId": activity, "to": ["CONFIRMED"], "subject": "Hi\r\nBcc: x@y.fr", "body": "Body" }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(refused.error_field(), Some("subject"));
+    // Paragraphs keep their lines, whatever the client's line ends; other controls are out.
+    let (ann, _) = app.sign_up("ann@example.fr", "Ann").await;
+    app.op(
+        "SetTrained",
+        json!({ "userId": app.user_id(&ann).await, "trained": true }),
+        Some(&admin),
+    )
+    .await
+    .data();
+    let club = app.group_id(&ann, "Partners' club").await;
+    let started = app
+        .op(
+            "StartThread",
+            json!({ "groupId": club, "title": "Two lines", "body": "First\r\nSecond\rThird" }),
+            Some(&ann),
+        )
+        .await;
+    let thread = started.data()["startThread"]["id"].clone();
+    let read = app.op("Thread", json!({ "id": thread }), Some(&ann)).await;
+    assert_eq!(
+        read.data()["thread"]["posts"]["edges"][0]["node"]["body"],
+        "First\nSecond\nThird"
+    );
+    let refused = app
+        .op(
+            "StartThread",
+            json!({ "groupId": club, "title": "Colours", "body": "\u{1b}[31mred\u{202E}" }),
+            Some(&ann),
+        )
+        .await;
+    assert_eq!(refused.error_field(), Some("body"));
+}
+
+/// The 2^n fragment bomb: each level spreads the next one twice.
+fn fragment_bomb(levels: usize) -> String {
+    let mut document = String::from("query Bomb { ...F0 }\n");
+    for level in 0..levels {
+        document.push_str(&format!(
+            "fragment F{level} on Query {{ ...F{next} ...F{next} }}\n",
+            next = level + 1
+        ));
+    }
+    document.push_str(&format!("fragment F{levels} on Query {{ __typename }}\n"));
+    document
+}
+
+/// High 2. A bomb of a few hundred bytes is refused before anything expands it, and the
+/// server keeps answering meanwhile.
+#[tokio::test]
+async fn a_fragment_bomb_is_refused_before_it_is_expanded() {
+    let app = spawn_app().await;
+    let cycle = "query Q { ...A } fragment A on Query { ...B ...B } fragment B on Query { ...A ...A __typename }";
+    let unused = format!("query Small {{ __typename }}\n{}", &fragment_bomb(40)[20..]);
+    for document in [
+        fragment_bomb(30),
+        fragment_bomb(60),
+        cycle.to_owned(),
+        unused,
+    ] {
+        assert!(document.len() < 4_000);
+        let answer = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            app.post_json(&json!({ "query": document }), None),
+        )
+        .await
+        .expect("refused at once, not after expanding 2^n selections");
+        assert_eq!(answer.status, 200);
+        assert!(
+            answer.body["errors"][0]["message"].is_string(),
+            "{:#}",
+            answer.body
+        );
+        assert!(answer.body["data"].is_null(), "{:#}", answer.body);
+    }
+    let health = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    // The same holds on the socket, for anyone.
+    let partner = app.persona(Persona::Partner, "ann").await.unwrap();
+    let mut socket = Socket::connect(&app, &partner).await;
+    socket
+        .send(json!({ "id": "1", "type": "subscribe", "payload": { "query": fragment_bomb(40) } }))
+        .await;
+    let refused = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
+        .await
+        .expect("refused at once over the socket too");
+    assert!(
+        refused["payload"]["errors"].is_array() || refused["type"] == "error",
+        "{refused}"
+    );
+    assert!(refused["payload"]["data"].is_null(), "{refused}");
+}
+
+/// Medium 5. Names and organisations that start a formula reach the spreadsheet as text.
+#[tokio::test]
+async fn csv_cells_never_start_a_formula() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let workshop = app.published_activity(&admin, 10, json!({})).await;
+    for (i, name) in [
+        "=HYPERLINK(\"http://evil\",\"x\")",
+        "+33 6 12",
+        "-2+3",
+        "@SUM(A1)",
+        " =1+1",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let answer = app
+            .op(
+                "SignUp",
+                json!({ "input": { "email": format!("p{i}@example.fr"), "password": PASSWORD, "name": name, "organisation": "=cmd|' /C calc'!A0" } }),
+                None,
+            )
+            .await;
+        let token = answer.data()["signUp"]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        app.register(&workshop, &token).await;
+    }
+    let sheet = app
+        .client
+        .get(format!(
+            "{}/activities/{workshop}/registrations.csv",
+            app.address
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut reader = csv::Reader::from_reader(sheet.as_bytes());
+    let mut rows = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        rows += 1;
+        for cell in record.iter() {
+            let first = cell.trim_start().chars().next();
+            assert!(
+                !matches!(first, Some('=' | '+' | '-' | '@' | '\t' | '\r')),
+                "a formula cell: {cell:?} in {sheet}"
+            );
+        }
+        assert!(record[0].starts_with('\''), "{record:?}");
+        assert!(record[1].starts_with("'="), "{record:?}");
+    }
+    assert_eq!(rows, 5);
+}
+
+/// Low 12. Bounds: subscriptions per socket, questions per page, a batch's total cost.
+#[tokio::test]
+async fn every_fan_out_is_bounded() {
+    let app = spawn_app().await;
+    let trained = app.persona(Persona::TrainedPartner, "ann").await.unwrap();
+    let club = app.group_id(&trained, "Partners' club").await;
+    let mut socket = Socket::connect(&app, &trained).await;
+    for id in 0..12 {
+        socket
+            .start(&id.to_string(), "GroupPosts", json!({ "groupId": club }))
+            .await;
+    }
+    let mut refused = 0;
+    while let Some(message) = socket.next_within(std::time::Duration::from_secs(2)).await {
+        if message["type"] == "next" {
+            assert_eq!(
+                crate::auth::code(&message["payload"]),
+                "TOO_MANY_REQUESTS",
+                "{message}"
+            );
+            refused += 1;
+        }
+    }
+    assert!(
+        refused >= 2,
+        "at most 10 of 12 subscriptions stand; {refused} refused"
+    );
+
+    let question = "query Q($id: ID!) { activity(id: $id) { clubQuestions(first: 101) { id } } }";
+    let answer = app
+        .graphql(question, json!({ "id": "1" }), Some(&trained))
+        .await;
+    assert!(answer.body["errors"].is_array(), "{:#}", answer.body);
+
+    // Ten operations of ten aliases each: each alone is fine, the batch is not.
+    let aliases: String = (0..10).map(|i| format!("a{i}: __typename ")).collect();
+    let single = app
+        .graphql(&format!("{{ {aliases} }}"), json!({}), None)
+        .await;
+    single.data();
+    let batch: Vec<Value> = (0..10)
+        .map(|_| json!({ "query": format!("{{ {aliases} }}") }))
+        .collect();
+    let answer = app.post_json(&Value::Array(batch), None).await;
+    let refused = answer
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|response| response["errors"].is_array())
+        .count();
+    assert!(refused >= 8, "{:#}", answer.body);
+}
+
+/// Low 13. Dates outside what a calendar holds are refused.
+#[tokio::test]
+async fn dates_outside_the_calendar_are_refused() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    for (starts, ends) in [
+        ("0000-06-01T09:00:00Z", "0000-06-01T12:00:00Z"),
+        ("9999-12-31T20:00:00-05:00", "9999-12-31T22:00:00-05:00"),
+    ] {
+        app.op(
+            "CreateActivity",
+            json!({ "input": { "kind": "WORKSHOP", "title": "Time travel", "capacity": 5,
+                "sessions": [ { "startsAt": starts, "endsAt": ends } ] } }),
+            Some(&admin),
+        )
+        .await
+        .expect_error("BAD_USER_INPUT");
+    }
+    app.op(
+        "Activities",
+        json!({ "filter": { "from": "10000-01-01T00:00:00Z" } }),
+        Some(&admin),
+    )
+    .await
+    .expect_error("BAD_USER_INPUT");
 }
