@@ -1,5 +1,11 @@
 //! The command line: `klub` (or `klub serve`) runs the server, `klub schema` prints the SDL.
-//! Shared by the `klub` binary and the copy the crash tests start and kill.
+//! Shared by the `klub` binary and the copy the crash tests start and kill. It speaks to the
+//! operator on the terminal, the one place that prints.
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "the command line's output"
+)]
 
 use std::process::ExitCode;
 

@@ -12,7 +12,7 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 use crate::error::{ApiError, ApiResult};
 
 static TURNS: LazyLock<Semaphore> = LazyLock::new(|| {
-    Semaphore::new(std::thread::available_parallelism().map_or(2, |cores| cores.get()))
+    Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZero::get))
 });
 
 /// Waits for a turn, held until the returned permit is dropped (for async work).

@@ -28,6 +28,7 @@ pub mod invitations;
 pub mod mail;
 pub mod memory;
 pub mod metrics;
+pub mod numbers;
 pub mod organisations;
 pub mod payments;
 pub mod people;

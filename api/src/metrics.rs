@@ -93,7 +93,8 @@ pub async fn render(state: &AppState) -> String {
             .await
         {
             Ok(count) => {
-                metrics::gauge!("klub_outbox_mails", "status" => label).set(count as f64);
+                metrics::gauge!("klub_outbox_mails", "status" => label)
+                    .set(crate::numbers::real(count));
             }
             Err(error) => tracing::warn!(%error, "metrics: outbox depth unavailable"),
         }
@@ -109,11 +110,17 @@ fn pool_use(state: &AppState) -> (f64, f64) {
     match state.db.get_database_backend() {
         DbBackend::Sqlite => {
             let pool = state.db.get_sqlite_connection_pool();
-            (f64::from(pool.size()), pool.num_idle() as f64)
+            (
+                f64::from(pool.size()),
+                crate::numbers::real_len(pool.num_idle()),
+            )
         }
         DbBackend::Postgres => {
             let pool = state.db.get_postgres_connection_pool();
-            (f64::from(pool.size()), pool.num_idle() as f64)
+            (
+                f64::from(pool.size()),
+                crate::numbers::real_len(pool.num_idle()),
+            )
         }
         _ => (0.0, 0.0),
     }

@@ -103,7 +103,7 @@ impl MigrationTrait for Migration {
         // Mails and invitations already stored belonged to whoever had the address then;
         // a pending account invitation belongs to nobody until it is accepted.
         manager
-            .exec_stmt(owner_by_address(Mails::Table, Mails::ToAddress).to_owned())
+            .exec_stmt(owner_by_address(Mails::Table, Mails::ToAddress))
             .await?;
         manager
             .exec_stmt(

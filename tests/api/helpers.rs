@@ -661,7 +661,7 @@ fn delivered_text(app: &TestApp, id: i64) -> Option<String> {
             mail_parser::MessageParser::default()
                 .parse(&bytes)?
                 .body_text(0)
-                .map(|text| text.into_owned())
+                .map(std::borrow::Cow::into_owned)
         })
 }
 

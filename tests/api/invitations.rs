@@ -28,7 +28,7 @@ fn token_in(mail: &Received) -> String {
     let start = text.find("token=").expect("a link with a token") + "token=".len();
     text[start..]
         .chars()
-        .take_while(|c| c.is_ascii_alphanumeric())
+        .take_while(char::is_ascii_alphanumeric)
         .collect()
 }
 

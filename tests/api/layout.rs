@@ -55,6 +55,7 @@ const INFRASTRUCTURE: &[&str] = &[
     "ids",
     "memory",
     "metrics",
+    "numbers",
     "safe_csv",
     "telemetry",
     "validation",

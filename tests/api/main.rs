@@ -1,6 +1,13 @@
 //! One test binary, one module per area. Every test starts the real server on a free port with
 //! a database of its own.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::as_conversions,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "tests fail loudly, compute their own figures and print what they measured"
+)]
 
 mod accounts;
 mod activities;

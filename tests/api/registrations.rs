@@ -364,7 +364,7 @@ async fn assert_consistent(
     );
     assert_eq!(
         waiting,
-        (1..=waiting.len() as i64).collect::<Vec<_>>(),
+        (1..=i64::try_from(waiting.len()).unwrap()).collect::<Vec<_>>(),
         "positions have gaps"
     );
     assert_eq!(seen["seatsLeft"], capacity - confirmed.len());

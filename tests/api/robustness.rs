@@ -350,11 +350,14 @@ async fn a_killed_server_keeps_every_registration_it_confirmed() {
         .unwrap()
         .unwrap();
     assert!(confirmed <= 20);
-    assert_eq!(i64::from(stored_activity.confirmed_count), confirmed as i64);
+    assert_eq!(
+        i64::from(stored_activity.confirmed_count),
+        i64::try_from(confirmed).unwrap()
+    );
     let positions: Vec<i32> = rows.iter().filter_map(|r| r.position).collect();
     assert_eq!(
         positions,
-        (1..=positions.len() as i32).collect::<Vec<_>>(),
+        (1..=i32::try_from(positions.len()).unwrap()).collect::<Vec<_>>(),
         "a gapless waiting list"
     );
     if confirmed < 20 {

@@ -13,7 +13,15 @@
 //! (`GroupThreads`, first 20, and `Thread`). Each row gives requests per second, p50/p99
 //! latency, SQL statements per request (from the server's own counter on `/metrics`) and the
 //! server's peak resident memory, next to a trivial actix-web handler measured in the same run.
-
+#![allow(
+    clippy::as_conversions,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a benchmark computes statistics and prints its figures"
+)]
 // A measuring tool: a set-up step that fails stops the run with its reason.
 #![allow(clippy::expect_used)]
 

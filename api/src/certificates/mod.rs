@@ -214,7 +214,7 @@ mod tests {
         assert!(
             a[5..]
                 .chars()
-                .all(|c| c == '-' || ALPHABET.contains(&(c as u8)))
+                .all(|c| c == '-' || u8::try_from(c).is_ok_and(|byte| ALPHABET.contains(&byte)))
         );
         assert_ne!(a, new_number());
     }

@@ -83,7 +83,7 @@ pub fn meeting_starts(rule: &SeasonRule, tz: Tz) -> ApiResult<Vec<DateTime<Utc>>
     let time = local.time();
     let (mut year, mut month) = (local.year(), local.month());
     let mut starts = Vec::new();
-    while starts.len() < rule.meetings as usize {
+    while starts.len() < usize::try_from(rule.meetings).unwrap_or(0) {
         if !rule.skip_months.contains(&month) {
             let start = day_in(year, month, first_day, rule.by_weekday)
                 .and_then(|day| local_to_utc(tz, day.and_time(time)))

@@ -232,7 +232,8 @@ pub fn score(version: &Version, chosen: &HashMap<i64, i64>) -> (Vec<(i64, f64)>,
     let overall = if axis_scores.is_empty() {
         0.0
     } else {
-        axis_scores.iter().map(|(_, s)| s).sum::<f64>() / axis_scores.len() as f64
+        axis_scores.iter().map(|(_, s)| s).sum::<f64>()
+            / crate::numbers::real_len(axis_scores.len())
     };
     (axis_scores, overall)
 }

@@ -92,8 +92,10 @@ pub async fn results(
                             *count += 1;
                         }
                     }
-                    result.average_rating = (!ratings.is_empty())
-                        .then(|| f64::from(ratings.iter().sum::<i32>()) / ratings.len() as f64);
+                    result.average_rating = (!ratings.is_empty()).then(|| {
+                        f64::from(ratings.iter().sum::<i32>())
+                            / crate::numbers::real_len(ratings.len())
+                    });
                     result.rating_counts = Some(counts);
                 }
                 Kind::Choice => {

@@ -373,7 +373,7 @@ impl Activity {
         }
         let first = match first {
             None => 50,
-            Some(first @ 0..=100) => first as usize,
+            Some(first @ 0..=100) => usize::try_from(first).unwrap_or(0),
             Some(_) => return Err(ApiError::bad_input("first", "must be between 0 and 100")),
         };
         let questions = ctx.loaders()?.club_questions().load_one(self.0.id).await?;

@@ -152,7 +152,7 @@ where
         None if from_start => 0,
         None => matching.count(db).await?,
     };
-    let has_next_page = rows.len() as u64 > args.first;
+    let has_next_page = u64::try_from(rows.len()).unwrap_or(u64::MAX) > args.first;
     rows.truncate(usize::try_from(args.first).unwrap_or(usize::MAX));
 
     let mut page =

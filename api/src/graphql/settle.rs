@@ -20,7 +20,7 @@ pub fn runs_mutation(document: &ExecutableDocument, name: Option<&str>) -> bool 
         .iter()
         .any(|(operation_name, operation)| {
             operation.node.ty == OperationType::Mutation
-                && (name.is_none() || operation_name.map(|n| n.as_str()) == name)
+                && (name.is_none() || operation_name.map(async_graphql::Name::as_str) == name)
         })
 }
 

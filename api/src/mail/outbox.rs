@@ -154,7 +154,7 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
         loop {
             match deliver_due(&state).await {
                 // A full batch means there may be more waiting: go on at once.
-                Ok(handled) if handled as u64 >= BATCH => continue,
+                Ok(handled) if u64::try_from(handled).unwrap_or(u64::MAX) >= BATCH => continue,
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "outbox: delivery pass failed"),
             }

@@ -366,7 +366,7 @@ async fn offer_place(
         created_at: Set(now),
         ..Default::default()
     })
-    .on_conflict(on_conflict.to_owned())
+    .on_conflict(on_conflict.clone())
     .exec_without_returning(db)
     .await?;
     Ok(written == 1)

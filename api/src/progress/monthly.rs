@@ -259,7 +259,7 @@ pub async fn render(state: &AppState, month: Month) -> ApiResult<Rendered> {
 }
 
 fn figures(report: &Report) -> Vec<(String, String)> {
-    let money = |cents: i64| format!("{:.2}", cents as f64 / 100.0);
+    let money = |cents: i64| format!("{:.2}", crate::numbers::real(cents) / 100.0);
     vec![
         ("activities held".into(), report.activities_held.to_string()),
         (

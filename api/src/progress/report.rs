@@ -8,7 +8,12 @@ use chrono::{DateTime, Utc};
 use entity::activity::{CancellationCause, Kind};
 use sea_orm::{ActiveEnum, ConnectionTrait, QueryResult, Value};
 
-use crate::{db::statement, diagnostics::service as diagnostics, error::ApiResult};
+use crate::{
+    db::statement,
+    diagnostics::service as diagnostics,
+    error::ApiResult,
+    numbers::{real, real_len},
+};
 
 /// One kind of activity over the period.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,7 +59,7 @@ pub struct Report {
 
 /// `part` over `whole`, none when there is no whole.
 pub fn rate(part: i64, whole: i64) -> Option<f64> {
-    (whole > 0).then(|| part as f64 / whole as f64)
+    (whole > 0).then(|| real(part) / real(whole))
 }
 
 impl Report {
@@ -293,7 +298,7 @@ async fn group_questions(
             .iter()
             .map(|row| count(row, "s"))
             .collect::<ApiResult<_>>()?;
-        Some(values.iter().sum::<i64>() as f64 / values.len().max(1) as f64)
+        Some(real(values.iter().sum::<i64>()) / real_len(values.len().max(1)))
     };
     Ok(GroupQuestions {
         asked: count(&questions, "asked")?,

@@ -1,0 +1,19 @@
+//! Counts as floating point, for ratios, averages and gauges: the one place a count becomes an
+//! `f64` (the workspace forbids `as` elsewhere, so that no number from a client changes value
+//! silently).
+
+/// `n` as an `f64`. Exact: counts, sizes and sums of cents stay far below 2^53, below which
+/// every integer has an exact `f64`.
+#[allow(
+    clippy::as_conversions,
+    clippy::cast_precision_loss,
+    reason = "exact below 2^53, which no count reaches"
+)]
+pub fn real(n: impl Into<i128>) -> f64 {
+    n.into() as f64
+}
+
+/// The length of a collection as an `f64` (see [`real`]).
+pub fn real_len(len: usize) -> f64 {
+    real(i128::try_from(len).unwrap_or(i128::MAX))
+}
