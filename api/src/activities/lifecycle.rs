@@ -11,12 +11,13 @@ use sea_orm::{
 
 use super::seats::{self, lock};
 use crate::{
+    activities::notices::{self, Notice},
     audit::{self, Action},
     certificates,
     db::{self, begin_write},
     error::{ApiError, ApiResult},
     followup,
-    mail::{Mailer, Notice},
+    mail::Mailer,
     people::Staff,
 };
 
@@ -177,16 +178,16 @@ pub async fn cancel(
         return Ok(None);
     }
     let registration_ids = seats::cancel_all(&tx, id, now).await?;
-    mailer
-        .queue(
-            &tx,
-            Notice::ActivityCancelled {
-                activity_id: id,
-                registration_ids,
-            },
-            now,
-        )
-        .await?;
+    notices::tell(
+        mailer,
+        &tx,
+        Notice::ActivityCancelled {
+            activity_id: id,
+            registration_ids,
+        },
+        now,
+    )
+    .await?;
     if let Cancellation::ByStaff { by, reason } = cancellation {
         audit::record(
             &tx,

@@ -3,6 +3,7 @@
 
 pub mod draft;
 pub mod lifecycle;
+pub mod notices;
 pub mod policy;
 pub mod seats;
 pub mod service;

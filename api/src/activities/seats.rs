@@ -22,8 +22,9 @@ use sea_orm::{
 };
 
 use crate::{
+    activities::notices::{self, Notice},
     error::{ApiError, ApiResult},
-    mail::{Mailer, Notice},
+    mail::Mailer,
 };
 
 /// Takes the activity's row lock for the rest of the transaction and returns the row as it is
@@ -184,9 +185,13 @@ pub async fn promote(
         .await?;
     close_waitlist_gap(db, activity_id, promoted, promoted).await?;
     for registration_id in moving_up {
-        mailer
-            .queue(db, Notice::PromotedFromWaitlist { registration_id }, now)
-            .await?;
+        notices::tell(
+            mailer,
+            db,
+            Notice::PromotedFromWaitlist { registration_id },
+            now,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -22,11 +22,12 @@ use super::{
     seats::{self, lock},
 };
 use crate::{
+    activities::notices::{self, Notice},
     audit::{self, Action},
     db::{self, begin_write},
     error::{ApiError, ApiResult},
     followup,
-    mail::{Mailer, Notice},
+    mail::Mailer,
     people::Staff,
 };
 
@@ -287,9 +288,13 @@ pub async fn update(
         seats::promote(&tx, mailer, id, now).await?;
     }
     if current.status == Status::Published && (dates_changed || place_changed) {
-        mailer
-            .queue(&tx, Notice::ActivityChanged { activity_id: id }, now)
-            .await?;
+        notices::tell(
+            mailer,
+            &tx,
+            Notice::ActivityChanged { activity_id: id },
+            now,
+        )
+        .await?;
     }
     let updated = db::get::<activity::Entity>(&tx, id, "activity").await?;
     audit::record(&tx, by.person(), Action::ActivityUpdated, [id], None, now).await?;

@@ -1,11 +1,13 @@
-//! Mail: what people hear about, rendered from templates into a durable outbox inside the
-//! transaction of the change that causes it, and sent by a worker through SMTP (or written as
-//! `.eml` files when no SMTP server is configured).
+//! Mail: the letter, the outbox and the transport. A letter is rendered from templates into a
+//! durable outbox inside the transaction of the change that causes it, and sent by a worker
+//! through SMTP (or written as `.eml` files when no SMTP server is configured).
 //!
 //! Every mail goes through one entry point, [`Mailer::send`]: a [`Letter`] names its template
 //! (`templates/mail/{fr,en}.jinja`), its [`Recipient`] (whose language it speaks) and the
-//! values the template uses, plus a calendar entry or a secret link when it has one. The
-//! registration notices ([`Notice`]) are letters too.
+//! values the template uses, plus a calendar entry or a secret link when it has one. What each
+//! domain tells people is written in that domain (registration notices in
+//! `activities::notices`, digests in `groups::notifications`, the monthly report in
+//! `progress::monthly`).
 
 pub mod calendar;
 pub mod outbox;
@@ -14,10 +16,9 @@ pub mod transport;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use entity::{activity, registration, session, user};
+use entity::{activity, session, user};
 use lettre::message::Mailbox;
-use minijinja::context;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::ConnectionTrait;
 
 use self::{calendar::Method, outbox::Outgoing, render::Templates, transport::Transport};
 use crate::{
@@ -27,32 +28,6 @@ use crate::{
 
 /// What people should hear about. Rules raise notices inside their own transactions, so a mail
 /// exists if and only if the change it describes was committed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Notice {
-    /// A waiting registration moved to a seat.
-    PromotedFromWaitlist { registration_id: i64 },
-    /// A registration was cancelled by its owner or by staff.
-    RegistrationCancelled { registration_id: i64 },
-    /// An activity was cancelled; these registrations were active until then.
-    ActivityCancelled {
-        activity_id: i64,
-        registration_ids: Vec<i64>,
-    },
-    /// The dates or the place of a published activity changed.
-    ActivityChanged { activity_id: i64 },
-}
-
-/// A registration with its owner, its activity and the activity's sessions, as a rule holds
-/// them.
-#[derive(Clone, Copy)]
-pub struct Registered<'a> {
-    pub registration: &'a registration::Model,
-    pub person: &'a user::Model,
-    pub activity: &'a activity::Model,
-    pub sessions: &'a [session::Model],
-}
-
-/// Who a mail goes to.
 #[derive(Clone, Copy)]
 pub enum Recipient<'a> {
     /// An account: the mail speaks its language and is its own (part of its personal data).
@@ -286,155 +261,5 @@ impl Mailer {
             &self.host,
             self.from.email.as_ref(),
         )
-    }
-
-    /// Renders the notice's mails and writes them to the outbox through `db` (the caller's
-    /// transaction).
-    pub async fn queue(
-        &self,
-        db: &impl ConnectionTrait,
-        notice: Notice,
-        now: DateTime<Utc>,
-    ) -> ApiResult<()> {
-        use Notice::*;
-        match notice {
-            PromotedFromWaitlist { registration_id } => {
-                self.about_registration(
-                    db,
-                    registration_id,
-                    "promoted",
-                    Some(Method::Request),
-                    None,
-                    now,
-                )
-                .await
-            }
-            RegistrationCancelled { registration_id } => {
-                self.about_registration(
-                    db,
-                    registration_id,
-                    "registration_cancelled",
-                    Some(Method::Cancel),
-                    None,
-                    now,
-                )
-                .await
-            }
-            ActivityCancelled {
-                activity_id,
-                registration_ids,
-            } => {
-                let reason = activity::Entity::find_by_id(activity_id)
-                    .one(db)
-                    .await?
-                    .and_then(|a| a.cancellation_reason);
-                for registration_id in registration_ids {
-                    self.about_registration(
-                        db,
-                        registration_id,
-                        "activity_cancelled",
-                        Some(Method::Cancel),
-                        reason.clone(),
-                        now,
-                    )
-                    .await?;
-                }
-                Ok(())
-            }
-            ActivityChanged { activity_id } => {
-                let confirmed = registration::Entity::find()
-                    .filter(registration::Column::ActivityId.eq(activity_id))
-                    .filter(registration::Column::Status.eq(registration::Status::Confirmed))
-                    .all(db)
-                    .await?;
-                for registration in confirmed {
-                    self.about_registration(
-                        db,
-                        registration.id,
-                        "activity_changed",
-                        Some(Method::Request),
-                        None,
-                        now,
-                    )
-                    .await?;
-                }
-                Ok(())
-            }
-        }
-    }
-
-    async fn about_registration(
-        &self,
-        db: &impl ConnectionTrait,
-        registration_id: i64,
-        kind: &'static str,
-        method: Option<Method>,
-        reason: Option<String>,
-        now: DateTime<Utc>,
-    ) -> ApiResult<()> {
-        let registration =
-            crate::db::get::<registration::Entity>(db, registration_id, "registration").await?;
-        let person = crate::db::get::<user::Entity>(db, registration.user_id, "user").await?;
-        let activity =
-            crate::db::get::<activity::Entity>(db, registration.activity_id, "activity").await?;
-        let sessions = session::of_activity(activity.id).all(db).await?;
-        let about = Registered {
-            registration: &registration,
-            person: &person,
-            activity: &activity,
-            sessions: &sessions,
-        };
-        self.registration_letter(db, about, kind, method, reason, now)
-            .await
-    }
-
-    /// Tells a new registration's owner it has a seat or a place in the waiting list, from the
-    /// rows the registering rule already holds: it runs under the activity's lock, which every
-    /// statement saved shortens for the registrations queued behind it.
-    pub async fn queue_registered(
-        &self,
-        db: &impl ConnectionTrait,
-        about: Registered<'_>,
-        now: DateTime<Utc>,
-    ) -> ApiResult<()> {
-        let (kind, method) = match about.registration.status {
-            registration::Status::Confirmed => ("registration_confirmed", Some(Method::Request)),
-            _ => ("registration_waitlisted", None),
-        };
-        self.registration_letter(db, about, kind, method, None, now)
-            .await
-    }
-
-    async fn registration_letter(
-        &self,
-        db: &impl ConnectionTrait,
-        about: Registered<'_>,
-        kind: &'static str,
-        method: Option<Method>,
-        reason: Option<String>,
-        now: DateTime<Utc>,
-    ) -> ApiResult<()> {
-        let Registered {
-            registration,
-            person,
-            activity,
-            sessions,
-        } = about;
-        let locale = self.locale_of(person);
-        let mut letter = Letter::new(
-            kind,
-            Recipient::Account(person),
-            context! {
-                name => &person.name,
-                activity => &activity.title,
-                when => self.when(sessions, locale),
-                position => registration.position,
-                reason => reason,
-            },
-        );
-        if let Some(method) = method {
-            letter = letter.with_calendar(self.calendar(method, activity, sessions));
-        }
-        self.send(db, letter, now).await
     }
 }

@@ -14,12 +14,16 @@ use sea_orm::{
 };
 
 use crate::{
-    activities::{self, seats},
+    activities::{
+        self,
+        notices::{self, Notice, Registered},
+        seats,
+    },
     audit::{self, Action},
     db::begin_write,
     error::{ApiError, ApiResult},
     ids::{ActivityId, UserId},
-    mail::{Mailer, Notice, Registered},
+    mail::Mailer,
     people::Staff,
     registrations::policy::{self, Placement},
 };
@@ -78,7 +82,7 @@ pub async fn register(
         activity: &activity,
         sessions: &sessions,
     };
-    mailer.queue_registered(&tx, registered, now).await?;
+    notices::tell_registered(mailer, &tx, registered, now).await?;
     tx.commit().await?;
     Ok(registration)
 }
@@ -168,15 +172,15 @@ pub async fn cancel(
                 .await?;
         }
     }
-    mailer
-        .queue(
-            &tx,
-            Notice::RegistrationCancelled {
-                registration_id: id,
-            },
-            now,
-        )
-        .await?;
+    notices::tell(
+        mailer,
+        &tx,
+        Notice::RegistrationCancelled {
+            registration_id: id,
+        },
+        now,
+    )
+    .await?;
     let cancelled = get(&tx, id).await?;
     tx.commit().await?;
     Ok(cancelled)
