@@ -13,7 +13,7 @@ use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DbBackend, EntityTrait, QueryFilter, sea_query::Expr,
 };
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::{
     auth,
@@ -27,53 +27,55 @@ pub const FORMER_MEMBER: &str = "Former member";
 
 /// Everything stored about `me`, as JSON. No password hash, no token, no feed secret.
 pub async fn export(db: &impl ConnectionTrait, me: &user::Model) -> ApiResult<Value> {
+    let mut data = Map::new();
+    data.insert("account".into(), account(me));
+    data.extend(programme_data(db, me).await?);
+    data.extend(community_data(db, me).await?);
+    data.extend(records_data(db, me).await?);
+    Ok(Value::Object(data))
+}
+
+fn account(me: &user::Model) -> Value {
+    json!({
+        "id": me.id,
+        "email": me.email,
+        "emailVerified": me.email_verified_at.is_some(),
+        "name": me.name,
+        "organisation": me.organisation,
+        "role": me.role.to_value(),
+        "trained": me.trained,
+        "locale": me.locale,
+        "calendarFeedEnabled": me.calendar_secret.is_some(),
+        "createdAt": me.created_at,
+    })
+}
+
+/// The rows of `E` whose `column` holds `id`.
+async fn owned<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    column: E::Column,
+    id: i64,
+) -> ApiResult<Vec<E::Model>> {
+    Ok(E::find().filter(column.eq(id)).all(db).await?)
+}
+
+/// `rows`, each shaped as the export shows it.
+fn list<M>(rows: &[M], shape: impl Fn(&M) -> Value) -> Value {
+    Value::Array(rows.iter().map(shape).collect())
+}
+
+/// Taking part in the programme: registrations and what hangs on them, certificates,
+/// invitations, reminders and surveys.
+async fn programme_data(
+    db: &impl ConnectionTrait,
+    me: &user::Model,
+) -> ApiResult<Map<String, Value>> {
     let registrations = registration::Entity::find()
         .filter(registration::Column::UserId.eq(me.id))
         .find_also_related(activity::Entity)
         .all(db)
         .await?;
-    let questions = club_question::Entity::find()
-        .filter(club_question::Column::AuthorId.eq(me.id))
-        .all(db)
-        .await?;
-    let votes = club_vote::Entity::find()
-        .filter(club_vote::Column::UserId.eq(me.id))
-        .all(db)
-        .await?;
-    let threads = thread::Entity::find()
-        .filter(thread::Column::AuthorId.eq(me.id))
-        .all(db)
-        .await?;
-    let posts = post::Entity::find()
-        .filter(post::Column::AuthorId.eq(me.id))
-        .all(db)
-        .await?;
-    let memberships = group_member::Entity::find()
-        .filter(group_member::Column::UserId.eq(me.id))
-        .all(db)
-        .await?;
-    // By id, never by address: what was sent to an address belongs to an account only once
-    // it proved the address, and never to whoever holds the address later.
-    let invitations = invitation::Entity::find()
-        .filter(invitation::Column::UserId.eq(me.id))
-        .all(db)
-        .await?;
-    let mails = mail::Entity::find()
-        .filter(mail::Column::UserId.eq(me.id))
-        .all(db)
-        .await?;
     let registration_ids: Vec<i64> = registrations.iter().map(|(r, _)| r.id).collect();
-    let membership = organisation_member::Entity::find_by_id(me.id)
-        .one(db)
-        .await?;
-    let organisation_invitations = organisation_invitation::Entity::find()
-        .filter(organisation_invitation::Column::UserId.eq(me.id))
-        .all(db)
-        .await?;
-    let certificates = certificate::Entity::find()
-        .filter(certificate::Column::UserId.eq(me.id))
-        .all(db)
-        .await?;
     let payments = payment::Entity::find()
         .filter(payment::Column::RegistrationId.is_in(registration_ids.iter().copied()))
         .all(db)
@@ -82,52 +84,19 @@ pub async fn export(db: &impl ConnectionTrait, me: &user::Model) -> ApiResult<Va
         .filter(attendance::Column::RegistrationId.is_in(registration_ids.iter().copied()))
         .all(db)
         .await?;
-    let assessments = assessment::Entity::find()
-        .filter(assessment::Column::UserId.eq(me.id))
-        .all(db)
-        .await?;
+    // By id, never by address: what was sent to an address belongs to an account only once
+    // it proved the address, and never to whoever holds the address later.
+    let invitations = owned::<invitation::Entity>(db, invitation::Column::UserId, me.id).await?;
+    let certificates = owned::<certificate::Entity>(db, certificate::Column::UserId, me.id).await?;
+    let reminders =
+        owned::<reminder_delivery::Entity>(db, reminder_delivery::Column::UserId, me.id).await?;
     // Anonymous answers carry no author: they cannot be found, by design.
-    let survey_answers = survey_answer::Entity::find()
-        .filter(survey_answer::Column::RespondentId.eq(me.id))
-        .all(db)
-        .await?;
-    let surveys_answered = survey_participation::Entity::find()
-        .filter(survey_participation::Column::UserId.eq(me.id))
-        .all(db)
-        .await?;
-    let notification_levels = group_notification::Entity::find()
-        .filter(group_notification::Column::UserId.eq(me.id))
-        .all(db)
-        .await?;
-    let reminders = reminder_delivery::Entity::find()
-        .filter(reminder_delivery::Column::UserId.eq(me.id))
-        .all(db)
-        .await?;
-    let address_proofs = email_verification::Entity::find()
-        .filter(email_verification::Column::UserId.eq(me.id))
-        .all(db)
-        .await?;
-    let password_resets = password_reset::Entity::find()
-        .filter(password_reset::Column::UserId.eq(me.id))
-        .all(db)
-        .await?;
-    let staff_actions = audit_event::Entity::find()
-        .filter(audit_event::Column::ActorId.eq(me.id))
-        .all(db)
-        .await?;
-    Ok(json!({
-        "account": {
-            "id": me.id,
-            "email": me.email,
-            "emailVerified": me.email_verified_at.is_some(),
-            "name": me.name,
-            "organisation": me.organisation,
-            "role": me.role.to_value(),
-            "trained": me.trained,
-            "locale": me.locale,
-            "calendarFeedEnabled": me.calendar_secret.is_some(),
-            "createdAt": me.created_at,
-        },
+    let survey_answers =
+        owned::<survey_answer::Entity>(db, survey_answer::Column::RespondentId, me.id).await?;
+    let surveys_answered =
+        owned::<survey_participation::Entity>(db, survey_participation::Column::UserId, me.id)
+            .await?;
+    let data = json!({
         "registrations": registrations.iter().map(|(r, activity)| json!({
             "id": r.id,
             "activityId": r.activity_id,
@@ -137,74 +106,128 @@ pub async fn export(db: &impl ConnectionTrait, me: &user::Model) -> ApiResult<Va
             "createdAt": r.created_at,
             "updatedAt": r.updated_at,
         })).collect::<Vec<_>>(),
-        "clubQuestions": questions.iter().map(|q| json!({
-            "id": q.id, "meetingId": q.meeting_id, "text": q.text, "answer": q.answer,
-            "createdAt": q.created_at,
-        })).collect::<Vec<_>>(),
-        "clubVotes": votes.iter().map(|v| v.question_id).collect::<Vec<_>>(),
-        "groups": memberships.iter().map(|m| m.group_id).collect::<Vec<_>>(),
-        "threads": threads.iter().map(|t| json!({
-            "id": t.id, "groupId": t.group_id, "title": t.title, "isQuestion": t.is_question,
-            "createdAt": t.created_at,
-        })).collect::<Vec<_>>(),
-        "posts": posts.iter().map(|p| json!({
-            "id": p.id, "threadId": p.thread_id, "body": p.body, "removed": p.removed,
-            "createdAt": p.created_at, "editedAt": p.edited_at,
-        })).collect::<Vec<_>>(),
-        "invitations": invitations.iter().map(|i| json!({
-            "id": i.id, "activityId": i.activity_id, "message": i.message,
-            "status": i.status.to_value(), "createdAt": i.created_at,
-        })).collect::<Vec<_>>(),
-        "mails": mails.iter().map(|m| json!({
-            "kind": m.kind, "subject": m.subject, "text": m.text_body,
-            "status": m.status.to_value(), "createdAt": m.created_at,
-            "sentAt": m.sent_at,
-        })).collect::<Vec<_>>(),
-        "organisation": membership.map(|m| json!({
-            "organisationId": m.organisation_id, "role": m.role.to_value(), "since": m.added_at,
-        })),
-        "organisationInvitations": organisation_invitations.iter().map(|i| json!({
-            "organisationId": i.organisation_id, "role": i.role.to_value(),
-            "invitedBy": i.invited_by, "createdAt": i.created_at,
-        })).collect::<Vec<_>>(),
-        "certificates": certificates.iter().map(|c| json!({
-            "number": c.number, "activityId": c.activity_id, "minutesAttended": c.minutes_attended,
-            "organisation": c.organisation_name, "issuedAt": c.issued_at,
-        })).collect::<Vec<_>>(),
-        "payments": payments.iter().map(|p| json!({
+        "payments": list(&payments, |p| json!({
             "registrationId": p.registration_id, "status": p.status.to_value(),
             "amountCents": p.amount_cents, "funder": p.funder, "reference": p.reference,
             "recordedAt": p.recorded_at,
-        })).collect::<Vec<_>>(),
-        "attendance": attendance.iter().map(|a| json!({
+        })),
+        "attendance": list(&attendance, |a| json!({
             "registrationId": a.registration_id, "sessionId": a.session_id,
-        })).collect::<Vec<_>>(),
-        "assessments": assessments.iter().map(|a| json!({
-            "id": a.id, "diagnosticId": a.diagnostic_id, "organisationId": a.organisation_id,
-            "score": a.score, "takenAt": a.taken_at,
-        })).collect::<Vec<_>>(),
-        "surveysAnswered": surveys_answered.iter().map(|p| p.survey_id).collect::<Vec<_>>(),
-        "surveyAnswers": survey_answers.iter().map(|a| json!({
+        })),
+        "invitations": list(&invitations, |i| json!({
+            "id": i.id, "activityId": i.activity_id, "message": i.message,
+            "status": i.status.to_value(), "createdAt": i.created_at,
+        })),
+        "certificates": list(&certificates, |c| json!({
+            "number": c.number, "activityId": c.activity_id, "minutesAttended": c.minutes_attended,
+            "organisation": c.organisation_name, "issuedAt": c.issued_at,
+        })),
+        "remindersSent": list(&reminders, |r| json!({ "ruleId": r.rule_id, "sentAt": r.sent_at })),
+        "surveysAnswered": list(&surveys_answered, |p| json!(p.survey_id)),
+        "surveyAnswers": list(&survey_answers, |a| json!({
             "surveyId": a.survey_id, "questionId": a.question_id, "rating": a.rating,
             "choice": a.choice, "text": a.text,
-        })).collect::<Vec<_>>(),
-        "notificationLevels": notification_levels.iter().map(|n| json!({
+        })),
+    });
+    Ok(object(data))
+}
+
+/// The club and the groups: questions, votes, memberships, threads, posts, mail levels.
+async fn community_data(
+    db: &impl ConnectionTrait,
+    me: &user::Model,
+) -> ApiResult<Map<String, Value>> {
+    let questions =
+        owned::<club_question::Entity>(db, club_question::Column::AuthorId, me.id).await?;
+    let votes = owned::<club_vote::Entity>(db, club_vote::Column::UserId, me.id).await?;
+    let memberships =
+        owned::<group_member::Entity>(db, group_member::Column::UserId, me.id).await?;
+    let threads = owned::<thread::Entity>(db, thread::Column::AuthorId, me.id).await?;
+    let posts = owned::<post::Entity>(db, post::Column::AuthorId, me.id).await?;
+    let levels =
+        owned::<group_notification::Entity>(db, group_notification::Column::UserId, me.id).await?;
+    let data = json!({
+        "clubQuestions": list(&questions, |q| json!({
+            "id": q.id, "meetingId": q.meeting_id, "text": q.text, "answer": q.answer,
+            "createdAt": q.created_at,
+        })),
+        "clubVotes": list(&votes, |v| json!(v.question_id)),
+        "groups": list(&memberships, |m| json!(m.group_id)),
+        "threads": list(&threads, |t| json!({
+            "id": t.id, "groupId": t.group_id, "title": t.title, "isQuestion": t.is_question,
+            "createdAt": t.created_at,
+        })),
+        "posts": list(&posts, |p| json!({
+            "id": p.id, "threadId": p.thread_id, "body": p.body, "removed": p.removed,
+            "createdAt": p.created_at, "editedAt": p.edited_at,
+        })),
+        "notificationLevels": list(&levels, |n| json!({
             "groupId": n.group_id, "level": n.level.to_value(),
-        })).collect::<Vec<_>>(),
-        "remindersSent": reminders.iter().map(|r| json!({
-            "ruleId": r.rule_id, "sentAt": r.sent_at,
-        })).collect::<Vec<_>>(),
-        "addressProofs": address_proofs.iter().map(|v| json!({
+        })),
+    });
+    Ok(object(data))
+}
+
+/// What Klub keeps about the account itself: its mails, proofs of address, password resets,
+/// organisation, self-diagnostics and, for staff, their actions.
+async fn records_data(
+    db: &impl ConnectionTrait,
+    me: &user::Model,
+) -> ApiResult<Map<String, Value>> {
+    let mails = owned::<mail::Entity>(db, mail::Column::UserId, me.id).await?;
+    let address_proofs =
+        owned::<email_verification::Entity>(db, email_verification::Column::UserId, me.id).await?;
+    let password_resets =
+        owned::<password_reset::Entity>(db, password_reset::Column::UserId, me.id).await?;
+    let membership = organisation_member::Entity::find_by_id(me.id)
+        .one(db)
+        .await?;
+    let organisation_invitations = owned::<organisation_invitation::Entity>(
+        db,
+        organisation_invitation::Column::UserId,
+        me.id,
+    )
+    .await?;
+    let assessments = owned::<assessment::Entity>(db, assessment::Column::UserId, me.id).await?;
+    let staff_actions =
+        owned::<audit_event::Entity>(db, audit_event::Column::ActorId, me.id).await?;
+    let data = json!({
+        "mails": list(&mails, |m| json!({
+            "kind": m.kind, "subject": m.subject, "text": m.text_body,
+            "status": m.status.to_value(), "createdAt": m.created_at,
+            "sentAt": m.sent_at,
+        })),
+        "addressProofs": list(&address_proofs, |v| json!({
             "email": v.email, "createdAt": v.created_at, "usedAt": v.used_at,
-        })).collect::<Vec<_>>(),
-        "passwordResets": password_resets.iter().map(|r| json!({
+        })),
+        "passwordResets": list(&password_resets, |r| json!({
             "createdAt": r.created_at, "usedAt": r.used_at,
-        })).collect::<Vec<_>>(),
-        "staffActions": staff_actions.iter().map(|e| json!({
+        })),
+        "organisation": membership.map(|m| json!({
+            "organisationId": m.organisation_id, "role": m.role.to_value(), "since": m.added_at,
+        })),
+        "organisationInvitations": list(&organisation_invitations, |i| json!({
+            "organisationId": i.organisation_id, "role": i.role.to_value(),
+            "invitedBy": i.invited_by, "createdAt": i.created_at,
+        })),
+        "assessments": list(&assessments, |a| json!({
+            "id": a.id, "diagnosticId": a.diagnostic_id, "organisationId": a.organisation_id,
+            "score": a.score, "takenAt": a.taken_at,
+        })),
+        "staffActions": list(&staff_actions, |e| json!({
             "action": e.action.to_value(), "targetType": e.target_type, "targetId": e.target_id,
             "detail": e.detail, "at": e.at,
-        })).collect::<Vec<_>>(),
-    }))
+        })),
+    });
+    Ok(object(data))
+}
+
+/// The fields of a `json!({…})` object.
+fn object(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(fields) => fields,
+        _ => Map::new(),
+    }
 }
 
 /// Deletes the caller's account after checking its password: upcoming registrations are
