@@ -30,40 +30,10 @@ pub async fn graphql(
     schema: web::Data<KlubSchema>,
     direct: web::Data<SingleOperationSchema>,
 ) -> HttpResponse {
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let Ok(chunk) = chunk else {
-            return request_error(400, "BAD_REQUEST", "the request body could not be read");
-        };
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return request_error(
-                413,
-                "PAYLOAD_TOO_LARGE",
-                &format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
-            );
-        }
-        body.extend_from_slice(&chunk);
-    }
-    let batch: BatchRequest = match serde_json::from_slice(&body) {
+    let batch = match read_batch(&mut payload).await {
         Ok(batch) => batch,
-        Err(error) => {
-            return request_error(
-                400,
-                "BAD_REQUEST",
-                &format!("the body is not a GraphQL request: {error}"),
-            );
-        }
+        Err(refusal) => return refusal,
     };
-    if let BatchRequest::Batch(requests) = &batch
-        && requests.len() > MAX_BATCH
-    {
-        return request_error(
-            400,
-            "BAD_REQUEST",
-            &format!("at most {MAX_BATCH} operations per batch"),
-        );
-    }
-
     let started = Instant::now();
     // Before the caller is read: an answer is kept only if nothing changed from here on. Only
     // a single operation's answer is ever kept, so only it notes when it began.
@@ -125,6 +95,55 @@ pub async fn graphql(
             schema.execute_batch(BatchRequest::Batch(batch)).await
         }
     };
+    answered(response, operations, started)
+}
+
+/// The request's body as a GraphQL request or batch, or the answer that refuses it: too large,
+/// unreadable, or a batch of more than [`MAX_BATCH`] operations.
+async fn read_batch(payload: &mut web::Payload) -> Result<BatchRequest, HttpResponse> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else {
+            return Err(request_error(
+                400,
+                "BAD_REQUEST",
+                "the request body could not be read",
+            ));
+        };
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(request_error(
+                413,
+                "PAYLOAD_TOO_LARGE",
+                &format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let batch: BatchRequest = match serde_json::from_slice(&body) {
+        Ok(batch) => batch,
+        Err(error) => {
+            return Err(request_error(
+                400,
+                "BAD_REQUEST",
+                &format!("the body is not a GraphQL request: {error}"),
+            ));
+        }
+    };
+    if let BatchRequest::Batch(requests) = &batch
+        && requests.len() > MAX_BATCH
+    {
+        return Err(request_error(
+            400,
+            "BAD_REQUEST",
+            &format!("at most {MAX_BATCH} operations per batch"),
+        ));
+    }
+    Ok(batch)
+}
+
+/// The answer to a request GraphQL ran: each operation's outcome counted, and 503 when the
+/// database was out of reach.
+fn answered(response: BatchResponse, operations: Vec<String>, started: Instant) -> HttpResponse {
     let responses = match &response {
         BatchResponse::Single(response) => std::slice::from_ref(response),
         BatchResponse::Batch(responses) => responses.as_slice(),
