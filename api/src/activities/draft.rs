@@ -13,8 +13,6 @@ pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_DESCRIPTION_CHARS: usize = 20_000;
 pub const MAX_LOCATION_CHARS: usize = 500;
 pub const MAX_SESSIONS: usize = 100;
-pub const DEFAULT_MIN_ATTENDANCE_PERCENT: i32 = 75;
-
 #[derive(Clone, Debug)]
 pub struct SessionDraft {
     /// The session being edited, or `None` for a new one.
@@ -48,11 +46,6 @@ pub fn default_audience(kind: Kind) -> Audience {
     }
 }
 
-/// The share of sessions a TRAINING registrant must attend to become trained.
-pub fn default_min_attendance(kind: Kind) -> Option<i32> {
-    (kind == Kind::Training).then_some(DEFAULT_MIN_ATTENDANCE_PERCENT)
-}
-
 impl ActivityDraft {
     /// A draft of `kind` with one session from `starts_at` to `ends_at`, every other field
     /// at its default (free, no minimum, the kind's audience).
@@ -75,7 +68,7 @@ impl ActivityDraft {
             price_cents: 0,
             trainer_name: None,
             co_organiser: None,
-            min_attendance_percent: default_min_attendance(kind),
+            min_attendance_percent: crate::certificates::default_min_attendance(kind),
             sessions: vec![SessionDraft {
                 id: None,
                 starts_at,
@@ -294,7 +287,13 @@ mod tests {
             Audience::TrainedPartners
         );
         assert_eq!(default_audience(Kind::Workshop), Audience::AllPartners);
-        assert_eq!(default_min_attendance(Kind::Training), Some(75));
-        assert_eq!(default_min_attendance(Kind::Conference), None);
+        assert_eq!(
+            crate::certificates::default_min_attendance(Kind::Training),
+            Some(75)
+        );
+        assert_eq!(
+            crate::certificates::default_min_attendance(Kind::Conference),
+            None
+        );
     }
 }

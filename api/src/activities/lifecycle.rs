@@ -115,16 +115,12 @@ pub async fn advance(
     if let Some(before) = change_status(&tx, id, &[from], to, refusal, now).await? {
         audit::record(&tx, by.person(), action, [id], None, now).await?;
         if to == Status::Completed {
-            if matches!(before.kind, Kind::Training | Kind::Workshop) {
-                let percent = before
-                    .min_attendance_percent
-                    .unwrap_or(super::draft::DEFAULT_MIN_ATTENDANCE_PERCENT);
-                let qualified = seats::qualified(&tx, id, percent).await?;
-                if before.kind == Kind::Training {
-                    seats::mark_trained(&tx, &qualified, now).await?;
-                }
-                certificates::issue(&tx, mailer, &before, &qualified, now).await?;
+            let completed = certificates::completers(&tx, &before).await?;
+            // Completing a training is what makes a partner trained.
+            if before.kind == Kind::Training {
+                seats::mark_trained(&tx, &completed, now).await?;
             }
+            certificates::issue(&tx, mailer, &before, &completed, now).await?;
             followup::on_completed(&tx, mailer, &before, now).await?;
         }
     }

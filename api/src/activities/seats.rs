@@ -7,18 +7,16 @@
 //! - `waitlist_count` = WAITLISTED registrations, whose positions are exactly 1..n;
 //! - one active (non-cancelled) registration per person and activity (also a unique index).
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use entity::{
     activity::{self, Status as ActivityStatus},
-    attendance, registration,
+    registration,
     registration::Status,
     session, user,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    Select, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, Select,
+    sea_query::Expr,
 };
 
 use crate::{
@@ -219,42 +217,6 @@ pub async fn cancel_all(
         .exec(db)
         .await?;
     Ok(active)
-}
-
-/// The confirmed registrations that attended at least `percent` % of the activity's sessions
-/// (and at least one), each with the sessions it attended.
-pub async fn qualified(
-    db: &impl ConnectionTrait,
-    activity_id: i64,
-    percent: i32,
-) -> ApiResult<Vec<(registration::Model, Vec<i64>)>> {
-    let sessions = session::of_activity(activity_id).count(db).await?;
-    let sessions = usize::try_from(sessions).unwrap_or(usize::MAX);
-    let confirmed = registration::Entity::find()
-        .filter(registration::Column::ActivityId.eq(activity_id))
-        .filter(registration::Column::Status.eq(Status::Confirmed))
-        .order_by_asc(registration::Column::Id)
-        .all(db)
-        .await?;
-    let mut attended: HashMap<i64, Vec<i64>> = HashMap::new();
-    for row in attendance::Entity::find()
-        .filter(attendance::Column::RegistrationId.is_in(confirmed.iter().map(|r| r.id)))
-        .all(db)
-        .await?
-    {
-        attended
-            .entry(row.registration_id)
-            .or_default()
-            .push(row.session_id);
-    }
-    let needed = usize::try_from(percent).unwrap_or(100) * sessions;
-    Ok(confirmed
-        .into_iter()
-        .filter_map(|r| {
-            let present = attended.remove(&r.id).unwrap_or_default();
-            (!present.is_empty() && present.len() * 100 >= needed).then_some((r, present))
-        })
-        .collect())
 }
 
 /// Marks the registrants of `qualified` trained (as of `now` for those who were not).

@@ -1,17 +1,23 @@
-//! Certificates of attendance. When a TRAINING or WORKSHOP completes, each confirmed
-//! registrant who attended at least its `minAttendancePercent` of sessions gets one: a random
+//! Certificates of attendance, and the rule that decides them, stated here once: when a
+//! TRAINING or WORKSHOP completes, each confirmed registrant who attended at least its
+//! `minAttendancePercent` of sessions (75 % unless it says otherwise) gets one: a random
 //! number nobody can guess (80 bits, unique in the database), the hours of the sessions it
 //! attended, the date; issued once per registration (completing again issues nothing) and
 //! mailed as a PDF. The PDF is served to its holder and staff; anyone may check a number.
 
 mod pdf;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
-use entity::{activity, certificate, registration, session, user};
+use entity::{
+    activity::{self, Kind},
+    attendance, certificate, registration, session, user,
+};
 use rand::Rng;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, sea_query::OnConflict,
 };
 
 use crate::{
@@ -21,6 +27,67 @@ use crate::{
     mail::{Attachment, Letter, Mailer, Recipient},
     people,
 };
+
+/// The share of sessions to attend when an activity says none.
+pub const DEFAULT_MIN_ATTENDANCE_PERCENT: i32 = 75;
+
+/// Which activities earn a certificate when they complete: trainings and workshops.
+pub fn earns_certificate(kind: Kind) -> bool {
+    matches!(kind, Kind::Training | Kind::Workshop)
+}
+
+/// The share of sessions a new activity of `kind` asks for: a training states it; a workshop
+/// takes the default when it completes.
+pub fn default_min_attendance(kind: Kind) -> Option<i32> {
+    (kind == Kind::Training).then_some(DEFAULT_MIN_ATTENDANCE_PERCENT)
+}
+
+/// The share of `activity`'s sessions a registrant attends to complete it.
+pub fn required_attendance(activity: &activity::Model) -> i32 {
+    activity
+        .min_attendance_percent
+        .unwrap_or(DEFAULT_MIN_ATTENDANCE_PERCENT)
+}
+
+/// Who completed `activity`: its confirmed registrations that attended at least its share of
+/// sessions ([`required_attendance`]; and at least one), each with the sessions it attended.
+/// None for an activity that earns no certificate.
+pub async fn completers(
+    db: &impl ConnectionTrait,
+    activity: &activity::Model,
+) -> ApiResult<Vec<(registration::Model, Vec<i64>)>> {
+    if !earns_certificate(activity.kind) {
+        return Ok(Vec::new());
+    }
+    let (activity_id, percent) = (activity.id, required_attendance(activity));
+    let sessions = session::of_activity(activity_id).count(db).await?;
+    let sessions = usize::try_from(sessions).unwrap_or(usize::MAX);
+    let confirmed = registration::Entity::find()
+        .filter(registration::Column::ActivityId.eq(activity_id))
+        .filter(registration::Column::Status.eq(registration::Status::Confirmed))
+        .order_by_asc(registration::Column::Id)
+        .all(db)
+        .await?;
+    let mut attended: HashMap<i64, Vec<i64>> = HashMap::new();
+    for row in attendance::Entity::find()
+        .filter(attendance::Column::RegistrationId.is_in(confirmed.iter().map(|r| r.id)))
+        .all(db)
+        .await?
+    {
+        attended
+            .entry(row.registration_id)
+            .or_default()
+            .push(row.session_id);
+    }
+    let needed = usize::try_from(percent).unwrap_or(100) * sessions;
+    Ok(confirmed
+        .into_iter()
+        .filter_map(|r| {
+            let present = attended.remove(&r.id).unwrap_or_default();
+            (!present.is_empty() && present.len() * 100 >= needed).then_some((r, present))
+        })
+        .collect())
+}
 
 /// Crockford's base32: no I, L, O or U to misread.
 const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";

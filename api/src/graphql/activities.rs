@@ -3,7 +3,7 @@ use entity::{activity, session};
 
 use crate::activities::{
     ActivityDraft, SessionDraft,
-    draft::{default_audience, default_min_attendance},
+    draft::default_audience,
     lifecycle::{self, Cancellation},
     policy, seats,
     service::{self, ActivityFilter as Filter, Listed},
@@ -201,7 +201,7 @@ impl CreateActivityInput {
             co_organiser: self.co_organiser,
             min_attendance_percent: self
                 .min_attendance_percent
-                .or_else(|| default_min_attendance(kind)),
+                .or_else(|| crate::certificates::default_min_attendance(kind)),
             sessions: sessions_of(self.sessions)?,
         })
     }
