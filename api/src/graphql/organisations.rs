@@ -2,7 +2,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use entity::{organisation, organisation_invitation, organisation_member, registration};
 
 use crate::organisations::{
-    membership,
+    membership, policy,
     service::{self, OrganisationDraft},
 };
 use crate::{
@@ -91,10 +91,10 @@ impl Organisation {
     async fn insiders_only(
         &self,
         ctx: &Context<'_>,
-    ) -> ApiResult<(service::Sight, Vec<organisation_member::Model>)> {
+    ) -> ApiResult<(policy::Sight, Vec<organisation_member::Model>)> {
         let me = ctx.viewer().require(Access::Member)?;
         let members = self.member_rows(ctx).await?;
-        Ok((service::sight(me, &members)?, members))
+        Ok((policy::sight(me, &members)?, members))
     }
 }
 
@@ -202,7 +202,7 @@ impl OrganisationQuery {
     ) -> ApiResult<Organisation> {
         let me = ctx.viewer().require(Access::Member)?;
         Ok(Organisation(
-            service::visible(&ctx.state()?.db, parse_id("id", &id)?, me).await?,
+            policy::visible(&ctx.state()?.db, parse_id("id", &id)?, me).await?,
         ))
     }
 
@@ -249,7 +249,7 @@ impl OrganisationQuery {
         let db = &ctx.state()?.db;
         match service::membership(db, me.id).await? {
             Some(membership) => Ok(Some(Organisation(
-                service::visible(db, membership.organisation_id, me).await?,
+                policy::visible(db, membership.organisation_id, me).await?,
             ))),
             None => Ok(None),
         }
@@ -323,7 +323,7 @@ impl OrganisationMutation {
         let id = parse_id("organisationId", &organisation_id)?;
         membership::adopt_by_name(&state.db, &state.mailer, id, staff, state.now()).await?;
         Ok(Organisation(
-            service::visible(&state.db, id, staff.person()).await?,
+            policy::visible(&state.db, id, staff.person()).await?,
         ))
     }
 

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{activity, payment, registration};
-use sea_orm::{ActiveEnum, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
+use entity::{activity, payment, registration, user};
+use sea_orm::{ActiveEnum, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Select};
 use serde::Deserialize;
 
 use crate::{
@@ -53,32 +53,7 @@ async fn sheet(
     viewer_of(request, state).await?.require(Access::Staff)?;
     // Rows of a whole period held in memory: one export per core at a time.
     let _turn = crate::heavy::turn().await?;
-    let mut activities = activity::Entity::find().filter(activity::Column::PriceCents.gt(0));
-    let name = match (period.activity, &period.from, &period.to) {
-        (Some(id), _, _) => {
-            activities = activities.filter(activity::Column::Id.eq(id));
-            format!("payments-activity-{id}.csv")
-        }
-        (None, Some(from), Some(to)) => {
-            let (from_at, to_at) = (instant("from", from)?, instant("to", to)?);
-            activities = activities.filter(
-                Condition::all()
-                    .add(activity::Column::StartsAt.gte(from_at))
-                    .add(activity::Column::StartsAt.lt(to_at)),
-            );
-            format!(
-                "payments-{}-{}.csv",
-                from_at.format("%Y%m%d"),
-                to_at.format("%Y%m%d")
-            )
-        }
-        _ => {
-            return Err(ApiError::bad_input(
-                "from",
-                "give `from` and `to`, or `activity`",
-            ));
-        }
-    };
+    let (activities, name) = paid_activities(period)?;
     let activities: HashMap<i64, activity::Model> = activities
         .all(&state.db)
         .await?
@@ -103,20 +78,7 @@ async fn sheet(
         people::organisation::names(&state.db, &users.values().collect::<Vec<_>>()).await?;
 
     let mut sheet = SafeCsv::default();
-    sheet.row([
-        "activity",
-        "first session",
-        "name",
-        "organisation",
-        "email",
-        "registration",
-        "payment",
-        "amount",
-        "funder",
-        "reference",
-        "recorded at",
-        "to refund",
-    ])?;
+    sheet.row(HEADER)?;
     for registration in &registrations {
         let (Some(activity), Some(person)) = (
             activities.get(&registration.activity_id),
@@ -125,33 +87,84 @@ async fn sheet(
             continue;
         };
         let record = records.remove(&registration.id);
-        let Some(payment) = Payment::of(registration, activity, record.clone()) else {
+        let Some(payment) = Payment::of(registration, activity, record) else {
             continue;
         };
-        let status = record.as_ref().map_or(payment::Status::Due, |r| r.status);
-        sheet.row([
-            activity.title.clone(),
-            activity.starts_at.format("%Y-%m-%d").to_string(),
-            person.name.clone(),
-            organisations.get(&person.id).cloned().unwrap_or_default(),
-            person.email.clone(),
-            registration.status.to_value(),
-            status.to_value(),
-            format!("{:.2}", f64::from(payment.amount_cents) / 100.0),
-            record
-                .as_ref()
-                .and_then(|r| r.funder.clone())
-                .unwrap_or_default(),
-            record
-                .as_ref()
-                .and_then(|r| r.reference.clone())
-                .unwrap_or_default(),
-            record
-                .as_ref()
-                .map(|r| r.recorded_at.to_rfc3339())
-                .unwrap_or_default(),
-            if payment.to_refund { "yes" } else { "" }.to_owned(),
-        ])?;
+        let organisation = organisations.get(&person.id).cloned().unwrap_or_default();
+        sheet.row(row(activity, person, organisation, registration, &payment))?;
     }
     Ok((name, sheet.finish()?))
+}
+
+const HEADER: [&str; 12] = [
+    "activity",
+    "first session",
+    "name",
+    "organisation",
+    "email",
+    "registration",
+    "payment",
+    "amount",
+    "funder",
+    "reference",
+    "recorded at",
+    "to refund",
+];
+
+/// The paid activities the sheet covers, and the file's name: one activity, or those whose
+/// first session falls in [from, to).
+fn paid_activities(period: &Period) -> ApiResult<(Select<activity::Entity>, String)> {
+    let activities = activity::Entity::find().filter(activity::Column::PriceCents.gt(0));
+    match (period.activity, &period.from, &period.to) {
+        (Some(id), _, _) => Ok((
+            activities.filter(activity::Column::Id.eq(id)),
+            format!("payments-activity-{id}.csv"),
+        )),
+        (None, Some(from), Some(to)) => {
+            let (from_at, to_at) = (instant("from", from)?, instant("to", to)?);
+            Ok((
+                activities.filter(
+                    Condition::all()
+                        .add(activity::Column::StartsAt.gte(from_at))
+                        .add(activity::Column::StartsAt.lt(to_at)),
+                ),
+                format!(
+                    "payments-{}-{}.csv",
+                    from_at.format("%Y%m%d"),
+                    to_at.format("%Y%m%d")
+                ),
+            ))
+        }
+        _ => Err(ApiError::bad_input(
+            "from",
+            "give `from` and `to`, or `activity`",
+        )),
+    }
+}
+
+/// One registration's line, under [`HEADER`].
+fn row(
+    activity: &activity::Model,
+    person: &user::Model,
+    organisation: String,
+    registration: &registration::Model,
+    payment: &Payment,
+) -> [String; 12] {
+    let record = payment.record.as_ref();
+    [
+        activity.title.clone(),
+        activity.starts_at.format("%Y-%m-%d").to_string(),
+        person.name.clone(),
+        organisation,
+        person.email.clone(),
+        registration.status.to_value(),
+        record.map_or(payment::Status::Due, |r| r.status).to_value(),
+        format!("{:.2}", f64::from(payment.amount_cents) / 100.0),
+        record.and_then(|r| r.funder.clone()).unwrap_or_default(),
+        record.and_then(|r| r.reference.clone()).unwrap_or_default(),
+        record
+            .map(|r| r.recorded_at.to_rfc3339())
+            .unwrap_or_default(),
+        if payment.to_refund { "yes" } else { "" }.to_owned(),
+    ]
 }

@@ -16,7 +16,10 @@ use sea_orm::{
     sea_query::{Expr, OnConflict, Query},
 };
 
-use super::service::{join, manages, membership, visible};
+use super::{
+    policy::{manages, visible},
+    service::{join, membership},
+};
 use crate::{
     audit::{self, Action},
     db::{self, begin_write},
@@ -48,23 +51,8 @@ pub async fn set_member(
 ) -> ApiResult<organisation::Model> {
     let tx = begin_write(db).await?;
     let organisation = visible(&tx, organisation_id, by).await?;
-    let adding = if is_staff(by) {
-        Adding::AtOnce
-    } else if manages(&tx, by, organisation.id).await? {
-        Adding::ByInvitation
-    } else {
-        return Err(ApiError::Forbidden);
-    };
-    let person = people::service::get(&tx, person_id).await?;
-    if person.deleted_at.is_some() {
-        return Err(ApiError::NotFound("user"));
-    }
-    if is_staff(&person) {
-        return Err(ApiError::bad_input(
-            "userId",
-            "staff accounts do not belong to partner organisations",
-        ));
-    }
+    let adding = adding_by(&tx, by, &organisation).await?;
+    let person = partner(&tx, person_id).await?;
     match (membership(&tx, person.id).await?, adding) {
         (Some(current), _) if current.organisation_id != organisation.id => {
             return Err(ApiError::conflict(
@@ -130,6 +118,37 @@ pub async fn set_member(
     .await?;
     tx.commit().await?;
     Ok(organisation)
+}
+
+/// How `by` adds people to `organisation`: staff at once, a manager by invitation; anyone
+/// else not at all.
+async fn adding_by(
+    db: &impl ConnectionTrait,
+    by: &user::Model,
+    organisation: &organisation::Model,
+) -> ApiResult<Adding> {
+    if is_staff(by) {
+        Ok(Adding::AtOnce)
+    } else if manages(db, by, organisation.id).await? {
+        Ok(Adding::ByInvitation)
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+/// The partner account `person_id`, which may belong to an organisation: not deleted, not staff.
+async fn partner(db: &impl ConnectionTrait, person_id: i64) -> ApiResult<user::Model> {
+    let person = people::service::get(db, person_id).await?;
+    if person.deleted_at.is_some() {
+        return Err(ApiError::NotFound("user"));
+    }
+    if is_staff(&person) {
+        return Err(ApiError::bad_input(
+            "userId",
+            "staff accounts do not belong to partner organisations",
+        ));
+    }
+    Ok(person)
 }
 
 async fn tell(

@@ -3,4 +3,5 @@
 //! colleagues; staff see every organisation, members their own, anyone else none (NOT_FOUND).
 
 pub mod membership;
+pub mod policy;
 pub mod service;

@@ -13,12 +13,13 @@ use sea_orm::{
     sea_query::{Expr, Query},
 };
 
+use super::policy::Sight;
 use crate::{
     audit::{self, Action},
-    db::{self, begin_write},
+    db::begin_write,
     error::{ApiError, ApiResult},
     mail::Mailer,
-    people::{self, Staff, policy::is_staff},
+    people::{self, Staff},
     registrations::{self, policy::Placement},
     validation::{optional_text, required_text},
 };
@@ -60,32 +61,6 @@ pub async fn membership(
     Ok(organisation_member::Entity::find_by_id(person_id)
         .one(db)
         .await?)
-}
-
-/// Whether `person` manages organisation `organisation_id`.
-pub(super) async fn manages(
-    db: &impl ConnectionTrait,
-    person: &user::Model,
-    organisation_id: i64,
-) -> ApiResult<bool> {
-    Ok(membership(db, person.id)
-        .await?
-        .is_some_and(|m| m.organisation_id == organisation_id && m.role == Role::Manager))
-}
-
-/// The organisation, for its members and staff; NOT_FOUND for anyone else.
-pub async fn visible(
-    db: &impl ConnectionTrait,
-    id: i64,
-    person: &user::Model,
-) -> ApiResult<organisation::Model> {
-    let member = membership(db, person.id)
-        .await?
-        .is_some_and(|m| m.organisation_id == id);
-    if !(member || is_staff(person)) {
-        return Err(ApiError::NotFound("organisation"));
-    }
-    db::get::<organisation::Entity>(db, id, "organisation").await
 }
 
 pub(super) async fn join(
@@ -177,24 +152,6 @@ pub async fn register_colleague(
         now,
     )
     .await
-}
-
-/// What a person may see of an organisation's life: staff and its managers all of it, a
-/// member only what is its own; anyone else nothing (FORBIDDEN).
-pub enum Sight {
-    Everything,
-    Own(i64),
-}
-
-pub fn sight(person: &user::Model, members: &[organisation_member::Model]) -> ApiResult<Sight> {
-    if is_staff(person) {
-        return Ok(Sight::Everything);
-    }
-    match members.iter().find(|m| m.user_id == person.id) {
-        Some(m) if m.role == Role::Manager => Ok(Sight::Everything),
-        Some(_) => Ok(Sight::Own(person.id)),
-        None => Err(ApiError::Forbidden),
-    }
 }
 
 /// The registrations the members made since each joined, as far as `sight` reaches: what a
