@@ -384,7 +384,7 @@ async fn an_instance_that_cannot_prove_it_listens_stops_trusting_its_memory() {
     use std::sync::atomic::Ordering;
     let database = crate::helpers::TestDatabase::create().await;
     if database.skips_unless_postgres(
-        "attacks::an_instance_that_cannot_prove_it_listens_stops_trusting_its_memory",
+        "answers::an_instance_that_cannot_prove_it_listens_stops_trusting_its_memory",
         "SQLite hears its own writes in-process: there is no listener to lose",
     ) {
         return;
