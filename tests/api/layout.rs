@@ -30,7 +30,8 @@ const LADDER: &[&[&str]] = &[
     &["accounts", "progress"],
 ];
 
-/// GraphQL and HTTP: they may use everything below, nothing uses them but the root.
+/// GraphQL and HTTP: they may use everything below, nothing uses them but the root; HTTP
+/// uses GraphQL, never the reverse.
 const SURFACE: &[&str] = &["graphql", "http"];
 
 /// What wires the server together; it may use everything.
@@ -199,6 +200,10 @@ fn domains_depend_one_way_down_the_ladder() {
                 },
                 Layer::Infrastructure => {
                     matches!(layer(&used), Layer::Infrastructure) || used == "state"
+                }
+                // HTTP carries GraphQL, never the reverse.
+                Layer::Surface if module == "graphql" => {
+                    !matches!(layer(&used), Layer::Unknown) && used != "http"
                 }
                 Layer::Surface | Layer::Root => !matches!(layer(&used), Layer::Unknown),
                 Layer::Unknown => false,

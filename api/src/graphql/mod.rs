@@ -27,6 +27,7 @@ pub mod registration;
 pub mod registrations;
 pub mod scalars;
 pub mod settle;
+pub mod socket_viewer;
 
 use self::{
     accounts::{AccountsMutation, AccountsQuery},
@@ -48,6 +49,7 @@ use self::{
 use actix_web::web::Bytes;
 use async_graphql::{MergedObject, MergedSubscription, Response, Schema, SchemaBuilder};
 
+use self::socket_viewer::SocketViewer;
 use crate::{
     auth::Credentials,
     clock,
@@ -55,7 +57,6 @@ use crate::{
     graphql::errors::{ErrorCodes, with_codes},
     graphql::limits::{MAX_COMPLEXITY, QueryLimits},
     graphql::settle::{SettleMutations, runs_mutation},
-    http::socket::SocketViewer,
     metrics::ANSWERS_FROM_MEMORY,
     people::Viewer,
     state::AppState,
