@@ -40,7 +40,8 @@ fn rendered(url: &str) -> String {
 }
 
 /// GraphiQL renders from Klub's own assets under its strict policy (no CDN, no inline
-/// script), and its first request, the schema's introspection, reaches `/graphql`.
+/// script), and what a person sees is the schema loaded: the documentation explorer lists the
+/// root types, and no error stands where the schema should be.
 #[tokio::test]
 async fn graphiql_renders_offline_under_its_own_policy() {
     let app = spawn_app().await;
@@ -68,6 +69,14 @@ async fn graphiql_renders_offline_under_its_own_policy() {
     assert!(
         dom.contains("graphiql-container") && !dom.contains("Loading GraphiQL"),
         "GraphiQL did not render: {dom}"
+    );
+    assert!(
+        dom.contains("Root Types") && dom.contains(">Mutation<"),
+        "GraphiQL has no schema to document: {dom}"
+    );
+    assert!(
+        !dom.contains("Error fetching schema") && !dom.contains("too deep"),
+        "GraphiQL shows an error instead of the schema: {dom}"
     );
     let metrics = app
         .client

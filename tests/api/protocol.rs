@@ -53,15 +53,58 @@ async fn a_body_over_256_kib_is_refused() {
     answer.expect_error("PAYLOAD_TOO_LARGE");
 }
 
+/// What every GraphQL tool sends first: graphql-js's standard introspection query, nine
+/// `ofType` deep, with descriptions, deprecations and repeatable directives. Answered whole.
 #[tokio::test]
-async fn too_deep_a_query_is_refused() {
+async fn the_standard_introspection_query_is_answered() {
     let app = spawn_app().await;
-    // 13 levels: __schema, types, fields, type, eight ofType, name.
+    let query = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/introspection.graphql"),
+    )
+    .unwrap();
+    let answer = app.graphql(&query, json!({}), None).await;
+    let schema = &answer.data()["__schema"];
+    assert_eq!(schema["queryType"]["name"], "Query");
+    assert_eq!(schema["subscriptionType"]["name"], "Subscription");
+    let types = schema["types"].as_array().unwrap();
+    let activity = types
+        .iter()
+        .find(|t| t["name"] == "Activity")
+        .expect("the Activity type");
+    assert!(
+        activity["description"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty())
+    );
+    // A list of non-null IDs unwraps three levels: NON_NULL, LIST, NON_NULL, then the ID.
+    let wrapped = types
+        .iter()
+        .flat_map(|t| t["fields"].as_array().into_iter().flatten())
+        .flat_map(|f| f["args"].as_array().unwrap())
+        .map(|a| &a["type"])
+        .find(|t| t["ofType"]["kind"] == "LIST" && t["ofType"]["ofType"]["kind"] == "NON_NULL")
+        .expect("an argument of type [T!]!");
+    assert!(wrapped["ofType"]["ofType"]["ofType"]["name"].is_string());
+    assert!(
+        schema["directives"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["name"] == "include" && d["isRepeatable"] == false)
+    );
+}
+
+/// Introspection that fans out at every level (each type's fields' types' fields…) is still
+/// limited: only the one-type-per-level `ofType` chain is exempt from the depth.
+#[tokio::test]
+async fn introspection_that_fans_out_too_deep_is_refused() {
+    let app = spawn_app().await;
+    // __schema, types, then fields/type pairs: 2 + 2 × 5 + 1 = 13 levels.
     let mut selection = String::from("name");
-    for _ in 0..8 {
-        selection = format!("ofType {{ {selection} }}");
+    for _ in 0..5 {
+        selection = format!("fields {{ type {{ {selection} }} }}");
     }
-    let query = format!("{{ __schema {{ types {{ fields {{ type {{ {selection} }} }} }} }} }}");
+    let query = format!("{{ __schema {{ types {{ {selection} }} }} }}");
     let answer = app.graphql(&query, json!({}), None).await;
     assert!(
         answer.body["errors"][0]["message"]
@@ -72,6 +115,9 @@ async fn too_deep_a_query_is_refused() {
         answer.body
     );
     answer.expect_error("GRAPHQL_VALIDATION_FAILED");
+    // One level less passes.
+    let query = query.replacen("fields { type { name } }", "name", 1);
+    app.graphql(&query, json!({}), None).await.data();
 }
 
 #[tokio::test]

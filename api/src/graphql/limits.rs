@@ -11,8 +11,11 @@
 //! - a batch shares one [`BatchBudget`]: its operations together get the selections, aliases
 //!   and complexity of one request, so a batch of ten cannot cost ten times the limits.
 //!
-//! Depth, complexity, recursion and directives per operation are limited by async-graphql (see
-//! `schema.rs`); the batch size and body size by the HTTP handler; subscriptions per socket by
+//! - at most [`MAX_DEPTH`] levels of fields, counted so that the standard introspection query
+//!   passes ([`deepens`]).
+//!
+//! Complexity, recursion and directives per operation are limited by async-graphql (see
+//! `graphql/mod.rs`); the batch size and body size by the HTTP handler; subscriptions per socket by
 //! [`SubscriptionSlots`].
 
 use std::{
@@ -37,6 +40,9 @@ use crate::{
 };
 
 pub const MAX_ALIASES: usize = 15;
+/// Deepest selection accepted ([`deepens`] says which fields count); the frontend's deepest
+/// document needs 6, the standard introspection query 6.
+pub const MAX_DEPTH: usize = 12;
 /// The cost of a request: each field counts 1 and a page multiplies its nodes' cost by the
 /// page size asked for (`page_cost`), so nested pages are priced as the database would pay.
 /// async-graphql prices the whole document, and the frontend sends whole contract files (the
@@ -63,16 +69,29 @@ struct Cost {
     selections: usize,
     aliases: usize,
     guesses: usize,
+    /// The deepest chain of fields below, counted as [`deepens`] says.
+    depth: usize,
 }
 
 impl Cost {
+    /// The cost of selections side by side: sizes add up, the depth is the deepest's.
     fn add(self, other: Cost) -> Cost {
         Cost {
             selections: self.selections.saturating_add(other.selections),
             aliases: self.aliases.saturating_add(other.aliases),
             guesses: self.guesses.saturating_add(other.guesses),
+            depth: self.depth.max(other.depth),
         }
     }
+}
+
+/// Whether a field adds a level to the depth. Every field does but `__Type.ofType`: a chain of
+/// `ofType` answers one type per level (a list of non-null `[T!]!` is three), so it cannot fan
+/// out however deep it is written, and graphql-js's standard introspection query, which every
+/// GraphQL tool sends first, writes it nine levels deep. Klub's own schema has no field of
+/// that name (checked by a test), so the exception cannot open a path through Klub's data.
+fn deepens(field: &str) -> bool {
+    field != "ofType"
 }
 
 /// The limits of one batch, shared by its operations.
@@ -369,6 +388,11 @@ fn check(
             running = running.add(cost);
         }
     }
+    if running.depth > MAX_DEPTH {
+        return Err(refuse(format!(
+            "Query is nested too deep: at most {MAX_DEPTH} levels of fields"
+        )));
+    }
     if running.aliases > MAX_ALIASES {
         return Err(refuse(format!("at most {MAX_ALIASES} aliases per request")));
     }
@@ -431,12 +455,18 @@ impl<'d> FragmentCosts<'d> {
             let cost = match &selection.node {
                 Selection::Field(field) => {
                     let field = &field.node;
+                    let name = field.name.node.as_str();
+                    let below = self.of(&field.selection_set.node)?;
                     Cost {
                         selections: 1,
                         aliases: usize::from(field.alias.is_some()),
-                        guesses: usize::from(GUESSING_FIELDS.contains(&field.name.node.as_str())),
+                        guesses: usize::from(GUESSING_FIELDS.contains(&name)),
+                        depth: 0,
                     }
-                    .add(self.of(&field.selection_set.node)?)
+                    .add(Cost {
+                        depth: below.depth + usize::from(deepens(name)),
+                        ..below
+                    })
                 }
                 Selection::InlineFragment(inline) => self.of(&inline.node.selection_set.node)?,
                 Selection::FragmentSpread(spread) => {

@@ -104,9 +104,6 @@ pub struct Subscription(GroupSubscription);
 
 pub type KlubSchema = Schema<Query, Mutation, Subscription>;
 
-/// Deepest selection accepted; the frontend's deepest document needs 6.
-pub const MAX_DEPTH: usize = 12;
-
 /// The schema and its limits, without extensions.
 fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(
@@ -114,7 +111,6 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
         Mutation::default(),
         Subscription::default(),
     )
-    .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(32)
     .limit_directives(MAX_DIRECTIVES)
