@@ -57,6 +57,9 @@ pub struct Config {
     pub reminder_before: chrono::Duration,
     /// `KLUB_OUTBOX_POLL_MS`: how often the outbox worker looks for mail to send.
     pub outbox_poll: Duration,
+    /// `KLUB_MAIL_PER_MINUTE`: the most mails all instances together send in a minute (counted
+    /// in the database), for SMTP servers that refuse more; `None` sends as fast as it answers.
+    pub mail_per_minute: Option<u64>,
     /// `KLUB_ANSWER_TARGET_MINUTES`: the promised time to a first answer in the groups.
     pub answer_target: chrono::Duration,
     /// `KLUB_OPENING_HOURS`: when that promise runs (`HH:MM-HH:MM`, office time).
@@ -174,6 +177,9 @@ impl Config {
             trust_forwarded_for: env.parse("KLUB_TRUST_FORWARDED_FOR", Some(false))?,
             metrics_listen: env.optional("KLUB_METRICS_LISTEN")?,
             outbox_poll: Duration::from_millis(env.positive("KLUB_OUTBOX_POLL_MS", 1000)?),
+            mail_per_minute: env
+                .optional::<u64>("KLUB_MAIL_PER_MINUTE")?
+                .filter(|limit| *limit > 0),
         })
     }
 }

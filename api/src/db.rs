@@ -31,6 +31,76 @@ pub async fn connect(
     statements: Arc<AtomicU64>,
     written: RowWritten,
 ) -> Result<DatabaseConnection, DbErr> {
+    let options = options(config, written);
+    migrate(&options).await?;
+    let mut db = Database::connect(options).await?;
+    db.set_metric_callback(move |_| {
+        statements.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok(db)
+}
+
+/// Applies the migrations not applied yet (`klub migrate`, and every start). Returns every
+/// migration's name, with true for those applied now.
+pub async fn migrate_database(config: &Config) -> Result<Vec<(String, bool)>, DbErr> {
+    migrate(&options(config, Arc::new(|_, _| {}))).await
+}
+
+/// Migrations run on a connection of their own, closed before serving starts: a pooled
+/// SQLite connection opened before an `ALTER TABLE` could read rows with the old set of
+/// columns (seen as "Missing value for column" at startup, once in a few hundred starts).
+async fn migrate(options: &ConnectOptions) -> Result<Vec<(String, bool)>, DbErr> {
+    let mut migrating = options.clone();
+    migrating.max_connections(1).min_connections(1);
+    let migrations = Database::connect(migrating).await?;
+    let pending: Vec<String> = Migrator::get_pending_migrations(&migrations)
+        .await?
+        .iter()
+        .map(|migration| migration.name().to_owned())
+        .collect();
+    Migrator::up(&migrations, None).await?;
+    migrations.close().await?;
+    Ok(Migrator::migrations()
+        .iter()
+        .map(|migration| {
+            let name = migration.name().to_owned();
+            let now = pending.contains(&name);
+            (name, now)
+        })
+        .collect())
+}
+
+/// A consistent copy of the embedded SQLite database in `file`, taken while the server may be
+/// writing (SQLite's `VACUUM INTO` reads one snapshot). PostgreSQL has its own tools.
+pub async fn backup_sqlite(config: &Config, file: &std::path::Path) -> ApiResult<()> {
+    if !config.database_url.expose_secret().starts_with("sqlite") {
+        return Err(ApiError::bad_input(
+            "database",
+            "klub backup copies the embedded SQLite database; on PostgreSQL use pg_dump \
+             (pg_dump --format=custom --file FILE \"$DATABASE_URL\")",
+        ));
+    }
+    if file.exists() {
+        return Err(ApiError::conflict(format!(
+            "{} exists already: Klub never overwrites a backup",
+            file.display()
+        )));
+    }
+    let mut options = options(config, Arc::new(|_, _| {}));
+    options.max_connections(1).min_connections(1);
+    let db = Database::connect(options).await?;
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        sea_orm::DbBackend::Sqlite,
+        "VACUUM INTO ?",
+        [file.to_string_lossy().into_owned().into()],
+    ))
+    .await?;
+    db.close().await?;
+    Ok(())
+}
+
+/// How Klub connects: pool sizes and timeouts, and SQLite's pragmas.
+fn options(config: &Config, written: RowWritten) -> ConnectOptions {
     let url = config.database_url.expose_secret();
     let mut options = ConnectOptions::new(url);
     if url.starts_with("sqlite") {
@@ -71,20 +141,7 @@ pub async fn connect(
                 })
             })
         });
-    // Migrations run on a connection of their own, closed before serving starts: a pooled
-    // SQLite connection opened before an `ALTER TABLE` could read rows with the old set of
-    // columns (seen as "Missing value for column" at startup, once in a few hundred starts).
-    let mut migrating = options.clone();
-    migrating.max_connections(1).min_connections(1);
-    let migrations = Database::connect(migrating).await?;
-    Migrator::up(&migrations, None).await?;
-    migrations.close().await?;
-
-    let mut db = Database::connect(options).await?;
-    db.set_metric_callback(move |_| {
-        statements.fetch_add(1, Ordering::Relaxed);
-    });
-    Ok(db)
+    options
 }
 
 /// Begins a transaction that will write. On SQLite it takes the write lock at once
@@ -264,4 +321,106 @@ async fn relay(mut connection: PgListener, listener: &impl Listener) -> sea_orm:
             Err(error) => return error,
         }
     }
+}
+
+/// Counts one more event under `key` in a window of `window` shared by every instance, and
+/// returns the count: one statement that inserts the counter at 1, or adds 1 to it (starting a
+/// new window at 1 when the old one has passed), and reads the result. The conflicting row is
+/// locked by the upsert on PostgreSQL and SQLite has one writer, so concurrent bumps are
+/// serialised and each gets a distinct number. Used for login attempts (`auth::throttle`) and
+/// the outbox's pace; the rows live in `login_throttles`, named for their first use, and are
+/// forgotten by `auth::throttle::forget_old`.
+pub async fn bump_counter(
+    db: &impl ConnectionTrait,
+    key: String,
+    window: chrono::Duration,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<i32> {
+    use entity::login_throttle::{self, Column};
+    use sea_orm::{ExprTrait, sea_query::Expr};
+    let table = login_throttle::Entity;
+    let expired = Expr::col((table, Column::WindowStartedAt)).lte(now - window);
+    let row = login_throttle::Entity::insert(login_throttle::ActiveModel {
+        key: Set(key),
+        attempts: Set(1),
+        window_started_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(Column::Key)
+            .value(
+                Column::Attempts,
+                Expr::case(expired.clone(), 1).finally(Expr::col((table, Column::Attempts)).add(1)),
+            )
+            .value(
+                Column::WindowStartedAt,
+                Expr::case(expired, now).finally(Expr::col((table, Column::WindowStartedAt))),
+            )
+            .to_owned(),
+    )
+    .exec_with_returning(db)
+    .await?;
+    Ok(row.attempts)
+}
+
+/// Held while a process serves an SQLite file: what a server keeps in memory is kept true by
+/// hearing its own writes (see `changes.rs`), so another process writing the file (a second
+/// server, or `klub import`/`klub admin`) would leave it believing stale rows. The lock is a
+/// file beside the database (`klub.db.lock`), locked with `flock`; never the database file
+/// itself, whose POSIX locks SQLite would lose when another descriptor on it closes. Servers
+/// of one process share it (tests run several on one file).
+#[derive(Clone)]
+pub struct SqliteServing {
+    _file: Arc<std::fs::File>,
+}
+
+impl SqliteServing {
+    /// Takes the file for this process, or says who holds it. `None` on PostgreSQL and for an
+    /// in-memory database.
+    pub fn take(config: &Config, purpose: &str) -> ApiResult<Option<Self>> {
+        use std::sync::Weak;
+        static HELD: std::sync::Mutex<Vec<(std::path::PathBuf, Weak<std::fs::File>)>> =
+            std::sync::Mutex::new(Vec::new());
+        let Some(path) = lock_path(config.database_url.expose_secret()) else {
+            return Ok(None);
+        };
+        let mut held = HELD
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        held.retain(|(_, file)| file.strong_count() > 0);
+        if let Some(file) = held
+            .iter()
+            .find(|(held_path, _)| *held_path == path)
+            .and_then(|(_, file)| file.upgrade())
+        {
+            return Ok(Some(Self { _file: file }));
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(ApiError::internal)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(ApiError::conflict(format!(
+                    "another process is using the SQLite database ({} is locked): {purpose}",
+                    path.display()
+                )));
+            }
+            Err(std::fs::TryLockError::Error(error)) => return Err(ApiError::internal(error)),
+        }
+        let file = Arc::new(file);
+        held.push((path, Arc::downgrade(&file)));
+        Ok(Some(Self { _file: file }))
+    }
+}
+
+/// The lock file of an SQLite URL (`sqlite://klub.db?mode=rwc` → `klub.db.lock`).
+fn lock_path(url: &str) -> Option<std::path::PathBuf> {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = path.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.contains(":memory:")).then(|| format!("{path}.lock").into())
 }

@@ -29,6 +29,7 @@ pub mod mail;
 pub mod memory;
 pub mod metrics;
 pub mod numbers;
+pub mod onboarding;
 pub mod organisations;
 pub mod payments;
 pub mod people;

@@ -54,57 +54,19 @@ pub struct Application {
     port: u16,
     metrics_port: Option<u16>,
     state: AppState,
+    /// Held while serving an SQLite file (see [`db::SqliteServing`]).
+    _serving: Option<db::SqliteServing>,
 }
 
 impl Application {
-    /// Connects and migrates the database, prepares keys and the first admin, and binds the
-    /// listener (port 0 picks a free port: see [`Application::port`]).
+    /// Prepares the state ([`prepare`]) and binds the listener (port 0 picks a free port: see
+    /// [`Application::port`]).
     pub async fn build(config: Config) -> Result<Self, StartupError> {
-        let statements = Arc::new(AtomicU64::new(0));
-        let memory = Memory::for_database(config.database_url.expose_secret());
-        let written: db::RowWritten = {
-            let memory = memory.clone();
-            Arc::new(move |table, id| memory.written(table, id))
-        };
-        let db = db::connect(&config, statements.clone(), written).await?;
-        let secret = match &config.jwt_secret {
-            Some(secret) => secret.expose_secret().to_owned(),
-            None => {
-                tracing::warn!(
-                    "KLUB_JWT_SECRET is not set: using a secret generated once and kept in the database"
-                );
-                db::shared_setting(&db, "jwt_secret", || {
-                    Alphanumeric.sample_string(&mut rand::rng(), 64)
-                })
-                .await?
-            }
-        };
-        let tokens = TokenKeys::new(
-            secret.as_bytes(),
-            config.public_url.clone(),
-            config.token_ttl,
-        );
-        let state = AppState {
-            db,
-            mailer: Arc::new(Mailer::new(&config)?),
-            config: Arc::new(config),
-            tokens: Arc::new(tokens),
-            passwords: Passwords::new()?,
-            clock: Clock::default(),
-            posts: tokio::sync::broadcast::channel(256).0,
-            statements,
-            memory,
-        };
-        if let Some(admin) = &state.config.bootstrap_admin {
-            ensure_bootstrap_admin(
-                &state.db,
-                &state,
-                &admin.email,
-                admin.password.expose_secret(),
-            )
-            .await?;
-        }
-
+        let serving = db::SqliteServing::take(
+            &config,
+            "a Klub server serves it already, and SQLite serves one process (several instances need PostgreSQL)",
+        )?;
+        let state = prepare(config).await?;
         let address = state.config.listen.to_string();
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Listen {
             address: address.clone(),
@@ -134,6 +96,7 @@ impl Application {
             port,
             metrics_port,
             state,
+            _serving: serving,
         })
     }
 
@@ -164,9 +127,64 @@ impl Application {
             tracing::info!("shutting down: finishing in-flight requests");
             handle.stop(true).await;
         });
-        tracing::info!(port = self.port, "klub is serving");
+        let url = format!(
+            "http://{}:{}/graphql",
+            self.state.config.listen.ip(),
+            self.port
+        );
+        tracing::info!(%url, "klub is serving GraphQL (open the URL in a browser for GraphiQL)");
         self.server.await
     }
+}
+
+/// What the server and the command line's commands share: the database connected and
+/// migrated, the keys, the mailer, and the first admin when the configuration names one.
+pub async fn prepare(config: Config) -> Result<AppState, StartupError> {
+    let statements = Arc::new(AtomicU64::new(0));
+    let memory = Memory::for_database(config.database_url.expose_secret());
+    let written: db::RowWritten = {
+        let memory = memory.clone();
+        Arc::new(move |table, id| memory.written(table, id))
+    };
+    let db = db::connect(&config, statements.clone(), written).await?;
+    let secret = match &config.jwt_secret {
+        Some(secret) => secret.expose_secret().to_owned(),
+        None => {
+            tracing::warn!(
+                "KLUB_JWT_SECRET is not set: using a secret generated once and kept in the database"
+            );
+            db::shared_setting(&db, "jwt_secret", || {
+                Alphanumeric.sample_string(&mut rand::rng(), 64)
+            })
+            .await?
+        }
+    };
+    let tokens = TokenKeys::new(
+        secret.as_bytes(),
+        config.public_url.clone(),
+        config.token_ttl,
+    );
+    let state = AppState {
+        db,
+        mailer: Arc::new(Mailer::new(&config)?),
+        config: Arc::new(config),
+        tokens: Arc::new(tokens),
+        passwords: Passwords::new()?,
+        clock: Clock::default(),
+        posts: tokio::sync::broadcast::channel(256).0,
+        statements,
+        memory,
+    };
+    if let Some(admin) = &state.config.bootstrap_admin {
+        ensure_bootstrap_admin(
+            &state.db,
+            &state,
+            &admin.email,
+            admin.password.expose_secret(),
+        )
+        .await?;
+    }
+    Ok(state)
 }
 
 fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {

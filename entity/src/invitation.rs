@@ -22,6 +22,12 @@ pub struct Model {
     /// The account the invitation belongs to: the invited account, or the one that accepted
     /// it (or proved it owns the address). `None` while nobody has.
     pub user_id: Option<i64>,
+    /// What an import said of the person, given to the account it creates.
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub locale: Option<String>,
+    /// The organisation the person joins when it accepts (an import's word, by staff).
+    pub organisation_id: Option<i64>,
 }
 
 /// EXPIRED is not stored: a PENDING invitation past `expires_at` reads as expired.

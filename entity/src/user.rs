@@ -28,6 +28,8 @@ pub struct Model {
     pub email_verified_at: Option<DateTimeUtc>,
     /// When the person became trained (unknown for those trained before it was kept).
     pub trained_at: Option<DateTimeUtc>,
+    /// A phone number as the office's spreadsheet gave it (digits, spaces, `+`, `.`, `-`).
+    pub phone: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]

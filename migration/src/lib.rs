@@ -24,6 +24,7 @@ mod m20261125_000019_notify_user_changes;
 pub mod m20261125_000020_notify_data_changes;
 mod m20261206_000021_trust_round_3;
 mod m20261206_000022_cancellation_cause;
+mod m20261206_000023_partner_import;
 
 pub struct Migrator;
 
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000020_notify_data_changes::Migration),
             Box::new(m20261206_000021_trust_round_3::Migration),
             Box::new(m20261206_000022_cancellation_cause::Migration),
+            Box::new(m20261206_000023_partner_import::Migration),
         ]
     }
 }

@@ -93,6 +93,7 @@ const TABLE: &[(&str, [Outcome; 5])] = &[
     ("Organisation",        [UNAUTH,  NOTFND,  NOTFND,  Allowed, Allowed]),
     ("Organisations",       [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
     ("AdoptOrganisationMembers", [UNAUTH, FORBID, FORBID, Allowed, Allowed]),
+    ("ImportPartners",      [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
     ("MyOrganisation",      [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
     ("MyOrganisationInvitations", [UNAUTH, Allowed, Allowed, Allowed, Allowed]),
     // Only the invited person answers; staff are never invited (another's invitation).
@@ -280,6 +281,10 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
         "CreateOrganisation" => {
             json!({ "input": { "name": format!("Hôtel {run}"), "sector": "ACCOMMODATION" } })
         }
+        "ImportPartners" => json!({
+            "csv": format!("Courriel;Nom\nimport-{run}@example.fr;Ann {run}\n"),
+            "dryRun": true,
+        }),
         "AddOrganisationMember"
         | "Organisation"
         | "AdoptOrganisationMembers"

@@ -26,8 +26,9 @@ const LADDER: &[&[&str]] = &[
     &["certificates", "followup"],
     &["activities"],
     &["registrations"],
-    &["club", "groups", "invitations", "organisations"],
-    &["accounts", "progress"],
+    &["club", "groups", "organisations"],
+    &["invitations"],
+    &["accounts", "onboarding", "progress"],
 ];
 
 /// GraphQL and HTTP: they may use everything below, nothing uses them but the root; HTTP

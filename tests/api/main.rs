@@ -23,6 +23,7 @@ mod helpers;
 mod invitations;
 mod layout;
 mod mail;
+mod onboarding;
 mod operations;
 mod organisations;
 mod payments;

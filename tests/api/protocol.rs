@@ -40,9 +40,9 @@ async fn malformed_json_gets_a_clear_error() {
 }
 
 #[tokio::test]
-async fn a_body_over_256_kib_is_refused() {
+async fn a_body_over_1_mib_is_refused() {
     let app = spawn_app().await;
-    let huge = "x".repeat(300 * 1024);
+    let huge = "x".repeat(1100 * 1024);
     let answer = app
         .post_json(
             &json!({ "query": "{ me { id } }", "variables": { "pad": huge } }),

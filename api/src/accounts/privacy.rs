@@ -45,6 +45,7 @@ fn account(me: &user::Model) -> Value {
         "role": me.role.to_value(),
         "trained": me.trained,
         "locale": me.locale,
+        "phone": me.phone,
         "calendarFeedEnabled": me.calendar_secret.is_some(),
         "createdAt": me.created_at,
     })
@@ -262,6 +263,7 @@ pub async fn delete_account(state: &AppState, me: &user::Model, password: String
     row.role = Set(user::Role::Partner);
     row.trained = Set(false);
     row.locale = Set(None);
+    row.phone = Set(None);
     row.calendar_secret = Set(None);
     row.deleted_at = Set(Some(now));
     row.email_verified_at = Set(None);
@@ -313,18 +315,16 @@ async fn forget_person(db: &impl ConnectionTrait, person: &user::Model) -> ApiRe
         .exec(db)
         .await?;
     redact_in_others_mails(db, person).await?;
-    // Invitations are staff's record of what was sent; the address and the message go. Those
-    // still waiting at the address are not the account's (see `address.rs`).
+    // Invitations are staff's record of what was sent; the address, the message and what an
+    // import said of the person go. Those still waiting at the address are not the account's
+    // (see `address.rs`).
+    let gone = || Expr::value(Option::<String>::None);
     invitation::Entity::update_many()
         .col_expr(invitation::Column::Email, Expr::value(deleted_address(id)))
-        .col_expr(
-            invitation::Column::Message,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            invitation::Column::TokenHash,
-            Expr::value(Option::<String>::None),
-        )
+        .col_expr(invitation::Column::Message, gone())
+        .col_expr(invitation::Column::Name, gone())
+        .col_expr(invitation::Column::Phone, gone())
+        .col_expr(invitation::Column::TokenHash, gone())
         .filter(invitation::Column::UserId.eq(id))
         .exec(db)
         .await?;

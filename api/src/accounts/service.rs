@@ -2,10 +2,13 @@
 //! mailed to its address (password reset). Above `auth` (sessions, passwords) and
 //! `invitations` (what waits at an address), which both serve it.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use entity::{password_reset, user};
 use minijinja::context;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::Expr,
+};
 
 use super::address;
 use crate::{
@@ -89,16 +92,7 @@ pub async fn request_password_reset(state: &AppState, email: String) -> ApiResul
     if recent.is_some() {
         return Ok(());
     }
-    let token = mailed::new_token();
-    password_reset::Entity::insert(password_reset::ActiveModel {
-        user_id: Set(user.id),
-        token_hash: Set(mailed::hash(&token)),
-        created_at: Set(now),
-        expires_at: Set(now + Duration::minutes(RESET_VALID_MINUTES)),
-        ..Default::default()
-    })
-    .exec_without_returning(&tx)
-    .await?;
+    let token = new_reset(&tx, &user, now).await?;
     let mailer = &state.mailer;
     let letter = Letter::new(
         "password_reset",
@@ -112,6 +106,98 @@ pub async fn request_password_reset(state: &AppState, email: String) -> ApiResul
     mailer.send(&tx, letter.with_secret(token), now).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// A new reset token for `user`, stored as its hash; valid [`RESET_VALID_MINUTES`].
+async fn new_reset(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<String> {
+    let token = mailed::new_token();
+    password_reset::Entity::insert(password_reset::ActiveModel {
+        user_id: Set(user.id),
+        token_hash: Set(mailed::hash(&token)),
+        created_at: Set(now),
+        expires_at: Set(now + Duration::minutes(RESET_VALID_MINUTES)),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(token)
+}
+
+/// The operator's way back in (`klub admin reset-password`): a one-time link that sets the
+/// password of the account at `email`, printed on the operator's terminal instead of mailed.
+pub async fn operator_reset_link(state: &AppState, email: String) -> ApiResult<String> {
+    let email = people::Email::parse("email", email)?;
+    let tx = begin_write(&state.db).await?;
+    let user = people::service::find_by_email(&tx, &email)
+        .await?
+        .filter(|user| user.deleted_at.is_none())
+        .ok_or(ApiError::NotFound("account"))?;
+    let token = new_reset(&tx, &user, state.now()).await?;
+    tx.commit().await?;
+    Ok(format!(
+        "{}/password/reset?token={token}",
+        state.mailer.public_url
+    ))
+}
+
+/// The operator's first admin, or another one (`klub admin create`): an ADMIN account without
+/// a password, and the one-time link that sets it; opening it proves the address, as a mailed
+/// reset link does.
+pub async fn operator_create_admin(state: &AppState, email: String) -> ApiResult<String> {
+    let email = people::Email::parse("email", email)?;
+    let now = state.now();
+    let tx = begin_write(&state.db).await?;
+    if people::service::find_by_email(&tx, &email).await?.is_some() {
+        return Err(ApiError::conflict(format!(
+            "{} already has an account: `klub admin reset-password` gives it a way in",
+            email.as_str()
+        )));
+    }
+    let name = email
+        .as_str()
+        .split('@')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let person = NewPerson::parse(email.as_str().to_owned(), name, None, user::Role::Admin)?;
+    // Not a PHC string: no password matches it until the link sets one.
+    let user = people::service::create(&tx, person, "!unset".into(), now).await?;
+    let token = new_reset(&tx, &user, now).await?;
+    tx.commit().await?;
+    Ok(format!(
+        "{}/password/reset?token={token}",
+        state.mailer.public_url
+    ))
+}
+
+/// The staff account an operator's command acts as: the one at `email`, or the first admin.
+pub async fn operator_staff(state: &AppState, email: Option<String>) -> ApiResult<user::Model> {
+    let found = match email {
+        Some(email) => {
+            let email = people::Email::parse("by", email)?;
+            people::service::find_by_email(&state.db, &email)
+                .await?
+                .filter(|user| user.deleted_at.is_none() && user.role.is_staff())
+        }
+        None => {
+            user::Entity::find()
+                .filter(user::Column::Role.eq(user::Role::Admin))
+                .filter(user::Column::DeletedAt.is_null())
+                .order_by_asc(user::Column::Id)
+                .one(&state.db)
+                .await?
+        }
+    };
+    found.ok_or_else(|| {
+        ApiError::bad_input(
+            "by",
+            "no such staff account: create an admin first (`klub admin create EMAIL`)",
+        )
+    })
 }
 
 /// Sets a new password with a mailed token: single use, valid one hour. Every earlier

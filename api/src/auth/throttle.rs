@@ -14,9 +14,8 @@
 use chrono::{DateTime, Duration, Utc};
 use entity::login_throttle;
 use sea_orm::{
-    ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter,
-    sea_query::{Expr, OnConflict},
+    sea_query::Expr,
 };
 
 use crate::{
@@ -91,33 +90,8 @@ pub async fn admit_sign_up(
     Ok(())
 }
 
-/// One statement: insert the counter at 1, or add 1 to it (starting a new window at 1 when the
-/// old one has passed), and read the result. The conflicting row is locked by the upsert on
-/// PostgreSQL and SQLite has one writer, so concurrent bumps are serialised.
 async fn bump(db: &impl ConnectionTrait, key: String, now: DateTime<Utc>) -> ApiResult<i32> {
-    use login_throttle::Column;
-    let table = login_throttle::Entity;
-    let expired = Expr::col((table, Column::WindowStartedAt)).lte(window_start(now));
-    let row = login_throttle::Entity::insert(login_throttle::ActiveModel {
-        key: Set(key),
-        attempts: Set(1),
-        window_started_at: Set(now),
-    })
-    .on_conflict(
-        OnConflict::column(Column::Key)
-            .value(
-                Column::Attempts,
-                Expr::case(expired.clone(), 1).finally(Expr::col((table, Column::Attempts)).add(1)),
-            )
-            .value(
-                Column::WindowStartedAt,
-                Expr::case(expired, now).finally(Expr::col((table, Column::WindowStartedAt))),
-            )
-            .to_owned(),
-    )
-    .exec_with_returning(db)
-    .await?;
-    Ok(row.attempts)
+    crate::db::bump_counter(db, key, Duration::minutes(WINDOW_MINUTES), now).await
 }
 
 /// A successful login: the address starts afresh and the client gets its slot back.

@@ -19,6 +19,7 @@ pub mod invitations;
 pub mod limits;
 pub mod loaders;
 pub mod mail;
+pub mod onboarding;
 pub mod organisations;
 pub mod payments;
 pub mod people;
@@ -41,6 +42,7 @@ use self::{
     groups::{GroupMutation, GroupQuery, GroupSubscription, ModerationMutation},
     invitations::{InvitationMutation, InvitationQuery},
     mail::MailQuery,
+    onboarding::OnboardingMutation,
     organisations::{OrganisationMutation, OrganisationQuery},
     people::{PeopleMutation, PeopleQuery},
     progress::{ProgressMutation, ProgressQuery},
@@ -93,6 +95,7 @@ pub struct Mutation(
     DiagnosticMutation,
     ProgressMutation,
     InvitationMutation,
+    OnboardingMutation,
     ClubMutation,
     GroupMutation,
     ModerationMutation,

@@ -16,8 +16,9 @@ use crate::{
     state::AppState,
 };
 
-/// Largest request body accepted on `/graphql`.
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Largest request body accepted on `/graphql`: room for a spreadsheet of a few thousand
+/// partners (`importPartners`), still read whole before anything is parsed.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Most operations in one batched request.
 pub const MAX_BATCH: usize = 10;
 

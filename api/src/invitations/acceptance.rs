@@ -15,6 +15,7 @@ use crate::{
     },
     db::begin_write,
     error::{ApiError, ApiResult},
+    organisations,
     people::{self, NewPerson},
     registrations::{self, policy::Placement},
     state::AppState,
@@ -49,7 +50,9 @@ pub async fn accept(
         .ok_or_else(|| ApiError::bad_input("token", "this invitation does not exist"))?;
     check_usable(&invitation, now)?;
     // Validated before the token is spent, so a typo does not burn the invitation.
-    let person = NewPerson::parse(invitation.email.clone(), name, None, invitation.role)?;
+    let mut person = NewPerson::parse(invitation.email.clone(), name, None, invitation.role)?;
+    person.phone.clone_from(&invitation.phone);
+    person.locale.clone_from(&invitation.locale);
     let hash = state
         .passwords
         .hash(Password::parse("password", password)?)
@@ -87,6 +90,9 @@ pub async fn accept(
         .filter(invitation::Column::Id.eq(invitation.id))
         .exec(&tx)
         .await?;
+    if let Some(organisation_id) = invitation.organisation_id {
+        organisations::membership::join_on_acceptance(&tx, organisation_id, user.id, now).await?;
+    }
     // The link reached the address: that proves it.
     let (user, mut activities) = hand_over(&tx, user, now).await?;
     tx.commit().await?;

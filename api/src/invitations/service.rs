@@ -10,7 +10,7 @@ use entity::{
 use minijinja::context;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, sea_query::Expr,
+    EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,
 };
 
 use super::policy::{may_change, may_send};
@@ -18,6 +18,7 @@ use crate::{
     activities,
     audit::{self, Action},
     auth::mailed,
+    config::Locale,
     db::begin_write,
     error::{ApiError, ApiResult},
     mail::{Letter, Recipient, calendar::Method},
@@ -297,7 +298,8 @@ async fn queue_account_invitation(
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     let mailer = &state.mailer;
-    let to = Recipient::Address(&invitation.email);
+    let locale = invitation.locale.as_deref().and_then(Locale::parse);
+    let to = Recipient::Address(&invitation.email, locale);
     let letter = Letter::new(
         "invitation_account",
         to,
@@ -378,4 +380,97 @@ pub async fn revoke(
     let invitation = crate::db::get::<invitation::Entity>(&tx, id, "invitation").await?;
     tx.commit().await?;
     Ok(invitation)
+}
+
+/// What an import knows of a person it invites, checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Profile {
+    pub name: String,
+    pub phone: Option<String>,
+    pub locale: Option<Locale>,
+    /// The organisation the person joins when it accepts.
+    pub organisation_id: Option<i64>,
+}
+
+/// What inviting an imported person did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Imported {
+    /// A new account invitation was mailed (or an expired one renewed and mailed again).
+    Invited,
+    /// A pending invitation now says what the spreadsheet says; nothing was mailed.
+    Updated,
+    /// The pending invitation already said it.
+    Unchanged,
+    /// Staff revoked this address's invitation: an import does not overrule them.
+    Revoked,
+}
+
+/// Invites an address with no account (the caller checks) to create one as a PARTNER, with
+/// what the office's spreadsheet says of the person. Importing the same row again changes
+/// nothing; a changed row updates the waiting invitation without mailing again.
+pub async fn invite_imported(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    email: &Email,
+    profile: &Profile,
+    by: Staff<'_>,
+    now: DateTime<Utc>,
+) -> ApiResult<(Imported, invitation::Model)> {
+    let latest = invitation::Entity::find()
+        .filter(invitation::Column::Email.eq(email.as_str()))
+        .filter(invitation::Column::TokenHash.is_not_null())
+        .order_by_desc(invitation::Column::Id)
+        .one(db)
+        .await?;
+    match latest {
+        Some(row) if row.status == Status::Revoked => Ok((Imported::Revoked, row)),
+        Some(row) if row.status == Status::Pending && row.expires_at > now => {
+            if profile_of(&row) == *profile {
+                Ok((Imported::Unchanged, row))
+            } else {
+                Ok((Imported::Updated, set_profile(db, row, profile).await?))
+            }
+        }
+        // None yet, or expired: a pending one is renewed by `upsert`, with a new link.
+        _ => {
+            let token = mailed::new_token();
+            let row = upsert(
+                db,
+                email.as_str(),
+                Role::Partner,
+                None,
+                None,
+                Some(mailed::hash(&token)),
+                None,
+                by,
+                now,
+            )
+            .await?;
+            let row = set_profile(db, row, profile).await?;
+            queue_account_invitation(state, db, &row, &token, None, by.person(), now).await?;
+            Ok((Imported::Invited, row))
+        }
+    }
+}
+
+fn profile_of(row: &invitation::Model) -> Profile {
+    Profile {
+        name: row.name.clone().unwrap_or_default(),
+        phone: row.phone.clone(),
+        locale: row.locale.as_deref().and_then(Locale::parse),
+        organisation_id: row.organisation_id,
+    }
+}
+
+async fn set_profile(
+    db: &impl ConnectionTrait,
+    row: invitation::Model,
+    profile: &Profile,
+) -> ApiResult<invitation::Model> {
+    let mut active: invitation::ActiveModel = row.into();
+    active.name = Set(Some(profile.name.clone()));
+    active.phone = Set(profile.phone.clone());
+    active.locale = Set(profile.locale.map(|locale| locale.code().to_owned()));
+    active.organisation_id = Set(profile.organisation_id);
+    Ok(active.update(db).await?)
 }

@@ -35,8 +35,9 @@ pub enum Recipient<'a> {
     /// The address of an account that has not proven it owns it: the mail speaks the
     /// account's language but belongs to nobody until the address is proven.
     AddressOf(&'a user::Model),
-    /// An address without an account, written to in the office's default language.
-    Address(&'a str),
+    /// An address without an account, written to in the language given (an import may know
+    /// it), or else the office's default.
+    Address(&'a str, Option<Locale>),
 }
 
 impl<'a> Recipient<'a> {
@@ -174,7 +175,7 @@ impl Mailer {
             Recipient::AddressOf(person) => {
                 Outgoing::to_address(letter.kind, person.email.clone(), Some(person), rendered)
             }
-            Recipient::Address(email) => {
+            Recipient::Address(email, _) => {
                 Outgoing::to_address(letter.kind, email.to_owned(), None, rendered)
             }
         };
@@ -197,7 +198,7 @@ impl Mailer {
     pub fn locale_for(&self, recipient: Recipient<'_>) -> Locale {
         match recipient {
             Recipient::Account(person) | Recipient::AddressOf(person) => self.locale_of(person),
-            Recipient::Address(_) => self.default_locale,
+            Recipient::Address(_, locale) => locale.unwrap_or(self.default_locale),
         }
     }
 

@@ -176,6 +176,9 @@ pub async fn deliver_due(state: &AppState) -> ApiResult<usize> {
         .await?;
     let mut handled = 0;
     for row in due {
+        if !within_pace(state, now).await? {
+            break;
+        }
         if !claim(state, row.id, now).await? {
             continue; // another instance took it
         }
@@ -190,6 +193,20 @@ pub async fn deliver_due(state: &AppState) -> ApiResult<usize> {
         settle(state, &row, outcome, now).await?;
     }
     Ok(handled)
+}
+
+/// Whether one more mail may leave now: with `KLUB_MAIL_PER_MINUTE`, each mail takes a slot
+/// of the minute from a counter in the database, shared by every instance, so that together
+/// they never send more than the limit in a minute. A slot taken for a mail another instance
+/// then claims is lost: the pace errs on the slow side.
+async fn within_pace(state: &AppState, now: DateTime<Utc>) -> ApiResult<bool> {
+    let Some(limit) = state.config.mail_per_minute else {
+        return Ok(true);
+    };
+    let slot =
+        crate::db::bump_counter(&state.db, "outbox:minute".into(), Duration::minutes(1), now)
+            .await?;
+    Ok(u64::try_from(slot).is_ok_and(|slot| slot <= limit))
 }
 
 fn free_lease(now: DateTime<Utc>) -> Condition {

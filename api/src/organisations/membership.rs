@@ -120,6 +120,60 @@ pub async fn set_member(
     Ok(organisation)
 }
 
+/// A person who accepted an invitation naming `organisation_id` (staff's import) joins it as a
+/// MEMBER: staff's word and the person's acceptance, as [`set_member`] asks. Nothing happens
+/// when it belongs to an organisation already or the organisation is gone.
+pub async fn join_on_acceptance(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    person_id: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let exists = organisation::Entity::find_by_id(organisation_id)
+        .one(db)
+        .await?
+        .is_some();
+    if exists && membership(db, person_id).await?.is_none() {
+        join(db, organisation_id, person_id, Role::Member, now).await?;
+    }
+    Ok(())
+}
+
+/// Staff offer a partner of no organisation a MEMBER's place in `organisation`, which it takes
+/// by accepting; an offer already made stays as it is. Returns whether a new offer was mailed.
+pub async fn invite_member(
+    db: &impl ConnectionTrait,
+    mailer: &Mailer,
+    organisation: &organisation::Model,
+    person: &user::Model,
+    by: Staff<'_>,
+    now: DateTime<Utc>,
+) -> ApiResult<bool> {
+    let offered = offer_place(
+        db,
+        organisation.id,
+        person.id,
+        Role::Member,
+        by.person().id,
+        Earlier::Kept,
+        now,
+    )
+    .await?;
+    if offered {
+        tell(
+            db,
+            mailer,
+            "organisation_invitation",
+            person,
+            organisation,
+            by.person(),
+            now,
+        )
+        .await?;
+    }
+    Ok(offered)
+}
+
 /// How `by` adds people to `organisation`: staff at once, a manager by invitation; anyone
 /// else not at all.
 async fn adding_by(
@@ -310,27 +364,7 @@ pub async fn adopt_by_name(
             .as_deref()
             .is_some_and(|given| given.trim().to_lowercase() == wanted)
     }) {
-        let offered = offer_place(
-            &tx,
-            organisation.id,
-            person.id,
-            Role::Member,
-            by.person().id,
-            Earlier::Kept,
-            now,
-        )
-        .await?;
-        if offered {
-            tell(
-                &tx,
-                mailer,
-                "organisation_invitation",
-                person,
-                &organisation,
-                by.person(),
-                now,
-            )
-            .await?;
+        if invite_member(&tx, mailer, &organisation, person, by, now).await? {
             invited += 1;
         }
     }

@@ -25,6 +25,7 @@ use crate::{
 };
 
 pub const MAX_NAME_CHARS: usize = 200;
+pub const MAX_COMMUNE_CHARS: usize = 100;
 
 /// An organisation as its creator describes it.
 pub struct OrganisationDraft {
@@ -48,7 +49,7 @@ impl OrganisationDraft {
         Ok(Self {
             name: required_text("name", self.name, MAX_NAME_CHARS)?,
             sector: self.sector,
-            commune: optional_text("commune", self.commune, 100)?,
+            commune: optional_text("commune", self.commune, MAX_COMMUNE_CHARS)?,
             website,
         })
     }
@@ -89,13 +90,49 @@ pub async fn create(
     by: &user::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<organisation::Model> {
-    let draft = draft.checked()?;
     let tx = begin_write(db).await?;
-    let staff = Staff::of(by);
-    if staff.is_none() && membership(&tx, by.id).await?.is_some() {
-        return Err(ApiError::conflict("you belong to an organisation already"));
-    }
-    let created = organisation::ActiveModel {
+    let created = match Staff::of(by) {
+        Some(staff) => create_by_staff(&tx, draft, staff, now).await?,
+        None => {
+            if membership(&tx, by.id).await?.is_some() {
+                return Err(ApiError::conflict("you belong to an organisation already"));
+            }
+            let created = insert(&tx, draft.checked()?, now).await?;
+            join(&tx, created.id, by.id, Role::Manager, now).await?;
+            created
+        }
+    };
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// Staff create an organisation within the caller's transaction (an import creates many in
+/// one); the creation is audited.
+pub async fn create_by_staff(
+    db: &impl ConnectionTrait,
+    draft: OrganisationDraft,
+    staff: Staff<'_>,
+    now: DateTime<Utc>,
+) -> ApiResult<organisation::Model> {
+    let created = insert(db, draft.checked()?, now).await?;
+    audit::record(
+        db,
+        staff.person(),
+        Action::OrganisationCreated,
+        [created.id],
+        Some(&created.name),
+        now,
+    )
+    .await?;
+    Ok(created)
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    draft: OrganisationDraft,
+    now: DateTime<Utc>,
+) -> ApiResult<organisation::Model> {
+    Ok(organisation::ActiveModel {
         name: Set(draft.name),
         sector: Set(draft.sector),
         commune: Set(draft.commune),
@@ -103,24 +140,8 @@ pub async fn create(
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&tx)
-    .await?;
-    match staff {
-        Some(staff) => {
-            audit::record(
-                &tx,
-                staff.person(),
-                Action::OrganisationCreated,
-                [created.id],
-                Some(&created.name),
-                now,
-            )
-            .await?;
-        }
-        None => join(&tx, created.id, by.id, Role::Manager, now).await?,
-    }
-    tx.commit().await?;
-    Ok(created)
+    .insert(db)
+    .await?)
 }
 
 /// A MANAGER registers a member of its organisation under the usual seat, audience and

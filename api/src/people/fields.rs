@@ -48,6 +48,10 @@ pub struct NewPerson {
     pub name: String,
     pub organisation: Option<String>,
     pub role: Role,
+    /// What an import knew of the person (see `invitations`): a checked phone number and a
+    /// language code.
+    pub phone: Option<String>,
+    pub locale: Option<String>,
 }
 
 impl NewPerson {
@@ -62,13 +66,49 @@ impl NewPerson {
             name: required_text("name", name, MAX_NAME_CHARS)?,
             organisation: optional_text("organisation", organisation, MAX_NAME_CHARS)?,
             role,
+            phone: None,
+            locale: None,
         })
     }
+}
+
+const MAX_PHONE_CHARS: usize = 32;
+
+/// A phone number as people write it: digits with spaces, dots, dashes, brackets and a
+/// leading `+`, between 6 and 15 digits (E.164's longest). Kept as written; `None` when blank.
+pub fn optional_phone(field: &str, raw: Option<String>) -> ApiResult<Option<String>> {
+    let Some(phone) = raw
+        .map(|raw| raw.trim().to_owned())
+        .filter(|p| !p.is_empty())
+    else {
+        return Ok(None);
+    };
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    let allowed = phone
+        .chars()
+        .enumerate()
+        .all(|(i, c)| c.is_ascii_digit() || " .-()".contains(c) || (c == '+' && i == 0));
+    if !allowed || !(6..=15).contains(&digits) || phone.chars().count() > MAX_PHONE_CHARS {
+        return Err(ApiError::bad_input(field, "is not a phone number"));
+    }
+    Ok(Some(phone))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phones_are_checked_and_kept_as_written() {
+        assert_eq!(
+            optional_phone("phone", Some(" +33 (0)5 59.12-34-56 ".into())).unwrap(),
+            Some("+33 (0)5 59.12-34-56".into())
+        );
+        assert_eq!(optional_phone("phone", Some("  ".into())).unwrap(), None);
+        for bad in ["12345", "05 59 12 34 ab", "05+59123456", "1234567890123456"] {
+            assert!(optional_phone("phone", Some(bad.into())).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn emails_are_normalised() {

@@ -33,6 +33,8 @@ pub async fn create(
         name: Set(person.name),
         organisation: Set(person.organisation),
         role: Set(person.role),
+        phone: Set(person.phone),
+        locale: Set(person.locale),
         trained: Set(false),
         password_hash: Set(password_hash),
         created_at: Set(now),
@@ -61,6 +63,8 @@ pub async fn take_over(
         .col_expr(user::Column::Name, Expr::value(person.name))
         .col_expr(user::Column::Organisation, Expr::value(person.organisation))
         .col_expr(user::Column::Role, Expr::value(person.role))
+        .col_expr(user::Column::Phone, Expr::value(person.phone))
+        .col_expr(user::Column::Locale, Expr::value(person.locale))
         .col_expr(user::Column::PasswordHash, Expr::value(password_hash))
         .col_expr(
             user::Column::CalendarSecret,
