@@ -17,6 +17,7 @@ mod authorization;
 mod browser;
 mod certificates;
 mod club;
+mod docs;
 mod followup;
 mod groups;
 mod helpers;

@@ -8,7 +8,8 @@ use std::sync::atomic::Ordering;
 
 use crate::helpers::{TestApp, spawn_app, spawn_on};
 
-/// The worked example of the README: a workshop with one seat, two partners, one cancels.
+/// The worked example of the guides (`docs/api/worked-example.md`): a workshop with one seat,
+/// two partners, one cancels.
 #[tokio::test]
 async fn the_waiting_list_moves_by_itself() {
     let app = spawn_app().await;
