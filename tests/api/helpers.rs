@@ -498,13 +498,27 @@ impl TestDatabase {
     /// For a test that only means something on PostgreSQL: on SQLite, says so on the
     /// terminal (past the harness' capture, so a skip never passes silently) and returns true.
     pub fn skips_unless_postgres(&self, test: &str, why: &str) -> bool {
-        if self.is_postgres() {
+        self.skips_unless(true, test, why)
+    }
+
+    /// For a test that only means something on SQLite, likewise.
+    pub fn skips_unless_sqlite(&self, test: &str, why: &str) -> bool {
+        self.skips_unless(false, test, why)
+    }
+
+    fn skips_unless(&self, postgres: bool, test: &str, why: &str) -> bool {
+        if self.is_postgres() == postgres {
             return false;
         }
+        let (here, only) = if postgres {
+            ("SQLite", "PostgreSQL")
+        } else {
+            ("PostgreSQL", "SQLite")
+        };
         use std::io::Write;
         let _ = writeln!(
             std::io::stderr(),
-            "SKIPPED on SQLite (PostgreSQL only): {test} — {why}"
+            "SKIPPED on {here} ({only} only): {test} — {why}"
         );
         true
     }

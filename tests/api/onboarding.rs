@@ -449,3 +449,30 @@ async fn the_invitations_leave_at_the_pace_the_smtp_server_accepts() {
     assert_eq!(smtp.wait_for(4).await.len(), 4);
     assert_eq!(smtp.received().len(), 4);
 }
+
+/// SQLite is served by one process: a second server on the same file refuses to start, and
+/// says why, instead of serving answers its memory would make stale.
+#[tokio::test]
+async fn a_second_server_on_one_sqlite_file_refuses_to_start() {
+    let database = TestDatabase::create().await;
+    if database.skips_unless_sqlite(
+        "a_second_server_on_one_sqlite_file_refuses_to_start",
+        "PostgreSQL serves any number of instances (viewers.rs and answers.rs run two)",
+    ) {
+        return;
+    }
+    let folder = tempfile::tempdir().unwrap();
+    let mut first = Command::new(env!("CARGO_BIN_EXE_klub-under-test"));
+    first
+        .env("DATABASE_URL", &database.url)
+        .env("KLUB_MAIL_DIR", folder.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let _serving = klub_tests::ServerProcess::start(first).await;
+    let (code, output) = klub(&database, folder.path(), &["serve"]);
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains("several instances need PostgreSQL"),
+        "{output}"
+    );
+}
