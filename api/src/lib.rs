@@ -32,6 +32,7 @@ pub mod numbers;
 pub mod onboarding;
 pub mod organisations;
 pub mod payments;
+pub mod pdf;
 pub mod people;
 pub mod progress;
 pub mod registrations;
@@ -40,6 +41,7 @@ pub mod scheduler;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod training;
 pub mod validation;
 
 pub use config::Config;

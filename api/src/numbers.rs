@@ -17,3 +17,14 @@ pub fn real(n: impl Into<i128>) -> f64 {
 pub fn real_len(len: usize) -> f64 {
     real(i128::try_from(len).unwrap_or(i128::MAX))
 }
+
+/// The integer nearest to `x`, when `x` is finite and the integer fits an `i64`.
+#[allow(
+    clippy::as_conversions,
+    clippy::cast_possible_truncation,
+    reason = "the bounds are checked first, so the conversion is exact"
+)]
+pub fn whole(x: f64) -> Option<i64> {
+    let rounded = x.round();
+    (rounded.is_finite() && rounded.abs() < 9.0e15).then_some(rounded as i64)
+}

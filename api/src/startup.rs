@@ -244,6 +244,10 @@ fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
                 "/certificates/{number}",
                 web::get().to(http::certificate::pdf),
             )
+            .route(
+                "/activities/{id}/programme.pdf",
+                web::get().to(http::programme::pdf),
+            )
             .route("/reports/{month}", web::get().to(http::report::download))
             .route(
                 "/payments.csv",

@@ -41,4 +41,5 @@ pub mod survey_answer;
 pub mod survey_participation;
 pub mod survey_question;
 pub mod thread;
+pub mod training_programme;
 pub mod user;

@@ -25,6 +25,7 @@ pub mod m20261125_000020_notify_data_changes;
 mod m20261206_000021_trust_round_3;
 mod m20261206_000022_cancellation_cause;
 mod m20261206_000023_partner_import;
+mod m20261206_000024_training_programmes;
 
 pub struct Migrator;
 
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000021_trust_round_3::Migration),
             Box::new(m20261206_000022_cancellation_cause::Migration),
             Box::new(m20261206_000023_partner_import::Migration),
+            Box::new(m20261206_000024_training_programmes::Migration),
         ]
     }
 }

@@ -94,6 +94,8 @@ const TABLE: &[(&str, [Outcome; 5])] = &[
     ("Organisations",       [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
     ("AdoptOrganisationMembers", [UNAUTH, FORBID, FORBID, Allowed, Allowed]),
     ("ImportPartners",      [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    ("SetTrainingProgramme", [UNAUTH, FORBID,  FORBID,  Allowed, Allowed]),
+    ("ActivityProgramme",   [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
     ("MyOrganisation",      [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
     ("MyOrganisationInvitations", [UNAUTH, Allowed, Allowed, Allowed, Allowed]),
     // Only the invited person answers; staff are never invited (another's invitation).
@@ -281,6 +283,11 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
         "CreateOrganisation" => {
             json!({ "input": { "name": format!("Hôtel {run}"), "sector": "ACCOMMODATION" } })
         }
+        "SetTrainingProgramme" => json!({
+            "activityId": app.published_activity(&admin, 5, json!({})).await,
+            "input": crate::training::programme_input(),
+        }),
+        "ActivityProgramme" => json!({ "id": app.published_activity(&admin, 5, json!({})).await }),
         "ImportPartners" => json!({
             "csv": format!("Courriel;Nom\nimport-{run}@example.fr;Ann {run}\n"),
             "dryRun": true,

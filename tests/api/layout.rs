@@ -26,7 +26,7 @@ const LADDER: &[&[&str]] = &[
     &["certificates", "followup"],
     &["activities"],
     &["registrations"],
-    &["club", "groups", "organisations"],
+    &["club", "groups", "organisations", "training"],
     &["invitations"],
     &["accounts", "onboarding", "progress"],
 ];
@@ -58,6 +58,7 @@ const INFRASTRUCTURE: &[&str] = &[
     "memory",
     "metrics",
     "numbers",
+    "pdf",
     "safe_csv",
     "telemetry",
     "validation",

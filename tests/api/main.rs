@@ -36,4 +36,5 @@ mod robustness;
 mod schema;
 mod security;
 mod smtp;
+mod training;
 mod viewers;

@@ -19,6 +19,7 @@ use crate::{
         diagnostics::Axis,
         followup::{Reminder, Survey},
         registration::Registration,
+        training::TrainingProgramme,
     },
     people::Access,
     validation::required_paragraph,
@@ -408,6 +409,24 @@ impl Activity {
     async fn reminders(&self, ctx: &Context<'_>) -> ApiResult<Vec<Reminder>> {
         ctx.viewer().require(Access::Staff)?;
         Reminder::of(ctx, &self.0).await
+    }
+
+    /// The training programme, if staff set one (`setTrainingProgramme`).
+    async fn programme(&self, ctx: &Context<'_>) -> ApiResult<Option<TrainingProgramme>> {
+        TrainingProgramme::of(ctx, self.0.id).await
+    }
+
+    /// Where the programme's PDF is downloaded (with the caller's bearer token), once the
+    /// activity has a programme.
+    async fn programme_url(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        let has_programme = ctx
+            .loaders()?
+            .programmes()
+            .load_one(self.0.id)
+            .await?
+            .is_some_and(|rows| !rows.is_empty());
+        let base = &ctx.state()?.config.public_url;
+        Ok(has_programme.then(|| format!("{base}/activities/{}/programme.pdf", self.0.id)))
     }
 
     /// Staff only (partners get FORBIDDEN): the feedback survey, if one is set. Attendees

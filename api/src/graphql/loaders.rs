@@ -8,7 +8,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
     activity, activity_axis, attendance, certificate, club_question, diagnostic_axis, group,
     organisation, organisation_member, payment, post, registration, reminder_rule, session, survey,
-    thread, user,
+    thread, training_programme, user,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select};
 
@@ -93,6 +93,7 @@ pub struct Loaders {
     club_questions: OnceLock<Rows<club_question::Entity>>,
     reminder_rules: OnceLock<Rows<reminder_rule::Entity>>,
     surveys: OnceLock<Rows<survey::Entity>>,
+    programmes: OnceLock<Rows<training_programme::Entity>>,
     activity_axes: OnceLock<Rows<activity_axis::Entity>>,
     axes: OnceLock<Rows<diagnostic_axis::Entity>>,
     memberships: OnceLock<Rows<organisation_member::Entity>>,
@@ -157,6 +158,7 @@ impl Loaders {
             club_questions: OnceLock::new(),
             reminder_rules: OnceLock::new(),
             surveys: OnceLock::new(),
+            programmes: OnceLock::new(),
             activity_axes: OnceLock::new(),
             axes: OnceLock::new(),
             memberships: OnceLock::new(),
@@ -269,6 +271,18 @@ impl Loaders {
                 survey::Entity::find(),
                 survey::Column::ActivityId,
                 |s| s.activity_id,
+            ))
+        })
+    }
+
+    /// The training programme of an activity, by activity.
+    pub fn programmes(&self) -> &Rows<training_programme::Entity> {
+        self.programmes.get_or_init(|| {
+            loader(RowsBy::new(
+                &self.db,
+                training_programme::Entity::find(),
+                training_programme::Column::ActivityId,
+                |p| p.activity_id,
             ))
         })
     }

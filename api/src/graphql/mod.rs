@@ -29,6 +29,7 @@ pub mod registrations;
 pub mod scalars;
 pub mod settle;
 pub mod socket_viewer;
+pub mod training;
 
 use self::{
     accounts::{AccountsMutation, AccountsQuery},
@@ -47,6 +48,7 @@ use self::{
     people::{PeopleMutation, PeopleQuery},
     progress::{ProgressMutation, ProgressQuery},
     registrations::{RegistrationMutation, RegistrationQuery},
+    training::TrainingMutation,
 };
 use actix_web::web::Bytes;
 use async_graphql::{MergedObject, MergedSubscription, Response, Schema, SchemaBuilder};
@@ -96,6 +98,7 @@ pub struct Mutation(
     ProgressMutation,
     InvitationMutation,
     OnboardingMutation,
+    TrainingMutation,
     ClubMutation,
     GroupMutation,
     ModerationMutation,

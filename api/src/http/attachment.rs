@@ -1,8 +1,11 @@
-//! The answer to a CSV download (the file itself is written with `safe_csv`).
+//! The answers to downloads: a CSV file (written with `safe_csv`), a private PDF.
 
 use actix_web::{HttpResponse, http::header};
 
-use crate::{error::ApiResult, http::errors::download_error};
+use crate::{
+    error::{ApiError, ApiResult},
+    http::errors::{download_error, request_error},
+};
 
 /// The answer to a CSV download: the file `(name, body)` as an attachment, or the error with
 /// its status (401, 403, 404 — a bad id is a missing file — or 500, logged).
@@ -16,5 +19,30 @@ pub fn attachment(file: ApiResult<(String, Vec<u8>)>) -> HttpResponse {
             ))
             .body(body),
         Err(error) => download_error(error, "CSV export"),
+    }
+}
+
+/// The answer to a private PDF (a certificate, a programme): the document `(name, body)`
+/// inline, or the same 404 to whoever may not see it — without a token too — as for one that
+/// does not exist, so that the answer tells nothing about what exists.
+pub fn private_pdf(file: ApiResult<(String, Vec<u8>)>, what: &'static str) -> HttpResponse {
+    match file {
+        Ok((filename, body)) => HttpResponse::Ok()
+            .content_type("application/pdf")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{filename}\""),
+            ))
+            .body(body),
+        Err(
+            ApiError::NotFound(_)
+            | ApiError::Forbidden
+            | ApiError::Unauthenticated
+            | ApiError::InvalidCredentials,
+        ) => request_error(404, "NOT_FOUND", &format!("no such {what}")),
+        Err(error) => {
+            tracing::error!(%error, what, "PDF download failed");
+            request_error(500, error.code(), "internal error")
+        }
     }
 }

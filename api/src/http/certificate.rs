@@ -1,12 +1,12 @@
 //! `GET /certificates/{number}.pdf`: the PDF, for its holder and staff (bearer token); to
 //! anyone else — without a token too — and for a number that does not exist, the same 404.
 
-use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::{
     error::{ApiError, ApiResult},
+    http::attachment::private_pdf,
     http::credentials::viewer_of,
-    http::errors::request_error,
     people::Access,
     state::AppState,
 };
@@ -16,25 +16,7 @@ pub async fn pdf(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    match document(&request, &path, &state).await {
-        Ok((number, bytes)) => HttpResponse::Ok()
-            .content_type("application/pdf")
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{number}.pdf\""),
-            ))
-            .body(bytes),
-        Err(
-            ApiError::NotFound(_)
-            | ApiError::Forbidden
-            | ApiError::Unauthenticated
-            | ApiError::InvalidCredentials,
-        ) => request_error(404, "NOT_FOUND", "no such certificate"),
-        Err(error) => {
-            tracing::error!(%error, "certificate download failed");
-            request_error(500, error.code(), "internal error")
-        }
-    }
+    private_pdf(document(&request, &path, &state).await, "certificate")
 }
 
 async fn document(
@@ -50,5 +32,5 @@ async fn document(
         .filter(|c| viewer.is_self_or_staff(c.user_id))
         .ok_or(ApiError::NotFound("certificate"))?;
     let bytes = crate::certificates::document(&state.db, &state.mailer, &issued).await?;
-    Ok((issued.number, bytes))
+    Ok((format!("{}.pdf", issued.number), bytes))
 }

@@ -13,6 +13,7 @@ pub mod graphql;
 pub mod headers;
 pub mod metrics;
 pub mod payments_sheet;
+pub mod programme;
 pub mod report;
 pub mod request_span;
 pub mod sign_in_sheet;
