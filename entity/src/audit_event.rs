@@ -62,6 +62,8 @@ pub enum Action {
     OrganisationCreated,
     #[sea_orm(string_value = "ORGANISATION_MEMBER_SET")]
     OrganisationMemberSet,
+    #[sea_orm(string_value = "TRAINER_ASSIGNED")]
+    TrainerAssigned,
 }
 
 impl Action {
@@ -71,7 +73,7 @@ impl Action {
         match self {
             ActivityCreated | ActivityUpdated | ActivityPublished | ActivityCancelled
             | ActivityCompleted | AttendanceRecorded | RegistrantsMessaged | ReminderAdded
-            | ReminderRemoved | SurveySet => "ACTIVITY",
+            | ReminderRemoved | SurveySet | TrainerAssigned => "ACTIVITY",
             RoleChanged | TrainedChanged => "USER",
             InvitationSent | InvitationRevoked => "INVITATION",
             PostEdited | PostRemoved => "POST",

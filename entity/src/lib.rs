@@ -4,6 +4,7 @@
 
 pub mod activity;
 pub mod activity_axis;
+pub mod activity_trainer;
 pub mod assessment;
 pub mod assessment_answer;
 pub mod assessment_score;

@@ -41,6 +41,10 @@ pub enum Role {
     Animator,
     #[sea_orm(string_value = "PARTNER")]
     Partner,
+    /// A trainer from outside the office: sees and does only what concerns the activities it
+    /// is assigned to deliver.
+    #[sea_orm(string_value = "TRAINER")]
+    Trainer,
 }
 
 impl Role {

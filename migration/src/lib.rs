@@ -26,6 +26,7 @@ mod m20261206_000021_trust_round_3;
 mod m20261206_000022_cancellation_cause;
 mod m20261206_000023_partner_import;
 mod m20261206_000024_training_programmes;
+mod m20261206_000025_activity_trainers;
 
 pub struct Migrator;
 
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000022_cancellation_cause::Migration),
             Box::new(m20261206_000023_partner_import::Migration),
             Box::new(m20261206_000024_training_programmes::Migration),
+            Box::new(m20261206_000025_activity_trainers::Migration),
         ]
     }
 }

@@ -370,7 +370,8 @@ async fn my_data_holds_everything_and_deletion_leaves_nothing() {
         let empty = value.is_null() || value.as_array().is_some_and(Vec::is_empty);
         let expected_empty = matches!(
             *key,
-            "remindersSent" | "staffActions" | "clubVotes" | "invitations"
+            // A partner delivers no training.
+            "remindersSent" | "staffActions" | "clubVotes" | "invitations" | "trainings"
         );
         assert!(
             !empty || expected_empty,
@@ -483,6 +484,7 @@ const EXPORTED: &[(&str, &str)] = &[
     ("organisation_members", "organisation"),
     ("organisation_invitations", "organisationInvitations"),
     ("assessments", "assessments"),
+    ("activity_trainers", "trainings"),
     ("survey_participations", "surveysAnswered"),
     ("survey_answers", "surveyAnswers"),
     ("reminder_deliveries", "remindersSent"),

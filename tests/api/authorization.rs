@@ -96,6 +96,8 @@ const TABLE: &[(&str, [Outcome; 5])] = &[
     ("ImportPartners",      [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
     ("SetTrainingProgramme", [UNAUTH, FORBID,  FORBID,  Allowed, Allowed]),
     ("ActivityProgramme",   [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
+    ("AssignTrainer",       [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    ("MyTrainings",         [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
     ("MyOrganisation",      [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
     ("MyOrganisationInvitations", [UNAUTH, Allowed, Allowed, Allowed, Allowed]),
     // Only the invited person answers; staff are never invited (another's invitation).
@@ -288,6 +290,13 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
             "input": crate::training::programme_input(),
         }),
         "ActivityProgramme" => json!({ "id": app.published_activity(&admin, 5, json!({})).await }),
+        "AssignTrainer" => {
+            let me = app.op("Me", json!({}), Some(&admin)).await;
+            json!({
+                "activityId": app.published_activity(&admin, 5, json!({})).await,
+                "userId": me.data()["me"]["id"],
+            })
+        }
         "ImportPartners" => json!({
             "csv": format!("Courriel;Nom\nimport-{run}@example.fr;Ann {run}\n"),
             "dryRun": true,

@@ -204,3 +204,100 @@ async fn a_programme_needs_its_objectives_methods_evaluation_and_accessibility()
         .await;
     assert_eq!(answer.data()["activity"]["programme"], Value::Null);
 }
+
+#[tokio::test]
+async fn staff_invite_a_trainer_and_assign_it_the_trainings_it_delivers() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    app.op(
+        "Invite",
+        json!({ "input": { "emails": ["formatrice@exterieur.fr"], "role": "TRAINER" } }),
+        Some(&admin),
+    )
+    .await
+    .data();
+    let token = crate::helpers::latest_invitation_token(&app).await;
+    let accepted = app
+        .op(
+            "AcceptInvitation",
+            json!({ "token": token, "name": "Inès Formatrice", "password": crate::helpers::PASSWORD }),
+            None,
+        )
+        .await;
+    let session = accepted.data()["acceptInvitation"].clone();
+    assert_eq!(session["user"]["role"], "TRAINER");
+    let trainer = session["token"].as_str().unwrap().to_owned();
+    let trainer_id = session["user"]["id"].clone();
+    let nothing = app.op("MyTrainings", json!({}), Some(&trainer)).await;
+    assert_eq!(nothing.data()["myTrainings"], json!([]));
+
+    let training = app
+        .published_activity(
+            &admin,
+            10,
+            json!({ "kind": "TRAINING", "title": "Réseaux sociaux" }),
+        )
+        .await;
+    let other = app.published_activity(&admin, 12, json!({})).await;
+    let assign = |token: String, user: Value| {
+        let app = &app;
+        let training = training.clone();
+        async move {
+            app.op(
+                "AssignTrainer",
+                json!({ "activityId": training, "userId": user }),
+                Some(&token),
+            )
+            .await
+        }
+    };
+    let assigned = assign(admin.clone(), trainer_id.clone()).await;
+    let trainers = assigned.data()["assignTrainer"]["trainers"].clone();
+    assert_eq!(
+        trainers,
+        json!([{ "id": trainer_id, "name": "Inès Formatrice" }])
+    );
+    // Again: nothing changes, and the audit log says it once.
+    let again = assign(admin.clone(), trainer_id.clone()).await;
+    assert_eq!(again.data()["assignTrainer"]["trainers"], trainers);
+    let log = app
+        .op(
+            "AuditLog",
+            json!({ "action": "TRAINER_ASSIGNED" }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(log.data()["auditLog"]["totalCount"], 1, "{:#}", log.body);
+
+    let mine = app.op("MyTrainings", json!({}), Some(&trainer)).await;
+    let mine = mine.data()["myTrainings"].as_array().unwrap().clone();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["id"], training.as_str());
+    assert_ne!(mine[0]["id"], other.as_str());
+    assert_eq!(mine[0]["sessions"].as_array().unwrap().len(), 2);
+
+    // What it delivers is part of its personal data.
+    let data = app.op("MyData", json!({}), Some(&trainer)).await;
+    assert_eq!(
+        data.data()["myData"]["trainings"][0]["activityId"],
+        training.parse::<i64>().unwrap()
+    );
+
+    // Only staff assign, and only staff or trainers deliver.
+    assign(trainer.clone(), trainer_id.clone())
+        .await
+        .expect_error("FORBIDDEN");
+    let partner = app.persona(Persona::Partner, "notatrainer").await.unwrap();
+    let partner_id = app.op("Me", json!({}), Some(&partner)).await.data()["me"]["id"].clone();
+    assign(partner.clone(), trainer_id.clone())
+        .await
+        .expect_error("FORBIDDEN");
+    let refused = assign(admin.clone(), partner_id).await;
+    refused.expect_error("BAD_USER_INPUT");
+    assert_eq!(refused.body["errors"][0]["extensions"]["field"], "userId");
+
+    // A trainer is no staff: the directory stays closed to it.
+    app.op("Users", json!({}), Some(&trainer))
+        .await
+        .expect_error("FORBIDDEN");
+}

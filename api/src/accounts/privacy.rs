@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use entity::{
-    activity, assessment, attendance, audit_event, certificate, club_question, club_vote,
-    email_verification, group_member, group_notification, invitation, mail,
+    activity, activity_trainer, assessment, attendance, audit_event, certificate, club_question,
+    club_vote, email_verification, group_member, group_notification, invitation, mail,
     organisation_invitation, organisation_member, password_reset, payment, post, registration,
     reminder_delivery, survey_answer, survey_participation, thread, user,
 };
@@ -170,7 +170,7 @@ async fn community_data(
 }
 
 /// What Klub keeps about the account itself: its mails, proofs of address, password resets,
-/// organisation, self-diagnostics and, for staff, their actions.
+/// organisation, self-diagnostics, the activities it delivers and, for staff, their actions.
 async fn records_data(
     db: &impl ConnectionTrait,
     me: &user::Model,
@@ -190,6 +190,8 @@ async fn records_data(
     )
     .await?;
     let assessments = owned::<assessment::Entity>(db, assessment::Column::UserId, me.id).await?;
+    let trainings =
+        owned::<activity_trainer::Entity>(db, activity_trainer::Column::UserId, me.id).await?;
     let staff_actions =
         owned::<audit_event::Entity>(db, audit_event::Column::ActorId, me.id).await?;
     let data = json!({
@@ -214,6 +216,9 @@ async fn records_data(
         "assessments": list(&assessments, |a| json!({
             "id": a.id, "diagnosticId": a.diagnostic_id, "organisationId": a.organisation_id,
             "score": a.score, "takenAt": a.taken_at,
+        })),
+        "trainings": list(&trainings, |t| json!({
+            "activityId": t.activity_id, "assignedAt": t.assigned_at,
         })),
         "staffActions": list(&staff_actions, |e| json!({
             "action": e.action.to_value(), "targetType": e.target_type, "targetId": e.target_id,
@@ -292,6 +297,10 @@ async fn forget_person(db: &impl ConnectionTrait, person: &user::Model) -> ApiRe
         .await?;
     organisation_invitation::Entity::delete_many()
         .filter(organisation_invitation::Column::UserId.eq(id))
+        .exec(db)
+        .await?;
+    activity_trainer::Entity::delete_many()
+        .filter(activity_trainer::Column::UserId.eq(id))
         .exec(db)
         .await?;
     password_reset::Entity::delete_many()

@@ -18,6 +18,7 @@ use crate::{
         club_question::ClubQuestion,
         diagnostics::Axis,
         followup::{Reminder, Survey},
+        people::User,
         registration::Registration,
         training::TrainingProgramme,
     },
@@ -409,6 +410,21 @@ impl Activity {
     async fn reminders(&self, ctx: &Context<'_>) -> ApiResult<Vec<Reminder>> {
         ctx.viewer().require(Access::Staff)?;
         Reminder::of(ctx, &self.0).await
+    }
+
+    /// Who delivers it: staff or TRAINER accounts staff assigned (`assignTrainer`).
+    async fn trainers(&self, ctx: &Context<'_>) -> ApiResult<Vec<User>> {
+        let loaders = ctx.loaders()?;
+        let assigned = loaders
+            .trainers()
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        let mut trainers = Vec::with_capacity(assigned.len());
+        for trainer in assigned {
+            trainers.push(User::new(loaders.user(trainer.user_id).await?));
+        }
+        Ok(trainers)
     }
 
     /// The training programme, if staff set one (`setTrainingProgramme`).

@@ -60,6 +60,8 @@ pub enum AuditAction {
     OrganisationCreated,
     /// Someone was invited into an organisation, or their role there changed.
     OrganisationMemberSet,
+    /// A trainer was assigned to deliver an activity.
+    TrainerAssigned,
 }
 
 pub struct AuditEvent(audit_event::Model);

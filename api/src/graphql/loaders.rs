@@ -6,9 +6,9 @@ use std::{collections::HashMap, sync::OnceLock};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
-    activity, activity_axis, attendance, certificate, club_question, diagnostic_axis, group,
-    organisation, organisation_member, payment, post, registration, reminder_rule, session, survey,
-    thread, training_programme, user,
+    activity, activity_axis, activity_trainer, attendance, certificate, club_question,
+    diagnostic_axis, group, organisation, organisation_member, payment, post, registration,
+    reminder_rule, session, survey, thread, training_programme, user,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select};
 
@@ -94,6 +94,7 @@ pub struct Loaders {
     reminder_rules: OnceLock<Rows<reminder_rule::Entity>>,
     surveys: OnceLock<Rows<survey::Entity>>,
     programmes: OnceLock<Rows<training_programme::Entity>>,
+    trainers: OnceLock<Rows<activity_trainer::Entity>>,
     activity_axes: OnceLock<Rows<activity_axis::Entity>>,
     axes: OnceLock<Rows<diagnostic_axis::Entity>>,
     memberships: OnceLock<Rows<organisation_member::Entity>>,
@@ -159,6 +160,7 @@ impl Loaders {
             reminder_rules: OnceLock::new(),
             surveys: OnceLock::new(),
             programmes: OnceLock::new(),
+            trainers: OnceLock::new(),
             activity_axes: OnceLock::new(),
             axes: OnceLock::new(),
             memberships: OnceLock::new(),
@@ -283,6 +285,18 @@ impl Loaders {
                 training_programme::Entity::find(),
                 training_programme::Column::ActivityId,
                 |p| p.activity_id,
+            ))
+        })
+    }
+
+    /// Who delivers an activity, by activity.
+    pub fn trainers(&self) -> &Rows<activity_trainer::Entity> {
+        self.trainers.get_or_init(|| {
+            loader(RowsBy::new(
+                &self.db,
+                activity_trainer::Entity::find(),
+                activity_trainer::Column::ActivityId,
+                |t| t.activity_id,
             ))
         })
     }

@@ -48,7 +48,7 @@ use self::{
     people::{PeopleMutation, PeopleQuery},
     progress::{ProgressMutation, ProgressQuery},
     registrations::{RegistrationMutation, RegistrationQuery},
-    training::TrainingMutation,
+    training::{TrainingMutation, TrainingQuery},
 };
 use actix_web::web::Bytes;
 use async_graphql::{MergedObject, MergedSubscription, Response, Schema, SchemaBuilder};
@@ -83,6 +83,7 @@ pub struct Query(
     InvitationQuery,
     GroupQuery,
     AuditQuery,
+    TrainingQuery,
 );
 
 /// What changes Klub's data. Every mutation is authorised in the server and answers once every instance has heard its change.

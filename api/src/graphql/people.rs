@@ -11,7 +11,8 @@ use crate::{
     people::Access,
 };
 
-/// ADMIN and ANIMATOR are staff; PARTNER is a member of a local business or organisation.
+/// ADMIN and ANIMATOR are staff; PARTNER is a member of a local business or organisation;
+/// TRAINER an external trainer.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "user::Role")]
 pub enum Role {
@@ -21,6 +22,9 @@ pub enum Role {
     Animator,
     /// A partner of the network.
     Partner,
+    /// A trainer from outside the office, invited by staff: it sees and does only what
+    /// concerns the activities it is assigned to deliver (`assignTrainer`, `myTrainings`).
+    Trainer,
 }
 
 /// The language of the mails a person receives.

@@ -4,7 +4,11 @@ use entity::training_programme;
 use crate::{
     error::ApiResult,
     graphql::{activities::Activity, context::ContextExt, inputs::parse_id},
-    training::programme::{self, ProgrammeDraft},
+    people::Access,
+    training::{
+        programme::{self, ProgrammeDraft},
+        trainers,
+    },
 };
 
 pub struct TrainingProgramme {
@@ -99,6 +103,19 @@ pub struct TrainingProgrammeInput {
 }
 
 #[derive(Default)]
+pub struct TrainingQuery;
+
+#[Object]
+impl TrainingQuery {
+    /// The activities the caller is assigned to deliver (empty for anyone who delivers none).
+    async fn my_trainings(&self, ctx: &Context<'_>) -> ApiResult<Vec<Activity>> {
+        let me = ctx.viewer().require(Access::Member)?;
+        let activities = trainers::delivered_by(me).all(&ctx.state()?.db).await?;
+        Ok(activities.into_iter().map(Activity).collect())
+    }
+}
+
+#[derive(Default)]
 pub struct TrainingMutation;
 
 #[Object]
@@ -129,5 +146,27 @@ impl TrainingMutation {
         Ok(Activity(
             crate::activities::service::get_visible(&state.db, id, staff.person()).await?,
         ))
+    }
+
+    /// Staff only: assigns a staff or TRAINER account to deliver the activity (several may);
+    /// assigning again changes nothing. Anyone else: BAD_USER_INPUT on `userId`.
+    async fn assign_trainer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The activity.")] activity_id: ID,
+        #[graphql(desc = "The staff or TRAINER account that delivers it.")] user_id: ID,
+    ) -> ApiResult<Activity> {
+        let viewer = ctx.viewer();
+        let staff = viewer.staff()?;
+        let state = ctx.state()?;
+        let activity = trainers::assign(
+            &state.db,
+            parse_id("activityId", &activity_id)?,
+            parse_id("userId", &user_id)?,
+            staff,
+            state.now(),
+        )
+        .await?;
+        Ok(Activity(activity))
     }
 }

@@ -155,8 +155,9 @@ pub async fn claim_pending(
         .await?;
     let rank = |role: Role| match role {
         Role::Partner => 0,
-        Role::Animator => 1,
-        Role::Admin => 2,
+        Role::Trainer => 1,
+        Role::Animator => 2,
+        Role::Admin => 3,
     };
     if let Some(role) = pending
         .iter()

@@ -1,4 +1,4 @@
-//! Who may invite whom: staff invite partners and animators; only an admin invites staff.
+//! Who may invite whom: staff invite partners and trainers; only an admin invites staff.
 
 use entity::{
     invitation::{self},
