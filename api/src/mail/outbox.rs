@@ -176,11 +176,12 @@ pub async fn deliver_due(state: &AppState) -> ApiResult<usize> {
         .await?;
     let mut handled = 0;
     for row in due {
-        if !within_pace(state, now).await? {
-            break;
-        }
         if !claim(state, row.id, now).await? {
             continue; // another instance took it
+        }
+        if !within_pace(state, now).await? {
+            release(state, row.id).await?;
+            break;
         }
         handled += 1;
         let outcome = match message(&state.mailer, &row) {
@@ -197,8 +198,8 @@ pub async fn deliver_due(state: &AppState) -> ApiResult<usize> {
 
 /// Whether one more mail may leave now: with `KLUB_MAIL_PER_MINUTE`, each mail takes a slot
 /// of the minute from a counter in the database, shared by every instance, so that together
-/// they never send more than the limit in a minute. A slot taken for a mail another instance
-/// then claims is lost: the pace errs on the slow side.
+/// they never send more than the limit in a minute. Asked once the mail is claimed, so that
+/// only mails that will leave take slots.
 async fn within_pace(state: &AppState, now: DateTime<Utc>) -> ApiResult<bool> {
     let Some(limit) = state.config.mail_per_minute else {
         return Ok(true);
@@ -232,6 +233,24 @@ async fn claim(state: &AppState, id: i64, now: DateTime<Utc>) -> ApiResult<bool>
         .exec(&state.db)
         .await?;
     Ok(claimed.rows_affected == 1)
+}
+
+/// Gives back a claimed mail that may not leave yet (see [`within_pace`]): free again, its
+/// attempt not counted.
+async fn release(state: &AppState, id: i64) -> ApiResult<()> {
+    mail::Entity::update_many()
+        .col_expr(
+            mail::Column::LeasedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            mail::Column::Attempts,
+            Expr::col(mail::Column::Attempts).sub(1),
+        )
+        .filter(mail::Column::Id.eq(id))
+        .exec(&state.db)
+        .await?;
+    Ok(())
 }
 
 /// Records how the attempt went: SENT; FAILED for a permanent refusal or the last try; else
