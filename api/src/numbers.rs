@@ -28,3 +28,14 @@ pub fn whole(x: f64) -> Option<i64> {
     let rounded = x.round();
     (rounded.is_finite() && rounded.abs() < 9.0e15).then_some(rounded as i64)
 }
+
+/// `x` as an `f32`, for drawing: a signature's coordinates are validated to lie in a
+/// 300 × 100 box, where the lost precision is far below a printed point.
+#[allow(
+    clippy::as_conversions,
+    clippy::cast_possible_truncation,
+    reason = "drawing coordinates in a small box; f32 is the PDF library's unit"
+)]
+pub fn real32(x: f64) -> f32 {
+    x as f32
+}

@@ -1,17 +1,22 @@
 //! Documents as PDF: lines of text on A4 pages, drawn by krilla with the Libertinus Serif fonts
 //! that `typst-assets` ships inside the binary, so nothing needs installing. Long lines wrap at
-//! word boundaries and a full page continues on the next. Certificates and training
-//! programmes are written with it.
+//! word boundaries and a full page continues on the next. A line may instead be a drawn
+//! signature (SVG path data in a 300 × 100 box, validated before it was stored), drawn as
+//! strokes. Certificates, training programmes, convocations and attendance sheets are written
+//! with it.
 
 use std::sync::LazyLock;
 
 use krilla::{
     Document,
-    geom::Point,
+    geom::{PathBuilder, Point},
     metadata::Metadata,
     page::PageSettings,
+    paint::{Fill, Stroke},
+    surface::Surface,
     text::{Font, TextDirection},
 };
+use svgtypes::{SimplePathSegment, SimplifyingPathParser};
 
 use crate::error::{ApiError, ApiResult};
 
@@ -29,11 +34,18 @@ const LEFT: f32 = 72.0;
 const TOP: f32 = 120.0;
 const BOTTOM: f32 = 72.0;
 
-/// One line of a document (an empty text is a blank line).
+/// A drawn signature's box (300 × 100 units) printed at this scale: 120 × 40 points.
+const SIGNATURE_SCALE: f32 = 0.4;
+const SIGNATURE_HEIGHT: f32 = 100.0 * SIGNATURE_SCALE;
+
+/// One line of a document (an empty text is a blank line), or a drawn signature.
+#[derive(Clone)]
 pub struct Line {
     pub bold: bool,
     pub size: f32,
     pub text: String,
+    /// SVG path data drawn in place of text.
+    pub drawing: Option<String>,
 }
 
 impl Line {
@@ -42,6 +54,7 @@ impl Line {
             bold: true,
             size,
             text: text.into(),
+            drawing: None,
         }
     }
 
@@ -50,6 +63,15 @@ impl Line {
             bold: false,
             size,
             text: text.into(),
+            drawing: None,
+        }
+    }
+
+    /// A signature drawn as `path_data`, indented under the line before it.
+    pub fn signature(path_data: impl Into<String>) -> Self {
+        Self {
+            drawing: Some(path_data.into()),
+            ..Self::text(SIGNATURE_HEIGHT, "")
         }
     }
 
@@ -70,11 +92,15 @@ pub fn render(title: String, creator: String, lines: &[Line]) -> ApiResult<Vec<u
     for lines in pages(lines) {
         let mut page = document.start_page_with(settings.clone());
         let mut surface = page.surface();
-        for (y, strong, size, text) in lines {
-            if text.is_empty() {
+        for (y, line) in lines {
+            if let Some(drawing) = &line.drawing {
+                draw_signature(&mut surface, drawing, y);
                 continue;
             }
-            let font = if strong {
+            if line.text.is_empty() {
+                continue;
+            }
+            let font = if line.bold {
                 bold.clone()
             } else {
                 regular.clone()
@@ -82,8 +108,8 @@ pub fn render(title: String, creator: String, lines: &[Line]) -> ApiResult<Vec<u
             surface.draw_text(
                 Point::from_xy(LEFT, y),
                 font,
-                size,
-                &text,
+                line.size,
+                &line.text,
                 false,
                 TextDirection::Auto,
             );
@@ -96,20 +122,90 @@ pub fn render(title: String, creator: String, lines: &[Line]) -> ApiResult<Vec<u
         .map_err(|error| ApiError::internal(format!("PDF: {error:?}")))
 }
 
-/// Each page's lines, wrapped, with their height on the page: `(y, bold, size, text)`.
-fn pages(lines: &[Line]) -> Vec<Vec<(f32, bool, f32, String)>> {
+/// Draws a signature's strokes with its box's top left corner at (`LEFT` + 20, `top`).
+fn draw_signature(surface: &mut Surface<'_>, path_data: &str, top: f32) {
+    let (x0, y0) = (LEFT + 20.0, top);
+    let at = |x: f64, y: f64| {
+        (
+            x0 + crate::numbers::real32(x) * SIGNATURE_SCALE,
+            y0 + crate::numbers::real32(y) * SIGNATURE_SCALE,
+        )
+    };
+    let mut builder = PathBuilder::new();
+    for segment in SimplifyingPathParser::from(path_data).map_while(Result::ok) {
+        match segment {
+            SimplePathSegment::MoveTo { x, y } => {
+                let (x, y) = at(x, y);
+                builder.move_to(x, y);
+            }
+            SimplePathSegment::LineTo { x, y } => {
+                let (x, y) = at(x, y);
+                builder.line_to(x, y);
+            }
+            SimplePathSegment::CurveTo {
+                x1,
+                y1,
+                x2,
+                y2,
+                x,
+                y,
+            } => {
+                let ((x1, y1), (x2, y2), (x, y)) = (at(x1, y1), at(x2, y2), at(x, y));
+                builder.cubic_to(x1, y1, x2, y2, x, y);
+            }
+            SimplePathSegment::Quadratic { x1, y1, x, y } => {
+                let ((x1, y1), (x, y)) = (at(x1, y1), at(x, y));
+                builder.quad_to(x1, y1, x, y);
+            }
+            SimplePathSegment::ClosePath => builder.close(),
+        }
+    }
+    let Some(path) = builder.finish() else {
+        return;
+    };
+    surface.set_fill(None);
+    surface.set_stroke(Some(Stroke {
+        width: 1.2,
+        ..Stroke::default()
+    }));
+    surface.draw_path(&path);
+    surface.set_stroke(None);
+    surface.set_fill(Some(Fill::default()));
+}
+
+/// Each page's lines, wrapped, with their height on the page. A signature takes its own
+/// height below the line before it.
+fn pages(lines: &[Line]) -> Vec<Vec<(f32, Line)>> {
     let mut pages = vec![Vec::new()];
     let mut y = TOP;
     for line in lines {
-        for text in wrapped(&line.text, line.size) {
-            if y > HEIGHT - BOTTOM {
+        let pieces = if line.drawing.is_some() {
+            vec![line.clone()]
+        } else {
+            wrapped(&line.text, line.size)
+                .into_iter()
+                .map(|text| Line {
+                    text,
+                    ..line.clone()
+                })
+                .collect()
+        };
+        for piece in pieces {
+            let height = if piece.drawing.is_some() {
+                SIGNATURE_HEIGHT + 6.0
+            } else {
+                piece.size * 1.8
+            };
+            if y + height - piece.size > HEIGHT - BOTTOM {
                 pages.push(Vec::new());
                 y = TOP;
             }
+            // Text sits on its baseline at `y`; a drawing hangs from just above it.
+            let at = if piece.drawing.is_some() { y - 10.0 } else { y };
             if let Some(page) = pages.last_mut() {
-                page.push((y, line.bold, line.size, text));
+                page.push((at, piece));
             }
-            y += line.size * 1.8;
+            y += height;
         }
     }
     pages
@@ -157,7 +253,7 @@ mod tests {
         let laid_out = pages(&lines);
         assert_eq!(laid_out.len(), 2);
         assert_eq!(laid_out.iter().map(Vec::len).sum::<usize>(), 60);
-        assert!(laid_out[0].iter().all(|(y, ..)| *y <= HEIGHT - BOTTOM));
+        assert!(laid_out[0].iter().all(|(y, _)| *y <= HEIGHT - BOTTOM));
         let pdf = render("t".into(), "c".into(), &lines).unwrap();
         assert!(pdf.starts_with(b"%PDF"));
     }

@@ -248,6 +248,10 @@ fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
                 "/activities/{id}/programme.pdf",
                 web::get().to(http::programme::pdf),
             )
+            .route(
+                "/attendance-slots/{id}/sheet.pdf",
+                web::get().to(http::attendance_sheet::pdf),
+            )
             .route("/reports/{month}", web::get().to(http::report::download))
             .route(
                 "/payments.csv",

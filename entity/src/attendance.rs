@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// A registrant was present at a session.
+/// A registrant was present at a session: the whole of it, or `minutes` of it when its
+/// signed half-days say it was there for part only.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "attendances")]
 pub struct Model {
@@ -8,6 +9,7 @@ pub struct Model {
     pub registration_id: i64,
     #[sea_orm(primary_key, auto_increment = false)]
     pub session_id: i64,
+    pub minutes: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

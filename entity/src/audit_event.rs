@@ -64,6 +64,8 @@ pub enum Action {
     OrganisationMemberSet,
     #[sea_orm(string_value = "TRAINER_ASSIGNED")]
     TrainerAssigned,
+    #[sea_orm(string_value = "ATTENDANCE_CORRECTED")]
+    AttendanceCorrected,
 }
 
 impl Action {
@@ -73,7 +75,7 @@ impl Action {
         match self {
             ActivityCreated | ActivityUpdated | ActivityPublished | ActivityCancelled
             | ActivityCompleted | AttendanceRecorded | RegistrantsMessaged | ReminderAdded
-            | ReminderRemoved | SurveySet | TrainerAssigned => "ACTIVITY",
+            | ReminderRemoved | SurveySet | TrainerAssigned | AttendanceCorrected => "ACTIVITY",
             RoleChanged | TrainedChanged => "USER",
             InvitationSent | InvitationRevoked => "INVITATION",
             PostEdited | PostRemoved => "POST",

@@ -37,6 +37,8 @@ pub mod reminder_delivery;
 pub mod reminder_rule;
 pub mod session;
 pub mod setting;
+pub mod sign_in;
+pub mod slot_presence;
 pub mod survey;
 pub mod survey_answer;
 pub mod survey_participation;

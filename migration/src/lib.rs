@@ -27,6 +27,7 @@ mod m20261206_000022_cancellation_cause;
 mod m20261206_000023_partner_import;
 mod m20261206_000024_training_programmes;
 mod m20261206_000025_activity_trainers;
+mod m20261206_000026_attendance_sheets;
 
 pub struct Migrator;
 
@@ -73,6 +74,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000023_partner_import::Migration),
             Box::new(m20261206_000024_training_programmes::Migration),
             Box::new(m20261206_000025_activity_trainers::Migration),
+            Box::new(m20261206_000026_attendance_sheets::Migration),
         ]
     }
 }

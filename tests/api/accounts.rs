@@ -243,6 +243,16 @@ async fn my_data_holds_everything_and_deletion_leaves_nothing() {
         )
         .await;
     let registration = app.register(&training, &zoe).await;
+    // A paper signature, corrected by staff with a reason that names her.
+    let slot = crate::attendance::sheet(&app, &training, &admin).await[0]["id"].clone();
+    app.op(
+        "CorrectAttendance",
+        json!({ "slotId": slot, "registrationId": registration["id"],
+                "presence": "PRESENT_BY_CORRECTION", "reason": "Quasimodo a signé sur papier" }),
+        Some(&admin),
+    )
+    .await
+    .data();
     app.op(
         "RecordPayment",
         json!({ "registrationId": registration["id"], "status": "FUNDED", "funder": "OPCO" }),
@@ -485,6 +495,7 @@ const EXPORTED: &[(&str, &str)] = &[
     ("organisation_invitations", "organisationInvitations"),
     ("assessments", "assessments"),
     ("activity_trainers", "trainings"),
+    ("slot_presences", "attendanceSheets"),
     ("survey_participations", "surveysAnswered"),
     ("survey_answers", "surveyAnswers"),
     ("reminder_deliveries", "remindersSent"),

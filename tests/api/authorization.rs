@@ -98,6 +98,15 @@ const TABLE: &[(&str, [Outcome; 5])] = &[
     ("ActivityProgramme",   [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
     ("AssignTrainer",       [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
     ("MyTrainings",         [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
+    // Partners get the activity, with a FORBIDDEN error on its sheets / its file.
+    ("AttendanceSheet",     [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    ("TrainingFile",        [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    ("OpenSignIn",          [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    // Whoever is a confirmed registrant (each caller registers first).
+    ("SignAttendance",      [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
+    // Only an assigned trainer (staff callers are assigned first; partners cannot be).
+    ("SignSheet",           [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    ("CorrectAttendance",   [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
     ("MyOrganisation",      [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
     ("MyOrganisationInvitations", [UNAUTH, Allowed, Allowed, Allowed, Allowed]),
     // Only the invited person answers; staff are never invited (another's invitation).
@@ -295,6 +304,59 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
             json!({
                 "activityId": app.published_activity(&admin, 5, json!({})).await,
                 "userId": me.data()["me"]["id"],
+            })
+        }
+        "AttendanceSheet" | "TrainingFile" => {
+            let id = app
+                .published_activity(&admin, 5, json!({ "kind": "TRAINING" }))
+                .await;
+            json!({ "activityId": id, "id": id })
+        }
+        "OpenSignIn" | "SignAttendance" | "SignSheet" => {
+            // A half-day whose sign-in may open now.
+            let start = app.state.now() + chrono::Duration::minutes(25);
+            let sessions = json!([{ "startsAt": start.to_rfc3339(),
+                                    "endsAt": (start + chrono::Duration::hours(2)).to_rfc3339() }]);
+            let id = app
+                .published_activity(
+                    &admin,
+                    0,
+                    json!({ "kind": "TRAINING", "sessions": sessions }),
+                )
+                .await;
+            let slot = crate::attendance::sheet(app, &id, &admin).await[0]["id"].clone();
+            if let Some(token) = token {
+                match operation {
+                    "SignAttendance" => {
+                        app.register(&id, token).await;
+                    }
+                    "SignSheet" => {
+                        let caller = app.user_id(token).await;
+                        app.op(
+                            "AssignTrainer",
+                            json!({ "activityId": id, "userId": caller }),
+                            Some(&admin),
+                        )
+                        .await;
+                    }
+                    _ => {}
+                }
+            }
+            let code = crate::attendance::open_sign_in(app, &slot, &admin).await;
+            json!({ "slotId": slot, "code": code, "signature": crate::attendance::SIGNATURE })
+        }
+        "CorrectAttendance" => {
+            let id = app
+                .published_activity(&admin, 5, json!({ "kind": "TRAINING" }))
+                .await;
+            let (partner, _) = app
+                .sign_up(&format!("trainee{run}@example.fr"), "Trainee")
+                .await;
+            let registration = app.register(&id, &partner).await;
+            let slot = crate::attendance::sheet(app, &id, &admin).await[0]["id"].clone();
+            json!({
+                "slotId": slot, "registrationId": registration["id"],
+                "presence": "EXCUSED", "reason": "Malade, certificat fourni",
             })
         }
         "ImportPartners" => json!({

@@ -12,6 +12,7 @@
 mod accounts;
 mod activities;
 mod answers;
+mod attendance;
 mod auth;
 mod authorization;
 mod browser;

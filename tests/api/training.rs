@@ -20,7 +20,37 @@ pub fn programme_input() -> Value {
     })
 }
 
-async fn download(app: &TestApp, url: &str, token: Option<&str>) -> reqwest::Response {
+/// A TRAINER account, invited by staff and accepted as a person would: its token and id.
+pub async fn invited_trainer(
+    app: &TestApp,
+    admin: &str,
+    email: &str,
+    name: &str,
+) -> (String, Value) {
+    app.op(
+        "Invite",
+        json!({ "input": { "emails": [email], "role": "TRAINER" } }),
+        Some(admin),
+    )
+    .await
+    .data();
+    let token = crate::helpers::latest_invitation_token(app).await;
+    let accepted = app
+        .op(
+            "AcceptInvitation",
+            json!({ "token": token, "name": name, "password": crate::helpers::PASSWORD }),
+            None,
+        )
+        .await;
+    let session = accepted.data()["acceptInvitation"].clone();
+    assert_eq!(session["user"]["role"], "TRAINER");
+    (
+        session["token"].as_str().unwrap().to_owned(),
+        session["user"]["id"].clone(),
+    )
+}
+
+pub async fn download(app: &TestApp, url: &str, token: Option<&str>) -> reqwest::Response {
     let mut request = app.client.get(url);
     if let Some(token) = token {
         request = request.bearer_auth(token);
@@ -209,25 +239,8 @@ async fn a_programme_needs_its_objectives_methods_evaluation_and_accessibility()
 async fn staff_invite_a_trainer_and_assign_it_the_trainings_it_delivers() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    app.op(
-        "Invite",
-        json!({ "input": { "emails": ["formatrice@exterieur.fr"], "role": "TRAINER" } }),
-        Some(&admin),
-    )
-    .await
-    .data();
-    let token = crate::helpers::latest_invitation_token(&app).await;
-    let accepted = app
-        .op(
-            "AcceptInvitation",
-            json!({ "token": token, "name": "Inès Formatrice", "password": crate::helpers::PASSWORD }),
-            None,
-        )
-        .await;
-    let session = accepted.data()["acceptInvitation"].clone();
-    assert_eq!(session["user"]["role"], "TRAINER");
-    let trainer = session["token"].as_str().unwrap().to_owned();
-    let trainer_id = session["user"]["id"].clone();
+    let (trainer, trainer_id) =
+        invited_trainer(&app, &admin, "formatrice@exterieur.fr", "Inès Formatrice").await;
     let nothing = app.op("MyTrainings", json!({}), Some(&trainer)).await;
     assert_eq!(nothing.data()["myTrainings"], json!([]));
 

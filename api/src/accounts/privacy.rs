@@ -21,6 +21,7 @@ use crate::{
     error::{ApiError, ApiResult},
     people, registrations,
     state::AppState,
+    training,
 };
 
 pub const FORMER_MEMBER: &str = "Former member";
@@ -194,6 +195,7 @@ async fn records_data(
         owned::<activity_trainer::Entity>(db, activity_trainer::Column::UserId, me.id).await?;
     let staff_actions =
         owned::<audit_event::Entity>(db, audit_event::Column::ActorId, me.id).await?;
+    let signatures = training::sheets::rows_about(db, me.id).await?;
     let data = json!({
         "mails": list(&mails, |m| json!({
             "kind": m.kind, "subject": m.subject, "text": m.text_body,
@@ -219,6 +221,11 @@ async fn records_data(
         })),
         "trainings": list(&trainings, |t| json!({
             "activityId": t.activity_id, "assignedAt": t.assigned_at,
+        })),
+        "attendanceSheets": list(&signatures, |row| json!({
+            "slotId": row.slot_id, "registrationId": row.registration_id,
+            "presence": row.presence.to_value(), "signature": row.signature,
+            "reason": row.reason, "recordedAt": row.recorded_at,
         })),
         "staffActions": list(&staff_actions, |e| json!({
             "action": e.action.to_value(), "targetType": e.target_type, "targetId": e.target_id,
@@ -303,6 +310,8 @@ async fn forget_person(db: &impl ConnectionTrait, person: &user::Model) -> ApiRe
         .filter(activity_trainer::Column::UserId.eq(id))
         .exec(db)
         .await?;
+    // The sheets stay the training body's proof of who was there: what names the person goes.
+    training::sheets::erase_person(db, id).await?;
     password_reset::Entity::delete_many()
         .filter(password_reset::Column::UserId.eq(id))
         .exec(db)

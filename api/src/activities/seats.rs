@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 use entity::{
     activity::{self, Status as ActivityStatus},
-    registration,
+    attendance, registration,
     registration::Status,
     session, user,
 };
@@ -222,7 +222,7 @@ pub async fn cancel_all(
 /// Marks the registrants of `qualified` trained (as of `now` for those who were not).
 pub async fn mark_trained(
     db: &impl ConnectionTrait,
-    qualified: &[(registration::Model, Vec<i64>)],
+    qualified: &[(registration::Model, Vec<attendance::Model>)],
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     if !qualified.is_empty() {

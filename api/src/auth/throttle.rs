@@ -10,6 +10,10 @@
 //!
 //! Sign-ups are counted the same way, per client only ([`admit_sign_up`]): each costs a
 //! password hash.
+//!
+//! Short codes shown in a room (a training's sign-in) are guessed the same way too
+//! ([`admit_code_guess`]): per person and per client, counted before the code is looked at; a
+//! right code gives its slots back, so a room of trainees behind one address never runs out.
 
 use chrono::{DateTime, Duration, Utc};
 use entity::login_throttle;
@@ -87,6 +91,52 @@ pub async fn admit_sign_up(
         metrics::counter!(crate::metrics::LOGIN_THROTTLED, "by" => "sign-up").increment(1);
         return Err(ApiError::TooManyRequests);
     }
+    Ok(())
+}
+
+fn code_guesser_key(purpose: &str, person_id: i64) -> String {
+    format!("{purpose}:user:{person_id}")
+}
+
+/// Counts one guess at a `purpose` code by `person_id` from `client`; refuses it when the person
+/// has used its [`MAX_PER_ADDRESS`] guesses of the window or the client its [`MAX_PER_CLIENT`].
+pub async fn admit_code_guess(
+    db: &DatabaseConnection,
+    purpose: &str,
+    person_id: i64,
+    client: &ClientAddress,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let tx = begin_write(db).await?;
+    let by_person = bump(&tx, code_guesser_key(purpose, person_id), now).await?;
+    let by_client = bump(&tx, client_key(client), now).await?;
+    tx.commit().await?;
+    if by_person > MAX_PER_ADDRESS || by_client > MAX_PER_CLIENT {
+        metrics::counter!(crate::metrics::LOGIN_THROTTLED, "by" => "code").increment(1);
+        return Err(ApiError::TooManyRequests);
+    }
+    Ok(())
+}
+
+/// A right code: the person and the client get their slots back.
+pub async fn code_guess_succeeded(
+    db: &impl ConnectionTrait,
+    purpose: &str,
+    person_id: i64,
+    client: &ClientAddress,
+) -> ApiResult<()> {
+    login_throttle::Entity::update_many()
+        .col_expr(
+            login_throttle::Column::Attempts,
+            Expr::col(login_throttle::Column::Attempts).sub(1),
+        )
+        .filter(
+            login_throttle::Column::Key
+                .is_in([code_guesser_key(purpose, person_id), client_key(client)]),
+        )
+        .filter(login_throttle::Column::Attempts.gt(0))
+        .exec(db)
+        .await?;
     Ok(())
 }
 

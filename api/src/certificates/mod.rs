@@ -49,13 +49,14 @@ pub fn required_attendance(activity: &activity::Model) -> i32 {
         .unwrap_or(DEFAULT_MIN_ATTENDANCE_PERCENT)
 }
 
-/// Who completed `activity`: its confirmed registrations that attended at least its share of
-/// sessions ([`required_attendance`]; and at least one), each with the sessions it attended.
-/// None for an activity that earns no certificate.
+/// Who completed `activity`: its confirmed registrations that attended the whole of at least
+/// its share of sessions ([`required_attendance`]; and at least one), each with what it
+/// attended (sessions attended in part count for their hours, not as sessions). None for an
+/// activity that earns no certificate.
 pub async fn completers(
     db: &impl ConnectionTrait,
     activity: &activity::Model,
-) -> ApiResult<Vec<(registration::Model, Vec<i64>)>> {
+) -> ApiResult<Vec<(registration::Model, Vec<attendance::Model>)>> {
     if !earns_certificate(activity.kind) {
         return Ok(Vec::new());
     }
@@ -68,23 +69,21 @@ pub async fn completers(
         .order_by_asc(registration::Column::Id)
         .all(db)
         .await?;
-    let mut attended: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut attended: HashMap<i64, Vec<attendance::Model>> = HashMap::new();
     for row in attendance::Entity::find()
         .filter(attendance::Column::RegistrationId.is_in(confirmed.iter().map(|r| r.id)))
         .all(db)
         .await?
     {
-        attended
-            .entry(row.registration_id)
-            .or_default()
-            .push(row.session_id);
+        attended.entry(row.registration_id).or_default().push(row);
     }
     let needed = usize::try_from(percent).unwrap_or(100) * sessions;
     Ok(confirmed
         .into_iter()
         .filter_map(|r| {
             let present = attended.remove(&r.id).unwrap_or_default();
-            (!present.is_empty() && present.len() * 100 >= needed).then_some((r, present))
+            let whole = present.iter().filter(|a| a.minutes.is_none()).count();
+            (whole > 0 && whole * 100 >= needed).then_some((r, present))
         })
         .collect())
 }
@@ -122,12 +121,13 @@ struct Facts<'a> {
 }
 
 /// Issues the certificates of a completing activity, in its transaction: `qualified` are the
-/// registrations that attended enough, with the sessions each attended.
+/// registrations that attended enough, with what each attended. The hours stated are those
+/// realised: whole sessions, and the signed half-days of sessions attended in part.
 pub async fn issue(
     db: &impl ConnectionTrait,
     mailer: &Mailer,
     activity: &activity::Model,
-    qualified: &[(registration::Model, Vec<i64>)],
+    qualified: &[(registration::Model, Vec<attendance::Model>)],
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     let sessions = session::of_activity(activity.id).all(db).await?;
@@ -138,10 +138,15 @@ pub async fn issue(
         let Some(holder) = holders.get(&registration.user_id) else {
             continue;
         };
-        let minutes: i64 = sessions
+        let minutes: i64 = attended
             .iter()
-            .filter(|s| attended.contains(&s.id))
-            .map(|s| (s.ends_at - s.starts_at).num_minutes())
+            .filter_map(|a| {
+                let session = sessions.iter().find(|s| s.id == a.session_id)?;
+                Some(a.minutes.map_or_else(
+                    || (session.ends_at - session.starts_at).num_minutes(),
+                    i64::from,
+                ))
+            })
             .sum();
         let minutes = i32::try_from(minutes).unwrap_or(i32::MAX);
         let number = new_number();

@@ -5,10 +5,7 @@ use async_graphql::{Context, InputObject, Json, Object};
 
 use crate::accounts::{address, privacy, service};
 use crate::{
-    auth::{self, Credentials, throttle::ClientAddress},
-    error::ApiResult,
-    graphql::auth::AuthPayload,
-    graphql::context::ContextExt,
+    auth, error::ApiResult, graphql::auth::AuthPayload, graphql::context::ContextExt,
     people::Access,
 };
 
@@ -23,13 +20,6 @@ pub struct SignUpInput {
     pub name: String,
     /// The business or association the person belongs to.
     pub organisation: Option<String>,
-}
-
-/// The client's address, which throttling counts.
-fn client_of(ctx: &Context<'_>) -> ClientAddress {
-    ctx.data_opt::<Credentials>()
-        .map(|credentials| credentials.client.clone())
-        .unwrap_or_else(|| ClientAddress("unknown".into()))
 }
 
 #[derive(Default)]
@@ -57,7 +47,7 @@ impl AccountsMutation {
             name: input.name,
             organisation: input.organisation,
         };
-        Ok(service::sign_up(ctx.state()?, &client_of(ctx), input)
+        Ok(service::sign_up(ctx.state()?, &ctx.client(), input)
             .await?
             .into())
     }
@@ -96,7 +86,7 @@ impl AccountsMutation {
         #[graphql(desc = "The account's password.")] password: String,
     ) -> ApiResult<AuthPayload> {
         Ok(
-            auth::service::log_in(ctx.state()?, &client_of(ctx), email, password)
+            auth::service::log_in(ctx.state()?, &ctx.client(), email, password)
                 .await?
                 .into(),
         )

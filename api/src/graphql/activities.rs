@@ -10,6 +10,7 @@ use crate::activities::{
 };
 use crate::{
     error::{ApiError, ApiResult},
+    graphql::attendance::AttendanceSlot,
     graphql::connections::{Direction, Page, PageArgs, page_cost, paginate, paginate_rows},
     graphql::context::ContextExt,
     graphql::inputs::parse_id,
@@ -420,11 +421,30 @@ impl Activity {
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        let mut trainers = Vec::with_capacity(assigned.len());
-        for trainer in assigned {
-            trainers.push(User::new(loaders.user(trainer.user_id).await?));
-        }
-        Ok(trainers)
+        let ids: Vec<i64> = assigned.iter().map(|trainer| trainer.user_id).collect();
+        let users = loaders.users().load_many(ids.iter().copied()).await?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| users.get(id)?.first().cloned().map(User::new))
+            .collect())
+    }
+
+    /// Its trainers and staff only (FORBIDDEN for others): its half-days, each with its
+    /// attendance sheet, in time order.
+    async fn attendance_slots(&self, ctx: &Context<'_>) -> ApiResult<Vec<AttendanceSlot>> {
+        let me = ctx.viewer().require(Access::Member)?;
+        crate::training::policy::require_keeps_sheets(&ctx.state()?.db, me, self.0.id).await?;
+        AttendanceSlot::of_activity(ctx, self.0.id).await
+    }
+
+    /// Staff only: where the training file is downloaded as one ZIP (with a staff bearer
+    /// token): the programme, convocations, every half-day's sheet, certificates, survey
+    /// results and payments. Null for an activity that is not a TRAINING or WORKSHOP.
+    async fn training_file_url(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        ctx.viewer().require(Access::Staff)?;
+        let base = &ctx.state()?.config.public_url;
+        Ok(crate::certificates::earns_certificate(self.0.kind)
+            .then(|| format!("{base}/activities/{}/training-file.zip", self.0.id)))
     }
 
     /// The training programme, if staff set one (`setTrainingProgramme`).

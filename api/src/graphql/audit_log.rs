@@ -62,6 +62,8 @@ pub enum AuditAction {
     OrganisationMemberSet,
     /// A trainer was assigned to deliver an activity.
     TrainerAssigned,
+    /// Staff corrected a presence on a half-day's attendance sheet, with a reason.
+    AttendanceCorrected,
 }
 
 pub struct AuditEvent(audit_event::Model);

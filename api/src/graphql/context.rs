@@ -3,7 +3,7 @@
 use async_graphql::{Context, Request};
 
 use crate::{
-    auth::Credentials,
+    auth::{Credentials, throttle::ClientAddress},
     error::{ApiError, ApiResult},
     graphql::loaders::Loaders,
     people::Viewer,
@@ -20,7 +20,11 @@ pub fn for_caller(
     credentials: Credentials,
 ) -> Request {
     request
-        .data(Loaders::new(&state.db, viewer.user().map(|user| user.id)))
+        .data(Loaders::new(
+            &state.db,
+            viewer.user().map(|user| user.id),
+            state.config.timezone,
+        ))
         .data(viewer)
         .data(credentials)
 }
@@ -30,6 +34,8 @@ pub trait ContextExt {
     fn state(&self) -> ApiResult<&AppState>;
     fn viewer(&self) -> &Viewer;
     fn loaders(&self) -> ApiResult<&Loaders>;
+    /// The client's address, which throttling counts.
+    fn client(&self) -> ClientAddress;
 }
 
 impl ContextExt for Context<'_> {
@@ -46,5 +52,11 @@ impl ContextExt for Context<'_> {
     fn viewer(&self) -> &Viewer {
         // A request without a viewer (none was attached) is an anonymous one.
         self.data_opt::<Viewer>().unwrap_or(&Viewer::Anonymous)
+    }
+
+    fn client(&self) -> ClientAddress {
+        self.data_opt::<Credentials>()
+            .map(|credentials| credentials.client.clone())
+            .unwrap_or_else(|| ClientAddress("unknown".into()))
     }
 }

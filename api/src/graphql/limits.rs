@@ -53,7 +53,8 @@ pub const MAX_SELECTIONS: usize = 5_000;
 /// Subscriptions open at once on one WebSocket.
 pub const MAX_SUBSCRIPTIONS_PER_SOCKET: usize = 10;
 /// Fields that check a secret: one guess per request.
-pub const GUESSING_FIELDS: [&str; 6] = [
+pub const GUESSING_FIELDS: [&str; 7] = [
+    "signAttendance",
     "verifyCertificate",
     "logIn",
     "requestPasswordReset",

@@ -2,7 +2,10 @@
 //! size of the page they hang from. A fresh set is made for every request, because some of them
 //! (the caller's own registrations) depend on who is asking.
 
-use std::{collections::HashMap, sync::OnceLock};
+use std::{
+    collections::HashMap,
+    sync::{Arc, OnceLock},
+};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
@@ -12,7 +15,12 @@ use entity::{
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select};
 
-use crate::error::{ApiError, ApiResult};
+use chrono_tz::Tz;
+
+use crate::{
+    error::{ApiError, ApiResult},
+    training::sheets::{self, Sheets},
+};
 
 /// Rows of `E` grouped by the value of `column`, fetched for many keys with one `IN (…)`.
 pub struct RowsBy<E: EntityTrait> {
@@ -67,12 +75,26 @@ where
 
 pub type Rows<E> = DataLoader<RowsBy<E>, HashMapCache>;
 
-fn loader<E>(rows: RowsBy<E>) -> Rows<E>
-where
-    E: EntityTrait + Sync,
-    E::Model: Clone + Send + Sync,
-    E::Column: Send + Sync,
-{
+/// The attendance sheets of activities, by activity, read together (`training::sheets`).
+pub struct SheetsBy {
+    db: DatabaseConnection,
+    tz: Tz,
+}
+
+impl Loader<i64> for SheetsBy {
+    type Value = Arc<Sheets>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        Ok(sheets::of_activities(&self.db, keys, self.tz)
+            .await?
+            .into_iter()
+            .map(|(id, sheets)| (id, Arc::new(sheets)))
+            .collect())
+    }
+}
+
+fn loader<L: Loader<i64>>(rows: L) -> DataLoader<L, HashMapCache> {
     // Cached for the one request the loaders live for, so a list resolver can prefetch what
     // its nodes will ask for (see `Activity` lists) and the nodes hit the cache.
     // No delay: resolvers run on actix-web's single-threaded workers, so every sibling field
@@ -85,6 +107,7 @@ where
 pub struct Loaders {
     db: DatabaseConnection,
     viewer_id: Option<i64>,
+    tz: Tz,
     users: OnceLock<Rows<user::Entity>>,
     activities: OnceLock<Rows<activity::Entity>>,
     sessions: OnceLock<Rows<session::Entity>>,
@@ -95,6 +118,7 @@ pub struct Loaders {
     surveys: OnceLock<Rows<survey::Entity>>,
     programmes: OnceLock<Rows<training_programme::Entity>>,
     trainers: OnceLock<Rows<activity_trainer::Entity>>,
+    sheets: OnceLock<DataLoader<SheetsBy, HashMapCache>>,
     activity_axes: OnceLock<Rows<activity_axis::Entity>>,
     axes: OnceLock<Rows<diagnostic_axis::Entity>>,
     memberships: OnceLock<Rows<organisation_member::Entity>>,
@@ -147,10 +171,11 @@ impl Loaders {
     }
 
     /// Loaders are built on first use: most operations need one or two of them.
-    pub fn new(db: &DatabaseConnection, viewer_id: Option<i64>) -> Self {
+    pub fn new(db: &DatabaseConnection, viewer_id: Option<i64>, tz: Tz) -> Self {
         Self {
             db: db.clone(),
             viewer_id,
+            tz,
             users: OnceLock::new(),
             activities: OnceLock::new(),
             sessions: OnceLock::new(),
@@ -161,6 +186,7 @@ impl Loaders {
             surveys: OnceLock::new(),
             programmes: OnceLock::new(),
             trainers: OnceLock::new(),
+            sheets: OnceLock::new(),
             activity_axes: OnceLock::new(),
             axes: OnceLock::new(),
             memberships: OnceLock::new(),
@@ -298,6 +324,16 @@ impl Loaders {
                 activity_trainer::Column::ActivityId,
                 |t| t.activity_id,
             ))
+        })
+    }
+
+    /// The half-days' attendance sheets of an activity, by activity.
+    pub fn sheets(&self) -> &DataLoader<SheetsBy, HashMapCache> {
+        self.sheets.get_or_init(|| {
+            loader(SheetsBy {
+                db: self.db.clone(),
+                tz: self.tz,
+            })
         })
     }
 

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod activities;
 pub mod answers;
+pub mod attendance;
 pub mod audit_log;
 pub mod auth;
 pub mod certificates;
@@ -34,6 +35,7 @@ pub mod training;
 use self::{
     accounts::{AccountsMutation, AccountsQuery},
     activities::{ActivityMutation, ActivityQuery},
+    attendance::AttendanceMutation,
     audit_log::AuditQuery,
     auth::AuthQuery,
     certificates::CertificateQuery,
@@ -100,6 +102,7 @@ pub struct Mutation(
     InvitationMutation,
     OnboardingMutation,
     TrainingMutation,
+    AttendanceMutation,
     ClubMutation,
     GroupMutation,
     ModerationMutation,

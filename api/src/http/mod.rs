@@ -4,6 +4,7 @@
 //! answer; the rules are the domains'.
 
 pub mod attachment;
+pub mod attendance_sheet;
 pub mod calendar_feed;
 pub mod certificate;
 pub mod credentials;

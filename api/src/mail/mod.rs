@@ -211,6 +211,11 @@ impl Mailer {
         at.with_timezone(&self.timezone).format(format).to_string()
     }
 
+    /// A time of day in the office's time zone: "09:05".
+    pub fn time(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.timezone).format("%H:%M").to_string()
+    }
+
     pub fn locale_of(&self, user: &user::Model) -> Locale {
         user.locale
             .as_deref()

@@ -223,14 +223,16 @@ pub async fn record_attendance(
             attendance::ActiveModel {
                 registration_id: Set(registration_id),
                 session_id: Set(session_id),
+                minutes: Set(None),
             }
         }))
+        // Staff saying "attended" mean the whole session, whatever half-days were signed.
         .on_conflict(
             OnConflict::columns([
                 attendance::Column::RegistrationId,
                 attendance::Column::SessionId,
             ])
-            .do_nothing()
+            .update_column(attendance::Column::Minutes)
             .to_owned(),
         )
         .exec_without_returning(db)
