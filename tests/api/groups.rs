@@ -400,6 +400,17 @@ async fn an_overdue_question_alerts_each_animator_once() {
         ("KLUB_SCHEDULER_TICK_SECONDS", "3600".into()),
     ])
     .await;
+    // Mid-morning, office time: the 16 minutes below must not cross midnight, where the
+    // scheduler also sends the day's digests.
+    let local = app.state.now().with_timezone(&chrono_tz::Europe::Paris);
+    let ten = chrono::TimeZone::from_local_datetime(
+        &chrono_tz::Europe::Paris,
+        &(local.date_naive() + Duration::days(1))
+            .and_hms_opt(10, 0, 0)
+            .unwrap(),
+    )
+    .unwrap();
+    app.state.clock.advance(ten.with_timezone(&chrono::Utc) - app.state.now());
     let trained = app.persona(Persona::TrainedPartner, "ann").await.unwrap();
     app.persona(Persona::Animator, "lea").await;
     app.persona(Persona::Animator, "max").await;
