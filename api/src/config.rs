@@ -48,6 +48,11 @@ pub struct Config {
     pub mail_dir: std::path::PathBuf,
     /// `KLUB_OFFICE_NAME`: the body running the programme, as certificates name it.
     pub office_name: String,
+    /// `KLUB_TRAINING_BODY_NUMBER`: the office's declaration number as a training body (in
+    /// France the "numéro de déclaration d'activité"), printed on certificates of realisation.
+    pub training_body_number: Option<String>,
+    /// `KLUB_TRAINING_BODY_SIGNATORY`: who signs certificates of realisation for the office.
+    pub training_body_signatory: Option<String>,
     /// `KLUB_DEFAULT_LOCALE`: the language of mails for users who chose none (`fr` or `en`).
     pub default_locale: Locale,
     /// `KLUB_TIMEZONE`: the office's time zone, for dates in mails and local schedules.
@@ -158,6 +163,8 @@ impl Config {
             office_name: env
                 .text("KLUB_OFFICE_NAME")
                 .map_or_else(|| "Klub".into(), |name| name.trim().to_owned()),
+            training_body_number: env.text("KLUB_TRAINING_BODY_NUMBER"),
+            training_body_signatory: env.text("KLUB_TRAINING_BODY_SIGNATORY"),
             default_locale: default_locale(&env)?,
             timezone: env.parse("KLUB_TIMEZONE", Some(chrono_tz::Europe::Paris))?,
             reminder_before: chrono::Duration::hours(

@@ -252,6 +252,10 @@ fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
                 "/attendance-slots/{id}/sheet.pdf",
                 web::get().to(http::attendance_sheet::pdf),
             )
+            .route(
+                "/activities/{id}/training-file.zip",
+                web::get().to(http::training_file::download),
+            )
             .route("/reports/{month}", web::get().to(http::report::download))
             .route(
                 "/payments.csv",

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 
 use crate::{
     certificates::pdf_text,
-    helpers::{Persona, TestApp, spawn_app},
+    helpers::{Persona, TestApp, outbox_settled, spawn_app, spawn_app_with},
+    smtp::SmtpServer,
     training::{download, invited_trainer, programme_input},
 };
 
@@ -27,22 +28,26 @@ pub fn nine_local(app: &TestApp, days_ahead: i64) -> DateTime<Utc> {
 }
 
 /// A published, funded-style TRAINING a week ahead: a full day (9:00–17:00, a morning and an
-/// afternoon) and a morning the day after; its programme set and `trainer` assigned.
-pub async fn training_with_trainer(app: &TestApp, admin: &str, trainer_id: &Value) -> String {
+/// afternoon) and a morning the day after; its programme set and `trainer` assigned;
+/// `overrides` replace fields of its input.
+pub async fn training_with_trainer(
+    app: &TestApp,
+    admin: &str,
+    trainer_id: &Value,
+    overrides: Value,
+) -> String {
     let start = nine_local(app, 7);
     let sessions = json!([
         { "startsAt": start.to_rfc3339(), "endsAt": (start + Duration::hours(8)).to_rfc3339() },
         { "startsAt": (start + Duration::days(1)).to_rfc3339(),
           "endsAt": (start + Duration::days(1) + Duration::hours(3)).to_rfc3339() },
     ]);
-    let id = app
-        .published_activity(
-            admin,
-            7,
-            json!({ "kind": "TRAINING", "title": "Réseaux sociaux pour hébergeurs",
-                    "priceCents": 0, "sessions": sessions }),
-        )
-        .await;
+    let mut input = json!({ "kind": "TRAINING", "title": "Réseaux sociaux pour hébergeurs",
+                            "priceCents": 0, "sessions": sessions });
+    for (key, value) in overrides.as_object().unwrap() {
+        input[key] = value.clone();
+    }
+    let id = app.published_activity(admin, 7, input).await;
     app.op(
         "SetTrainingProgramme",
         json!({ "activityId": id, "input": programme_input() }),
@@ -103,7 +108,7 @@ async fn a_half_day_is_signed_in_the_room_and_its_sheet_is_proof() {
     let admin = app.admin_token().await;
     let (trainer, trainer_id) =
         invited_trainer(&app, &admin, "ines@formation.fr", "Inès Formatrice").await;
-    let training = training_with_trainer(&app, &admin, &trainer_id).await;
+    let training = training_with_trainer(&app, &admin, &trainer_id, json!({})).await;
     let lea = app.persona(Persona::Partner, "lea").await.unwrap();
     let marc = app.persona(Persona::Partner, "marc").await.unwrap();
     let outsider = app.persona(Persona::Partner, "outsider").await.unwrap();
@@ -383,7 +388,7 @@ async fn signatures_at_once_make_one_chain_and_wrong_codes_are_guesses() {
     let admin = app.admin_token().await;
     let (trainer, trainer_id) =
         invited_trainer(&app, &admin, "ines@formation.fr", "Inès Formatrice").await;
-    let training = training_with_trainer(&app, &admin, &trainer_id).await;
+    let training = training_with_trainer(&app, &admin, &trainer_id, json!({})).await;
     let mut trainees = Vec::new();
     for n in 0..8 {
         let token = app
@@ -469,4 +474,235 @@ async fn signatures_at_once_make_one_chain_and_wrong_codes_are_guesses() {
     sign(&app, &code, SIGNATURE, &guesser)
         .await
         .expect_error("TOO_MANY_REQUESTS");
+}
+
+/// The text of the PDF attached to the mail of `kind`'s sort sent to `to`.
+async fn attached_pdf(smtp: &SmtpServer, to: &str, name_starts: &str) -> String {
+    use mail_parser::MimeHeaders;
+    for _ in 0..100 {
+        for mail in smtp.received().iter().filter(|m| m.to[0] == to) {
+            let parsed = mail.parsed();
+            if let Some(attachment) = parsed.attachments().find(|a| {
+                a.attachment_name()
+                    .is_some_and(|name| name.starts_with(name_starts))
+            }) {
+                // Lines wrap where the page ends: read it as one text.
+                return pdf_text(attachment.contents().to_vec())
+                    .await
+                    .replace('\n', " ");
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no {name_starts}… attached to a mail to {to}");
+}
+
+/// The contract's proof of training, end to end: programme, trainer, convocation, sign-in on
+/// each half-day, a correction, sheets, completion, certificates of realisation with the hours
+/// realised, and the training file an auditor downloads.
+#[tokio::test]
+async fn a_funded_training_runs_end_to_end() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(vec![
+        ("KLUB_SMTP_URL", smtp.url()),
+        ("KLUB_OFFICE_NAME", "Office de tourisme du Golfe".into()),
+        ("KLUB_TRAINING_BODY_NUMBER", "75 64 01234 64".into()),
+        (
+            "KLUB_TRAINING_BODY_SIGNATORY",
+            "Marie Etcheverry, directrice".into(),
+        ),
+    ])
+    .await;
+    let admin = app.admin_token().await;
+    crate::training::invite_trainer(&app, &admin, "ines@formation.fr").await;
+    let invitation = smtp
+        .wait_for(1)
+        .await
+        .into_iter()
+        .find(|mail| mail.to[0] == "ines@formation.fr")
+        .unwrap();
+    let text = invitation.parsed().body_text(0).unwrap().into_owned();
+    let token: String = text[text.find("token=").unwrap() + "token=".len()..]
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    let (trainer, trainer_id) =
+        crate::training::accept_as_trainer(&app, &token, "Inès Formatrice").await;
+    let training = training_with_trainer(
+        &app,
+        &admin,
+        &trainer_id,
+        json!({ "location": "Maison du tourisme, salle 2", "minAttendancePercent": 50 }),
+    )
+    .await;
+    let (lea, _) = app.sign_up("lea@hotel.fr", "Léa Hôtelière").await;
+    crate::organisations::create(&app, &lea, "Hôtel du Port", "ACCOMMODATION").await;
+    let (marc, _) = app.sign_up("marc@gite.fr", "Marc Gîte").await;
+    let lea_registration = app.register(&training, &lea).await["id"].clone();
+    let marc_registration = app.register(&training, &marc).await["id"].clone();
+
+    // The confirmation carries the convocation.
+    let convocation = attached_pdf(&smtp, "lea@hotel.fr", "convocation-").await;
+    let start = nine_local(&app, 7);
+    let day = start
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .format("%d/%m/%Y")
+        .to_string();
+    for expected in [
+        "Convocation",
+        "Léa Hôtelière",
+        "Réseaux sociaux pour hébergeurs",
+        &format!("{day} 09:00 – 17:00"),
+        "Maison du tourisme, salle 2",
+        "Inès Formatrice",
+        "Répondre aux avis des clients",
+        "référente handicap",
+        "programme.pdf",
+    ] {
+        assert!(
+            convocation.contains(expected),
+            "{expected} not in:\n{convocation}"
+        );
+    }
+
+    // Each half-day: the trainer opens the sign-in in the room, trainees sign, the trainer
+    // signs the sheet. Marc misses the first afternoon; staff excuse him, with the reason.
+    let slots = sheet(&app, &training, &trainer).await;
+    assert_eq!(slots.len(), 3);
+    for (index, slot) in slots.iter().enumerate() {
+        let opens: DateTime<Utc> = slot["startsAt"].as_str().unwrap().parse().unwrap();
+        let now = app.state.now();
+        app.state.clock.advance(opens - Duration::minutes(10) - now);
+        let code = open_sign_in(&app, &slot["id"], &trainer).await;
+        sign(&app, &code, SIGNATURE, &lea).await.data();
+        if index != 1 {
+            sign(&app, &code, SIGNATURE, &marc).await.data();
+        }
+        app.op(
+            "SignSheet",
+            json!({ "slotId": slot["id"], "signature": SIGNATURE }),
+            Some(&trainer),
+        )
+        .await
+        .data();
+    }
+    app.op(
+        "CorrectAttendance",
+        json!({ "slotId": slots[1]["id"], "registrationId": marc_registration,
+                "presence": "EXCUSED", "reason": "Rendez-vous médical" }),
+        Some(&admin),
+    )
+    .await
+    .data();
+    let slots = sheet(&app, &training, &admin).await;
+    assert!(
+        slots
+            .iter()
+            .all(|slot| slot["intact"] == true && slot["trainerSignedAt"].is_string())
+    );
+
+    // Completed: certificates of realisation state the hours realised, half-days signed.
+    let now = app.state.now();
+    app.state
+        .clock
+        .advance(start + Duration::days(1) + Duration::hours(4) - now);
+    app.complete(&admin, &training).await;
+    let hours = |token: &str| {
+        let app = &app;
+        let token = token.to_owned();
+        async move {
+            let mine = app.op("MyCertificates", json!({}), Some(&token)).await;
+            mine.data()["myCertificates"][0]["hoursAttended"].clone()
+        }
+    };
+    assert_eq!(hours(&lea).await, 11.0, "two half-days and a morning");
+    assert_eq!(hours(&marc).await, 7.0, "the first morning and the second");
+    let certificate = attached_pdf(&smtp, "lea@hotel.fr", "KLUB-").await;
+    for expected in [
+        "Certificat de réalisation",
+        "Marie Etcheverry, directrice",
+        "Office de tourisme du Golfe",
+        "Léa Hôtelière",
+        "Hôtel du Port",
+        "Réseaux sociaux pour hébergeurs",
+        "action de formation",
+        "pour une durée réalisée de 11 heures",
+        "75 64 01234 64",
+        "Inès Formatrice",
+    ] {
+        assert!(
+            certificate.contains(expected),
+            "{expected} not in:\n{certificate}"
+        );
+    }
+    let _ = lea_registration;
+
+    // The training file, for staff only.
+    let file = app
+        .op("TrainingFile", json!({ "id": training }), Some(&admin))
+        .await;
+    let url = file.data()["activity"]["trainingFileUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let url = format!(
+        "{}{}",
+        app.address,
+        &url[url.find("/activities/").unwrap()..]
+    );
+    for token in [Some(trainer.as_str()), Some(lea.as_str()), None] {
+        assert_eq!(download(&app, &url, token).await.status(), 404);
+    }
+    let answer = download(&app, &url, Some(&admin)).await;
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.headers()["content-type"], "application/zip");
+    let bytes = answer.bytes().await.unwrap().to_vec();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut names: Vec<String> = archive
+        .file_names()
+        .map(|name| name.unwrap().into_owned())
+        .collect();
+    names.sort();
+    let count = |prefix: &str| names.iter().filter(|n| n.starts_with(prefix)).count();
+    assert!(names.contains(&"LISEZMOI.txt".to_owned()), "{names:?}");
+    assert!(names.contains(&"programme.pdf".to_owned()), "{names:?}");
+    assert!(names.contains(&"paiements.csv".to_owned()), "{names:?}");
+    assert_eq!(count("convocations/"), 2, "{names:?}");
+    assert_eq!(count("emargement/"), 3, "{names:?}");
+    assert_eq!(count("certificats/KLUB-"), 2, "{names:?}");
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("convocations/") && n.ends_with("-lea-hoteliere.pdf")),
+        "{names:?}"
+    );
+    let read = |archive: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>, name: &str| {
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        archive
+            .by_name(name)
+            .unwrap()
+            .read_to_end(&mut bytes)
+            .unwrap();
+        bytes
+    };
+    let index = String::from_utf8(read(&mut archive, "LISEZMOI.txt")).unwrap();
+    assert_eq!(index.matches("chaîne intacte").count(), 3, "{index}");
+    let afternoon = names
+        .iter()
+        .find(|n| n.ends_with("-apres-midi.pdf"))
+        .unwrap()
+        .clone();
+    let sheet_text = pdf_text(read(&mut archive, &afternoon)).await;
+    for expected in [
+        "Feuille d'émargement",
+        "absence excusée : Rendez-vous médical",
+        "signé à",
+    ] {
+        assert!(
+            sheet_text.contains(expected),
+            "{expected} not in:\n{sheet_text}"
+        );
+    }
+    outbox_settled(&app).await;
 }

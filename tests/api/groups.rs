@@ -410,7 +410,9 @@ async fn an_overdue_question_alerts_each_animator_once() {
             .unwrap(),
     )
     .unwrap();
-    app.state.clock.advance(ten.with_timezone(&chrono::Utc) - app.state.now());
+    app.state
+        .clock
+        .advance(ten.with_timezone(&chrono::Utc) - app.state.now());
     let trained = app.persona(Persona::TrainedPartner, "ann").await.unwrap();
     app.persona(Persona::Animator, "lea").await;
     app.persona(Persona::Animator, "max").await;

@@ -27,6 +27,12 @@ pub async fn invited_trainer(
     email: &str,
     name: &str,
 ) -> (String, Value) {
+    invite_trainer(app, admin, email).await;
+    let token = crate::helpers::latest_invitation_token(app).await;
+    accept_as_trainer(app, &token, name).await
+}
+
+pub async fn invite_trainer(app: &TestApp, admin: &str, email: &str) {
     app.op(
         "Invite",
         json!({ "input": { "emails": [email], "role": "TRAINER" } }),
@@ -34,7 +40,10 @@ pub async fn invited_trainer(
     )
     .await
     .data();
-    let token = crate::helpers::latest_invitation_token(app).await;
+}
+
+/// Accepts the invitation `token` as a trainer named `name`: its session token and id.
+pub async fn accept_as_trainer(app: &TestApp, token: &str, name: &str) -> (String, Value) {
     let accepted = app
         .op(
             "AcceptInvitation",

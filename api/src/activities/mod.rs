@@ -1,6 +1,7 @@
 //! The programme: trainings, workshops, conferences and club meetings, with their sessions and
 //! their life cycle (DRAFT → PUBLISHED → COMPLETED, or CANCELLED).
 
+pub mod convocation;
 pub mod draft;
 pub mod lifecycle;
 pub mod notices;

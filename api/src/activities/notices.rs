@@ -186,5 +186,14 @@ async fn registration_letter(
     if let Some(method) = method {
         letter = letter.with_calendar(mailer.calendar(method, activity, sessions));
     }
+    // A seat, given or moved: the convocation goes with it.
+    if matches!(
+        kind,
+        "registration_confirmed" | "promoted" | "activity_changed"
+    ) && let Some(convocation) =
+        super::convocation::attachment(db, mailer, person, activity, sessions).await?
+    {
+        letter = letter.with_attachment(convocation);
+    }
     mailer.send(db, letter, now).await
 }

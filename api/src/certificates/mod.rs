@@ -118,6 +118,7 @@ struct Facts<'a> {
     organisation: Option<String>,
     activity: &'a activity::Model,
     sessions: &'a [session::Model],
+    trainer: Option<String>,
 }
 
 /// Issues the certificates of a completing activity, in its transaction: `qualified` are the
@@ -131,6 +132,7 @@ pub async fn issue(
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     let sessions = session::of_activity(activity.id).all(db).await?;
+    let trainer = people::service::trainer_names(db, activity).await?;
     let holders = people::service::by_id(db, qualified.iter().map(|(r, _)| r.user_id)).await?;
     let mut organisations =
         people::organisation::names(db, &holders.values().collect::<Vec<_>>()).await?;
@@ -177,6 +179,7 @@ pub async fn issue(
                 organisation,
                 activity,
                 sessions: &sessions,
+                trainer: trainer.clone(),
             };
             send(db, mailer, &facts).await?;
         }
@@ -224,6 +227,7 @@ pub async fn document(
             organisation: issued.organisation_name.clone(),
             activity: &activity,
             sessions: &sessions,
+            trainer: people::service::trainer_names(db, &activity).await?,
         },
     )
     .await
@@ -246,9 +250,13 @@ async fn render(mailer: &Mailer, facts: &Facts<'_>) -> ApiResult<Vec<u8>> {
         activity: facts.activity.title.clone(),
         dates,
         hours: format!("{}", hours(facts.minutes)),
-        trainer: facts.activity.trainer_name.clone(),
+        trainer: facts.trainer.clone(),
         office: mailer.office_name.clone(),
         issued: mailer.day(facts.issued_at, locale),
+        realisation: (facts.activity.kind == Kind::Training).then(|| pdf::TrainingBody {
+            number: mailer.training_body_number.clone(),
+            signatory: mailer.training_body_signatory.clone(),
+        }),
     };
     heavy::run(move || pdf::render(&content)).await?
 }

@@ -1,4 +1,7 @@
-//! A certificate as a PDF document (see [`crate::pdf`]).
+//! A certificate as a PDF document (see [`crate::pdf`]): of attendance for a workshop, of
+//! realisation for a training, on the model of France's ministry of labour (the training body
+//! and its declaration number, the trainee and its organisation, the action and its nature,
+//! its dates, the hours realised, the signatory).
 
 use crate::{
     config::Locale,
@@ -19,9 +22,143 @@ pub struct Content {
     pub trainer: Option<String>,
     pub office: String,
     pub issued: String,
+    /// For a training: the training body as the certificate of realisation names it.
+    pub realisation: Option<TrainingBody>,
+}
+
+/// The training body that certifies a training's realisation.
+pub struct TrainingBody {
+    /// Its declaration number, when the office has one (`KLUB_TRAINING_BODY_NUMBER`).
+    pub number: Option<String>,
+    /// Who signs (`KLUB_TRAINING_BODY_SIGNATORY`); the office's name otherwise.
+    pub signatory: Option<String>,
 }
 
 pub fn render(content: &Content) -> ApiResult<Vec<u8>> {
+    match &content.realisation {
+        Some(body) => realisation(content, body),
+        None => attendance(content),
+    }
+}
+
+/// The ministry's model of a certificate of realisation, French first.
+fn realisation(content: &Content, body: &TrainingBody) -> ApiResult<Vec<u8>> {
+    let fr = content.locale == Locale::Fr;
+    let label = |fr_text: &'static str, en_text: &'static str| if fr { fr_text } else { en_text };
+    let signatory = body.signatory.as_deref().unwrap_or(&content.office);
+    let first = content.dates.first().map_or("", String::as_str);
+    let last = content.dates.last().map_or("", String::as_str);
+    let mut lines = vec![
+        Line::title(20.0, content.office.clone()),
+        Line::title(
+            18.0,
+            label("Certificat de réalisation", "Certificate of realisation"),
+        ),
+        Line::blank(),
+        Line::text(
+            12.0,
+            format!(
+                "{} {signatory}, {} {}, {}",
+                label("Je soussigné(e)", "I, the undersigned"),
+                label(
+                    "représentant(e) du dispensateur de l'action concourant au développement des compétences",
+                    "representing the provider of the skills development action",
+                ),
+                content.office,
+                label("atteste que :", "certify that:"),
+            ),
+        ),
+        Line::title(12.0, content.holder.clone()),
+    ];
+    if let Some(organisation) = &content.organisation {
+        lines.push(Line::text(
+            12.0,
+            format!("{} {organisation}", label("de l'entreprise", "of")),
+        ));
+    }
+    lines.extend([
+        Line::text(
+            12.0,
+            format!(
+                "{} « {} »",
+                label("a suivi l'action", "attended the action"),
+                content.activity
+            ),
+        ),
+        Line::text(
+            12.0,
+            label(
+                "Nature de l'action concourant au développement des compétences : action de formation",
+                "Nature of the skills development action: training action",
+            ),
+        ),
+        Line::text(
+            12.0,
+            format!(
+                "{} {first} {} {last}",
+                label("qui s'est déroulée du", "which took place from"),
+                label("au", "to")
+            ),
+        ),
+        Line::text(
+            12.0,
+            format!(
+                "{} {} {}",
+                label("pour une durée réalisée de", "for a realised duration of"),
+                content.hours,
+                label("heures.", "hours.")
+            ),
+        ),
+    ]);
+    if let Some(trainer) = &content.trainer {
+        lines.push(Line::text(
+            12.0,
+            format!("{} {trainer}", label("Formateur :", "Trainer:")),
+        ));
+    }
+    lines.extend([
+        Line::blank(),
+        Line::text(
+            11.0,
+            format!(
+                "{} {}",
+                label("Déclaration d'activité n°", "Declaration number"),
+                body.number.as_deref().unwrap_or("—")
+            ),
+        ),
+        Line::text(
+            12.0,
+            format!(
+                "{} {}, {signatory}",
+                label("Fait le", "Signed on"),
+                content.issued
+            ),
+        ),
+        Line::title(
+            12.0,
+            format!("{} {}", label("Numéro :", "Number:"), content.number),
+        ),
+        Line::text(
+            10.0,
+            label(
+                "Vérifiable avec ce numéro auprès de l'organisme.",
+                "This number can be checked with the issuing office.",
+            ),
+        ),
+    ]);
+    pdf::render(
+        format!(
+            "{} {}",
+            label("Certificat de réalisation", "Certificate of realisation"),
+            content.number
+        ),
+        content.office.clone(),
+        &lines,
+    )
+}
+
+/// A certificate of attendance.
+fn attendance(content: &Content) -> ApiResult<Vec<u8>> {
     let fr = content.locale == Locale::Fr;
     let label = |fr_text: &'static str, en_text: &'static str| if fr { fr_text } else { en_text };
     let mut lines = vec![
@@ -116,6 +253,7 @@ mod tests {
             trainer: None,
             office: "Office de tourisme".into(),
             issued: "03/12/2026".into(),
+            realisation: None,
         })
         .unwrap();
         assert!(pdf.starts_with(b"%PDF-"));

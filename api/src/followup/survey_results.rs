@@ -126,6 +126,27 @@ pub async fn results(
         .collect())
 }
 
+/// The survey's answers as CSV ([`answer_rows`]): question and answer, and who answered
+/// unless the survey is anonymous. Served to staff and put in a training's file.
+pub async fn csv(db: &impl ConnectionTrait, survey: &survey::Model) -> ApiResult<Vec<u8>> {
+    let mut sheet = crate::safe_csv::SafeCsv::default();
+    let heading: &[&str] = if survey.anonymous {
+        &["question", "answer"]
+    } else {
+        &["question", "answer", "respondent"]
+    };
+    sheet.row(heading)?;
+    for row in answer_rows(db, survey).await? {
+        let cells = if survey.anonymous {
+            &row[..2]
+        } else {
+            &row[..]
+        };
+        sheet.row(cells)?;
+    }
+    sheet.finish()
+}
+
 /// Every answer shown ([`respondents_shown`]), for the CSV: question, answer, and the
 /// respondent's name unless anonymous (then the rows are shuffled).
 pub async fn answer_rows(

@@ -1,4 +1,4 @@
-//! The answers to downloads: a CSV file (written with `safe_csv`), a private PDF.
+//! The answers to downloads: a CSV file (written with `safe_csv`), a private PDF or ZIP.
 
 use actix_web::{HttpResponse, http::header};
 
@@ -22,16 +22,30 @@ pub fn attachment(file: ApiResult<(String, Vec<u8>)>) -> HttpResponse {
     }
 }
 
-/// The answer to a private PDF (a certificate, a programme): the document `(name, body)`
-/// inline, or the same 404 to whoever may not see it — without a token too — as for one that
-/// does not exist, so that the answer tells nothing about what exists.
+/// The answer to a private PDF (a certificate, a programme, a sheet): the document `(name,
+/// body)` inline, or the same 404 to whoever may not see it — without a token too — as for one
+/// that does not exist, so that the answer tells nothing about what exists.
 pub fn private_pdf(file: ApiResult<(String, Vec<u8>)>, what: &'static str) -> HttpResponse {
+    private(file, what, "application/pdf", "inline")
+}
+
+/// The answer to a private ZIP (a training file), downloaded; refused as [`private_pdf`].
+pub fn private_zip(file: ApiResult<(String, Vec<u8>)>, what: &'static str) -> HttpResponse {
+    private(file, what, "application/zip", "attachment")
+}
+
+fn private(
+    file: ApiResult<(String, Vec<u8>)>,
+    what: &'static str,
+    content_type: &'static str,
+    disposition: &'static str,
+) -> HttpResponse {
     match file {
         Ok((filename, body)) => HttpResponse::Ok()
-            .content_type("application/pdf")
+            .content_type(content_type)
             .insert_header((
                 header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{filename}\""),
+                format!("{disposition}; filename=\"{filename}\""),
             ))
             .body(body),
         Err(
@@ -41,7 +55,7 @@ pub fn private_pdf(file: ApiResult<(String, Vec<u8>)>, what: &'static str) -> Ht
             | ApiError::InvalidCredentials,
         ) => request_error(404, "NOT_FOUND", &format!("no such {what}")),
         Err(error) => {
-            tracing::error!(%error, what, "PDF download failed");
+            tracing::error!(%error, what, "private download failed");
             request_error(500, error.code(), "internal error")
         }
     }

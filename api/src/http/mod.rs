@@ -20,4 +20,5 @@ pub mod request_span;
 pub mod sign_in_sheet;
 pub mod socket;
 pub mod survey_sheet;
+pub mod training_file;
 pub mod unsubscribe;

@@ -9,7 +9,6 @@ use crate::{
     http::attachment::attachment,
     http::credentials::viewer_of,
     people::Access,
-    safe_csv::SafeCsv,
     state::AppState,
 };
 
@@ -32,20 +31,8 @@ async fn answers(
     let survey = surveys::of_activity(&state.db, id)
         .await?
         .ok_or(ApiError::NotFound("survey"))?;
-    let mut sheet = SafeCsv::default();
-    let heading: &[&str] = if survey.anonymous {
-        &["question", "answer"]
-    } else {
-        &["question", "answer", "respondent"]
-    };
-    sheet.row(heading)?;
-    for row in survey_results::answer_rows(&state.db, &survey).await? {
-        let cells = if survey.anonymous {
-            &row[..2]
-        } else {
-            &row[..]
-        };
-        sheet.row(cells)?;
-    }
-    Ok((format!("activity-{id}-survey.csv"), sheet.finish()?))
+    Ok((
+        format!("activity-{id}-survey.csv"),
+        survey_results::csv(&state.db, &survey).await?,
+    ))
 }

@@ -131,6 +131,10 @@ pub struct Mailer {
     pub timezone: Tz,
     /// The office running the programme (`KLUB_OFFICE_NAME`), as its documents name it.
     pub office_name: String,
+    /// Its declaration number as a training body (`KLUB_TRAINING_BODY_NUMBER`).
+    pub training_body_number: Option<String>,
+    /// Who signs its certificates of realisation (`KLUB_TRAINING_BODY_SIGNATORY`).
+    pub training_body_signatory: Option<String>,
 }
 
 impl Mailer {
@@ -153,6 +157,8 @@ impl Mailer {
             default_locale: config.default_locale,
             timezone: config.timezone,
             office_name: config.office_name.clone(),
+            training_body_number: config.training_body_number.clone(),
+            training_body_signatory: config.training_body_signatory.clone(),
         })
     }
 

@@ -4,6 +4,8 @@
 //! activity's registrations have no payment. A cancelled PAID registration keeps its record,
 //! shown as to be refunded.
 
+pub mod sheet;
+
 use chrono::{DateTime, Utc};
 use entity::{
     activity::{self, Status as ActivityStatus},

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{
-    mail,
+    activity, activity_trainer, mail,
     user::{self, Role},
 };
 use sea_orm::{
@@ -135,6 +135,32 @@ pub struct UserFilter {
     pub trained: Option<bool>,
     /// Matched case-insensitively against name, email and organisation.
     pub search: Option<String>,
+}
+
+/// Who delivers an activity, as documents name them: the accounts staff assigned, or else the
+/// trainer's name written on the activity.
+pub async fn trainer_names(
+    db: &impl ConnectionTrait,
+    activity: &activity::Model,
+) -> ApiResult<Option<String>> {
+    let assigned: Vec<i64> = activity_trainer::Entity::find()
+        .filter(activity_trainer::Column::ActivityId.eq(activity.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|trainer| trainer.user_id)
+        .collect();
+    let mut names: Vec<String> = by_id(db, assigned)
+        .await?
+        .into_values()
+        .map(|person| person.name)
+        .collect();
+    names.sort();
+    Ok(if names.is_empty() {
+        activity.trainer_name.clone()
+    } else {
+        Some(names.join(", "))
+    })
 }
 
 /// The accounts `ids` names, by id (each once, whatever the repeats).

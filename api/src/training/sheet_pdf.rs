@@ -4,8 +4,8 @@
 //! the chain's final hash with whether the stored rows still match it.
 
 use chrono_tz::Tz;
-use entity::{activity, activity_trainer, slot_presence::Presence, user};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use entity::{activity, slot_presence::Presence, user};
+use sea_orm::ConnectionTrait;
 
 use crate::{
     config::Locale,
@@ -30,32 +30,14 @@ pub async fn document(
     policy::require_keeps_sheets(db, reader, slot.activity_id).await?;
     let activity = crate::db::get::<activity::Entity>(db, slot.activity_id, "slot").await?;
     let (sheet, registrations) = sheets::of_slot(db, &slot, tz).await?;
-    let trainer_ids: Vec<i64> = activity_trainer::Entity::find()
-        .filter(activity_trainer::Column::ActivityId.eq(activity.id))
-        .all(db)
+    let people = people::service::by_id(db, registrations.iter().map(|r| r.user_id)).await?;
+    let trainers = people::service::trainer_names(db, &activity)
         .await?
-        .into_iter()
-        .map(|trainer| trainer.user_id)
-        .collect();
-    let people = people::service::by_id(
-        db,
-        registrations
-            .iter()
-            .map(|r| r.user_id)
-            .chain(trainer_ids.iter().copied()),
-    )
-    .await?;
+        .unwrap_or_default();
     let locale = mailer.locale_of(reader);
     let fr = locale == Locale::Fr;
     let label = |fr_text: &'static str, en_text: &'static str| if fr { fr_text } else { en_text };
 
-    let mut trainers: Vec<&str> = trainer_ids
-        .iter()
-        .filter_map(|id| people.get(id).map(|person| person.name.as_str()))
-        .collect();
-    if trainers.is_empty() {
-        trainers.extend(activity.trainer_name.as_deref());
-    }
     let mut lines = vec![
         Line::title(18.0, mailer.office_name.clone()),
         Line::title(16.0, label("Feuille d'émargement", "Attendance sheet")),
@@ -79,11 +61,7 @@ pub async fn document(
         ),
         Line::text(
             12.0,
-            format!(
-                "{} {}",
-                label("Formateur :", "Trainer:"),
-                trainers.join(", ")
-            ),
+            format!("{} {trainers}", label("Formateur :", "Trainer:")),
         ),
         Line::blank(),
         Line::title(13.0, label("Stagiaires", "Trainees")),
