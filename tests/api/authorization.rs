@@ -29,118 +29,119 @@ const NOTFND: Outcome = Denied("NOT_FOUND");
 /// Any other error (a CONFLICT, say): not a matter of rights.
 const OTHER: Outcome = Denied("OTHER");
 
-/// Operation → outcome for anonymous, partner, trained partner, animator, admin.
+/// Operation → outcome for anonymous, partner, trained partner, animator, admin, trainer (a
+/// TRAINER account delivering none of the activities the run makes, unless it says so).
 #[rustfmt::skip]
-const TABLE: &[(&str, [Outcome; 5])] = &[
-    ("SignUp",              [Allowed, Allowed, Allowed, Allowed, Allowed]),
-    ("LogIn",               [Allowed, Allowed, Allowed, Allowed, Allowed]),
-    ("Me",                  [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
-    ("Users",               [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("SetUserRole",         [UNAUTH,  FORBID,  FORBID,  FORBID,  Allowed]),
-    ("SetTrained",          [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("CreateActivity",      [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("UpdateActivity",      [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("PublishActivity",     [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("CancelActivity",      [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("CompleteActivity",    [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("Activities",          [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
+const TABLE: &[(&str, [Outcome; 6])] = &[
+    ("SignUp",              [Allowed, Allowed, Allowed, Allowed, Allowed, Allowed]),
+    ("LogIn",               [Allowed, Allowed, Allowed, Allowed, Allowed, Allowed]),
+    ("Me",                  [UNAUTH,  Allowed, Allowed, Allowed, Allowed, Allowed]),
+    ("Users",               [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("SetUserRole",         [UNAUTH,  FORBID,  FORBID,  FORBID,  Allowed, FORBID]),
+    ("SetTrained",          [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("CreateActivity",      [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("UpdateActivity",      [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("PublishActivity",     [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("CancelActivity",      [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("CompleteActivity",    [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("Activities",          [UNAUTH,  Allowed, Allowed, Allowed, Allowed, FORBID]),
     // Partners get the activity, with a FORBIDDEN error on its `registrations` field only.
-    ("Activity",            [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("RegisterForActivity", [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
-    ("CancelRegistration",  [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
-    ("RecordAttendance",    [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("MyRegistrations",     [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
-    ("Invite",              [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("Invitations",         [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("RevokeInvitation",    [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("AcceptInvitation",    [Allowed, Allowed, Allowed, Allowed, Allowed]),
-    ("Mails",               [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("ScheduleClubSeason",  [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("AskClubQuestion",     [UNAUTH,  FORBID,  Allowed, Allowed, Allowed]),
-    ("VoteClubQuestion",    [UNAUTH,  FORBID,  Allowed, Allowed, Allowed]),
-    ("AnswerClubQuestion",  [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("ClubMeeting",         [UNAUTH,  FORBID,  Allowed, Allowed, Allowed]),
+    ("Activity",            [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, NOTFND]),
+    ("RegisterForActivity", [UNAUTH,  Allowed, Allowed, Allowed, Allowed, FORBID]),
+    ("CancelRegistration",  [UNAUTH,  Allowed, Allowed, Allowed, Allowed, FORBID]),
+    ("RecordAttendance",    [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("MyRegistrations",     [UNAUTH,  Allowed, Allowed, Allowed, Allowed, FORBID]),
+    ("Invite",              [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("Invitations",         [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("RevokeInvitation",    [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("AcceptInvitation",    [Allowed, Allowed, Allowed, Allowed, Allowed, Allowed]),
+    ("Mails",               [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("ScheduleClubSeason",  [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("AskClubQuestion",     [UNAUTH,  FORBID,  Allowed, Allowed, Allowed, FORBID]),
+    ("VoteClubQuestion",    [UNAUTH,  FORBID,  Allowed, Allowed, Allowed, FORBID]),
+    ("AnswerClubQuestion",  [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("ClubMeeting",         [UNAUTH,  FORBID,  Allowed, Allowed, Allowed, NOTFND]),
     // Groups answer NOT_FOUND to outsiders: they must not learn that a group exists.
-    ("Groups",              [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
-    ("CreateGroup",         [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("AddGroupMember",      [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("GroupThreads",        [UNAUTH,  NOTFND,  Allowed, Allowed, Allowed]),
-    ("StartThread",         [UNAUTH,  NOTFND,  Allowed, Allowed, Allowed]),
-    ("Thread",              [UNAUTH,  NOTFND,  Allowed, Allowed, Allowed]),
-    ("Reply",               [UNAUTH,  NOTFND,  Allowed, Allowed, Allowed]),
-    ("AcceptAnswer",        [UNAUTH,  NOTFND,  Allowed, Allowed, Allowed]),
-    ("OverdueQuestions",    [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("EditPost",            [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("RemovePost",          [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("LockThread",          [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    ("Groups",              [UNAUTH,  Allowed, Allowed, Allowed, Allowed, FORBID]),
+    ("CreateGroup",         [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("AddGroupMember",      [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("GroupThreads",        [UNAUTH,  NOTFND,  Allowed, Allowed, Allowed, FORBID]),
+    ("StartThread",         [UNAUTH,  NOTFND,  Allowed, Allowed, Allowed, FORBID]),
+    ("Thread",              [UNAUTH,  NOTFND,  Allowed, Allowed, Allowed, FORBID]),
+    ("Reply",               [UNAUTH,  NOTFND,  Allowed, Allowed, Allowed, FORBID]),
+    ("AcceptAnswer",        [UNAUTH,  NOTFND,  Allowed, Allowed, Allowed, FORBID]),
+    ("OverdueQuestions",    [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("EditPost",            [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("RemovePost",          [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("LockThread",          [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
     // A trained partner reads the thread, but not the staff author's address.
-    ("ThreadAuthorEmails",  [UNAUTH,  NOTFND,  FORBID,  Allowed, Allowed]),
-    ("SetGroupNotifications", [UNAUTH, NOTFND, Allowed, Allowed, Allowed]),
-    ("MessageRegistrants",  [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("AddReminder",         [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("RemoveReminder",      [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("SetSurvey",           [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    ("ThreadAuthorEmails",  [UNAUTH,  NOTFND,  FORBID,  Allowed, Allowed, FORBID]),
+    ("SetGroupNotifications", [UNAUTH, NOTFND, Allowed, Allowed, Allowed, FORBID]),
+    ("MessageRegistrants",  [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("AddReminder",         [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("RemoveReminder",      [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("SetSurvey",           [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
     // Each caller attended the completed activity it answers about.
-    ("AnswerSurvey",        [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
-    ("MySurveys",           [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
+    ("AnswerSurvey",        [UNAUTH,  Allowed, Allowed, Allowed, Allowed, FORBID]),
+    ("MySurveys",           [UNAUTH,  Allowed, Allowed, Allowed, Allowed, FORBID]),
     // Partners get the activity, with FORBIDDEN errors on `reminders` and `survey`.
-    ("ActivityFollowUp",    [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("SurveyResultsShown",  [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    ("ActivityFollowUp",    [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, NOTFND]),
+    ("SurveyResultsShown",  [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, NOTFND]),
     // A partner creates its own organisation (and manages it from then on).
-    ("CreateOrganisation",  [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
+    ("CreateOrganisation",  [UNAUTH,  Allowed, Allowed, Allowed, Allowed, FORBID]),
     // Organisations answer NOT_FOUND to outsiders, like groups.
-    ("AddOrganisationMember", [UNAUTH, NOTFND, NOTFND, Allowed, Allowed]),
-    ("Organisation",        [UNAUTH,  NOTFND,  NOTFND,  Allowed, Allowed]),
-    ("Organisations",       [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("AdoptOrganisationMembers", [UNAUTH, FORBID, FORBID, Allowed, Allowed]),
-    ("ImportPartners",      [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("SetTrainingProgramme", [UNAUTH, FORBID,  FORBID,  Allowed, Allowed]),
-    ("ActivityProgramme",   [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
-    ("AssignTrainer",       [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("MyTrainings",         [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
+    ("AddOrganisationMember", [UNAUTH, NOTFND, NOTFND, Allowed, Allowed, FORBID]),
+    ("Organisation",        [UNAUTH,  NOTFND,  NOTFND,  Allowed, Allowed, FORBID]),
+    ("Organisations",       [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("AdoptOrganisationMembers", [UNAUTH, FORBID, FORBID, Allowed, Allowed, FORBID]),
+    ("ImportPartners",      [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("SetTrainingProgramme", [UNAUTH, FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("ActivityProgramme",   [UNAUTH,  Allowed, Allowed, Allowed, Allowed, NOTFND]),
+    ("AssignTrainer",       [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("MyTrainings",         [UNAUTH,  Allowed, Allowed, Allowed, Allowed, Allowed]),
     // Partners get the activity, with a FORBIDDEN error on its sheets / its file.
-    ("AttendanceSheet",     [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("TrainingFile",        [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("OpenSignIn",          [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
+    ("AttendanceSheet",     [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, Allowed]),
+    ("TrainingFile",        [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("OpenSignIn",          [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, Allowed]),
     // Whoever is a confirmed registrant (each caller registers first).
-    ("SignAttendance",      [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
+    ("SignAttendance",      [UNAUTH,  Allowed, Allowed, Allowed, Allowed, FORBID]),
     // Only an assigned trainer (staff callers are assigned first; partners cannot be).
-    ("SignSheet",           [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("CorrectAttendance",   [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("MyOrganisation",      [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
-    ("MyOrganisationInvitations", [UNAUTH, Allowed, Allowed, Allowed, Allowed]),
+    ("SignSheet",           [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, Allowed]),
+    ("CorrectAttendance",   [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("MyOrganisation",      [UNAUTH,  Allowed, Allowed, Allowed, Allowed, FORBID]),
+    ("MyOrganisationInvitations", [UNAUTH, Allowed, Allowed, Allowed, Allowed, FORBID]),
     // Only the invited person answers; staff are never invited (another's invitation).
-    ("AnswerOrganisationInvitation", [UNAUTH, Allowed, Allowed, NOTFND, NOTFND]),
+    ("AnswerOrganisationInvitation", [UNAUTH, Allowed, Allowed, NOTFND, NOTFND, FORBID]),
     // Staff belong to no organisation: nothing to leave (CONFLICT).
-    ("LeaveOrganisation",   [UNAUTH,  Allowed, Allowed, OTHER,   OTHER]),
+    ("LeaveOrganisation",   [UNAUTH,  Allowed, Allowed, OTHER,   OTHER, FORBID]),
     // Only a manager of the colleague's organisation; staff register people directly.
-    ("RegisterColleague",   [UNAUTH,  FORBID,  FORBID,  FORBID,  FORBID]),
-    ("RecordPayment",       [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("UnpaidRegistrations", [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("MyCertificates",      [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
-    ("VerifyCertificate",   [Allowed, Allowed, Allowed, Allowed, Allowed]),
-    ("PublishDiagnostic",   [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("CurrentDiagnostic",   [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
+    ("RegisterColleague",   [UNAUTH,  FORBID,  FORBID,  FORBID,  FORBID, FORBID]),
+    ("RecordPayment",       [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("UnpaidRegistrations", [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("MyCertificates",      [UNAUTH,  Allowed, Allowed, Allowed, Allowed, FORBID]),
+    ("VerifyCertificate",   [Allowed, Allowed, Allowed, Allowed, Allowed, Allowed]),
+    ("PublishDiagnostic",   [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("CurrentDiagnostic",   [UNAUTH,  Allowed, Allowed, Allowed, Allowed, FORBID]),
     // Partners assess their business; staff have none to assess.
-    ("SubmitAssessment",    [UNAUTH,  Allowed, Allowed, FORBID,  FORBID]),
-    ("MyProgress",          [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
-    ("TagActivity",         [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("ProgrammeReport",     [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed]),
-    ("SetMyLocale",         [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
-    ("ResetCalendarFeed",   [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
-    ("RevokeCalendarFeed",  [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
-    ("AuditLog",            [UNAUTH,  FORBID,  FORBID,  FORBID,  Allowed]),
-    ("MyData",              [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
-    ("RequestPasswordReset",[Allowed, Allowed, Allowed, Allowed, Allowed]),
-    ("ResetPassword",       [Allowed, Allowed, Allowed, Allowed, Allowed]),
-    ("ResendVerificationEmail", [UNAUTH, Allowed, Allowed, Allowed, Allowed]),
+    ("SubmitAssessment",    [UNAUTH,  Allowed, Allowed, FORBID,  FORBID, FORBID]),
+    ("MyProgress",          [UNAUTH,  Allowed, Allowed, Allowed, Allowed, FORBID]),
+    ("TagActivity",         [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("ProgrammeReport",     [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("SetMyLocale",         [UNAUTH,  Allowed, Allowed, Allowed, Allowed, Allowed]),
+    ("ResetCalendarFeed",   [UNAUTH,  Allowed, Allowed, Allowed, Allowed, FORBID]),
+    ("RevokeCalendarFeed",  [UNAUTH,  Allowed, Allowed, Allowed, Allowed, FORBID]),
+    ("AuditLog",            [UNAUTH,  FORBID,  FORBID,  FORBID,  Allowed, FORBID]),
+    ("MyData",              [UNAUTH,  Allowed, Allowed, Allowed, Allowed, Allowed]),
+    ("RequestPasswordReset",[Allowed, Allowed, Allowed, Allowed, Allowed, Allowed]),
+    ("ResetPassword",       [Allowed, Allowed, Allowed, Allowed, Allowed, Allowed]),
+    ("ResendVerificationEmail", [UNAUTH, Allowed, Allowed, Allowed, Allowed, Allowed]),
     // Only in a session of the account the link was sent for.
-    ("VerifyEmail",         [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
-    ("MyAddress",           [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
+    ("VerifyEmail",         [UNAUTH,  Allowed, Allowed, Allowed, Allowed, Allowed]),
+    ("MyAddress",           [UNAUTH,  Allowed, Allowed, Allowed, Allowed, Allowed]),
     // These end the caller's sessions: the run logs the caller in again after each.
-    ("ChangePassword",      [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
-    ("LogOutEverywhere",    [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
-    ("DeleteMyAccount",     [UNAUTH,  Allowed, Allowed, Allowed, Allowed]),
+    ("ChangePassword",      [UNAUTH,  Allowed, Allowed, Allowed, Allowed, Allowed]),
+    ("LogOutEverywhere",    [UNAUTH,  Allowed, Allowed, Allowed, Allowed, Allowed]),
+    ("DeleteMyAccount",     [UNAUTH,  Allowed, Allowed, Allowed, Allowed, Allowed]),
 ];
 
 /// Operations after which the caller's token no longer works.
@@ -190,8 +191,23 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
         }
         "CancelRegistration" => {
             let id = app.published_activity(&admin, 5, json!({})).await;
-            let registration = app.register(&id, token.unwrap_or(&admin)).await;
-            json!({ "id": registration["id"] })
+            let id_of_activity = id.clone();
+            // A trainer may not register: it tries to cancel somebody else's.
+            let registered = app
+                .op(
+                    "RegisterForActivity",
+                    json!({ "activityId": id }),
+                    Some(token.unwrap_or(&admin)),
+                )
+                .await;
+            let mut id = registered.body["data"]["registerForActivity"]["id"].clone();
+            if id.is_null() {
+                let (other, _) = app
+                    .sign_up(&format!("holder{run}@example.fr"), "Holder")
+                    .await;
+                id = app.register(&id_of_activity, &other).await["id"].clone();
+            }
+            json!({ "id": id })
         }
         "RecordAttendance" => {
             let id = app.published_activity(&admin, 5, json!({})).await;
@@ -275,7 +291,11 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
             "questions": [{ "kind": "RATING", "text": "How was it?" }],
         }),
         "AnswerSurvey" => {
-            let attendee = token.unwrap_or(&admin);
+            // A trainer cannot attend: its answer is to a survey somebody else attended.
+            let attendee = match token {
+                Some(token) if !is_trainer(app, token).await => token,
+                _ => &admin,
+            };
             let (survey, question) = crate::followup::attended_survey(app, &admin, attendee).await;
             json!({ "surveyId": survey, "answers": [{ "questionId": question, "rating": 4 }] })
         }
@@ -310,9 +330,20 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
             let id = app
                 .published_activity(&admin, 5, json!({ "kind": "TRAINING" }))
                 .await;
+            if let Some(token) = token {
+                // The caller delivers it when it may (staff and trainers).
+                let caller = app.user_id(token).await;
+                app.op(
+                    "AssignTrainer",
+                    json!({ "activityId": id, "userId": caller }),
+                    Some(&admin),
+                )
+                .await;
+            }
             json!({ "activityId": id, "id": id })
         }
         "OpenSignIn" | "SignAttendance" | "SignSheet" => {
+            // The caller delivers it when it may (staff and trainers): partners cannot.
             // A half-day whose sign-in may open now.
             let start = app.state.now() + chrono::Duration::minutes(25);
             let sessions = json!([{ "startsAt": start.to_rfc3339(),
@@ -328,9 +359,15 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
             if let Some(token) = token {
                 match operation {
                     "SignAttendance" => {
-                        app.register(&id, token).await;
+                        // Refused to a trainer, who then signs as no registrant.
+                        app.op(
+                            "RegisterForActivity",
+                            json!({ "activityId": id }),
+                            Some(token),
+                        )
+                        .await;
                     }
-                    "SignSheet" => {
+                    "SignSheet" | "OpenSignIn" => {
                         let caller = app.user_id(token).await;
                         app.op(
                             "AssignTrainer",
@@ -562,6 +599,10 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
         }
         _ => json!({}),
     }
+}
+
+async fn is_trainer(app: &TestApp, token: &str) -> bool {
+    app.op("Me", json!({}), Some(token)).await.data()["me"]["role"] == "TRAINER"
 }
 
 async fn partners_club(app: &TestApp, admin: &str) -> Value {

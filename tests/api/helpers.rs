@@ -203,6 +203,11 @@ impl TestApp {
                 self.promote(&id, "ANIMATOR").await;
                 Some(token)
             }
+            Persona::Trainer => {
+                let (token, id) = self.sign_up(&email, tag).await;
+                self.promote(&id, "TRAINER").await;
+                Some(token)
+            }
             Persona::Partner => Some(self.sign_up(&email, tag).await.0),
             Persona::TrainedPartner => {
                 let (token, id) = self.sign_up(&email, tag).await;
@@ -377,15 +382,18 @@ pub enum Persona {
     TrainedPartner,
     Animator,
     Admin,
+    /// A TRAINER account: an external trainer staff invited.
+    Trainer,
 }
 
 impl Persona {
-    pub const ALL: [Persona; 5] = [
+    pub const ALL: [Persona; 6] = [
         Persona::Anonymous,
         Persona::Partner,
         Persona::TrainedPartner,
         Persona::Animator,
         Persona::Admin,
+        Persona::Trainer,
     ];
 
     pub fn slug(self) -> &'static str {
@@ -395,6 +403,7 @@ impl Persona {
             Persona::TrainedPartner => "trained",
             Persona::Animator => "animator",
             Persona::Admin => "admin",
+            Persona::Trainer => "trainer",
         }
     }
 }

@@ -132,14 +132,24 @@ impl FromQueryResult for Listed {
     }
 }
 
-/// An activity `reader` may see: a draft is NOT_FOUND for anyone but staff.
+/// An activity `reader` may see: a draft is NOT_FOUND for anyone but staff, and a trainer
+/// sees only the activities it delivers.
 pub async fn get_visible(
     db: &impl ConnectionTrait,
     id: i64,
     reader: &user::Model,
 ) -> ApiResult<activity::Model> {
     match activity::Entity::find_by_id(id).one(db).await? {
-        Some(activity) if policy::sees(reader, &activity) => Ok(activity),
+        Some(activity)
+            if policy::sees(reader, &activity)
+                && (reader.role != user::Role::Trainer
+                    || entity::activity_trainer::Entity::find_by_id((id, reader.id))
+                        .one(db)
+                        .await?
+                        .is_some()) =>
+        {
+            Ok(activity)
+        }
         _ => Err(ApiError::NotFound("activity")),
     }
 }

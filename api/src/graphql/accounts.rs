@@ -63,7 +63,7 @@ impl AccountsMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The token of the link mailed to the address.")] token: String,
     ) -> ApiResult<bool> {
-        let me = ctx.viewer().require(Access::Member)?;
+        let me = ctx.viewer().require(Access::Account)?;
         address::verify(ctx.state()?, me, &token).await?;
         Ok(true)
     }
@@ -71,7 +71,7 @@ impl AccountsMutation {
     /// Mails a new verification link (at most one every 5 minutes; `true` either way).
     /// CONFLICT when the address is already proven.
     async fn resend_verification_email(&self, ctx: &Context<'_>) -> ApiResult<bool> {
-        let me = ctx.viewer().require(Access::Member)?;
+        let me = ctx.viewer().require(Access::Account)?;
         address::resend(ctx.state()?, me).await?;
         Ok(true)
     }
@@ -101,7 +101,7 @@ impl AccountsMutation {
         #[graphql(desc = "The password in use now.")] current_password: String,
         #[graphql(desc = "The new password (at least 12 characters).")] new_password: String,
     ) -> ApiResult<AuthPayload> {
-        let me = ctx.viewer().require(Access::Member)?;
+        let me = ctx.viewer().require(Access::Account)?;
         Ok(
             auth::service::change_password(ctx.state()?, me, current_password, new_password)
                 .await?
@@ -112,7 +112,7 @@ impl AccountsMutation {
     /// Ends every session of the caller, on every device, this one included; pending password
     /// reset links die too, and an enabled calendar feed gets a new secret URL.
     async fn log_out_everywhere(&self, ctx: &Context<'_>) -> ApiResult<bool> {
-        let me = ctx.viewer().require(Access::Member)?;
+        let me = ctx.viewer().require(Access::Account)?;
         auth::service::log_out_everywhere(ctx.state()?, me).await?;
         Ok(true)
     }
@@ -152,7 +152,7 @@ impl AccountsMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The account's password, to confirm.")] password: String,
     ) -> ApiResult<bool> {
-        let me = ctx.viewer().require(Access::Member)?;
+        let me = ctx.viewer().require(Access::Account)?;
         privacy::delete_account(ctx.state()?, me, password).await?;
         Ok(true)
     }
@@ -166,7 +166,7 @@ impl AccountsQuery {
     /// Everything Klub holds about the caller, as one JSON document: account, registrations,
     /// club questions and votes, group memberships, threads, posts, invitations and mails.
     async fn my_data(&self, ctx: &Context<'_>) -> ApiResult<Json<serde_json::Value>> {
-        let me = ctx.viewer().require(Access::Member)?;
+        let me = ctx.viewer().require(Access::Account)?;
         // It lists mails, whose status changes unannounced: this answer is never kept.
         crate::clock::read_unannounced_rows();
         Ok(Json(privacy::export(&ctx.state()?.db, me).await?))

@@ -432,7 +432,7 @@ impl Activity {
     /// Its trainers and staff only (FORBIDDEN for others): its half-days, each with its
     /// attendance sheet, in time order.
     async fn attendance_slots(&self, ctx: &Context<'_>) -> ApiResult<Vec<AttendanceSlot>> {
-        let me = ctx.viewer().require(Access::Member)?;
+        let me = ctx.viewer().require(Access::Account)?;
         crate::training::policy::require_keeps_sheets(&ctx.state()?.db, me, self.0.id).await?;
         AttendanceSlot::of_activity(ctx, self.0.id).await
     }
@@ -586,13 +586,14 @@ impl ActivityQuery {
         Ok(page)
     }
 
-    /// One activity; a draft is NOT_FOUND for partners.
+    /// One activity; a draft is NOT_FOUND for partners, and a TRAINER account finds only the
+    /// activities it delivers.
     async fn activity(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The activity.")] id: ID,
     ) -> ApiResult<Activity> {
-        let me = ctx.viewer().require(Access::Member)?;
+        let me = ctx.viewer().require(Access::Account)?;
         let id = parse_id("id", &id)?;
         Ok(Activity(
             service::get_visible(&ctx.state()?.db, id, me).await?,

@@ -138,7 +138,7 @@ impl AttendanceSlot {
 
     /// Its trainers and staff only: each registrant's presence, in registration order.
     async fn attendance(&self, ctx: &Context<'_>) -> ApiResult<Vec<SlotAttendance>> {
-        let me = ctx.viewer().require(Access::Member)?;
+        let me = ctx.viewer().require(Access::Account)?;
         let sheet = self.sheet()?;
         policy::require_keeps_sheets(&ctx.state()?.db, me, sheet.slot.activity_id).await?;
         Ok(self
@@ -219,7 +219,7 @@ impl AttendanceMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The half-day (`AttendanceSlot.id`).")] slot_id: ID,
     ) -> ApiResult<SignInCode> {
-        let me = ctx.viewer().require(Access::Member)?;
+        let me = ctx.viewer().require(Access::Account)?;
         let state = ctx.state()?;
         let open = sign_in::open(
             &state.db,
@@ -245,7 +245,7 @@ impl AttendanceMutation {
         #[graphql(desc = "The code shown in the room.")] code: String,
         #[graphql(desc = "The drawn signature, as SVG path data.")] signature: String,
     ) -> ApiResult<SlotAttendance> {
-        let me = ctx.viewer().require(Access::Member)?;
+        let me = ctx.viewer().require(Access::Account)?;
         let state = ctx.state()?;
         let (row, slot) = sign_in::sign(
             &state.db,
@@ -268,7 +268,7 @@ impl AttendanceMutation {
         #[graphql(desc = "The half-day.")] slot_id: ID,
         #[graphql(desc = "The trainer's drawn signature, as SVG path data.")] signature: String,
     ) -> ApiResult<AttendanceSlot> {
-        let me = ctx.viewer().require(Access::Member)?;
+        let me = ctx.viewer().require(Access::Account)?;
         let state = ctx.state()?;
         let slot = sign_in::sign_sheet(
             &state.db,

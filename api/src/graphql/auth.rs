@@ -30,7 +30,7 @@ pub struct AuthQuery;
 impl AuthQuery {
     /// The logged-in account.
     async fn me(&self, ctx: &Context<'_>) -> ApiResult<User> {
-        let me = ctx.viewer().require(Access::Member)?;
+        let me = ctx.viewer().require(Access::Account)?;
         Ok(User::new(me.clone()))
     }
 }

@@ -213,7 +213,7 @@ impl PeopleMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The language of the caller's mails.")] locale: Locale,
     ) -> ApiResult<User> {
-        let me = ctx.viewer().require(Access::Member)?;
+        let me = ctx.viewer().require(Access::Account)?;
         let locale: crate::config::Locale = locale.into();
         Ok(User::new(
             service::set_locale(&ctx.state()?.db, me.id, locale.code()).await?,

@@ -109,7 +109,7 @@ pub struct TrainingQuery;
 impl TrainingQuery {
     /// The activities the caller is assigned to deliver (empty for anyone who delivers none).
     async fn my_trainings(&self, ctx: &Context<'_>) -> ApiResult<Vec<Activity>> {
-        let me = ctx.viewer().require(Access::Member)?;
+        let me = ctx.viewer().require(Access::Account)?;
         let activities = trainers::delivered_by(me).all(&ctx.state()?.db).await?;
         Ok(activities.into_iter().map(Activity).collect())
     }

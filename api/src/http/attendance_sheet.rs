@@ -26,7 +26,7 @@ async fn document(
     state: &AppState,
 ) -> ApiResult<(String, Vec<u8>)> {
     let viewer = viewer_of(request, state).await?;
-    let reader = viewer.require(Access::Member)?;
+    let reader = viewer.require(Access::Account)?;
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound("slot"))?;
     sheet_pdf::document(&state.db, &state.mailer, id, reader, state.config.timezone).await
 }

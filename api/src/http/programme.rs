@@ -27,7 +27,7 @@ async fn document(
     state: &AppState,
 ) -> ApiResult<(String, Vec<u8>)> {
     let viewer = viewer_of(request, state).await?;
-    let reader = viewer.require(Access::Member)?;
+    let reader = viewer.require(Access::Account)?;
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound("activity"))?;
     let activity = activities::service::get_visible(&state.db, id, reader).await?;
     let programme = programme::of(&state.db, id)

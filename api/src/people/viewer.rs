@@ -21,7 +21,10 @@ pub enum Viewer {
 /// What an operation requires of its caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
-    /// Any logged-in account.
+    /// Any logged-in account, a trainer's included: what concerns the account itself.
+    Account,
+    /// A member of the programme: partners and staff. A TRAINER account is not one: it sees
+    /// and does only what concerns the activities it delivers (FORBIDDEN here).
     Member,
     /// An admin or an animator.
     Staff,
@@ -49,13 +52,13 @@ impl Viewer {
 
     /// The caller as staff, or UNAUTHENTICATED / FORBIDDEN.
     pub fn staff(&self) -> ApiResult<Staff<'_>> {
-        let user = self.require(Access::Member)?;
+        let user = self.require(Access::Account)?;
         Staff::of(user).ok_or(ApiError::Forbidden)
     }
 
     /// The caller as an admin, or UNAUTHENTICATED / FORBIDDEN.
     pub fn admin(&self) -> ApiResult<Admin<'_>> {
-        let user = self.require(Access::Member)?;
+        let user = self.require(Access::Account)?;
         Admin::of(user).ok_or(ApiError::Forbidden)
     }
 
@@ -63,7 +66,8 @@ impl Viewer {
     pub fn require(&self, access: Access) -> ApiResult<&user::Model> {
         let user = self.user().ok_or(ApiError::Unauthenticated)?;
         let allowed = match access {
-            Access::Member => true,
+            Access::Account => true,
+            Access::Member => user.role != user::Role::Trainer,
             Access::Staff => policy::is_staff(user),
             Access::Admin => user.role == user::Role::Admin,
         };
