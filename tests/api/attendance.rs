@@ -706,3 +706,93 @@ async fn a_funded_training_runs_end_to_end() {
     }
     outbox_settled(&app).await;
 }
+
+/// Two instances on one database: openings, signatures and a correction racing them through
+/// both still make one chain, and one code stands.
+#[tokio::test]
+async fn two_instances_keep_one_chain() {
+    let first = spawn_app().await;
+    let second = crate::helpers::spawn_on(first.db.same(), Vec::new()).await;
+    let admin = first.admin_token().await;
+    let (trainer, trainer_id) =
+        invited_trainer(&first, &admin, "ines@formation.fr", "Inès Formatrice").await;
+    let training = training_with_trainer(&first, &admin, &trainer_id, json!({})).await;
+    let mut trainees = Vec::new();
+    for n in 0..6 {
+        let token = first
+            .persona(Persona::Partner, &format!("trainee{n}"))
+            .await
+            .unwrap();
+        let registration = first.register(&training, &token).await["id"].clone();
+        trainees.push((token, registration));
+    }
+    let slot = sheet(&first, &training, &trainer).await[0]["id"].clone();
+    let opens = nine_local(&first, 7) - Duration::minutes(5);
+    for app in [&first, &second] {
+        let now = app.state.now();
+        app.state.clock.advance(opens - now);
+    }
+
+    // The trainer on one instance and staff on the other open at once: one code stands.
+    let (a, b) = tokio::join!(
+        open_sign_in(&first, &slot, &trainer),
+        open_sign_in(&second, &slot, &admin)
+    );
+    let stored = entity::sign_in::Entity::find_by_id(slot_number(&slot))
+        .one(&first.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let working: Vec<&String> = [&a, &b]
+        .into_iter()
+        .filter(|code| {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(code.as_bytes())) == stored.code_hash
+        })
+        .collect();
+    assert_eq!(working.len(), 1, "{a} {b}");
+    let code = working[0].clone();
+
+    // Signatures through both instances, and a correction racing them.
+    let signing =
+        futures_util::future::join_all(trainees[1..].iter().enumerate().map(|(n, (token, _))| {
+            let app = if n % 2 == 0 { &first } else { &second };
+            sign(app, &code, SIGNATURE, token)
+        }));
+    let correcting = second.op(
+        "CorrectAttendance",
+        json!({ "slotId": slot, "registrationId": trainees[0].1,
+                "presence": "PRESENT_BY_CORRECTION", "reason": "Feuille papier" }),
+        Some(&admin),
+    );
+    let (signed, corrected) = tokio::join!(signing, correcting);
+    assert!(
+        signed.iter().all(|answer| answer.error_code().is_none()),
+        "{signed:#?}"
+    );
+    corrected.data();
+
+    for app in [&first, &second] {
+        let slots = sheet(app, &training, &trainer).await;
+        assert_eq!(slots[0]["intact"], true);
+        assert!(
+            slots[0]["attendance"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|line| line["presence"] != "ABSENT"),
+            "{:#}",
+            slots[0]
+        );
+    }
+    let mut seqs: Vec<i32> = entity::slot_presence::Entity::find()
+        .filter(entity::slot_presence::Column::SlotId.eq(slot_number(&slot)))
+        .all(&first.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.seq)
+        .collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=6).collect::<Vec<_>>());
+}

@@ -331,14 +331,7 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
                 .published_activity(&admin, 5, json!({ "kind": "TRAINING" }))
                 .await;
             if let Some(token) = token {
-                // The caller delivers it when it may (staff and trainers).
-                let caller = app.user_id(token).await;
-                app.op(
-                    "AssignTrainer",
-                    json!({ "activityId": id, "userId": caller }),
-                    Some(&admin),
-                )
-                .await;
+                delivers_if_it_may(app, &admin, &id, token).await;
             }
             json!({ "activityId": id, "id": id })
         }
@@ -368,13 +361,7 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
                         .await;
                     }
                     "SignSheet" | "OpenSignIn" => {
-                        let caller = app.user_id(token).await;
-                        app.op(
-                            "AssignTrainer",
-                            json!({ "activityId": id, "userId": caller }),
-                            Some(&admin),
-                        )
-                        .await;
+                        delivers_if_it_may(app, &admin, &id, token).await;
                     }
                     _ => {}
                 }
@@ -599,6 +586,17 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
         }
         _ => json!({}),
     }
+}
+
+/// Staff assign the caller to deliver `activity` (refused for partners, who cannot deliver).
+async fn delivers_if_it_may(app: &TestApp, admin: &str, activity: &str, token: &str) {
+    let caller = app.user_id(token).await;
+    app.op(
+        "AssignTrainer",
+        json!({ "activityId": activity, "userId": caller }),
+        Some(admin),
+    )
+    .await;
 }
 
 async fn is_trainer(app: &TestApp, token: &str) -> bool {

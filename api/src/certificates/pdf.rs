@@ -134,18 +134,8 @@ fn realisation(content: &Content, body: &TrainingBody) -> ApiResult<Vec<u8>> {
                 content.issued
             ),
         ),
-        Line::title(
-            12.0,
-            format!("{} {}", label("Numéro :", "Number:"), content.number),
-        ),
-        Line::text(
-            10.0,
-            label(
-                "Vérifiable avec ce numéro auprès de l'organisme.",
-                "This number can be checked with the issuing office.",
-            ),
-        ),
     ]);
+    lines.extend(number_lines(content));
     pdf::render(
         format!(
             "{} {}",
@@ -217,6 +207,20 @@ fn attendance(content: &Content) -> ApiResult<Vec<u8>> {
             12.0,
             format!("{} {}", label("Délivrée le", "Issued on"), content.issued),
         ),
+    ]);
+    lines.extend(number_lines(content));
+    pdf::render(
+        format!("{} {}", label("Attestation", "Certificate"), content.number),
+        content.office.clone(),
+        &lines,
+    )
+}
+
+/// The certificate's number, and how to check it.
+fn number_lines(content: &Content) -> [Line; 2] {
+    let fr = content.locale == Locale::Fr;
+    let label = |fr_text: &'static str, en_text: &'static str| if fr { fr_text } else { en_text };
+    [
         Line::title(
             12.0,
             format!("{} {}", label("Numéro :", "Number:"), content.number),
@@ -228,12 +232,7 @@ fn attendance(content: &Content) -> ApiResult<Vec<u8>> {
                 "This number can be checked with the issuing office.",
             ),
         ),
-    ]);
-    pdf::render(
-        format!("{} {}", label("Attestation", "Certificate"), content.number),
-        content.office.clone(),
-        &lines,
-    )
+    ]
 }
 
 #[cfg(test)]

@@ -166,18 +166,16 @@ async fn invite_address(
     match (&existing, offer.activity) {
         (Some(person), Some(activity)) => {
             let owner = person.email_verified_at.is_some().then_some(person.id);
-            let row = upsert(
-                tx,
+            let written = Written {
                 email,
-                offer.role,
-                Some(activity.id),
-                offer.message.clone(),
-                None,
-                owner,
-                offer.by,
-                offer.now,
-            )
-            .await?;
+                role: offer.role,
+                activity_id: Some(activity.id),
+                message: offer.message.clone(),
+                token_hash: None,
+                user_id: owner,
+                profile: None,
+            };
+            let row = upsert(tx, written, offer.by, offer.now).await?;
             queue_activity_invitation(
                 state,
                 tx,
@@ -197,18 +195,16 @@ async fn invite_address(
         // link goes to the address, and whoever opens it owns the account.
         (_, _) => {
             let token = mailed::new_token();
-            let row = upsert(
-                tx,
+            let written = Written {
                 email,
-                offer.role,
-                offer.activity.map(|a| a.id),
-                offer.message.clone(),
-                Some(mailed::hash(&token)),
-                None,
-                offer.by,
-                offer.now,
-            )
-            .await?;
+                role: offer.role,
+                activity_id: offer.activity.map(|a| a.id),
+                message: offer.message.clone(),
+                token_hash: Some(mailed::hash(&token)),
+                user_id: None,
+                profile: None,
+            };
+            let row = upsert(tx, written, offer.by, offer.now).await?;
             queue_account_invitation(state, tx, &row, &token, offer.activity, inviter, offer.now)
                 .await?;
             Ok(row)
@@ -228,20 +224,35 @@ async fn audience_addresses(db: &DatabaseConnection, audience: Invitees) -> ApiR
     Ok(select.all(db).await?.into_iter().map(|u| u.email).collect())
 }
 
-/// A pending invitation of the same address (and activity) is refreshed and re-sent rather
-/// than duplicated.
-#[allow(clippy::too_many_arguments)]
-async fn upsert(
-    db: &impl ConnectionTrait,
-    email: &str,
+/// What an invitation says, as [`upsert`] writes it.
+struct Written<'a> {
+    email: &'a str,
     role: Role,
     activity_id: Option<i64>,
     message: Option<String>,
     token_hash: Option<String>,
     user_id: Option<i64>,
+    /// What an import said of the person, if it came from one.
+    profile: Option<&'a Profile>,
+}
+
+/// A pending invitation of the same address (and activity) is refreshed and re-sent rather
+/// than duplicated; one statement writes it, profile included.
+async fn upsert(
+    db: &impl ConnectionTrait,
+    written: Written<'_>,
     inviter: Staff<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<invitation::Model> {
+    let Written {
+        email,
+        role,
+        activity_id,
+        message,
+        token_hash,
+        user_id,
+        profile,
+    } = written;
     let mut pending = invitation::Entity::find()
         .filter(invitation::Column::Email.eq(email))
         .filter(invitation::Column::Status.eq(Status::Pending));
@@ -264,10 +275,13 @@ async fn upsert(
             active.token_hash = Set(token_hash);
             active.expires_at = Set(expires_at);
             active.invited_by = Set(inviter.person().id);
+            if let Some(profile) = profile {
+                with_profile(&mut active, profile);
+            }
             active.update(db).await?
         }
         None => {
-            invitation::ActiveModel {
+            let mut active = invitation::ActiveModel {
                 email: Set(email.to_owned()),
                 role: Set(role),
                 activity_id: Set(activity_id),
@@ -280,9 +294,11 @@ async fn upsert(
                 accepted_at: Set(None),
                 user_id: Set(user_id),
                 ..Default::default()
+            };
+            if let Some(profile) = profile {
+                with_profile(&mut active, profile);
             }
-            .insert(db)
-            .await?
+            active.insert(db).await?
         }
     };
     Ok(row)
@@ -434,19 +450,16 @@ pub async fn invite_imported(
         // None yet, or expired: a pending one is renewed by `upsert`, with a new link.
         _ => {
             let token = mailed::new_token();
-            let row = upsert(
-                db,
-                email.as_str(),
-                Role::Partner,
-                None,
-                None,
-                Some(mailed::hash(&token)),
-                None,
-                by,
-                now,
-            )
-            .await?;
-            let row = set_profile(db, row, profile).await?;
+            let written = Written {
+                email: email.as_str(),
+                role: Role::Partner,
+                activity_id: None,
+                message: None,
+                token_hash: Some(mailed::hash(&token)),
+                user_id: None,
+                profile: Some(profile),
+            };
+            let row = upsert(db, written, by, now).await?;
             queue_account_invitation(state, db, &row, &token, None, by.person(), now).await?;
             Ok((Imported::Invited, row))
         }
@@ -468,9 +481,13 @@ async fn set_profile(
     profile: &Profile,
 ) -> ApiResult<invitation::Model> {
     let mut active: invitation::ActiveModel = row.into();
+    with_profile(&mut active, profile);
+    Ok(active.update(db).await?)
+}
+
+fn with_profile(active: &mut invitation::ActiveModel, profile: &Profile) {
     active.name = Set(Some(profile.name.clone()));
     active.phone = Set(profile.phone.clone());
     active.locale = Set(profile.locale.map(|locale| locale.code().to_owned()));
     active.organisation_id = Set(profile.organisation_id);
-    Ok(active.update(db).await?)
 }

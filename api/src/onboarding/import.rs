@@ -6,7 +6,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{organisation, user::Role};
+use entity::{
+    organisation,
+    user::{self, Role},
+};
 use sea_orm::{ConnectionTrait, EntityTrait};
 
 use super::spreadsheet::{self, PartnerRow, RowError};
@@ -53,6 +56,7 @@ pub async fn import_partners(
         ..ImportReport::default()
     };
     let mut organisations = Organisations::load(&tx).await?;
+    let accounts = people::service::by_email(&tx, sheet.rows.iter().map(|row| &row.email)).await?;
     let mut invitations = Vec::new();
     for row in sheet.rows {
         let organisation = match &row.organisation {
@@ -63,17 +67,12 @@ pub async fn import_partners(
             ),
             None => None,
         };
-        if let Some(invitation) = import_person(
-            state,
-            &tx,
-            &row,
-            organisation.as_ref(),
-            by,
-            now,
-            &mut report,
-        )
-        .await?
-        {
+        let found = Found {
+            row: &row,
+            account: accounts.get(row.email.as_str()),
+            organisation: organisation.as_ref(),
+        };
+        if let Some(invitation) = import_person(state, &tx, found, by, now, &mut report).await? {
             invitations.push(invitation);
         }
     }
@@ -95,24 +94,35 @@ pub async fn import_partners(
     Ok(report)
 }
 
+/// One row of the file, with the account of its address and the organisation it names.
+struct Found<'a> {
+    row: &'a PartnerRow,
+    account: Option<&'a user::Model>,
+    organisation: Option<&'a organisation::Model>,
+}
+
 /// One person of the file; returns the invitation mailed, if any.
 async fn import_person(
     state: &AppState,
     db: &impl ConnectionTrait,
-    row: &PartnerRow,
-    organisation: Option<&organisation::Model>,
+    found: Found<'_>,
     by: Staff<'_>,
     now: DateTime<Utc>,
     report: &mut ImportReport,
 ) -> ApiResult<Option<i64>> {
-    match people::service::find_by_email(db, &row.email).await? {
+    let Found {
+        row,
+        account,
+        organisation,
+    } = found;
+    match account {
         // Someone with an account keeps its own name and details; a partner of no
         // organisation is offered a place in the one the file names, which it may decline.
         Some(person) => {
             if let Some(organisation) = organisation
                 && person.role == Role::Partner
                 && membership(db, person.id).await?.is_none()
-                && invite_member(db, &state.mailer, organisation, &person, by, now).await?
+                && invite_member(db, &state.mailer, organisation, person, by, now).await?
             {
                 report.updated += 1;
                 report.invited += 1;

@@ -111,6 +111,20 @@ pub async fn find_by_email(
         .await?)
 }
 
+/// The accounts of `emails`, by address, read in one statement (an import's whole file).
+pub async fn by_email(
+    db: &impl ConnectionTrait,
+    emails: impl IntoIterator<Item = &Email>,
+) -> ApiResult<HashMap<String, user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.is_in(emails.into_iter().map(Email::as_str)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|person| (person.email.clone(), person))
+        .collect())
+}
+
 pub async fn set_password_hash(
     db: &impl ConnectionTrait,
     id: i64,

@@ -218,32 +218,9 @@ pub async fn record_attendance(
         }
         None => sessions,
     };
-    if attended {
-        attendance::Entity::insert_many(targets.into_iter().map(|session_id| {
-            attendance::ActiveModel {
-                registration_id: Set(registration_id),
-                session_id: Set(session_id),
-                minutes: Set(None),
-            }
-        }))
-        // Staff saying "attended" mean the whole session, whatever half-days were signed.
-        .on_conflict(
-            OnConflict::columns([
-                attendance::Column::RegistrationId,
-                attendance::Column::SessionId,
-            ])
-            .update_column(attendance::Column::Minutes)
-            .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
-    } else {
-        attendance::Entity::delete_many()
-            .filter(attendance::Column::RegistrationId.eq(registration_id))
-            .filter(attendance::Column::SessionId.is_in(targets))
-            .exec(db)
-            .await?;
-    }
+    // Staff saying "attended" mean the whole session, whatever half-days were signed.
+    let whole = attended.then_some(Attended { minutes: None });
+    set_attended(db, registration_id, targets, whole).await?;
     let detail = format!("registration {registration_id}: attended={attended}");
     audit::record(
         db,
@@ -256,6 +233,50 @@ pub async fn record_attendance(
     .await?;
     tx.commit().await?;
     Ok(registration)
+}
+
+/// How much of a session a registrant attended: all of it, or `minutes` of it.
+pub struct Attended {
+    pub minutes: Option<i32>,
+}
+
+/// Records `registration_id`'s attendance of `sessions` as `attended`, or none.
+pub async fn set_attended(
+    db: &impl ConnectionTrait,
+    registration_id: i64,
+    sessions: impl IntoIterator<Item = i64>,
+    attended: Option<Attended>,
+) -> ApiResult<()> {
+    let sessions: Vec<i64> = sessions.into_iter().collect();
+    let Some(Attended { minutes }) = attended else {
+        attendance::Entity::delete_many()
+            .filter(attendance::Column::RegistrationId.eq(registration_id))
+            .filter(attendance::Column::SessionId.is_in(sessions))
+            .exec(db)
+            .await?;
+        return Ok(());
+    };
+    if sessions.is_empty() {
+        return Ok(());
+    }
+    attendance::Entity::insert_many(sessions.into_iter().map(|session_id| {
+        attendance::ActiveModel {
+            registration_id: Set(registration_id),
+            session_id: Set(session_id),
+            minutes: Set(minutes),
+        }
+    }))
+    .on_conflict(
+        OnConflict::columns([
+            attendance::Column::RegistrationId,
+            attendance::Column::SessionId,
+        ])
+        .update_column(attendance::Column::Minutes)
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
 }
 
 /// The caller's registrations, oldest first.

@@ -13,16 +13,13 @@ use std::collections::HashMap;
 use chrono::{DateTime, SubsecRound, Utc};
 use chrono_tz::Tz;
 use entity::{
-    attendance, registration, session,
+    registration, session,
     slot_presence::{self, Presence},
     user,
 };
 use sea_orm::{
-    ActiveEnum,
-    ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, SqlErr,
-    sea_query::{Expr, OnConflict},
+    ActiveEnum, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, SqlErr, sea_query::Expr,
 };
 use sha2::{Digest, Sha256};
 
@@ -30,6 +27,7 @@ use crate::{
     audit::{self, Action},
     db::begin_write,
     error::{ApiError, ApiResult},
+    registrations::{self, service::Attended},
     training::slots::{self, Slot},
 };
 
@@ -134,60 +132,45 @@ pub fn chain_holds(slot_id: i64, rows: &[slot_presence::Model]) -> bool {
     true
 }
 
-/// Erases what the sheets say of `person` beyond its presence: its name, signatures and the
-/// reasons staff wrote about it, on its registrations' rows and on those it signed as trainer.
-/// The rows stay and their chain still holds (see [`content_hash`]).
-pub async fn erase_person(db: &impl ConnectionTrait, person_id: i64) -> ApiResult<()> {
+/// The rows about a person: those of its registrations and those it signed as trainer.
+fn about_person(person_id: i64) -> Condition {
     let registrations = sea_orm::sea_query::Query::select()
         .column(registration::Column::Id)
         .from(registration::Entity)
         .and_where(registration::Column::UserId.eq(person_id))
         .to_owned();
+    Condition::any()
+        .add(slot_presence::Column::RegistrationId.in_subquery(registrations))
+        .add(
+            Condition::all()
+                .add(slot_presence::Column::RegistrationId.is_null())
+                .add(slot_presence::Column::RecordedBy.eq(person_id)),
+        )
+}
+
+/// Erases what the sheets say of `person` beyond its presence: its name, signatures and the
+/// reasons staff wrote about it, on its registrations' rows and on those it signed as trainer.
+/// The rows stay and their chain still holds (see [`content_hash`]).
+pub async fn erase_person(db: &impl ConnectionTrait, person_id: i64) -> ApiResult<()> {
+    let nothing = || Expr::value(Option::<String>::None);
     slot_presence::Entity::update_many()
         .col_expr(slot_presence::Column::PersonName, Expr::value(""))
-        .col_expr(
-            slot_presence::Column::Signature,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            slot_presence::Column::Reason,
-            Expr::value(Option::<String>::None),
-        )
+        .col_expr(slot_presence::Column::Signature, nothing())
+        .col_expr(slot_presence::Column::Reason, nothing())
         .col_expr(slot_presence::Column::Erased, Expr::value(true))
-        .filter(
-            Condition::any()
-                .add(slot_presence::Column::RegistrationId.in_subquery(registrations))
-                .add(
-                    Condition::all()
-                        .add(slot_presence::Column::RegistrationId.is_null())
-                        .add(slot_presence::Column::RecordedBy.eq(person_id)),
-                ),
-        )
+        .filter(about_person(person_id))
         .exec(db)
         .await?;
     Ok(())
 }
 
-/// The rows about `person`: its registrations' and those it signed as trainer (`myData`).
+/// The rows about `person` (`myData`).
 pub async fn rows_about(
     db: &impl ConnectionTrait,
     person_id: i64,
 ) -> ApiResult<Vec<slot_presence::Model>> {
-    let registrations = sea_orm::sea_query::Query::select()
-        .column(registration::Column::Id)
-        .from(registration::Entity)
-        .and_where(registration::Column::UserId.eq(person_id))
-        .to_owned();
     Ok(slot_presence::Entity::find()
-        .filter(
-            Condition::any()
-                .add(slot_presence::Column::RegistrationId.in_subquery(registrations))
-                .add(
-                    Condition::all()
-                        .add(slot_presence::Column::RegistrationId.is_null())
-                        .add(slot_presence::Column::RecordedBy.eq(person_id)),
-                ),
-        )
+        .filter(about_person(person_id))
         .order_by_asc(slot_presence::Column::Id)
         .all(db)
         .await?)
@@ -330,31 +313,19 @@ async fn recompute_attendance(
         })
         .collect();
     if present.is_empty() {
-        attendance::Entity::delete_by_id((registration_id, session_id))
-            .exec(tx)
-            .await?;
-        return Ok(());
+        return registrations::service::set_attended(tx, registration_id, [session_id], None).await;
     }
     let minutes = (present.len() < slots.len()).then(|| {
         let minutes: i64 = present.iter().map(|slot| slot.minutes()).sum();
         i32::try_from(minutes).unwrap_or(i32::MAX)
     });
-    attendance::Entity::insert(attendance::ActiveModel {
-        registration_id: Set(registration_id),
-        session_id: Set(session_id),
-        minutes: Set(minutes),
-    })
-    .on_conflict(
-        OnConflict::columns([
-            attendance::Column::RegistrationId,
-            attendance::Column::SessionId,
-        ])
-        .update_column(attendance::Column::Minutes)
-        .to_owned(),
+    registrations::service::set_attended(
+        tx,
+        registration_id,
+        [session_id],
+        Some(Attended { minutes }),
     )
-    .exec_without_returning(tx)
-    .await?;
-    Ok(())
+    .await
 }
 
 /// One person's line on a sheet.
