@@ -53,6 +53,8 @@ pub struct Config {
     pub training_body_number: Option<String>,
     /// `KLUB_TRAINING_BODY_SIGNATORY`: who signs certificates of realisation for the office.
     pub training_body_signatory: Option<String>,
+    /// `KLUB_COMPLAINT_DAYS`: how long staff have to answer a complaint before it is overdue.
+    pub complaint_days: chrono::Duration,
     /// `KLUB_DEFAULT_LOCALE`: the language of mails for users who chose none (`fr` or `en`).
     pub default_locale: Locale,
     /// `KLUB_TIMEZONE`: the office's time zone, for dates in mails and local schedules.
@@ -165,6 +167,12 @@ impl Config {
                 .map_or_else(|| "Klub".into(), |name| name.trim().to_owned()),
             training_body_number: env.text("KLUB_TRAINING_BODY_NUMBER"),
             training_body_signatory: env.text("KLUB_TRAINING_BODY_SIGNATORY"),
+            complaint_days: chrono::Duration::days(
+                env.positive("KLUB_COMPLAINT_DAYS", 7)?
+                    .min(365)
+                    .try_into()
+                    .unwrap_or(7),
+            ),
             default_locale: default_locale(&env)?,
             timezone: env.parse("KLUB_TIMEZONE", Some(chrono_tz::Europe::Paris))?,
             reminder_before: chrono::Duration::hours(

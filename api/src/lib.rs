@@ -25,6 +25,7 @@ pub mod hours;
 pub mod http;
 pub mod ids;
 pub mod invitations;
+pub mod learning;
 pub mod mail;
 pub mod memory;
 pub mod metrics;

@@ -256,6 +256,10 @@ fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
                 "/activities/{id}/training-file.zip",
                 web::get().to(http::training_file::download),
             )
+            .route(
+                "/training-years/{year}.csv",
+                web::get().to(http::training_year::download),
+            )
             .route("/reports/{month}", web::get().to(http::report::download))
             .route(
                 "/payments.csv",

@@ -28,6 +28,7 @@ mod m20261206_000023_partner_import;
 mod m20261206_000024_training_programmes;
 mod m20261206_000025_activity_trainers;
 mod m20261206_000026_attendance_sheets;
+mod m20261206_000027_learning_loop;
 
 pub struct Migrator;
 
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000024_training_programmes::Migration),
             Box::new(m20261206_000025_activity_trainers::Migration),
             Box::new(m20261206_000026_attendance_sheets::Migration),
+            Box::new(m20261206_000027_learning_loop::Migration),
         ]
     }
 }

@@ -243,6 +243,14 @@ async fn my_data_holds_everything_and_deletion_leaves_nothing() {
         )
         .await;
     let registration = app.register(&training, &zoe).await;
+    // A complaint that names her, kept as the office's record once she is gone.
+    app.op(
+        "FileComplaint",
+        json!({ "subject": "Zoé Quasimodo n'a pas reçu sa convocation", "body": "Zoé Quasimodo attend toujours." }),
+        Some(&zoe),
+    )
+    .await
+    .data();
     // A paper signature, corrected by staff with a reason that names her.
     let slot = crate::attendance::sheet(&app, &training, &admin).await[0]["id"].clone();
     app.op(
@@ -382,6 +390,8 @@ async fn my_data_holds_everything_and_deletion_leaves_nothing() {
             *key,
             // A partner delivers no training.
             "remindersSent" | "staffActions" | "clubVotes" | "invitations" | "trainings"
+            // Judged once a training's last session has started (`learning.rs`).
+            | "evaluations"
         );
         assert!(
             !empty || expected_empty,
@@ -496,6 +506,8 @@ const EXPORTED: &[(&str, &str)] = &[
     ("assessments", "assessments"),
     ("activity_trainers", "trainings"),
     ("slot_presences", "attendanceSheets"),
+    ("evaluations", "evaluations"),
+    ("complaints", "complaints"),
     ("survey_participations", "surveysAnswered"),
     ("survey_answers", "surveyAnswers"),
     ("reminder_deliveries", "remindersSent"),

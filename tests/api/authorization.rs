@@ -108,6 +108,13 @@ const TABLE: &[(&str, [Outcome; 6])] = &[
     // Only an assigned trainer (staff callers are assigned first; partners cannot be).
     ("SignSheet",           [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, Allowed]),
     ("CorrectAttendance",   [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    // Its trainers (staff and TRAINER callers are assigned first) and staff.
+    ("RecordEvaluation",    [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, Allowed]),
+    ("FileComplaint",       [UNAUTH,  Allowed, Allowed, Allowed, Allowed, Allowed]),
+    ("MyComplaints",        [UNAUTH,  Allowed, Allowed, Allowed, Allowed, Allowed]),
+    ("Complaints",          [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("AnswerComplaint",     [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("TrainingYear",        [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
     ("MyOrganisation",      [UNAUTH,  Allowed, Allowed, Allowed, Allowed, FORBID]),
     ("MyOrganisationInvitations", [UNAUTH, Allowed, Allowed, Allowed, Allowed, FORBID]),
     // Only the invited person answers; staff are never invited (another's invitation).
@@ -383,6 +390,52 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
                 "presence": "EXCUSED", "reason": "Malade, certificat fourni",
             })
         }
+        "RecordEvaluation" => {
+            // A training whose only session started an hour ago, and a trainee placed in it by
+            // hand (registration closes when a training starts).
+            let start = app.state.now() - chrono::Duration::hours(1);
+            let sessions = json!([{ "startsAt": start.to_rfc3339(),
+                                    "endsAt": (start + chrono::Duration::hours(3)).to_rfc3339() }]);
+            let id = app
+                .published_activity(
+                    &admin,
+                    0,
+                    json!({ "kind": "TRAINING", "sessions": sessions }),
+                )
+                .await;
+            app.op(
+                "SetTrainingProgramme",
+                json!({ "activityId": id, "input": crate::training::programme_input() }),
+                Some(&admin),
+            )
+            .await
+            .data();
+            if let Some(token) = token {
+                delivers_if_it_may(app, &admin, &id, token).await;
+            }
+            let (_, trainee) = app
+                .sign_up(&format!("evaluated{run}@example.fr"), "Evaluated")
+                .await;
+            let registration = placed_by_hand(app, &id, &trainee).await;
+            json!({ "registrationId": registration, "results": [{ "objective": 0, "mastery": "ACQUIRED" }] })
+        }
+        "FileComplaint" => {
+            json!({ "subject": "Salle trop froide", "body": "Il faisait 15 degrés." })
+        }
+        "AnswerComplaint" => {
+            let (author, _) = app
+                .sign_up(&format!("unhappy{run}@example.fr"), "Unhappy")
+                .await;
+            let filed = app
+                .op(
+                    "FileComplaint",
+                    json!({ "subject": "Salle trop froide", "body": "Il faisait 15 degrés." }),
+                    Some(&author),
+                )
+                .await;
+            json!({ "id": filed.data()["fileComplaint"]["id"], "answer": "Le chauffage est réparé." })
+        }
+        "TrainingYear" => json!({ "year": chrono::Datelike::year(&app.state.now()) }),
         "ImportPartners" => json!({
             "csv": format!("Courriel;Nom\nimport-{run}@example.fr;Ann {run}\n"),
             "dryRun": true,
@@ -586,6 +639,25 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
         }
         _ => json!({}),
     }
+}
+
+/// A confirmed registration of `user` to `activity`, written straight into the database.
+async fn placed_by_hand(app: &TestApp, activity: &str, user: &str) -> String {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let now = app.state.now();
+    let row = entity::registration::ActiveModel {
+        activity_id: Set(activity.parse().unwrap()),
+        user_id: Set(user.parse().unwrap()),
+        status: Set(entity::registration::Status::Confirmed),
+        position: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap();
+    row.id.to_string()
 }
 
 /// Staff assign the caller to deliver `activity` (refused for partners, who cannot deliver).

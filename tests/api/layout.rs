@@ -27,7 +27,7 @@ const LADDER: &[&[&str]] = &[
     &["activities"],
     &["registrations"],
     &["club", "groups", "organisations", "training"],
-    &["invitations"],
+    &["invitations", "learning"],
     &["accounts", "onboarding", "progress"],
 ];
 

@@ -24,6 +24,7 @@ mod groups;
 mod helpers;
 mod invitations;
 mod layout;
+mod learning;
 mod mail;
 mod onboarding;
 mod operations;

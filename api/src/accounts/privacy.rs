@@ -5,9 +5,9 @@
 use chrono::{DateTime, Utc};
 use entity::{
     activity, activity_trainer, assessment, attendance, audit_event, certificate, club_question,
-    club_vote, email_verification, group_member, group_notification, invitation, mail,
-    organisation_invitation, organisation_member, password_reset, payment, post, registration,
-    reminder_delivery, survey_answer, survey_participation, thread, user,
+    club_vote, complaint, email_verification, evaluation, group_member, group_notification,
+    invitation, mail, organisation_invitation, organisation_member, password_reset, payment, post,
+    registration, reminder_delivery, survey_answer, survey_participation, thread, user,
 };
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
@@ -86,6 +86,11 @@ async fn programme_data(
         .filter(attendance::Column::RegistrationId.is_in(registration_ids.iter().copied()))
         .all(db)
         .await?;
+    let evaluations = evaluation::Entity::find()
+        .filter(evaluation::Column::RegistrationId.is_in(registration_ids.iter().copied()))
+        .all(db)
+        .await?;
+    let complaints = owned::<complaint::Entity>(db, complaint::Column::AuthorId, me.id).await?;
     // By id, never by address: what was sent to an address belongs to an account only once
     // it proved the address, and never to whoever holds the address later.
     let invitations = owned::<invitation::Entity>(db, invitation::Column::UserId, me.id).await?;
@@ -115,6 +120,16 @@ async fn programme_data(
         })),
         "attendance": list(&attendance, |a| json!({
             "registrationId": a.registration_id, "sessionId": a.session_id,
+            "minutes": a.minutes,
+        })),
+        "evaluations": list(&evaluations, |e| json!({
+            "registrationId": e.registration_id, "objective": e.objective,
+            "mastery": e.mastery.to_value(), "recordedAt": e.recorded_at,
+        })),
+        "complaints": list(&complaints, |c| json!({
+            "id": c.id, "activityId": c.activity_id, "subject": c.subject, "body": c.body,
+            "status": c.status.to_value(), "createdAt": c.created_at, "answer": c.answer,
+            "answeredAt": c.answered_at,
         })),
         "invitations": list(&invitations, |i| json!({
             "id": i.id, "activityId": i.activity_id, "message": i.message,
@@ -349,9 +364,10 @@ async fn forget_person(db: &impl ConnectionTrait, person: &user::Model) -> ApiRe
     Ok(())
 }
 
-/// Mails kept for other people name the person too (a group's "Zoé started a thread"): its
-/// whole name, as written in the text and as escaped in the HTML, becomes "Former member"
-/// there, as on its posts.
+/// Mails kept for other people name the person too (a group's "Zoé started a thread"), and so
+/// may the complaints it filed, kept as the office's record of how it handled them: its whole
+/// name, as written in the text and as escaped in the HTML, becomes "Former member" there, as
+/// on its posts.
 async fn redact_in_others_mails(db: &impl ConnectionTrait, person: &user::Model) -> ApiResult<()> {
     let backend = db.get_database_backend();
     let contains = match backend {
@@ -359,15 +375,17 @@ async fn redact_in_others_mails(db: &impl ConnectionTrait, person: &user::Model)
         _ => "instr",
     };
     let escaped = minijinja::HtmlEscape(&person.name).to_string();
-    for (column, name) in [
-        ("subject", &person.name),
-        ("text_body", &person.name),
-        ("html_body", &escaped),
+    for (table, column, name) in [
+        ("mails", "subject", &person.name),
+        ("mails", "text_body", &person.name),
+        ("mails", "html_body", &escaped),
+        ("complaints", "subject", &person.name),
+        ("complaints", "body", &person.name),
     ] {
         db.execute_raw(statement(
             backend,
             &format!(
-                "UPDATE mails SET {column} = REPLACE({column}, ?, ?) WHERE {contains}({column}, ?) > 0"
+                "UPDATE {table} SET {column} = REPLACE({column}, ?, ?) WHERE {contains}({column}, ?) > 0"
             ),
             [
                 name.as_str().into(),

@@ -12,7 +12,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::{
     activity::{self, Kind},
-    attendance, certificate, registration, session, user,
+    attendance, certificate,
+    evaluation::{self, Mastery},
+    registration, session, training_programme, user,
 };
 use rand::Rng;
 use sea_orm::{
@@ -119,6 +121,40 @@ struct Facts<'a> {
     activity: &'a activity::Model,
     sessions: &'a [session::Model],
     trainer: Option<String>,
+    /// Each programme objective and how far the holder mastered it, when evaluated.
+    results: Vec<(String, Mastery)>,
+}
+
+/// The objectives of `activity_id`'s programme with the judgements recorded for
+/// `registration_id`, in the programme's order; none when nothing was evaluated.
+async fn results_of(
+    db: &impl ConnectionTrait,
+    activity_id: i64,
+    registration_id: i64,
+) -> ApiResult<Vec<(String, Mastery)>> {
+    let Some(programme) = training_programme::Entity::find_by_id(activity_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(Vec::new());
+    };
+    let judged: HashMap<i32, Mastery> = evaluation::Entity::find()
+        .filter(evaluation::Column::RegistrationId.eq(registration_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.objective, row.mastery))
+        .collect();
+    Ok(programme
+        .objectives
+        .lines()
+        .zip(0..)
+        .filter_map(|(objective, index)| {
+            judged
+                .get(&index)
+                .map(|mastery| (objective.to_owned(), *mastery))
+        })
+        .collect())
 }
 
 /// Issues the certificates of a completing activity, in its transaction: `qualified` are the
@@ -180,6 +216,7 @@ pub async fn issue(
                 activity,
                 sessions: &sessions,
                 trainer: trainer.clone(),
+                results: results_of(db, activity.id, registration.id).await?,
             };
             send(db, mailer, &facts).await?;
         }
@@ -197,6 +234,7 @@ async fn send(db: &impl ConnectionTrait, mailer: &Mailer, facts: &Facts<'_>) -> 
             activity => &facts.activity.title,
             number => facts.number,
             hours => hours(facts.minutes),
+            realisation => facts.activity.kind == Kind::Training,
         },
     )
     .with_attachment(Attachment {
@@ -228,6 +266,7 @@ pub async fn document(
             activity: &activity,
             sessions: &sessions,
             trainer: people::service::trainer_names(db, &activity).await?,
+            results: results_of(db, activity.id, issued.registration_id).await?,
         },
     )
     .await
@@ -257,6 +296,7 @@ async fn render(mailer: &Mailer, facts: &Facts<'_>) -> ApiResult<Vec<u8>> {
             number: mailer.training_body_number.clone(),
             signatory: mailer.training_body_signatory.clone(),
         }),
+        results: facts.results.clone(),
     };
     heavy::run(move || pdf::render(&content)).await?
 }

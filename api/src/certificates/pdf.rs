@@ -3,6 +3,8 @@
 //! and its declaration number, the trainee and its organisation, the action and its nature,
 //! its dates, the hours realised, the signatory).
 
+use entity::evaluation::Mastery;
+
 use crate::{
     config::Locale,
     error::ApiResult,
@@ -24,6 +26,46 @@ pub struct Content {
     pub issued: String,
     /// For a training: the training body as the certificate of realisation names it.
     pub realisation: Option<TrainingBody>,
+    /// Each programme objective and how far the holder mastered it, when evaluated.
+    pub results: Vec<(String, Mastery)>,
+}
+
+/// An objective's result, as the certificate prints it.
+fn mastery_label(mastery: Mastery, fr: bool) -> &'static str {
+    match (mastery, fr) {
+        (Mastery::Acquired, true) => "acquis",
+        (Mastery::Acquired, false) => "acquired",
+        (Mastery::InProgress, true) => "en cours d'acquisition",
+        (Mastery::InProgress, false) => "in progress",
+        (Mastery::NotAcquired, true) => "non acquis",
+        (Mastery::NotAcquired, false) => "not acquired",
+    }
+}
+
+/// The evaluation's results, when there were any.
+fn results_lines(content: &Content) -> Vec<Line> {
+    if content.results.is_empty() {
+        return Vec::new();
+    }
+    let fr = content.locale == Locale::Fr;
+    let mut lines = vec![
+        Line::blank(),
+        Line::title(
+            12.0,
+            if fr {
+                "Résultats de l'évaluation des acquis"
+            } else {
+                "Results of the evaluation"
+            },
+        ),
+    ];
+    lines.extend(content.results.iter().map(|(objective, mastery)| {
+        Line::text(
+            11.0,
+            format!("• {objective} : {}", mastery_label(*mastery, fr)),
+        )
+    }));
+    lines
 }
 
 /// The training body that certifies a training's realisation.
@@ -116,6 +158,7 @@ fn realisation(content: &Content, body: &TrainingBody) -> ApiResult<Vec<u8>> {
             format!("{} {trainer}", label("Formateur :", "Trainer:")),
         ));
     }
+    lines.extend(results_lines(content));
     lines.extend([
         Line::blank(),
         Line::text(
@@ -253,6 +296,7 @@ mod tests {
             office: "Office de tourisme".into(),
             issued: "03/12/2026".into(),
             realisation: None,
+            results: Vec::new(),
         })
         .unwrap();
         assert!(pdf.starts_with(b"%PDF-"));

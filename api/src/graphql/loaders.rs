@@ -10,8 +10,8 @@ use std::{
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
     activity, activity_axis, activity_trainer, attendance, certificate, club_question,
-    diagnostic_axis, group, organisation, organisation_member, payment, post, registration,
-    reminder_rule, session, survey, thread, training_programme, user,
+    diagnostic_axis, evaluation, group, organisation, organisation_member, payment, post,
+    registration, reminder_rule, session, survey, thread, training_programme, user,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select};
 
@@ -119,6 +119,7 @@ pub struct Loaders {
     programmes: OnceLock<Rows<training_programme::Entity>>,
     trainers: OnceLock<Rows<activity_trainer::Entity>>,
     sheets: OnceLock<DataLoader<SheetsBy, HashMapCache>>,
+    evaluations: OnceLock<Rows<evaluation::Entity>>,
     activity_axes: OnceLock<Rows<activity_axis::Entity>>,
     axes: OnceLock<Rows<diagnostic_axis::Entity>>,
     memberships: OnceLock<Rows<organisation_member::Entity>>,
@@ -187,6 +188,7 @@ impl Loaders {
             programmes: OnceLock::new(),
             trainers: OnceLock::new(),
             sheets: OnceLock::new(),
+            evaluations: OnceLock::new(),
             activity_axes: OnceLock::new(),
             axes: OnceLock::new(),
             memberships: OnceLock::new(),
@@ -334,6 +336,18 @@ impl Loaders {
                 db: self.db.clone(),
                 tz: self.tz,
             })
+        })
+    }
+
+    /// A trainee's judgements against its programme's objectives, by registration.
+    pub fn evaluations(&self) -> &Rows<evaluation::Entity> {
+        self.evaluations.get_or_init(|| {
+            loader(RowsBy::new(
+                &self.db,
+                evaluation::Entity::find().order_by_asc(evaluation::Column::Objective),
+                evaluation::Column::RegistrationId,
+                |e| e.registration_id,
+            ))
         })
     }
 

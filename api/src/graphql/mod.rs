@@ -17,6 +17,7 @@ pub mod followup;
 pub mod groups;
 pub mod inputs;
 pub mod invitations;
+pub mod learning;
 pub mod limits;
 pub mod loaders;
 pub mod mail;
@@ -44,6 +45,7 @@ use self::{
     followup::{FollowUpMutation, FollowUpQuery},
     groups::{GroupMutation, GroupQuery, GroupSubscription, ModerationMutation},
     invitations::{InvitationMutation, InvitationQuery},
+    learning::{LearningMutation, LearningQuery},
     mail::MailQuery,
     onboarding::OnboardingMutation,
     organisations::{OrganisationMutation, OrganisationQuery},
@@ -86,6 +88,7 @@ pub struct Query(
     GroupQuery,
     AuditQuery,
     TrainingQuery,
+    LearningQuery,
 );
 
 /// What changes Klub's data. Every mutation is authorised in the server and answers once every instance has heard its change.
@@ -103,6 +106,7 @@ pub struct Mutation(
     OnboardingMutation,
     TrainingMutation,
     AttendanceMutation,
+    LearningMutation,
     ClubMutation,
     GroupMutation,
     ModerationMutation,

@@ -171,6 +171,10 @@ pub struct ProgrammeReport {
     revenue_cents: i64,
     /// FUNDED payments of the period's activities, likewise.
     funded_cents: i64,
+    /// Complaints filed in the period.
+    complaints_filed: i64,
+    /// Complaints whose answer was due in the period and not given by then.
+    complaints_overdue: i64,
     /// The figures by kind of activity.
     by_kind: Vec<KindReport>,
     /// The network's scores by axis.
@@ -198,6 +202,8 @@ impl From<Report> for ProgrammeReport {
             median_first_response_minutes: r.median_first_response_seconds.map(|s| s / 60.0),
             revenue_cents: r.revenue_cents,
             funded_cents: r.funded_cents,
+            complaints_filed: r.complaints_filed,
+            complaints_overdue: r.complaints_overdue,
             by_kind: r
                 .by_kind
                 .into_iter()

@@ -7,8 +7,8 @@ use entity::registration;
 
 use crate::{activities::seats, graphql::activities::Activity, payments::Payment};
 use crate::{
-    error::ApiResult, graphql::context::ContextExt, graphql::people::User,
-    graphql::scalars::Timestamp,
+    error::ApiResult, graphql::context::ContextExt, graphql::learning::ObjectiveResult,
+    graphql::people::User, graphql::scalars::Timestamp, people::Access,
 };
 
 /// Where a registration stands.
@@ -90,6 +90,24 @@ impl Registration {
             .await?
             .and_then(|rows| rows.into_iter().next());
         Ok(Payment::of(&self.0, &activity, record))
+    }
+
+    /// How far the trainee mastered each objective of the programme, as its trainers or
+    /// staff judged it at the end (`recordEvaluation`), by objective. The trainee, staff and
+    /// the activity's trainers only (FORBIDDEN for anyone else).
+    async fn evaluation(&self, ctx: &Context<'_>) -> ApiResult<Vec<ObjectiveResult>> {
+        let me = ctx.viewer().require(Access::Account)?;
+        if me.id != self.0.user_id {
+            crate::training::policy::require_keeps_sheets(&ctx.state()?.db, me, self.0.activity_id)
+                .await?;
+        }
+        let rows = ctx
+            .loaders()?
+            .evaluations()
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(ObjectiveResult::from).collect())
     }
 
     /// The person registered.

@@ -21,4 +21,5 @@ pub mod sign_in_sheet;
 pub mod socket;
 pub mod survey_sheet;
 pub mod training_file;
+pub mod training_year;
 pub mod unsubscribe;

@@ -117,6 +117,7 @@ mod tests {
             group => "Club des partenaires", author => "Bob Petit", body => "Bonjour à tous",
             by => "Léa Durand", unsubscribe => "https://klub.example/u", day => "lundi",
             number => "KLUB-2026-0001", hours => 3, organisation => "Hôtel du Port",
+            answer => "Nous avons changé de salle.", realisation => true,
             questions => [context! { text => "Q", answer => "A" }],
             threads => [context! { title => "T", new => true, replies => 2, link => "https://klub.example/t" }],
         }

@@ -301,6 +301,14 @@ fn figures(report: &Report) -> Vec<(String, String)> {
         ),
         ("revenue".into(), money(report.revenue_cents)),
         ("funded".into(), money(report.funded_cents)),
+        (
+            "complaints filed".into(),
+            report.complaints_filed.to_string(),
+        ),
+        (
+            "complaints answered late or not at all".into(),
+            report.complaints_overdue.to_string(),
+        ),
     ]
 }
 

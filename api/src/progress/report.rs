@@ -53,6 +53,8 @@ pub struct Report {
     pub median_first_response_seconds: Option<f64>,
     pub revenue_cents: i64,
     pub funded_cents: i64,
+    pub complaints_filed: i64,
+    pub complaints_overdue: i64,
     pub by_kind: Vec<KindFigures>,
     pub maturity: Vec<MaturityChange>,
 }
@@ -111,6 +113,7 @@ pub async fn programme(
     let (club_questions_asked, club_questions_answered) = club_questions(db, &period).await?;
     let groups = group_questions(db, &period, answer_target).await?;
     let (revenue_cents, funded_cents) = money(db, &period).await?;
+    let (complaints_filed, complaints_overdue) = complaints(db, &period).await?;
     Ok(Report {
         from,
         to,
@@ -129,6 +132,8 @@ pub async fn programme(
         median_first_response_seconds: groups.median_first_response_seconds,
         revenue_cents,
         funded_cents,
+        complaints_filed,
+        complaints_overdue,
         by_kind,
         maturity: maturity(db, from, to).await?,
     })
@@ -237,6 +242,23 @@ async fn active_partners(db: &impl ConnectionTrait, period: &Period) -> ApiResul
     )
     .await?;
     count(&row, "n")
+}
+
+/// Complaints filed in the period, and those whose deadline fell in the period without an
+/// answer by then (`KLUB_COMPLAINT_DAYS`).
+async fn complaints(db: &impl ConnectionTrait, period: &Period) -> ApiResult<(i64, i64)> {
+    let mut values = period.values();
+    values.extend(period.values());
+    let row = one(
+        db,
+        "SELECT SUM(CASE WHEN created_at >= ? AND created_at < ? THEN 1 ELSE 0 END) AS filed, \
+         SUM(CASE WHEN due_at >= ? AND due_at < ? \
+             AND (answered_at IS NULL OR answered_at > due_at) THEN 1 ELSE 0 END) AS overdue \
+         FROM complaints",
+        values,
+    )
+    .await?;
+    Ok((count(&row, "filed")?, count(&row, "overdue")?))
 }
 
 /// Club questions asked, and answered.

@@ -1,0 +1,389 @@
+//! The learning loop: complaints answered in time, each trainee evaluated against the
+//! programme's objectives (printed on its certificate), and the training body's year counted
+//! by the database and checked against a hand count.
+
+use chrono::{Datelike, Duration};
+use serde_json::{Value, json};
+
+use crate::{
+    attendance::{SIGNATURE, nine_local, open_sign_in, sheet, training_with_trainer},
+    certificates::pdf_text,
+    helpers::{Persona, TestApp, outbox_settled, spawn_app, spawn_app_with},
+    smtp::SmtpServer,
+    training::{download, invited_trainer},
+};
+
+async fn file(app: &TestApp, token: &str, subject: &str, activity: Option<&str>) -> Value {
+    let filed = app
+        .op(
+            "FileComplaint",
+            json!({ "subject": subject, "body": "Le vidéoprojecteur ne marchait pas.\nNous avons perdu une heure.", "activityId": activity }),
+            Some(token),
+        )
+        .await;
+    filed.data()["fileComplaint"].clone()
+}
+
+#[tokio::test]
+async fn a_complaint_is_acknowledged_answered_in_time_and_overdue_comes_first() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(vec![
+        ("KLUB_SMTP_URL", smtp.url()),
+        ("KLUB_COMPLAINT_DAYS", "7".into()),
+    ])
+    .await;
+    let admin = app.admin_token().await;
+    app.persona(Persona::Animator, "lea").await;
+    let workshop = app
+        .published_activity(&admin, 5, json!({ "title": "Canva" }))
+        .await;
+    let (ann, _) = app.sign_up("ann@hotel.fr", "Ann Hôtelière").await;
+    let (bob, _) = app.sign_up("bob@gite.fr", "Bob Gîte").await;
+
+    let first = file(&app, &ann, "Salle trop petite", Some(&workshop)).await;
+    assert_eq!(first["status"], "OPEN");
+    // Acknowledged to its author, told to each staff member at once.
+    let mails = smtp.wait_for(3).await;
+    let to_ann = mails.iter().find(|m| m.to[0] == "ann@hotel.fr").unwrap();
+    assert!(
+        to_ann
+            .parsed()
+            .subject()
+            .unwrap()
+            .contains("Salle trop petite"),
+        "{}",
+        to_ann.data
+    );
+    let staff_told: Vec<&str> = mails
+        .iter()
+        .filter(|m| m.to[0] != "ann@hotel.fr")
+        .map(|m| m.to[0].as_str())
+        .collect();
+    assert_eq!(
+        staff_told.len(),
+        2,
+        "the admin and the animator: {staff_told:?}"
+    );
+    let told = mails.iter().find(|m| m.to[0] != "ann@hotel.fr").unwrap();
+    let text = told.parsed().body_text(0).unwrap().into_owned();
+    assert!(
+        text.contains("Ann Hôtelière") && text.contains("Canva"),
+        "{text}"
+    );
+
+    // Bad input is named; an activity the author does not see is no activity.
+    let refused = app
+        .op(
+            "FileComplaint",
+            json!({ "subject": "  ", "body": "x" }),
+            Some(&bob),
+        )
+        .await;
+    refused.expect_error("BAD_USER_INPUT");
+    assert_eq!(refused.body["errors"][0]["extensions"]["field"], "subject");
+    let draft = app.create_activity(&admin, 5, json!({})).await;
+    let refused = app
+        .op(
+            "FileComplaint",
+            json!({ "subject": "Brouillon", "body": "x", "activityId": draft }),
+            Some(&bob),
+        )
+        .await;
+    assert_eq!(
+        refused.body["errors"][0]["extensions"]["field"],
+        "activityId"
+    );
+
+    // Eight days later a second one arrives: the first is overdue and comes first.
+    app.state.clock.advance(Duration::days(8));
+    let second = file(&app, &bob, "Facture erronée", None).await;
+    let list = app.op("Complaints", json!({}), Some(&admin)).await;
+    let list = list.data()["complaints"].clone();
+    assert_eq!(list["totalCount"], 2);
+    let nodes: Vec<&Value> = list["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["node"])
+        .collect();
+    assert_eq!(nodes[0]["id"], first["id"]);
+    assert_eq!(nodes[0]["overdue"], true);
+    assert_eq!(nodes[0]["activity"]["title"], "Canva");
+    assert_eq!(nodes[0]["author"]["name"], "Ann Hôtelière");
+    assert_eq!(nodes[1]["overdue"], false);
+
+    // Authors see their own; partners see no list.
+    let mine = app.op("MyComplaints", json!({}), Some(&bob)).await;
+    let mine = mine.data()["myComplaints"].as_array().unwrap().clone();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["id"], second["id"]);
+    app.op("Complaints", json!({}), Some(&ann))
+        .await
+        .expect_error("FORBIDDEN");
+    app.op(
+        "AnswerComplaint",
+        json!({ "id": first["id"], "answer": "Non." }),
+        Some(&ann),
+    )
+    .await
+    .expect_error("FORBIDDEN");
+
+    // The answer is mailed; the answered complaint goes after those still waiting.
+    let answered = app
+        .op(
+            "AnswerComplaint",
+            json!({ "id": first["id"], "answer": "Nous avons réservé la grande salle.",
+                    "actions": "Grande salle pour les ateliers de plus de 8 personnes." }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(answered.data()["answerComplaint"]["status"], "ANSWERED");
+    outbox_settled(&app).await;
+    let answer_mailed = smtp.received().iter().any(|mail| {
+        mail.to[0] == "ann@hotel.fr"
+            && mail
+                .parsed()
+                .body_text(0)
+                .is_some_and(|text| text.contains("Nous avons réservé la grande salle."))
+    });
+    assert!(answer_mailed, "the answer reaches its author");
+    let list = app.op("Complaints", json!({}), Some(&admin)).await;
+    let nodes = list.data()["complaints"]["edges"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(nodes[0]["node"]["id"], second["id"]);
+    assert_eq!(nodes[1]["node"]["id"], first["id"]);
+    assert_eq!(nodes[1]["node"]["overdue"], false);
+    let open = app
+        .op("Complaints", json!({ "status": "OPEN" }), Some(&admin))
+        .await;
+    assert_eq!(open.data()["complaints"]["totalCount"], 1);
+    let ann_sees = app.op("MyComplaints", json!({}), Some(&ann)).await;
+    assert_eq!(
+        ann_sees.data()["myComplaints"][0]["answer"],
+        "Nous avons réservé la grande salle."
+    );
+    outbox_settled(&app).await;
+}
+
+#[tokio::test]
+async fn trainees_are_evaluated_against_the_objectives_and_the_certificate_says_so() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (trainer, trainer_id) =
+        invited_trainer(&app, &admin, "ines@formation.fr", "Inès Formatrice").await;
+    let training = training_with_trainer(&app, &admin, &trainer_id, json!({})).await;
+    let lea = app.persona(Persona::Partner, "lea").await.unwrap();
+    let registration = app.register(&training, &lea).await["id"].clone();
+    let evaluate = |token: String, results: Value| {
+        let app = &app;
+        let registration = registration.clone();
+        async move {
+            app.op(
+                "RecordEvaluation",
+                json!({ "registrationId": registration, "results": results }),
+                Some(&token),
+            )
+            .await
+        }
+    };
+    let both = json!([
+        { "objective": 0, "mastery": "ACQUIRED" },
+        { "objective": 1, "mastery": "IN_PROGRESS" },
+    ]);
+    // Not before the last session starts.
+    evaluate(trainer.clone(), both.clone())
+        .await
+        .expect_error("CONFLICT");
+    let last_start = nine_local(&app, 8);
+    let now = app.state.now();
+    app.state.clock.advance(last_start - now);
+    // Not a trainee, not another activity's trainer.
+    evaluate(lea.clone(), both.clone())
+        .await
+        .expect_error("FORBIDDEN");
+    let refused = evaluate(
+        trainer.clone(),
+        json!([{ "objective": 2, "mastery": "ACQUIRED" }]),
+    )
+    .await;
+    refused.expect_error("BAD_USER_INPUT");
+    assert_eq!(
+        refused.body["errors"][0]["extensions"]["field"],
+        "results[0].objective"
+    );
+    let recorded = evaluate(trainer.clone(), both).await;
+    assert_eq!(
+        recorded.data()["recordEvaluation"]["evaluation"],
+        json!([
+            { "objective": 0, "mastery": "ACQUIRED" },
+            { "objective": 1, "mastery": "IN_PROGRESS" },
+        ])
+    );
+    // Judged again: the new judgement stands.
+    let again = evaluate(
+        admin.clone(),
+        json!([{ "objective": 1, "mastery": "ACQUIRED" }]),
+    )
+    .await;
+    assert_eq!(
+        again.data()["recordEvaluation"]["evaluation"][1]["mastery"],
+        "ACQUIRED"
+    );
+
+    // The certificate of realisation prints each objective and its result.
+    app.attend(&admin, &json!({ "id": registration })).await;
+    app.complete(&admin, &training).await;
+    let mine = app.op("MyCertificates", json!({}), Some(&lea)).await;
+    let url = mine.data()["myCertificates"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let url = format!(
+        "{}{}",
+        app.address,
+        &url[url.find("/certificates/").unwrap()..]
+    );
+    let text = pdf_text(
+        download(&app, &url, Some(&lea))
+            .await
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec(),
+    )
+    .await
+    .replace('\n', " ");
+    for expected in [
+        "Résultats de l'évaluation des acquis",
+        "Répondre aux avis des clients : acquis",
+        "tenir à jour sa fiche d'établissement : acquis",
+    ] {
+        assert!(text.contains(expected), "{expected} not in:\n{text}");
+    }
+}
+
+/// The year's figures, counted by the database, against a count by hand: two trainings in
+/// the year (one signed by half-days, one recorded by staff), one the year after, a workshop
+/// that is no training; funded, paid and free places.
+#[tokio::test]
+async fn the_training_year_adds_up_as_counted_by_hand() {
+    let app = spawn_app().await;
+    // Early June next year: the sessions a week or two ahead all fall in one calendar year.
+    let june = chrono::NaiveDate::from_ymd_opt(app.state.now().year() + 1, 6, 1)
+        .unwrap()
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+        .and_utc();
+    let now = app.state.now();
+    app.state.clock.advance(june - now);
+    let year = june.year();
+    let admin = app.admin_token().await;
+    let (trainer, trainer_id) =
+        invited_trainer(&app, &admin, "ines@formation.fr", "Inès Formatrice").await;
+    // Training A, signed by half-days: a full day (8 h in two halves) and a morning (3 h).
+    let a = training_with_trainer(&app, &admin, &trainer_id, json!({ "priceCents": 30000 })).await;
+    // Training B, two 3-hour sessions recorded by staff; free.
+    let b = app
+        .published_activity(&admin, 10, json!({ "kind": "TRAINING", "priceCents": 0 }))
+        .await;
+    // A workshop: not a training, not counted.
+    let w = app.published_activity(&admin, 10, json!({})).await;
+    let mut people = Vec::new();
+    for n in 0..4 {
+        people.push(
+            app.persona(Persona::Partner, &format!("p{n}"))
+                .await
+                .unwrap(),
+        );
+    }
+    let mut on_a = Vec::new();
+    for token in &people[..3] {
+        on_a.push(app.register(&a, token).await["id"].clone());
+    }
+    let on_b = app.register(&b, &people[3]).await["id"].clone();
+    let on_b_too = app.register(&b, &people[0]).await["id"].clone();
+    let on_w = app.register(&w, &people[1]).await["id"].clone();
+    for (registration, status, funder) in [
+        (&on_a[0], "FUNDED", Some("OPCO Atlas")),
+        (&on_a[1], "FUNDED", Some("OPCO Atlas")),
+        (&on_a[2], "PAID", None),
+    ] {
+        app.op(
+            "RecordPayment",
+            json!({ "registrationId": registration, "status": status, "funder": funder }),
+            Some(&admin),
+        )
+        .await
+        .data();
+    }
+    // B and the workshop: attended in full, recorded by staff.
+    for registration in [&on_b, &on_b_too, &on_w] {
+        app.attend(&admin, &json!({ "id": registration })).await;
+    }
+    // A: p0 signs all three half-days (11 h), p1 the first morning only (4 h), p2 nothing.
+    let slots = sheet(&app, &a, &trainer).await;
+    for (index, slot) in slots.iter().enumerate() {
+        let opens: chrono::DateTime<chrono::Utc> =
+            slot["startsAt"].as_str().unwrap().parse().unwrap();
+        let now = app.state.now();
+        app.state.clock.advance(opens - Duration::minutes(5) - now);
+        let code = open_sign_in(&app, &slot["id"], &trainer).await;
+        let mut signers = vec![&people[0]];
+        if index == 0 {
+            signers.push(&people[1]);
+        }
+        for token in signers {
+            app.op(
+                "SignAttendance",
+                json!({ "code": code, "signature": SIGNATURE }),
+                Some(token),
+            )
+            .await
+            .data();
+        }
+    }
+
+    // By hand: A in the year with p0 (11 h) and p1 (4 h); B with p3 and p0 (6 h each).
+    // Trainings 2; trainees 4 (p0 twice: once per training); hours 11 + 4 + 6 + 6 = 27.
+    // By funder: OPCO Atlas: p0, p1 on A (15 h, 2 × 300 €); SELF: nobody attended (p2 signed
+    // nothing); NONE: B's two (12 h, nothing paid).
+    let figures = app
+        .op("TrainingYear", json!({ "year": year }), Some(&admin))
+        .await;
+    let figures = figures.data()["trainingYear"].clone();
+    assert_eq!(figures["activities"], 2, "{figures:#}");
+    assert_eq!(figures["trainees"], 4, "{figures:#}");
+    assert_eq!(figures["hoursTrainees"], 27.0, "{figures:#}");
+    assert_eq!(
+        figures["byFunder"],
+        json!([
+            { "funder": "NONE", "trainees": 2, "hoursTrainees": 12.0, "amountCents": 0 },
+            { "funder": "OPCO Atlas", "trainees": 2, "hoursTrainees": 15.0, "amountCents": 60000 },
+        ]),
+        "{figures:#}"
+    );
+    let empty = app
+        .op("TrainingYear", json!({ "year": year + 1 }), Some(&admin))
+        .await;
+    assert_eq!(empty.data()["trainingYear"]["trainees"], 0);
+    app.op("TrainingYear", json!({ "year": 1 }), Some(&admin))
+        .await
+        .expect_error("BAD_USER_INPUT");
+    app.op("TrainingYear", json!({ "year": year }), Some(&people[0]))
+        .await
+        .expect_error("FORBIDDEN");
+
+    // The same as CSV for the accountant, staff only.
+    let url = format!("{}/training-years/{year}.csv", app.address);
+    let csv = download(&app, &url, Some(&admin)).await;
+    assert_eq!(csv.status(), 200);
+    let csv = csv.text().await.unwrap();
+    assert!(csv.contains(&format!("{year},ALL,2,4,27,")), "{csv}");
+    assert!(
+        csv.contains(&format!("{year},OPCO Atlas,,2,15,600.00")),
+        "{csv}"
+    );
+    assert_eq!(download(&app, &url, Some(&people[0])).await.status(), 403);
+}
