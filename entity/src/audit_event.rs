@@ -66,6 +66,8 @@ pub enum Action {
     TrainerAssigned,
     #[sea_orm(string_value = "ATTENDANCE_CORRECTED")]
     AttendanceCorrected,
+    #[sea_orm(string_value = "LATE_REGISTRATION")]
+    LateRegistration,
 }
 
 impl Action {
@@ -80,7 +82,7 @@ impl Action {
             InvitationSent | InvitationRevoked => "INVITATION",
             PostEdited | PostRemoved => "POST",
             ThreadLocked | ThreadUnlocked => "THREAD",
-            PaymentRecorded => "REGISTRATION",
+            PaymentRecorded | LateRegistration => "REGISTRATION",
             OrganisationCreated | OrganisationMemberSet => "ORGANISATION",
         }
     }

@@ -262,6 +262,38 @@ async fn trainees_are_evaluated_against_the_objectives_and_the_certificate_says_
     ] {
         assert!(text.contains(expected), "{expected} not in:\n{text}");
     }
+
+    // The training file holds the evaluations and the complaints about the training.
+    file(&app, &lea, "Support de cours illisible", Some(&training)).await;
+    let url = format!("{}/activities/{training}/training-file.zip", app.address);
+    let bytes = download(&app, &url, Some(&admin))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut read = |name: &str| {
+        use std::io::Read;
+        let mut text = String::new();
+        archive
+            .by_name(name)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    };
+    let evaluations = read("evaluation-des-acquis.csv");
+    assert!(
+        evaluations.contains("Répondre aux avis des clients,ACQUIRED"),
+        "{evaluations}"
+    );
+    let complaints = read("reclamations.csv");
+    assert!(
+        complaints.contains("Support de cours illisible,OPEN"),
+        "{complaints}"
+    );
+    assert!(!complaints.contains("lea"), "no author: {complaints}");
 }
 
 /// The year's figures, counted by the database, against a count by hand: two trainings in
@@ -386,4 +418,79 @@ async fn the_training_year_adds_up_as_counted_by_hand() {
         "{csv}"
     );
     assert_eq!(download(&app, &url, Some(&people[0])).await.status(), 403);
+}
+
+/// A training held before Klub, recorded by staff so that the year's figures and the
+/// certificates are whole: partners cannot register for the past, staff can, audited, and no
+/// mail tells anyone of a seat at an activity that is over.
+#[tokio::test]
+async fn staff_record_a_training_that_took_place_before_klub() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(vec![("KLUB_SMTP_URL", smtp.url())]).await;
+    let admin = app.admin_token().await;
+    let start = app.state.now() - Duration::days(30);
+    let sessions = json!([
+        { "startsAt": start.to_rfc3339(), "endsAt": (start + Duration::hours(3)).to_rfc3339() },
+        { "startsAt": (start + Duration::days(1)).to_rfc3339(),
+          "endsAt": (start + Duration::days(1) + Duration::hours(3)).to_rfc3339() },
+    ]);
+    let training = app
+        .published_activity(
+            &admin,
+            0,
+            json!({ "kind": "TRAINING", "title": "Canva, session d'avant", "priceCents": 0, "sessions": sessions }),
+        )
+        .await;
+    let (lea, lea_id) = app.sign_up("lea@hotel.fr", "Léa Hôtelière").await;
+    app.op(
+        "RegisterForActivity",
+        json!({ "activityId": training }),
+        Some(&lea),
+    )
+    .await
+    .expect_error("CONFLICT");
+    outbox_settled(&app).await;
+    let mails_before = smtp.received().len();
+    let placed = app
+        .op(
+            "RegisterForActivity",
+            json!({ "activityId": training, "userId": lea_id }),
+            Some(&admin),
+        )
+        .await;
+    let registration = placed.data()["registerForActivity"].clone();
+    assert_eq!(registration["status"], "CONFIRMED");
+    let log = app
+        .op(
+            "AuditLog",
+            json!({ "action": "LATE_REGISTRATION" }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(log.data()["auditLog"]["totalCount"], 1, "{:#}", log.body);
+    app.attend(&admin, &registration).await;
+    app.complete(&admin, &training).await;
+    let mine = app.op("MyCertificates", json!({}), Some(&lea)).await;
+    assert_eq!(mine.data()["myCertificates"][0]["hoursAttended"], 6.0);
+    let figures = app
+        .op(
+            "TrainingYear",
+            json!({ "year": start.year() }),
+            Some(&admin),
+        )
+        .await;
+    assert!(
+        figures.data()["trainingYear"]["hoursTrainees"]
+            .as_f64()
+            .unwrap()
+            >= 6.0,
+        "{:#}",
+        figures.body
+    );
+    outbox_settled(&app).await;
+    let kinds: Vec<String> = smtp.received()[mails_before..]
+        .iter()
+        .map(|mail| mail.parsed().subject().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(kinds.len(), 1, "only the certificate: {kinds:?}");
 }

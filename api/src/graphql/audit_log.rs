@@ -64,6 +64,9 @@ pub enum AuditAction {
     TrainerAssigned,
     /// Staff corrected a presence on a half-day's attendance sheet, with a reason.
     AttendanceCorrected,
+    /// Staff registered someone after registration closed (an activity recorded after the
+    /// fact, or a late arrival).
+    LateRegistration,
 }
 
 pub struct AuditEvent(audit_event::Model);

@@ -6,8 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use crate::{
     error::{ApiError, ApiResult},
     http::{attachment::private_zip, credentials::viewer_of},
+    learning::file,
     state::AppState,
-    training::file,
 };
 
 pub async fn download(

@@ -76,13 +76,29 @@ pub async fn register(
         }
         Err(error) => return Err(error.into()),
     };
-    let registered = Registered {
-        registration: &registration,
-        person: registrant,
-        activity: &activity,
-        sessions: &sessions,
-    };
-    notices::tell_registered(mailer, &tx, registered, now).await?;
+    if now >= activity.registration_closes_at()
+        && let Placement::By(staff) = placement
+    {
+        audit::record(
+            &tx,
+            staff,
+            Action::LateRegistration,
+            [registration.id],
+            Some(&format!("activity {activity_id}")),
+            now,
+        )
+        .await?;
+    }
+    // Nobody is told of a seat at an activity that is over: it is being recorded after the fact.
+    if sessions.iter().any(|session| session.ends_at > now) {
+        let registered = Registered {
+            registration: &registration,
+            person: registrant,
+            activity: &activity,
+            sessions: &sessions,
+        };
+        notices::tell_registered(mailer, &tx, registered, now).await?;
+    }
     tx.commit().await?;
     Ok(registration)
 }
@@ -102,7 +118,9 @@ fn admissible(
             "registration is closed: the activity is not open",
         ));
     }
-    if now >= activity.registration_closes_at() {
+    // Staff may still place someone: a late arrival, or an activity recorded after the fact
+    // so that the year's figures and certificates are whole (audited by `register`).
+    if now >= activity.registration_closes_at() && !matches!(placement, Placement::By(_)) {
         return Err(ApiError::conflict(
             "registration is closed: the deadline has passed",
         ));

@@ -4,7 +4,6 @@
 //! ([`trainers`], and what they may do: [`policy`]); its half-days ([`slots`]), signed in the
 //! room ([`sign_in`], [`signature`]) onto sheets that are chains of hashes ([`sheets`]).
 
-pub mod file;
 pub mod policy;
 pub mod programme;
 pub mod sheet_pdf;

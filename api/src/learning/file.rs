@@ -1,15 +1,16 @@
 //! The training file: everything an auditor or a funder asks about one training, in one ZIP
 //! for staff. `LISEZMOI.txt` lists what is inside and, for each half-day's sheet, whether its
 //! chain of hashes still holds and the hash it ends on; then the programme, each confirmed
-//! trainee's convocation, every half-day's signed sheet, the certificates issued, the survey's
-//! answers and the payments. Every document is drawn again from what is stored, as it would be
-//! downloaded one by one.
+//! trainee's convocation, every half-day's signed sheet, each trainee's evaluation against the
+//! objectives, the certificates issued, the survey's answers, the complaints about it and how
+//! they were handled, and the payments. Every document is drawn again from what is stored, as
+//! it would be downloaded one by one.
 
 use std::io::Write;
 
 use chrono_tz::Tz;
-use entity::{activity, certificate, registration, session};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use entity::{activity, certificate, complaint, evaluation, registration, session};
+use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use zip::{CompressionMethod, ZipWriter, write::SimpleFileOptions};
 
 use crate::{
@@ -21,6 +22,7 @@ use crate::{
     mail::Mailer,
     payments, people,
     people::Staff,
+    safe_csv::SafeCsv,
     training::{programme, sheet_pdf, sheets},
 };
 
@@ -113,6 +115,9 @@ pub async fn archive(
         "certificats/ : {} certificat(s) de réalisation délivré(s)",
         issued.len()
     ));
+
+    evaluations(db, &activity, &mut entries, &mut index).await?;
+    complaints_about(db, &activity, &mut entries, &mut index).await?;
 
     if let Some(survey) = surveys::of_activity(db, activity.id).await? {
         entries.push(Entry {
@@ -227,6 +232,108 @@ async fn signed_sheets(
         ));
         entries.push(Entry { path, bytes });
     }
+    Ok(())
+}
+
+/// Each trainee's judgement on each objective, when the training was evaluated.
+async fn evaluations(
+    db: &impl ConnectionTrait,
+    activity: &activity::Model,
+    entries: &mut Vec<Entry>,
+    index: &mut Vec<String>,
+) -> ApiResult<()> {
+    let Some(programme) = programme::of(db, activity.id).await? else {
+        return Ok(());
+    };
+    let objectives = programme::objectives(&programme);
+    let registrations = registration::Entity::find()
+        .filter(registration::Column::ActivityId.eq(activity.id))
+        .all(db)
+        .await?;
+    let judged = evaluation::Entity::find()
+        .filter(evaluation::Column::RegistrationId.is_in(registrations.iter().map(|r| r.id)))
+        .order_by_asc(evaluation::Column::RegistrationId)
+        .order_by_asc(evaluation::Column::Objective)
+        .all(db)
+        .await?;
+    if judged.is_empty() {
+        return Ok(());
+    }
+    let trainees = people::service::by_id(db, registrations.iter().map(|r| r.user_id)).await?;
+    let mut sheet = SafeCsv::default();
+    sheet.row(["trainee", "objective", "mastery", "recorded at"])?;
+    for row in &judged {
+        let trainee = registrations
+            .iter()
+            .find(|r| r.id == row.registration_id)
+            .and_then(|r| trainees.get(&r.user_id))
+            .map_or("", |person| person.name.as_str());
+        let objective = usize::try_from(row.objective)
+            .ok()
+            .and_then(|at| objectives.get(at))
+            .copied()
+            .unwrap_or_default();
+        sheet.row([
+            trainee.to_owned(),
+            objective.to_owned(),
+            row.mastery.to_value(),
+            row.recorded_at.to_rfc3339(),
+        ])?;
+    }
+    entries.push(Entry {
+        path: "evaluation-des-acquis.csv".into(),
+        bytes: sheet.finish()?,
+    });
+    index.push("evaluation-des-acquis.csv : chaque objectif, pour chaque stagiaire".into());
+    Ok(())
+}
+
+/// The complaints about the training and how they were handled (without their authors).
+async fn complaints_about(
+    db: &impl ConnectionTrait,
+    activity: &activity::Model,
+    entries: &mut Vec<Entry>,
+    index: &mut Vec<String>,
+) -> ApiResult<()> {
+    let filed = complaint::Entity::find()
+        .filter(complaint::Column::ActivityId.eq(activity.id))
+        .order_by_asc(complaint::Column::Id)
+        .all(db)
+        .await?;
+    if filed.is_empty() {
+        return Ok(());
+    }
+    let mut sheet = SafeCsv::default();
+    sheet.row([
+        "filed at",
+        "subject",
+        "status",
+        "due at",
+        "answered at",
+        "answer",
+        "actions",
+    ])?;
+    for row in &filed {
+        sheet.row([
+            row.created_at.to_rfc3339(),
+            row.subject.clone(),
+            row.status.to_value(),
+            row.due_at.to_rfc3339(),
+            row.answered_at
+                .map(|at| at.to_rfc3339())
+                .unwrap_or_default(),
+            row.answer.clone().unwrap_or_default(),
+            row.actions.clone().unwrap_or_default(),
+        ])?;
+    }
+    entries.push(Entry {
+        path: "reclamations.csv".into(),
+        bytes: sheet.finish()?,
+    });
+    index.push(format!(
+        "reclamations.csv : les {} réclamation(s) et leur traitement",
+        filed.len()
+    ));
     Ok(())
 }
 
