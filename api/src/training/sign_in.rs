@@ -58,16 +58,15 @@ fn code_hash(code: &str) -> String {
     hex::encode(Sha256::digest(code.trim().to_uppercase().as_bytes()))
 }
 
-/// The slot `slot_id` of an activity that is running (published), or NOT_FOUND / CONFLICT.
-async fn running_slot(db: &DatabaseConnection, slot_id: i64, tz: Tz) -> ApiResult<Slot> {
-    let slot = slots::get(db, slot_id, tz).await?;
+/// Refuses (CONFLICT) a slot whose activity is not running (published).
+async fn require_running(db: &DatabaseConnection, slot: &Slot) -> ApiResult<()> {
     let activity = crate::db::get::<activity::Entity>(db, slot.activity_id, "slot").await?;
     if activity.status != activity::Status::Published {
         return Err(ApiError::conflict(
             "the activity is not running: only a published activity's half-days are signed",
         ));
     }
-    Ok(slot)
+    Ok(())
 }
 
 /// Opens (or renews) the sign-in of a slot: its trainers and staff, during its window.
@@ -80,7 +79,7 @@ pub async fn open(
 ) -> ApiResult<OpenSignIn> {
     let slot = slots::get(db, slot_id, tz).await?;
     policy::require_keeps_sheets(db, by, slot.activity_id).await?;
-    let slot = running_slot(db, slot_id, tz).await?;
+    require_running(db, &slot).await?;
     if !slot.sign_in_window_holds(now) {
         return Err(ApiError::conflict(
             "a half-day's sign-in opens 30 minutes before it starts and closes at its end",
@@ -156,7 +155,8 @@ pub async fn sign(
         .await?
         .ok_or_else(wrong)?;
     throttle::code_guess_succeeded(db, GUESSES, person.id, client).await?;
-    let slot = running_slot(db, open.slot_id, tz).await?;
+    let slot = slots::get(db, open.slot_id, tz).await?;
+    require_running(db, &slot).await?;
     let registration = registration::Entity::find()
         .filter(registration::Column::ActivityId.eq(slot.activity_id))
         .filter(registration::Column::UserId.eq(person.id))
