@@ -155,13 +155,10 @@ async fn the_waiting_list_and_date_changes_are_announced() {
 
 #[tokio::test]
 async fn mail_waits_out_an_smtp_outage_and_none_is_sent_twice() {
-    // A port where nothing listens yet.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let app = spawn_app_with(vec![("KLUB_SMTP_URL", format!("smtp://127.0.0.1:{port}"))]).await;
+    // The server is down (421 to every connection) but keeps its port, so no other test's
+    // server can take it meanwhile.
+    let smtp = SmtpServer::start_down().await;
+    let app = app_with_smtp(&smtp).await;
     let admin = app.admin_token().await;
     let id = app
         .published_activity(&admin, 10, json!({ "capacity": 50 }))
@@ -192,7 +189,7 @@ async fn mail_waits_out_an_smtp_outage_and_none_is_sent_twice() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 
-    let smtp = SmtpServer::start_on(port).await;
+    smtp.come_up();
     app.state.clock.advance(Duration::minutes(1));
     let mails = smtp.wait_for(20).await;
     outbox_settled(&app).await;

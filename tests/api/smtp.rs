@@ -1,8 +1,13 @@
 //! A small SMTP server for the tests: it speaks enough of RFC 5321 for lettre (EHLO, MAIL,
 //! RCPT, DATA, RSET, NOOP, QUIT), keeps what it receives, and refuses for good (550) any
-//! recipient whose address starts with `refused`.
+//! recipient whose address starts with `refused`. It can also be down (`421` to every
+//! connection) while it keeps its port: a port let go during an outage could be taken by
+//! another test's server, which would then receive this test's mail.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{
+    Arc, Mutex,
+    atomic::{AtomicBool, Ordering},
+};
 
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
@@ -35,27 +40,40 @@ impl Received {
 pub struct SmtpServer {
     pub port: u16,
     received: Arc<Mutex<Vec<Received>>>,
+    up: Arc<AtomicBool>,
 }
 
 impl SmtpServer {
     pub async fn start() -> Self {
-        Self::start_on(0).await
+        let server = Self::start_down().await;
+        server.come_up();
+        server
     }
 
-    /// Starts on `port` (0 for any free one).
-    pub async fn start_on(port: u16) -> Self {
-        let listener = TcpListener::bind(("127.0.0.1", port))
+    /// Starts on a free port, down: every connection is told `421` until [`Self::come_up`].
+    pub async fn start_down() -> Self {
+        let listener = TcpListener::bind(("127.0.0.1", 0))
             .await
             .expect("SMTP port");
         let port = listener.local_addr().expect("address").port();
         let received = Arc::new(Mutex::new(Vec::new()));
-        let store = received.clone();
+        let up = Arc::new(AtomicBool::new(false));
+        let (store, serving) = (received.clone(), up.clone());
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(session(stream, store.clone()));
+                if serving.load(Ordering::SeqCst) {
+                    tokio::spawn(session(stream, store.clone()));
+                } else {
+                    tokio::spawn(unavailable(stream));
+                }
             }
         });
-        Self { port, received }
+        Self { port, received, up }
+    }
+
+    /// Ends the outage: connections from now on are served.
+    pub fn come_up(&self) {
+        self.up.store(true, Ordering::SeqCst);
     }
 
     pub fn url(&self) -> String {
@@ -86,6 +104,13 @@ impl SmtpServer {
         }
         panic!("expected {count} mails, got {}", self.received().len())
     }
+}
+
+/// A server that is down says so and hangs up (a transient failure: the mail waits).
+async fn unavailable(mut stream: TcpStream) {
+    let _ = stream
+        .write_all(b"421 4.3.2 klub-test is down, try again later\r\n")
+        .await;
 }
 
 async fn session(stream: TcpStream, store: Arc<Mutex<Vec<Received>>>) {
