@@ -27,6 +27,16 @@ pub async fn run_once(state: &AppState) {
     {
         tracing::warn!(%error, "scheduler: sending reminders failed");
     }
+    if let Err(error) =
+        crate::followup::cold_surveys::send_due(&state.db, &state.mailer, state.now()).await
+    {
+        tracing::warn!(%error, "scheduler: sending cold surveys failed");
+    }
+    if let Err(error) =
+        crate::learning::positioning::send_due(&state.db, &state.mailer, state.now()).await
+    {
+        tracing::warn!(%error, "scheduler: asking for positionings failed");
+    }
     if let Err(error) = groups::notifications::notify_new_posts(state).await {
         tracing::warn!(%error, "scheduler: mailing new posts failed");
     }

@@ -45,6 +45,7 @@ pub mod survey;
 pub mod survey_answer;
 pub mod survey_participation;
 pub mod survey_question;
+pub mod survey_request;
 pub mod thread;
 pub mod training_programme;
 pub mod user;

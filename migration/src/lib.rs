@@ -29,6 +29,7 @@ mod m20261206_000024_training_programmes;
 mod m20261206_000025_activity_trainers;
 mod m20261206_000026_attendance_sheets;
 mod m20261206_000027_learning_loop;
+mod m20261207_000028_questionnaires;
 
 pub struct Migrator;
 
@@ -77,6 +78,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000025_activity_trainers::Migration),
             Box::new(m20261206_000026_attendance_sheets::Migration),
             Box::new(m20261206_000027_learning_loop::Migration),
+            Box::new(m20261207_000028_questionnaires::Migration),
         ]
     }
 }

@@ -390,8 +390,9 @@ async fn my_data_holds_everything_and_deletion_leaves_nothing() {
             *key,
             // A partner delivers no training.
             "remindersSent" | "staffActions" | "clubVotes" | "invitations" | "trainings"
-            // Judged once a training's last session has started (`learning.rs`).
-            | "evaluations"
+            // Judged once a training's last session has started; asked to position oneself
+            // before a training (`learning.rs`).
+            | "evaluations" | "surveysAsked"
         );
         assert!(
             !empty || expected_empty,
@@ -509,6 +510,7 @@ const EXPORTED: &[(&str, &str)] = &[
     ("evaluations", "evaluations"),
     ("complaints", "complaints"),
     ("survey_participations", "surveysAnswered"),
+    ("survey_requests", "surveysAsked"),
     ("survey_answers", "surveyAnswers"),
     ("reminder_deliveries", "remindersSent"),
     ("email_verifications", "addressProofs"),

@@ -110,6 +110,14 @@ const TABLE: &[(&str, [Outcome; 6])] = &[
     ("CorrectAttendance",   [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
     // Its trainers (staff and TRAINER callers are assigned first) and staff.
     ("RecordEvaluation",    [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, Allowed]),
+    ("SetPositioning",      [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, Allowed]),
+    ("Positioning",         [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, Allowed]),
+    ("MyPositionings",      [UNAUTH,  Allowed, Allowed, Allowed, Allowed, Allowed]),
+    // Whoever holds a seat (each caller registers first; a trainer cannot).
+    ("AnswerPositioning",   [UNAUTH,  Allowed, Allowed, Allowed, Allowed, FORBID]),
+    ("SetColdSurvey",       [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    // Partners get the activity, with a FORBIDDEN error on its cold survey.
+    ("ColdSurvey",          [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, NOTFND]),
     ("FileComplaint",       [UNAUTH,  Allowed, Allowed, Allowed, Allowed, Allowed]),
     ("MyComplaints",        [UNAUTH,  Allowed, Allowed, Allowed, Allowed, Allowed]),
     ("Complaints",          [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
@@ -418,6 +426,49 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
                 .await;
             let registration = placed_by_hand(app, &id, &trainee).await;
             json!({ "registrationId": registration, "results": [{ "objective": 0, "mastery": "ACQUIRED" }] })
+        }
+        "SetPositioning" | "Positioning" | "AnswerPositioning" => {
+            let id = app
+                .published_activity(&admin, 5, json!({ "kind": "TRAINING" }))
+                .await;
+            let questions = json!([{ "kind": "RATING", "text": "Votre aisance avec Instagram ?" }]);
+            let set = app
+                .op(
+                    "SetPositioning",
+                    json!({ "activityId": id, "questions": questions }),
+                    Some(&admin),
+                )
+                .await;
+            let positioning = &set.data()["setPositioning"];
+            if let Some(token) = token {
+                if operation == "AnswerPositioning" {
+                    app.op(
+                        "RegisterForActivity",
+                        json!({ "activityId": id }),
+                        Some(token),
+                    )
+                    .await;
+                } else {
+                    delivers_if_it_may(app, &admin, &id, token).await;
+                }
+            }
+            json!({
+                "activityId": id, "questions": questions, "positioningId": positioning["id"],
+                "answers": [{ "questionId": positioning["questions"][0]["id"], "rating": 3 }],
+            })
+        }
+        "SetColdSurvey" | "ColdSurvey" => {
+            let id = app.published_activity(&admin, 5, json!({})).await;
+            let cold = json!({
+                "activityId": id, "id": id, "weeksAfter": 6,
+                "questions": [{ "kind": "RATING", "text": "Utile dans votre travail ?" }],
+            });
+            if operation == "ColdSurvey" {
+                app.op("SetColdSurvey", cold.clone(), Some(&admin))
+                    .await
+                    .data();
+            }
+            cold
         }
         "FileComplaint" => {
             json!({ "subject": "Salle trop froide", "body": "Il faisait 15 degrés." })

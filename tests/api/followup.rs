@@ -10,7 +10,7 @@ use crate::helpers::{TestApp, outbox_settled, run_scheduler, spawn_app, spawn_ap
 use crate::smtp::{Received, SmtpServer};
 
 /// A server that sends through `smtp` and runs its scheduler only when the test says.
-async fn app_with(smtp: &SmtpServer) -> TestApp {
+pub async fn app_with(smtp: &SmtpServer) -> TestApp {
     spawn_app_with(vec![
         ("KLUB_SMTP_URL", smtp.url()),
         ("KLUB_SCHEDULER_TICK_SECONDS", "3600".into()),
@@ -39,16 +39,16 @@ fn to(mail: &Received) -> &str {
     mail.to[0].as_str()
 }
 
-fn subject(mail: &Received) -> String {
+pub fn subject(mail: &Received) -> String {
     mail.parsed().subject().unwrap_or_default().to_owned()
 }
 
-fn text(mail: &Received) -> String {
+pub fn text(mail: &Received) -> String {
     mail.parsed().body_text(0).unwrap_or_default().into_owned()
 }
 
 /// The mails that arrived after the first `seen`, once the outbox has settled.
-async fn new_mails(app: &TestApp, smtp: &SmtpServer, seen: &mut usize) -> Vec<Received> {
+pub async fn new_mails(app: &TestApp, smtp: &SmtpServer, seen: &mut usize) -> Vec<Received> {
     outbox_settled(app).await;
     let all = smtp.received();
     let fresh = all[*seen..].to_vec();
@@ -56,7 +56,7 @@ async fn new_mails(app: &TestApp, smtp: &SmtpServer, seen: &mut usize) -> Vec<Re
     fresh
 }
 
-fn recipients(mails: &[Received]) -> Vec<String> {
+pub fn recipients(mails: &[Received]) -> Vec<String> {
     let mut to: Vec<String> = mails.iter().map(|m| m.to[0].clone()).collect();
     to.sort();
     to

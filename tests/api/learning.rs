@@ -1,6 +1,7 @@
-//! The learning loop: complaints answered in time, each trainee evaluated against the
-//! programme's objectives (printed on its certificate), and the training body's year counted
-//! by the database and checked against a hand count.
+//! The learning loop: positioning before a training, complaints answered in time, each
+//! trainee evaluated against the programme's objectives (printed on its certificate), the
+//! satisfaction surveys at the end and weeks later, and the training body's year counted by the
+//! database and checked against a hand count.
 
 use chrono::{Datelike, Duration};
 use serde_json::{Value, json};
@@ -8,9 +9,10 @@ use serde_json::{Value, json};
 use crate::{
     attendance::{SIGNATURE, nine_local, open_sign_in, sheet, training_with_trainer},
     certificates::pdf_text,
-    helpers::{Persona, TestApp, outbox_settled, spawn_app, spawn_app_with},
+    followup::{app_with, new_mails, recipients, subject, text},
+    helpers::{Persona, TestApp, outbox_settled, run_scheduler, spawn_app, spawn_app_with},
     smtp::SmtpServer,
-    training::{download, invited_trainer},
+    training::{accept_as_trainer, download, invite_trainer, invited_trainer},
 };
 
 async fn file(app: &TestApp, token: &str, subject: &str, activity: Option<&str>) -> Value {
@@ -493,4 +495,346 @@ async fn staff_record_a_training_that_took_place_before_klub() {
         .map(|mail| mail.parsed().subject().unwrap_or_default().to_owned())
         .collect();
     assert_eq!(kinds.len(), 1, "only the certificate: {kinds:?}");
+}
+
+/// The mails among `mails` whose subject starts with `prefix`, by recipient.
+fn to_of(mails: &[crate::smtp::Received], prefix: &str) -> Vec<String> {
+    let chosen: Vec<_> = mails
+        .iter()
+        .filter(|m| subject(m).starts_with(prefix))
+        .cloned()
+        .collect();
+    recipients(&chosen)
+}
+
+/// A training's whole loop through the contract: positioning before (asked at registration,
+/// reminded 3 days before to whoever has not answered, read by name by its trainer), the
+/// evaluation and the survey at the end, the cold survey weeks later (reminded a week after),
+/// and the training file holding all of it. The three questionnaires are one engine's.
+#[tokio::test]
+async fn a_training_loop_runs_from_positioning_to_the_cold_survey() {
+    let smtp = SmtpServer::start().await;
+    let app = app_with(&smtp).await;
+    let admin = app.admin_token().await;
+    invite_trainer(&app, &admin, "ines@formation.fr").await;
+    let invitation = new_mails(&app, &smtp, &mut 0).await;
+    let invitation = text(invitation.last().unwrap());
+    let token: String = invitation[invitation.find("token=").unwrap() + "token=".len()..]
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    let (trainer, trainer_id) = accept_as_trainer(&app, &token, "Inès Formatrice").await;
+    let training = training_with_trainer(&app, &admin, &trainer_id, json!({})).await;
+    let (first_start, last_end) = (
+        nine_local(&app, 7),
+        nine_local(&app, 8) + Duration::hours(3),
+    );
+    let (ann, _) = app.sign_up("ann@example.fr", "Ann Hôtelière").await;
+    let (bob, _) = app.sign_up("bob@example.fr", "Bob Gîte").await;
+    let (cid, _) = app.sign_up("cid@example.fr", "Cid Camping").await;
+    let mut seen = new_mails(&app, &smtp, &mut 0).await.len();
+
+    // The trainer sets the positioning; a partner cannot.
+    let questions = json!([
+        { "kind": "RATING", "text": "Votre aisance avec Instagram ?" },
+        { "kind": "CHOICE", "text": "Vous publiez…", "choices": ["jamais", "chaque mois", "chaque semaine"] },
+        { "kind": "TEXT", "text": "Qu'attendez-vous de la formation ?" },
+    ]);
+    let set_positioning = |token: String| {
+        let app = &app;
+        let variables = json!({ "activityId": training, "questions": questions });
+        async move { app.op("SetPositioning", variables, Some(&token)).await }
+    };
+    set_positioning(ann.clone()).await.expect_error("FORBIDDEN");
+    let set = set_positioning(trainer.clone()).await;
+    let positioning = set.data()["setPositioning"].clone();
+    let asked: Vec<Value> = positioning["questions"].as_array().unwrap().clone();
+    assert_eq!(asked.len(), 3);
+    assert_eq!(asked[1]["choices"][2], "chaque semaine");
+
+    // Registering is being asked, once, by the next pass of the scheduler.
+    app.register(&training, &ann).await;
+    app.register(&training, &bob).await;
+    run_scheduler(&app).await;
+    run_scheduler(&app).await;
+    let mails = new_mails(&app, &smtp, &mut seen).await;
+    assert_eq!(
+        to_of(&mails, "Avant « Réseaux sociaux pour hébergeurs »"),
+        ["ann@example.fr", "bob@example.fr"]
+    );
+    let invitation = mails
+        .iter()
+        .find(|m| subject(m).starts_with("Avant") && m.to[0] == "ann@example.fr")
+        .unwrap();
+    let link = format!("/positionings/{}", positioning["id"].as_str().unwrap());
+    assert!(text(invitation).contains(&link), "{}", text(invitation));
+
+    let mine = app.op("MyPositionings", json!({}), Some(&ann)).await;
+    let listed = &mine.data()["myPositionings"];
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(
+        (&listed[0]["id"], &listed[0]["answered"]),
+        (&positioning["id"], &json!(false))
+    );
+    assert_eq!(
+        app.op("MyPositionings", json!({}), Some(&cid)).await.data()["myPositionings"],
+        json!([])
+    );
+
+    let answer = |token: String, answers: Value| {
+        let app = &app;
+        let variables = json!({ "positioningId": positioning["id"], "answers": answers });
+        async move { app.op("AnswerPositioning", variables, Some(&token)).await }
+    };
+    let anns = json!([
+        { "questionId": asked[0]["id"], "rating": 2 },
+        { "questionId": asked[1]["id"], "choice": "chaque mois" },
+        { "questionId": asked[2]["id"], "text": "Savoir quoi publier l'hiver." },
+    ]);
+    // Not a registrant; a wrong choice; then Ann, once.
+    answer(cid.clone(), anns.clone())
+        .await
+        .expect_error("FORBIDDEN");
+    let wrong = answer(
+        ann.clone(),
+        json!([{ "questionId": asked[1]["id"], "choice": "tous les jours" }]),
+    )
+    .await;
+    wrong.expect_error("BAD_USER_INPUT");
+    assert_eq!(
+        wrong.body["errors"][0]["extensions"]["field"],
+        "answers[0].choice"
+    );
+    assert_eq!(
+        answer(ann.clone(), anns.clone()).await.data()["answerPositioning"],
+        true
+    );
+    answer(ann.clone(), anns.clone())
+        .await
+        .expect_error("CONFLICT");
+    // Answered: the questions no longer change.
+    set_positioning(trainer.clone())
+        .await
+        .expect_error("CONFLICT");
+    // A survey's operation does not reach a positioning.
+    app.op(
+        "AnswerSurvey",
+        json!({ "surveyId": positioning["id"], "answers": [{ "questionId": asked[0]["id"], "rating": 2 }] }),
+        Some(&bob),
+    )
+    .await
+    .expect_error("NOT_FOUND");
+
+    // Three days before the first session: Bob, who has not answered, is reminded, once.
+    let now = app.state.now();
+    app.state
+        .clock
+        .advance(first_start - Duration::days(3) - now + Duration::minutes(5));
+    run_scheduler(&app).await;
+    run_scheduler(&app).await;
+    let mails = new_mails(&app, &smtp, &mut seen).await;
+    assert_eq!(recipients(&mails), ["bob@example.fr"]);
+    assert!(subject(&mails[0]).starts_with("Rappel : « Réseaux sociaux pour hébergeurs »"));
+
+    // The trainer reads each trainee's answers by name; a trainee cannot.
+    let read = app
+        .op(
+            "Positioning",
+            json!({ "activityId": training }),
+            Some(&trainer),
+        )
+        .await;
+    let responses = read.data()["activity"]["positioning"]["responses"].clone();
+    assert_eq!(responses.as_array().unwrap().len(), 1);
+    assert_eq!(
+        responses[0]["registration"]["user"]["name"],
+        "Ann Hôtelière"
+    );
+    assert_eq!(
+        responses[0]["answers"],
+        json!([
+            { "question": { "id": asked[0]["id"], "text": "Votre aisance avec Instagram ?" },
+              "rating": 2, "text": null, "choice": null },
+            { "question": { "id": asked[1]["id"], "text": "Vous publiez…" },
+              "rating": null, "text": null, "choice": "chaque mois" },
+            { "question": { "id": asked[2]["id"], "text": "Qu'attendez-vous de la formation ?" },
+              "rating": null, "text": "Savoir quoi publier l'hiver.", "choice": null },
+        ])
+    );
+    app.op("Positioning", json!({ "activityId": training }), Some(&ann))
+        .await
+        .expect_error("FORBIDDEN");
+
+    // Once the first session has ended, positioning is closed.
+    let now = app.state.now();
+    app.state
+        .clock
+        .advance(first_start + Duration::hours(8) - now + Duration::minutes(1));
+    answer(
+        bob.clone(),
+        json!([{ "questionId": asked[0]["id"], "rating": 4 }]),
+    )
+    .await
+    .expect_error("CONFLICT");
+    assert_eq!(
+        app.op("MyPositionings", json!({}), Some(&bob)).await.data()["myPositionings"],
+        json!([])
+    );
+
+    // At the end: the satisfaction survey and the evaluation; weeks later: the cold survey.
+    let end_survey = app
+        .op(
+            "SetSurvey",
+            json!({ "activityId": training, "questions": [{ "kind": "RATING", "text": "Satisfait ?" }] }),
+            Some(&admin),
+        )
+        .await;
+    let end_survey = end_survey.data()["setSurvey"].clone();
+    let cold = |weeks: i64| {
+        json!({ "activityId": training, "weeksAfter": weeks, "anonymous": false,
+                "questions": [{ "kind": "TEXT", "text": "Qu'avez-vous changé depuis ?" }] })
+    };
+    app.op("SetColdSurvey", cold(0), Some(&admin))
+        .await
+        .expect_error("BAD_USER_INPUT");
+    app.op("SetColdSurvey", cold(6), Some(&ann))
+        .await
+        .expect_error("FORBIDDEN");
+    let cold_survey = app.op("SetColdSurvey", cold(6), Some(&admin)).await;
+    let cold_survey = cold_survey.data()["setColdSurvey"].clone();
+    let sends_at = chrono::DateTime::parse_from_rfc3339(cold_survey["sendsAt"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    assert_eq!(sends_at, last_end + Duration::weeks(6));
+    assert_eq!(cold_survey["anonymous"], false);
+
+    let now = app.state.now();
+    app.state.clock.advance(last_end - now);
+    let registrations = app.activity(&training, &admin).await["registrations"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"].clone())
+        .collect::<Vec<_>>();
+    for registration in &registrations {
+        app.attend(&admin, registration).await;
+    }
+    let anns_registration = registrations
+        .iter()
+        .find(|r| r["user"]["name"] == "Ann Hôtelière")
+        .unwrap()["id"]
+        .clone();
+    app.op(
+        "RecordEvaluation",
+        json!({ "registrationId": anns_registration,
+                "results": [{ "objective": 0, "mastery": "ACQUIRED" }] }),
+        Some(&trainer),
+    )
+    .await
+    .data();
+    app.complete(&admin, &training).await;
+    let end_question = end_survey["questions"][0]["id"].clone();
+    app.op(
+        "AnswerSurvey",
+        json!({ "surveyId": end_survey["id"], "answers": [{ "questionId": end_question, "rating": 5 }] }),
+        Some(&ann),
+    )
+    .await
+    .data();
+    // Not sent yet: nobody can answer the cold survey, nor sees it.
+    let cold_question = app
+        .op("ColdSurvey", json!({ "id": training }), Some(&admin))
+        .await
+        .data()["activity"]["coldSurvey"]["questions"][0]["id"]
+        .clone();
+    let answer_cold = |token: String| {
+        let app = &app;
+        let variables = json!({ "surveyId": cold_survey["id"],
+            "answers": [{ "questionId": cold_question, "text": "Je publie chaque semaine." }] });
+        async move { app.op("AnswerSurvey", variables, Some(&token)).await }
+    };
+    answer_cold(ann.clone()).await.expect_error("FORBIDDEN");
+    let surveys = app.op("MySurveys", json!({}), Some(&ann)).await;
+    assert_eq!(surveys.data()["mySurveys"].as_array().unwrap().len(), 1);
+    new_mails(&app, &smtp, &mut seen).await;
+
+    // Its time comes: both attendees are asked, once; Ann answers; a week later Bob is
+    // reminded, once.
+    let now = app.state.now();
+    app.state
+        .clock
+        .advance(sends_at - now + Duration::minutes(1));
+    run_scheduler(&app).await;
+    run_scheduler(&app).await;
+    let mails = new_mails(&app, &smtp, &mut seen).await;
+    assert_eq!(
+        to_of(
+            &mails,
+            "Quelques semaines après « Réseaux sociaux pour hébergeurs »"
+        ),
+        ["ann@example.fr", "bob@example.fr"]
+    );
+    assert_eq!(mails.len(), 2);
+    let surveys = app.op("MySurveys", json!({}), Some(&ann)).await;
+    assert_eq!(surveys.data()["mySurveys"][0]["id"], cold_survey["id"]);
+    assert_eq!(answer_cold(ann.clone()).await.data()["answerSurvey"], true);
+    answer_cold(cid.clone()).await.expect_error("FORBIDDEN");
+    app.op("SetColdSurvey", cold(8), Some(&admin))
+        .await
+        .expect_error("CONFLICT");
+    app.state.clock.advance(Duration::weeks(1));
+    run_scheduler(&app).await;
+    run_scheduler(&app).await;
+    let mails = new_mails(&app, &smtp, &mut seen).await;
+    assert_eq!(recipients(&mails), ["bob@example.fr"]);
+    assert!(subject(&mails[0]).starts_with("Rappel : votre avis"));
+    let results = app
+        .op("ColdSurvey", json!({ "id": training }), Some(&admin))
+        .await;
+    let found = &results.data()["activity"]["coldSurvey"];
+    assert_eq!(found["purpose"], "COLD");
+    assert_eq!(found["responseCount"], 1);
+    assert_eq!(
+        found["results"][0]["texts"],
+        json!(["Je publie chaque semaine."])
+    );
+
+    // The training file holds the positioning by name, the evaluation, and both surveys.
+    let url = format!("{}/activities/{training}/training-file.zip", app.address);
+    let bytes = download(&app, &url, Some(&admin))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut read = |name: &str| {
+        use std::io::Read;
+        let mut text = String::new();
+        archive
+            .by_name(name)
+            .unwrap_or_else(|_| panic!("{name} in the file"))
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    };
+    let positioning = read("positionnement.csv");
+    assert!(
+        positioning.contains("Vous publiez…,chaque mois,Ann Hôtelière"),
+        "{positioning}"
+    );
+    assert!(read("evaluation-des-acquis.csv").contains("Ann Hôtelière"));
+    assert!(read("enquete-satisfaction.csv").contains("Satisfait ?,5"));
+    assert!(
+        read("enquete-a-froid.csv")
+            .contains("Qu'avez-vous changé depuis ?,Je publie chaque semaine.,Ann Hôtelière")
+    );
+    let index = read("LISEZMOI.txt");
+    for listed in [
+        "positionnement.csv",
+        "enquete-satisfaction.csv",
+        "enquete-a-froid.csv",
+    ] {
+        assert!(index.contains(listed), "{listed} in:\n{index}");
+    }
 }

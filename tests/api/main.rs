@@ -26,6 +26,7 @@ mod invitations;
 mod layout;
 mod learning;
 mod mail;
+mod migrations;
 mod onboarding;
 mod operations;
 mod organisations;

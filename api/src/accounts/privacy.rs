@@ -7,7 +7,8 @@ use entity::{
     activity, activity_trainer, assessment, attendance, audit_event, certificate, club_question,
     club_vote, complaint, email_verification, evaluation, group_member, group_notification,
     invitation, mail, organisation_invitation, organisation_member, password_reset, payment, post,
-    registration, reminder_delivery, survey_answer, survey_participation, thread, user,
+    registration, reminder_delivery, survey_answer, survey_participation, survey_request, thread,
+    user,
 };
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
@@ -103,6 +104,8 @@ async fn programme_data(
     let surveys_answered =
         owned::<survey_participation::Entity>(db, survey_participation::Column::UserId, me.id)
             .await?;
+    let surveys_asked =
+        owned::<survey_request::Entity>(db, survey_request::Column::UserId, me.id).await?;
     let data = json!({
         "registrations": registrations.iter().map(|(r, activity)| json!({
             "id": r.id,
@@ -141,6 +144,7 @@ async fn programme_data(
         })),
         "remindersSent": list(&reminders, |r| json!({ "ruleId": r.rule_id, "sentAt": r.sent_at })),
         "surveysAnswered": list(&surveys_answered, |p| json!(p.survey_id)),
+        "surveysAsked": list(&surveys_asked, |r| json!({ "surveyId": r.survey_id, "askedAt": r.asked_at })),
         "surveyAnswers": list(&survey_answers, |a| json!({
             "surveyId": a.survey_id, "questionId": a.question_id, "rating": a.rating,
             "choice": a.choice, "text": a.text,

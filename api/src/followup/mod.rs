@@ -1,10 +1,13 @@
 //! The follow-up of an activity, what keeps its people learning after it: staff messages to
-//! them, reminder rules, the feedback survey, and a club meeting's minutes. It lives with the
+//! them, reminder rules, the satisfaction surveys (at the end and weeks later) through the
+//! questionnaire engine, and a club meeting's minutes. It lives with the
 //! activities because an `Activity` shows its reminders and its survey.
 
 pub mod audience;
+pub mod cold_surveys;
 pub mod messages;
 mod minutes;
+pub mod questionnaire;
 pub mod reminders;
 pub mod survey_invitations;
 pub mod survey_results;

@@ -4,30 +4,47 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use entity::{activity, registration, survey, survey_participation, user};
+use entity::{
+    activity, registration,
+    survey::{self, Purpose},
+    survey_participation, user,
+};
 use minijinja::context;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,
 };
 
 use super::audience::{attendees, present};
+use super::questionnaire::answered_among;
 use super::surveys::of_activity;
 use crate::{
     error::ApiResult,
     mail::{Letter, Mailer, Recipient},
 };
 
-/// Invites the attendees of a completed activity to its survey, if it has one, once: the
-/// conditional update of `invited_at` is the claim.
+/// Invites the attendees of a completed activity to its survey at the end, if it has one.
 pub async fn invite_attendees(
     db: &impl ConnectionTrait,
     mailer: &Mailer,
     activity: &activity::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let Some(survey) = of_activity(db, activity.id).await? else {
-        return Ok(());
-    };
+    match of_activity(db, activity.id).await? {
+        Some(survey) => invite(db, mailer, activity, &survey, "survey_invitation", now).await,
+        None => Ok(()),
+    }
+}
+
+/// Mails `letter` with the survey's link to every attendee of the activity, once: the
+/// conditional update of `invited_at` is the claim, so several instances never send twice.
+pub(super) async fn invite(
+    db: &impl ConnectionTrait,
+    mailer: &Mailer,
+    activity: &activity::Model,
+    survey: &survey::Model,
+    letter: &'static str,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
     let claimed = survey::Entity::update_many()
         .col_expr(survey::Column::InvitedAt, Expr::value(now))
         .filter(survey::Column::Id.eq(survey.id))
@@ -37,10 +54,33 @@ pub async fn invite_attendees(
     if claimed.rows_affected != 1 {
         return Ok(());
     }
+    mail_attendees(db, mailer, activity, survey, letter, false, now).await
+}
+
+/// Mails `letter` with the survey's link to the activity's attendees (only to those who have
+/// not answered yet when `unanswered_only`).
+pub(super) async fn mail_attendees(
+    db: &impl ConnectionTrait,
+    mailer: &Mailer,
+    activity: &activity::Model,
+    survey: &survey::Model,
+    letter: &'static str,
+    unanswered_only: bool,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
     let link = format!("{}/surveys/{}", mailer.public_url, survey.id);
-    for person in attendees(db, activity.id).await? {
+    let attendees = attendees(db, activity.id).await?;
+    let answered = if unanswered_only {
+        answered_among(db, survey.id, attendees.iter().map(|p| p.id)).await?
+    } else {
+        HashSet::new()
+    };
+    for person in attendees {
+        if answered.contains(&person.id) {
+            continue;
+        }
         let letter = Letter::new(
-            "survey_invitation",
+            letter,
             Recipient::address_of(&person),
             context! {
                 name => &person.name,
@@ -86,8 +126,8 @@ async fn attended_activities(
         .collect())
 }
 
-/// The surveys `person` is invited to answer (those of completed activities it attended),
-/// newest first, each with whether it answered.
+/// The surveys `person` is invited to answer (those of completed activities it attended: at
+/// the end, and the cold one once sent), newest first, each with whether it answered.
 pub async fn invited(
     db: &impl ConnectionTrait,
     person: &user::Model,
@@ -103,6 +143,15 @@ pub async fn invited(
         .collect();
     let surveys = survey::Entity::find()
         .filter(survey::Column::ActivityId.is_in(completed))
+        .filter(
+            Condition::any()
+                .add(survey::Column::Purpose.eq(Purpose::End))
+                .add(
+                    Condition::all()
+                        .add(survey::Column::Purpose.eq(Purpose::Cold))
+                        .add(survey::Column::InvitedAt.is_not_null()),
+                ),
+        )
         .order_by_desc(survey::Column::Id)
         .all(db)
         .await?;
@@ -121,17 +170,4 @@ pub async fn invited(
             (s, done)
         })
         .collect())
-}
-
-pub async fn has_answered(
-    db: &impl ConnectionTrait,
-    survey_id: i64,
-    person: &user::Model,
-) -> ApiResult<bool> {
-    Ok(
-        survey_participation::Entity::find_by_id((survey_id, person.id))
-            .one(db)
-            .await?
-            .is_some(),
-    )
 }

@@ -11,7 +11,9 @@ use entity::{
 use rand::seq::SliceRandom;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use super::surveys::{ANONYMITY_BATCH, choices_of, questions_of, response_count};
+use super::questionnaire::{
+    ANONYMITY_BATCH, choices_of, questions_by_id, questions_of, response_count,
+};
 use crate::error::ApiResult;
 
 /// What a question's answers add up to.
@@ -186,17 +188,4 @@ pub async fn answer_rows(
         rows.sort_by_key(|row| row.0);
     }
     Ok(rows.into_iter().map(|(_, row)| row).collect())
-}
-
-/// The questions of survey `survey`, by id.
-pub(super) async fn questions_by_id(
-    db: &impl ConnectionTrait,
-    survey: i64,
-) -> ApiResult<HashMap<i64, survey_question::Model>> {
-    Ok(questions_of(survey)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|question| (question.id, question))
-        .collect())
 }

@@ -1,148 +1,36 @@
-//! Feedback after an activity. Staff set the questions (editable until the first answer); the
-//! attendees are invited when the activity completes and answer once. An anonymous survey
-//! keeps who answered apart from what was answered: the answers carry no author, no time and
-//! a random id, so not even the database can put them back together.
-
-use std::collections::{HashMap, HashSet};
+//! Satisfaction surveys: the one at the end (END), set by staff, editable until the first
+//! answer, sent to the attendees when the activity completes; and the cold one (COLD, see
+//! `cold_surveys`). An attendee answers each once. The questionnaire itself is the engine's
+//! (`questionnaire`).
 
 use chrono::{DateTime, Utc};
 use entity::{
-    activity, survey, survey_answer, survey_participation,
-    survey_question::{self, Kind},
+    activity,
+    survey::{self, Purpose},
     user,
 };
-use rand::{Rng, seq::SliceRandom};
-use sea_orm::{
-    ActiveModelTrait,
-    ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder,
-    sea_query::{Expr, OnConflict},
-};
+use sea_orm::DatabaseConnection;
 
+use super::questionnaire::{self, AnswerDraft, QuestionDraft, Settings};
 use super::survey_invitations::{attended, invite_attendees};
-use super::survey_results::questions_by_id;
 use crate::{
     audit::{self, Action},
     db::{self, begin_write},
     error::{ApiError, ApiResult},
     mail::Mailer,
     people::Staff,
-    validation::{required_paragraph, required_text},
 };
 
-pub const MAX_QUESTIONS: usize = 30;
-pub const MAX_QUESTION_CHARS: usize = 500;
-pub const MAX_CHOICES: usize = 20;
-pub const MAX_CHOICE_CHARS: usize = 200;
-pub const MAX_TEXT_ANSWER_CHARS: usize = 5_000;
-/// An anonymous survey's results add up whole batches of this many respondents: nothing
-/// shows before the fifth answer, and two readings never differ by one person's answers.
-pub const ANONYMITY_BATCH: u64 = 5;
-
-/// A question as staff write it.
-pub struct QuestionDraft {
-    pub kind: Kind,
-    pub text: String,
-    pub choices: Option<Vec<String>>,
-}
-
-/// One answer as a respondent sends it.
-pub struct AnswerDraft {
-    pub question_id: i64,
-    pub rating: Option<i32>,
-    pub text: Option<String>,
-    pub choice: Option<String>,
-}
-
-/// The options of a CHOICE question.
-pub fn choices_of(question: &survey_question::Model) -> Vec<String> {
-    question
-        .choices
-        .as_deref()
-        .and_then(|json| serde_json::from_str(json).ok())
-        .unwrap_or_default()
-}
-
+/// The activity's survey at the end, if it has one.
 pub async fn of_activity(
-    db: &impl ConnectionTrait,
+    db: &impl sea_orm::ConnectionTrait,
     activity_id: i64,
 ) -> ApiResult<Option<survey::Model>> {
-    Ok(survey::Entity::find()
-        .filter(survey::Column::ActivityId.eq(activity_id))
-        .one(db)
-        .await?)
+    questionnaire::find(db, activity_id, Purpose::End).await
 }
 
-pub fn questions_of(survey_id: i64) -> sea_orm::Select<survey_question::Entity> {
-    survey_question::Entity::find()
-        .filter(survey_question::Column::SurveyId.eq(survey_id))
-        .order_by_asc(survey_question::Column::Position)
-}
-
-pub async fn response_count(db: &impl ConnectionTrait, survey_id: i64) -> ApiResult<u64> {
-    Ok(survey_participation::Entity::find()
-        .filter(survey_participation::Column::SurveyId.eq(survey_id))
-        .count(db)
-        .await?)
-}
-
-fn checked_questions(questions: Vec<QuestionDraft>) -> ApiResult<Vec<QuestionDraft>> {
-    if questions.is_empty() || questions.len() > MAX_QUESTIONS {
-        return Err(ApiError::bad_input(
-            "questions",
-            format!("a survey has 1 to {MAX_QUESTIONS} questions"),
-        ));
-    }
-    questions
-        .into_iter()
-        .enumerate()
-        .map(|(index, question)| {
-            let field = |name: &str| format!("questions[{index}].{name}");
-            let text = required_text(&field("text"), question.text, MAX_QUESTION_CHARS)?;
-            let choices = match (question.kind, question.choices) {
-                (Kind::Choice, Some(choices)) => {
-                    let mut seen = HashSet::new();
-                    let choices = choices
-                        .into_iter()
-                        .map(|choice| required_text(&field("choices"), choice, MAX_CHOICE_CHARS))
-                        .collect::<ApiResult<Vec<_>>>()?;
-                    if choices.len() < 2
-                        || choices.len() > MAX_CHOICES
-                        || !choices.iter().all(|c| seen.insert(c.clone()))
-                    {
-                        return Err(ApiError::bad_input(
-                            field("choices"),
-                            format!("2 to {MAX_CHOICES} different choices"),
-                        ));
-                    }
-                    Some(choices)
-                }
-                (Kind::Choice, None) => {
-                    return Err(ApiError::bad_input(
-                        field("choices"),
-                        "a CHOICE question needs its choices",
-                    ));
-                }
-                (_, Some(_)) => {
-                    return Err(ApiError::bad_input(
-                        field("choices"),
-                        "only a CHOICE question has choices",
-                    ));
-                }
-                (_, None) => None,
-            };
-            Ok(QuestionDraft {
-                kind: question.kind,
-                text,
-                choices,
-            })
-        })
-        .collect()
-}
-
-/// Sets the activity's survey (its questions replace any earlier ones) until the first answer
-/// arrives. A survey set after the activity completed invites its attendees at once.
+/// Sets the activity's survey at the end. A survey set after the activity completed invites
+/// its attendees at once.
 pub async fn set(
     db: &DatabaseConnection,
     mailer: &Mailer,
@@ -152,62 +40,14 @@ pub async fn set(
     by: Staff<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<survey::Model> {
-    let questions = checked_questions(questions)?;
     let tx = begin_write(db).await?;
     let activity = db::get::<activity::Entity>(&tx, activity_id, "activity").await?;
-    if activity.status == activity::Status::Cancelled {
-        return Err(ApiError::conflict("the activity is cancelled"));
-    }
-    let survey = match of_activity(&tx, activity.id).await? {
-        Some(existing) => {
-            if response_count(&tx, existing.id).await? > 0 {
-                return Err(ApiError::conflict(
-                    "the survey has answers: it can no longer change",
-                ));
-            }
-            survey_question::Entity::delete_many()
-                .filter(survey_question::Column::SurveyId.eq(existing.id))
-                .exec(&tx)
-                .await?;
-            // Anonymity is a promise to the respondents (the invitation and the survey say
-            // so): once made, it is never taken back.
-            if existing.anonymous && anonymous == Some(false) {
-                return Err(ApiError::conflict(
-                    "the survey was promised anonymous: that cannot be withdrawn",
-                ));
-            }
-            let mut active: survey::ActiveModel = existing.clone().into();
-            active.anonymous = Set(anonymous.unwrap_or(existing.anonymous));
-            active.updated_at = Set(now);
-            active.update(&tx).await?
-        }
-        None => {
-            survey::ActiveModel {
-                activity_id: Set(activity.id),
-                anonymous: Set(anonymous.unwrap_or(false)),
-                invited_at: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&tx)
-            .await?
-        }
+    let settings = Settings {
+        anonymous,
+        weeks_after: None,
     };
-    for (position, question) in questions.into_iter().enumerate() {
-        survey_question::ActiveModel {
-            survey_id: Set(survey.id),
-            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
-            kind: Set(question.kind),
-            text: Set(question.text),
-            choices: Set(question
-                .choices
-                .map(|choices| serde_json::Value::from(choices).to_string())),
-            ..Default::default()
-        }
-        .insert(&tx)
-        .await?;
-    }
+    let survey =
+        questionnaire::replace(&tx, &activity, Purpose::End, questions, settings, now).await?;
     audit::record(
         &tx,
         by.person(),
@@ -224,63 +64,9 @@ pub async fn set(
     Ok(survey)
 }
 
-fn checked_answer(
-    index: usize,
-    answer: AnswerDraft,
-    questions: &HashMap<i64, survey_question::Model>,
-) -> ApiResult<AnswerDraft> {
-    let field = |name: &str| format!("answers[{index}].{name}");
-    let question = questions
-        .get(&answer.question_id)
-        .ok_or_else(|| ApiError::bad_input(field("questionId"), "not a question of this survey"))?;
-    let takes = match question.kind {
-        Kind::Rating => "rating",
-        Kind::Text => "text",
-        Kind::Choice => "choice",
-    };
-    for (name, given) in [
-        ("rating", answer.rating.is_some()),
-        ("text", answer.text.is_some()),
-        ("choice", answer.choice.is_some()),
-    ] {
-        if given && name != takes {
-            return Err(ApiError::bad_input(
-                field(name),
-                format!("this question takes a `{takes}`, not a `{name}`"),
-            ));
-        }
-    }
-    match question.kind {
-        Kind::Rating => match answer.rating {
-            Some(1..=5) => Ok(answer),
-            _ => Err(ApiError::bad_input(
-                field("rating"),
-                "must be between 1 and 5",
-            )),
-        },
-        Kind::Text => {
-            let text = required_paragraph(
-                &field("text"),
-                answer.text.unwrap_or_default(),
-                MAX_TEXT_ANSWER_CHARS,
-            )?;
-            Ok(AnswerDraft {
-                text: Some(text),
-                ..answer
-            })
-        }
-        Kind::Choice => match &answer.choice {
-            Some(choice) if choices_of(question).contains(choice) => Ok(answer),
-            _ => Err(ApiError::bad_input(
-                field("choice"),
-                "must be one of the question's choices",
-            )),
-        },
-    }
-}
-
-/// An attendee of the completed activity answers, once (CONFLICT after); anyone else is
-/// FORBIDDEN. Questions may be skipped; each is answered at most once.
+/// An attendee of the completed activity answers a satisfaction survey (the cold one once it
+/// was sent), once (CONFLICT after); anyone else is FORBIDDEN. A positioning is not a survey
+/// here (NOT_FOUND): it has its own operation.
 pub async fn answer(
     db: &DatabaseConnection,
     survey_id: i64,
@@ -288,73 +74,17 @@ pub async fn answer(
     answers: Vec<AnswerDraft>,
 ) -> ApiResult<()> {
     let survey = db::get::<survey::Entity>(db, survey_id, "survey").await?;
+    let open = match survey.purpose {
+        Purpose::End => true,
+        Purpose::Cold => survey.invited_at.is_some(),
+        Purpose::Positioning => return Err(ApiError::NotFound("survey")),
+    };
     let activity = db::get::<activity::Entity>(db, survey.activity_id, "activity").await?;
-    if activity.status != activity::Status::Completed || !attended(db, activity.id, person).await? {
+    if !open
+        || activity.status != activity::Status::Completed
+        || !attended(db, activity.id, person).await?
+    {
         return Err(ApiError::Forbidden);
     }
-    if answers.is_empty() {
-        return Err(ApiError::bad_input(
-            "answers",
-            "answer at least one question",
-        ));
-    }
-    let questions = questions_by_id(db, survey.id).await?;
-    let mut seen = HashSet::new();
-    let mut rows = Vec::with_capacity(answers.len());
-    for (index, answer) in answers.into_iter().enumerate() {
-        let row = checked_answer(index, answer, &questions)?;
-        if !seen.insert(row.question_id) {
-            return Err(ApiError::bad_input(
-                format!("answers[{index}].questionId"),
-                "answered twice",
-            ));
-        }
-        rows.push(row);
-    }
-    let tx = begin_write(db).await?;
-    // The survey's row is locked first: answers arriving together are numbered in turn, so
-    // every batch holds exactly ANONYMITY_BATCH respondents.
-    survey::Entity::update_many()
-        .col_expr(survey::Column::Id, Expr::col(survey::Column::Id))
-        .filter(survey::Column::Id.eq(survey.id))
-        .exec(&tx)
-        .await?;
-    let first = survey_participation::Entity::insert(survey_participation::ActiveModel {
-        survey_id: Set(survey.id),
-        user_id: Set(person.id),
-    })
-    .on_conflict(
-        OnConflict::columns([
-            survey_participation::Column::SurveyId,
-            survey_participation::Column::UserId,
-        ])
-        .do_nothing()
-        .to_owned(),
-    )
-    .exec_without_returning(&tx)
-    .await?;
-    if first != 1 {
-        return Err(ApiError::conflict("you have answered this survey already"));
-    }
-    let answered_before = response_count(&tx, survey.id).await?.saturating_sub(1);
-    let batch = i32::try_from(answered_before / ANONYMITY_BATCH).unwrap_or(i32::MAX);
-    // Shuffled so that not even the order of the rows pairs answers across questions.
-    rows.shuffle(&mut rand::rng());
-    for row in rows {
-        let id = rand::rng().random_range(1..i64::MAX);
-        survey_answer::ActiveModel {
-            id: Set(id),
-            survey_id: Set(survey.id),
-            question_id: Set(row.question_id),
-            respondent_id: Set((!survey.anonymous).then_some(person.id)),
-            rating: Set(row.rating),
-            text: Set(row.text),
-            choice: Set(row.choice),
-            batch: Set(batch),
-        }
-        .insert(&tx)
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(())
+    questionnaire::record(db, &survey, person, answers).await
 }

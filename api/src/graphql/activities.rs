@@ -20,6 +20,7 @@ use crate::{
         diagnostics::Axis,
         followup::{Reminder, Survey},
         people::User,
+        positioning::Positioning,
         registration::Registration,
         training::TrainingProgramme,
     },
@@ -465,11 +466,25 @@ impl Activity {
         Ok(has_programme.then(|| format!("{base}/activities/{}/programme.pdf", self.0.id)))
     }
 
-    /// Staff only (partners get FORBIDDEN): the feedback survey, if one is set. Attendees
-    /// reach the questions through `mySurveys`.
+    /// Staff only (partners get FORBIDDEN): the satisfaction survey at the end, if one is
+    /// set. Attendees reach the questions through `mySurveys`.
     async fn survey(&self, ctx: &Context<'_>) -> ApiResult<Option<Survey>> {
         ctx.viewer().require(Access::Staff)?;
         Survey::of(ctx, self.0.id).await
+    }
+
+    /// Its trainers and staff only (FORBIDDEN otherwise): the positioning asked of its
+    /// trainees before the first session, if set.
+    async fn positioning(&self, ctx: &Context<'_>) -> ApiResult<Option<Positioning>> {
+        let me = ctx.viewer().require(Access::Account)?;
+        crate::training::policy::require_keeps_sheets(&ctx.state()?.db, me, self.0.id).await?;
+        Positioning::of(ctx, self.0.id).await
+    }
+
+    /// Staff only: the cold satisfaction survey, sent weeks after the end, if one is set.
+    async fn cold_survey(&self, ctx: &Context<'_>) -> ApiResult<Option<Survey>> {
+        ctx.viewer().require(Access::Staff)?;
+        Survey::cold_of(ctx, self.0.id).await
     }
 
     /// Staff only: everyone registered, in the order they registered. Null, with a FORBIDDEN

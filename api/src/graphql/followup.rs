@@ -1,7 +1,15 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use entity::{activity, reminder_rule, survey, survey_question};
+use entity::{
+    activity, reminder_rule,
+    survey::{self, Purpose},
+    survey_question,
+};
 
-use crate::followup::{self, messages, reminders, survey_invitations, survey_results, surveys};
+use crate::followup::{
+    self, cold_surveys, messages,
+    questionnaire::{self, AnswerDraft, QuestionDraft},
+    reminders, survey_invitations, survey_results, surveys,
+};
 use crate::{
     error::ApiResult, graphql::activities::Activity, graphql::context::ContextExt,
     graphql::inputs::parse_id, graphql::scalars::Timestamp, people::Access,
@@ -111,11 +119,32 @@ impl Survey {
         let found = ctx.loaders()?.surveys().load_one(activity_id).await?;
         Ok(found
             .and_then(|rows| rows.into_iter().next())
-            .map(|model| Self {
-                model,
-                answered: None,
-            }))
+            .map(Self::new))
     }
+
+    /// The activity's cold survey.
+    pub async fn cold_of(ctx: &Context<'_>, activity_id: i64) -> ApiResult<Option<Self>> {
+        let db = &ctx.state()?.db;
+        Ok(questionnaire::find(db, activity_id, Purpose::Cold)
+            .await?
+            .map(Self::new))
+    }
+
+    fn new(model: survey::Model) -> Self {
+        Self {
+            model,
+            answered: None,
+        }
+    }
+}
+
+/// When a satisfaction survey is asked.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SurveyPurpose {
+    /// When the activity completes.
+    End,
+    /// Weeks after the activity ended.
+    Cold,
 }
 
 /// A question of a survey.
@@ -137,7 +166,7 @@ impl From<survey_question::Model> for SurveyQuestion {
             id: ID(question.id.to_string()),
             kind: question.kind.into(),
             choices: (question.kind == survey_question::Kind::Choice)
-                .then(|| surveys::choices_of(&question)),
+                .then(|| questionnaire::choices_of(&question)),
             text: question.text,
         }
     }
@@ -167,7 +196,7 @@ pub struct QuestionResult {
     texts: Option<Vec<String>>,
 }
 
-/// The feedback form of an activity.
+/// A satisfaction survey of an activity, at its end or weeks later.
 #[Object]
 impl Survey {
     /// The survey's id.
@@ -179,6 +208,22 @@ impl Survey {
     async fn anonymous(&self) -> bool {
         self.model.anonymous
     }
+    /// When it is asked: at the end of the activity, or weeks later.
+    async fn purpose(&self) -> SurveyPurpose {
+        match self.model.purpose {
+            Purpose::Cold => SurveyPurpose::Cold,
+            Purpose::End | Purpose::Positioning => SurveyPurpose::End,
+        }
+    }
+    /// A cold survey: when it is (or was) sent, moving with the activity's dates until then.
+    /// Null for the survey at the end, sent when the activity completes.
+    async fn sends_at(&self, ctx: &Context<'_>) -> ApiResult<Option<Timestamp>> {
+        if self.model.weeks_after.is_none() {
+            return Ok(None);
+        }
+        let activity = ctx.loaders()?.activity(self.model.activity_id).await?;
+        Ok(cold_surveys::sends_at(&self.model, &activity).map(Into::into))
+    }
     /// The activity it follows.
     async fn activity(&self, ctx: &Context<'_>) -> ApiResult<Activity> {
         Ok(Activity(
@@ -187,7 +232,7 @@ impl Survey {
     }
     /// Its questions, in order.
     async fn questions(&self, ctx: &Context<'_>) -> ApiResult<Vec<SurveyQuestion>> {
-        Ok(surveys::questions_of(self.model.id)
+        Ok(questionnaire::questions_of(self.model.id)
             .all(&ctx.state()?.db)
             .await?
             .into_iter()
@@ -199,13 +244,13 @@ impl Survey {
         let me = ctx.viewer().require(Access::Member)?;
         match self.answered {
             Some(answered) => Ok(answered),
-            None => survey_invitations::has_answered(&ctx.state()?.db, self.model.id, me).await,
+            None => questionnaire::has_answered(&ctx.state()?.db, self.model.id, me).await,
         }
     }
     /// Staff only: how many answered.
     async fn response_count(&self, ctx: &Context<'_>) -> ApiResult<u64> {
         ctx.viewer().require(Access::Staff)?;
-        surveys::response_count(&ctx.state()?.db, self.model.id).await
+        questionnaire::response_count(&ctx.state()?.db, self.model.id).await
     }
     /// Staff only: how many respondents `results` adds up. All of them, or for an anonymous
     /// survey whole groups of five: nothing before the fifth answer, and two readings never
@@ -246,6 +291,32 @@ pub struct SurveyQuestionInput {
     pub text: String,
     /// CHOICE only: 2 to 20 different options.
     pub choices: Option<Vec<String>>,
+}
+
+impl From<SurveyQuestionInput> for QuestionDraft {
+    fn from(question: SurveyQuestionInput) -> Self {
+        Self {
+            kind: question.kind.into(),
+            text: question.text,
+            choices: question.choices,
+        }
+    }
+}
+
+/// The answers as the questionnaire engine takes them.
+pub fn answer_drafts(answers: Vec<SurveyAnswerInput>) -> ApiResult<Vec<AnswerDraft>> {
+    answers
+        .into_iter()
+        .enumerate()
+        .map(|(index, a)| {
+            Ok(AnswerDraft {
+                question_id: parse_id(&format!("answers[{index}].questionId"), &a.question_id)?,
+                rating: a.rating,
+                text: a.text,
+                choice: a.choice,
+            })
+        })
+        .collect()
 }
 
 /// One answer: `rating` for a RATING question, `text` for TEXT, `choice` for CHOICE.
@@ -392,23 +463,43 @@ impl FollowUpMutation {
             &state.db,
             &state.mailer,
             parse_id("activityId", &activity_id)?,
-            questions
-                .into_iter()
-                .map(|q| surveys::QuestionDraft {
-                    kind: q.kind.into(),
-                    text: q.text,
-                    choices: q.choices,
-                })
-                .collect(),
+            questions.into_iter().map(Into::into).collect(),
             anonymous,
             staff,
             state.now(),
         )
         .await?;
-        Ok(Survey {
-            model,
-            answered: None,
-        })
+        Ok(Survey::new(model))
+    }
+
+    /// Staff: a second satisfaction survey, sent `weeksAfter` weeks after the activity ends to
+    /// those who attended, with one reminder a week later to whoever has not answered.
+    /// Editable until it is sent (then CONFLICT).
+    async fn set_cold_survey(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The activity it follows.")] activity_id: ID,
+        #[graphql(desc = "The questions, in order.")] questions: Vec<SurveyQuestionInput>,
+        #[graphql(desc = "Weeks after the activity's end it is sent: 1 to 52.")] weeks_after: i32,
+        #[graphql(
+            desc = "Whether answers are shown without names, by groups of five; a promise never withdrawn."
+        )]
+        anonymous: Option<bool>,
+    ) -> ApiResult<Survey> {
+        let viewer = ctx.viewer();
+        let staff = viewer.staff()?;
+        let state = ctx.state()?;
+        let model = cold_surveys::set(
+            &state.db,
+            parse_id("activityId", &activity_id)?,
+            questions.into_iter().map(Into::into).collect(),
+            weeks_after,
+            anonymous,
+            staff,
+            state.now(),
+        )
+        .await?;
+        Ok(Survey::new(model))
     }
 
     /// An attendee of the completed activity answers, once (again: CONFLICT); anyone else:
@@ -420,18 +511,7 @@ impl FollowUpMutation {
         #[graphql(desc = "One answer per question answered.")] answers: Vec<SurveyAnswerInput>,
     ) -> ApiResult<bool> {
         let me = ctx.viewer().require(Access::Member)?;
-        let answers = answers
-            .into_iter()
-            .enumerate()
-            .map(|(index, a)| {
-                Ok(surveys::AnswerDraft {
-                    question_id: parse_id(&format!("answers[{index}].questionId"), &a.question_id)?,
-                    rating: a.rating,
-                    text: a.text,
-                    choice: a.choice,
-                })
-            })
-            .collect::<ApiResult<Vec<_>>>()?;
+        let answers = answer_drafts(answers)?;
         let state = ctx.state()?;
         surveys::answer(&state.db, parse_id("surveyId", &survey_id)?, me, answers).await?;
         Ok(true)

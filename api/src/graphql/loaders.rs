@@ -293,12 +293,12 @@ impl Loaders {
         })
     }
 
-    /// An activity's survey (at most one).
+    /// An activity's survey at the end (at most one).
     pub fn surveys(&self) -> &Rows<survey::Entity> {
         self.surveys.get_or_init(|| {
             loader(RowsBy::new(
                 &self.db,
-                survey::Entity::find(),
+                survey::Entity::find().filter(survey::Column::Purpose.eq(survey::Purpose::End)),
                 survey::Column::ActivityId,
                 |s| s.activity_id,
             ))

@@ -25,6 +25,7 @@ pub mod onboarding;
 pub mod organisations;
 pub mod payments;
 pub mod people;
+pub mod positioning;
 pub mod progress;
 pub mod registration;
 pub mod registrations;
@@ -50,6 +51,7 @@ use self::{
     onboarding::OnboardingMutation,
     organisations::{OrganisationMutation, OrganisationQuery},
     people::{PeopleMutation, PeopleQuery},
+    positioning::{PositioningMutation, PositioningQuery},
     progress::{ProgressMutation, ProgressQuery},
     registrations::{RegistrationMutation, RegistrationQuery},
     training::{TrainingMutation, TrainingQuery},
@@ -89,6 +91,7 @@ pub struct Query(
     AuditQuery,
     TrainingQuery,
     LearningQuery,
+    PositioningQuery,
 );
 
 /// What changes Klub's data. Every mutation is authorised in the server and answers once every instance has heard its change.
@@ -107,6 +110,7 @@ pub struct Mutation(
     TrainingMutation,
     AttendanceMutation,
     LearningMutation,
+    PositioningMutation,
     ClubMutation,
     GroupMutation,
     ModerationMutation,

@@ -2,14 +2,16 @@
 //! for staff. `LISEZMOI.txt` lists what is inside and, for each half-day's sheet, whether its
 //! chain of hashes still holds and the hash it ends on; then the programme, each confirmed
 //! trainee's convocation, every half-day's signed sheet, each trainee's evaluation against the
-//! objectives, the certificates issued, the survey's answers, the complaints about it and how
-//! they were handled, and the payments. Every document is drawn again from what is stored, as
-//! it would be downloaded one by one.
+//! objectives, the certificates issued, the answers to its positioning and to both
+//! satisfaction surveys, the complaints about it and how they were handled, and the payments.
+//! Every document is drawn again from what is stored, as it would be downloaded one by one.
 
 use std::io::Write;
 
 use chrono_tz::Tz;
-use entity::{activity, certificate, complaint, evaluation, registration, session};
+use entity::{
+    activity, certificate, complaint, evaluation, registration, session, survey::Purpose,
+};
 use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use zip::{CompressionMethod, ZipWriter, write::SimpleFileOptions};
 
@@ -17,7 +19,7 @@ use crate::{
     activities,
     certificates::{self, earns_certificate},
     error::{ApiError, ApiResult},
-    followup::{survey_results, surveys},
+    followup::{questionnaire, survey_results},
     heavy,
     mail::Mailer,
     payments, people,
@@ -119,12 +121,31 @@ pub async fn archive(
     evaluations(db, &activity, &mut entries, &mut index).await?;
     complaints_about(db, &activity, &mut entries, &mut index).await?;
 
-    if let Some(survey) = surveys::of_activity(db, activity.id).await? {
-        entries.push(Entry {
-            path: "enquete-satisfaction.csv".into(),
-            bytes: survey_results::csv(db, &survey).await?,
-        });
-        index.push("enquete-satisfaction.csv : les réponses à l'enquête de satisfaction".into());
+    // Every questionnaire through the engine's one sheet: by name unless anonymous.
+    for (purpose, path, what) in [
+        (
+            Purpose::Positioning,
+            "positionnement.csv",
+            "les réponses de chaque stagiaire au positionnement avant la formation",
+        ),
+        (
+            Purpose::End,
+            "enquete-satisfaction.csv",
+            "les réponses à l'enquête de satisfaction à chaud",
+        ),
+        (
+            Purpose::Cold,
+            "enquete-a-froid.csv",
+            "les réponses à l'enquête de satisfaction à froid",
+        ),
+    ] {
+        if let Some(survey) = questionnaire::find(db, activity.id, purpose).await? {
+            entries.push(Entry {
+                path: path.into(),
+                bytes: survey_results::csv(db, &survey).await?,
+            });
+            index.push(format!("{path} : {what}"));
+        }
     }
     let payments = payments::sheet::csv(
         db,
