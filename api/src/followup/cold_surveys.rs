@@ -114,7 +114,7 @@ pub async fn send_due(
             continue;
         };
         match survey.invited_at {
-            None if sends_at(&survey, &activity).is_some_and(|at| at <= now) => {
+            None if sends_at(&survey, activity).is_some_and(|at| at <= now) => {
                 let tx = begin_write(db).await?;
                 invite(
                     &tx,
