@@ -42,6 +42,9 @@ pub enum ApiError {
     InvalidCredentials,
     #[error("you are not allowed to do this")]
     Forbidden,
+    /// FORBIDDEN until the caller gives these consents (`extensions.consents` names them).
+    #[error("consents required first: {}", .0.join(", "))]
+    ConsentsRequired(Vec<String>),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{field}: {message}")]
@@ -75,7 +78,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthenticated | Self::InvalidCredentials => "UNAUTHENTICATED",
-            Self::Forbidden => "FORBIDDEN",
+            Self::Forbidden | Self::ConsentsRequired(_) => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
@@ -128,6 +131,7 @@ mod tests {
             ApiError::Unauthenticated,
             ApiError::InvalidCredentials,
             ApiError::Forbidden,
+            ApiError::ConsentsRequired(vec!["PRIVACY".into()]),
             ApiError::NotFound("x"),
             ApiError::bad_input("x", "y"),
             ApiError::conflict("x"),

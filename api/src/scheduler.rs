@@ -23,6 +23,16 @@ pub async fn run_once(state: &AppState) {
         tracing::warn!(%error, "scheduler: cancelling under-booked activities failed");
     }
     if let Err(error) =
+        crate::registrations::offers::expire_due(&state.db, &state.mailer, state.now()).await
+    {
+        tracing::warn!(%error, "scheduler: passing on lapsed offers failed");
+    }
+    if let Err(error) =
+        crate::demand::notice_shortfalls(&state.db, &state.mailer, state.now()).await
+    {
+        tracing::warn!(%error, "scheduler: telling the interested of shortfalls failed");
+    }
+    if let Err(error) =
         crate::followup::reminders::send_due(&state.db, &state.mailer, state.now()).await
     {
         tracing::warn!(%error, "scheduler: sending reminders failed");

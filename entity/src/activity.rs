@@ -34,6 +34,21 @@ pub struct Model {
     pub created_by: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Registrations wait as PENDING for staff's decision.
+    pub requires_approval: bool,
+    /// A freed seat is OFFERED to the head of the waiting list for this many hours; 0 gives
+    /// it at once.
+    pub offer_hours: i32,
+    /// The consent purposes a registrant must have given, comma-separated.
+    pub required_consents: String,
+    /// The topic whose demand it answers.
+    pub topic_id: Option<i64>,
+    /// Partners interested in its topic register this many hours before anyone else.
+    pub priority_hours: i32,
+    /// When the partners interested in its topic were told it is open.
+    pub announced_at: Option<DateTimeUtc>,
+    /// When the partners interested in its topic were told it still lacks participants.
+    pub shortfall_noticed_at: Option<DateTimeUtc>,
 }
 
 impl Model {

@@ -68,6 +68,8 @@ pub enum Action {
     AttendanceCorrected,
     #[sea_orm(string_value = "LATE_REGISTRATION")]
     LateRegistration,
+    #[sea_orm(string_value = "REGISTRATION_DECIDED")]
+    RegistrationDecided,
 }
 
 impl Action {
@@ -82,7 +84,7 @@ impl Action {
             InvitationSent | InvitationRevoked => "INVITATION",
             PostEdited | PostRemoved => "POST",
             ThreadLocked | ThreadUnlocked => "THREAD",
-            PaymentRecorded | LateRegistration => "REGISTRATION",
+            PaymentRecorded | LateRegistration | RegistrationDecided => "REGISTRATION",
             OrganisationCreated | OrganisationMemberSet => "ORGANISATION",
         }
     }

@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// A person's place at an activity: a seat, a place on the waiting list, or a cancelled one.
+/// A person's place at an activity: a seat, a place on the waiting list, a seat offered for a
+/// while, a request waiting for staff's decision, or a cancelled or declined one.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "registrations")]
 pub struct Model {
@@ -13,6 +14,10 @@ pub struct Model {
     pub position: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// While OFFERED: when the seat passes to the next on the waiting list.
+    pub offer_expires_at: Option<DateTimeUtc>,
+    /// Once DECLINED: staff's reason, as mailed.
+    pub decline_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
@@ -24,6 +29,22 @@ pub enum Status {
     Waitlisted,
     #[sea_orm(string_value = "CANCELLED")]
     Cancelled,
+    /// Waiting for staff's decision; holds no seat.
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    /// Staff said no.
+    #[sea_orm(string_value = "DECLINED")]
+    Declined,
+    /// A freed seat held for the person until `offer_expires_at`.
+    #[sea_orm(string_value = "OFFERED")]
+    Offered,
+}
+
+impl Status {
+    /// Holds one of the activity's seats (counted in `confirmed_count`).
+    pub fn holds_seat(self) -> bool {
+        matches!(self, Self::Confirmed | Self::Offered)
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -30,6 +30,7 @@ mod m20261206_000025_activity_trainers;
 mod m20261206_000026_attendance_sheets;
 mod m20261206_000027_learning_loop;
 mod m20261207_000028_questionnaires;
+mod m20261207_000029_admission;
 
 pub struct Migrator;
 
@@ -79,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000026_attendance_sheets::Migration),
             Box::new(m20261206_000027_learning_loop::Migration),
             Box::new(m20261207_000028_questionnaires::Migration),
+            Box::new(m20261207_000029_admission::Migration),
         ]
     }
 }

@@ -393,6 +393,10 @@ async fn my_data_holds_everything_and_deletion_leaves_nothing() {
             // Judged once a training's last session has started; asked to position oneself
             // before a training (`learning.rs`).
             | "evaluations" | "surveysAsked"
+            // Asked only where an activity has questions or requires consents (`admission.rs`).
+            | "registrationAnswers" | "consents"
+            // Demand by topic (`admission.rs`); a partner opens no topic.
+            | "topicInterests" | "topicsOpened"
         );
         assert!(
             !empty || expected_empty,
@@ -511,6 +515,10 @@ const EXPORTED: &[(&str, &str)] = &[
     ("complaints", "complaints"),
     ("survey_participations", "surveysAnswered"),
     ("survey_requests", "surveysAsked"),
+    ("registration_answers", "registrationAnswers"),
+    ("consent_events", "consents"),
+    ("topic_interests", "topicInterests"),
+    ("topics", "topicsOpened"),
     ("survey_answers", "surveyAnswers"),
     ("reminder_deliveries", "remindersSent"),
     ("email_verifications", "addressProofs"),

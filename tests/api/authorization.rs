@@ -118,6 +118,23 @@ const TABLE: &[(&str, [Outcome; 6])] = &[
     ("SetColdSurvey",       [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
     // Partners get the activity, with a FORBIDDEN error on its cold survey.
     ("ColdSurvey",          [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, NOTFND]),
+    ("SetAdmission",        [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("RegisterWithAnswers", [UNAUTH,  Allowed, Allowed, Allowed, Allowed, FORBID]),
+    // Partners get the activity, with a FORBIDDEN error on its registrations / consents.
+    ("PendingRegistrations", [UNAUTH, FORBID,  FORBID,  Allowed, Allowed, NOTFND]),
+    ("ActivityConsents",    [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, NOTFND]),
+    ("DecideRegistration",  [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    // Whoever was offered the seat (each caller is offered one; a trainer cannot register).
+    ("AnswerOffer",         [UNAUTH,  Allowed, Allowed, Allowed, Allowed, FORBID]),
+    ("PublishConsentText",  [UNAUTH,  FORBID,  FORBID,  FORBID,  Allowed, FORBID]),
+    ("ConsentTexts",        [Allowed, Allowed, Allowed, Allowed, Allowed, Allowed]),
+    ("MyConsents",          [UNAUTH,  Allowed, Allowed, Allowed, Allowed, Allowed]),
+    ("GiveConsent",         [UNAUTH,  Allowed, Allowed, Allowed, Allowed, Allowed]),
+    ("WithdrawConsent",     [UNAUTH,  Allowed, Allowed, Allowed, Allowed, Allowed]),
+    ("CreateTopic",         [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("Topics",              [UNAUTH,  Allowed, Allowed, Allowed, Allowed, Allowed]),
+    ("SetInterest",         [UNAUTH,  Allowed, Allowed, Allowed, Allowed, FORBID]),
+    ("CreateActivityForTopic", [UNAUTH, FORBID, FORBID, Allowed, Allowed, FORBID]),
     ("FileComplaint",       [UNAUTH,  Allowed, Allowed, Allowed, Allowed, Allowed]),
     ("MyComplaints",        [UNAUTH,  Allowed, Allowed, Allowed, Allowed, Allowed]),
     ("Complaints",          [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
@@ -469,6 +486,104 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
                     .data();
             }
             cold
+        }
+        "SetAdmission" => json!({
+            "activityId": app.published_activity(&admin, 5, json!({})).await,
+            "input": { "requiresApproval": true },
+        }),
+        "RegisterWithAnswers" => {
+            json!({ "activityId": app.published_activity(&admin, 5, json!({})).await })
+        }
+        "PendingRegistrations" | "ActivityConsents" => {
+            let id = app.published_activity(&admin, 5, json!({})).await;
+            json!({ "activityId": id, "id": id })
+        }
+        "DecideRegistration" => {
+            let id = app.published_activity(&admin, 5, json!({})).await;
+            app.op(
+                "SetAdmission",
+                json!({ "activityId": id, "input": { "requiresApproval": true } }),
+                Some(&admin),
+            )
+            .await
+            .data();
+            let (asker, _) = app
+                .sign_up(&format!("asker{run}@example.fr"), "Asker")
+                .await;
+            json!({ "id": app.register(&id, &asker).await["id"], "approve": true })
+        }
+        "AnswerOffer" => {
+            let id = app
+                .published_activity(&admin, 5, json!({ "capacity": 1 }))
+                .await;
+            app.op(
+                "SetAdmission",
+                json!({ "activityId": id, "input": { "offerHours": 24 } }),
+                Some(&admin),
+            )
+            .await
+            .data();
+            let (holder, _) = app
+                .sign_up(&format!("holder{run}@example.fr"), "Holder")
+                .await;
+            let held = app.register(&id, &holder).await["id"].clone();
+            // The caller waits, then is offered the seat the holder lets go.
+            let (someone, _) = app
+                .sign_up(&format!("waiting{run}@example.fr"), "Waiting")
+                .await;
+            let waiting = app
+                .op(
+                    "RegisterForActivity",
+                    json!({ "activityId": id }),
+                    Some(token.unwrap_or(&someone)),
+                )
+                .await;
+            let offered = waiting
+                .body
+                .pointer("/data/registerForActivity/id")
+                .cloned()
+                .unwrap_or_else(|| json!("1"));
+            app.op("CancelRegistration", json!({ "id": held }), Some(&holder))
+                .await
+                .data();
+            json!({ "registrationId": offered, "accept": true })
+        }
+        "PublishConsentText" => {
+            json!({ "purpose": "PRIVACY", "text": "Vos données servent au programme." })
+        }
+        "GiveConsent" | "WithdrawConsent" => {
+            let published = app
+                .op(
+                    "PublishConsentText",
+                    json!({ "purpose": "NEWSLETTER", "text": "La lettre du mois." }),
+                    Some(&admin),
+                )
+                .await;
+            json!({
+                "textId": published.data()["publishConsentText"]["id"],
+                "purpose": "NEWSLETTER",
+            })
+        }
+        "CreateTopic" => json!({ "name": format!("Canva {run}"), "threshold": 5 }),
+        "SetInterest" | "CreateActivityForTopic" => {
+            let topic = app
+                .op(
+                    "CreateTopic",
+                    json!({ "name": format!("Reels {run}"), "threshold": 5 }),
+                    Some(&admin),
+                )
+                .await;
+            let topic = topic.data()["createTopic"]["id"].clone();
+            let start = app.state.now() + chrono::Duration::days(5);
+            json!({
+                "topicId": topic, "interested": true,
+                "input": {
+                    "kind": "WORKSHOP", "title": "Reels", "capacity": 10, "topicId": topic,
+                    "priorityHours": 24,
+                    "sessions": [{ "startsAt": start.to_rfc3339(),
+                                   "endsAt": (start + chrono::Duration::hours(2)).to_rfc3339() }],
+                },
+            })
         }
         "FileComplaint" => {
             json!({ "subject": "Salle trop froide", "body": "Il faisait 15 degrés." })

@@ -11,6 +11,7 @@
 
 mod accounts;
 mod activities;
+mod admission;
 mod answers;
 mod attendance;
 mod auth;

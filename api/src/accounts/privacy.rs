@@ -7,8 +7,8 @@ use entity::{
     activity, activity_trainer, assessment, attendance, audit_event, certificate, club_question,
     club_vote, complaint, email_verification, evaluation, group_member, group_notification,
     invitation, mail, organisation_invitation, organisation_member, password_reset, payment, post,
-    registration, reminder_delivery, survey_answer, survey_participation, survey_request, thread,
-    user,
+    registration, registration_answer, reminder_delivery, survey_answer, survey_participation,
+    survey_request, thread, topic, topic_interest, user,
 };
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
@@ -79,6 +79,10 @@ async fn programme_data(
         .all(db)
         .await?;
     let registration_ids: Vec<i64> = registrations.iter().map(|(r, _)| r.id).collect();
+    let registration_answers = registration_answer::Entity::find()
+        .filter(registration_answer::Column::RegistrationId.is_in(registration_ids.iter().copied()))
+        .all(db)
+        .await?;
     let payments = payment::Entity::find()
         .filter(payment::Column::RegistrationId.is_in(registration_ids.iter().copied()))
         .all(db)
@@ -104,6 +108,10 @@ async fn programme_data(
     let surveys_answered =
         owned::<survey_participation::Entity>(db, survey_participation::Column::UserId, me.id)
             .await?;
+    let consents = crate::consents::history(db, me.id).await?;
+    let interests =
+        owned::<topic_interest::Entity>(db, topic_interest::Column::UserId, me.id).await?;
+    let topics_opened = owned::<topic::Entity>(db, topic::Column::CreatedBy, me.id).await?;
     let surveys_asked =
         owned::<survey_request::Entity>(db, survey_request::Column::UserId, me.id).await?;
     let data = json!({
@@ -144,6 +152,15 @@ async fn programme_data(
         })),
         "remindersSent": list(&reminders, |r| json!({ "ruleId": r.rule_id, "sentAt": r.sent_at })),
         "surveysAnswered": list(&surveys_answered, |p| json!(p.survey_id)),
+        "registrationAnswers": list(&registration_answers, |a| json!({
+            "registrationId": a.registration_id, "questionId": a.question_id, "text": a.text,
+            "choice": a.choice, "yes": a.yes, "number": a.number,
+        })),
+        "topicInterests": list(&interests, |i| json!({ "topicId": i.topic_id, "since": i.created_at })),
+        "topicsOpened": list(&topics_opened, |t| json!({ "id": t.id, "name": t.name })),
+        "consents": list(&consents, |c| json!({
+            "purpose": c.purpose.to_value(), "textId": c.text_id, "given": c.given, "at": c.at,
+        })),
         "surveysAsked": list(&surveys_asked, |r| json!({ "surveyId": r.survey_id, "askedAt": r.asked_at })),
         "surveyAnswers": list(&survey_answers, |a| json!({
             "surveyId": a.survey_id, "questionId": a.question_id, "rating": a.rating,

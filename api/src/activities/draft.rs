@@ -21,6 +21,9 @@ pub struct SessionDraft {
     pub ends_at: DateTime<Utc>,
 }
 
+/// Interested partners register first for at most two weeks.
+pub const MAX_PRIORITY_HOURS: i32 = 336;
+
 #[derive(Clone, Debug)]
 pub struct ActivityDraft {
     pub kind: Kind,
@@ -35,6 +38,10 @@ pub struct ActivityDraft {
     pub trainer_name: Option<String>,
     pub co_organiser: Option<String>,
     pub min_attendance_percent: Option<i32>,
+    /// The topic whose demand it answers.
+    pub topic_id: Option<i64>,
+    /// Partners interested in the topic register this many hours before anyone else.
+    pub priority_hours: i32,
     pub sessions: Vec<SessionDraft>,
 }
 
@@ -69,6 +76,8 @@ impl ActivityDraft {
             trainer_name: None,
             co_organiser: None,
             min_attendance_percent: crate::certificates::default_min_attendance(kind),
+            topic_id: None,
+            priority_hours: 0,
             sessions: vec![SessionDraft {
                 id: None,
                 starts_at,
@@ -91,6 +100,8 @@ impl ActivityDraft {
         row.trainer_name = Set(self.trainer_name.clone());
         row.co_organiser = Set(self.co_organiser.clone());
         row.min_attendance_percent = Set(self.min_attendance_percent);
+        row.topic_id = Set(self.topic_id);
+        row.priority_hours = Set(self.priority_hours);
         row.starts_at = Set(self.starts_at());
         row.ends_at = Set(self.ends_at());
     }
@@ -127,6 +138,19 @@ impl ActivityDraft {
             return Err(ApiError::bad_input(
                 "minAttendancePercent",
                 "must be between 0 and 100",
+            ));
+        }
+
+        if !(0..=MAX_PRIORITY_HOURS).contains(&self.priority_hours) {
+            return Err(ApiError::bad_input(
+                "priorityHours",
+                format!("0 to {MAX_PRIORITY_HOURS} hours"),
+            ));
+        }
+        if self.priority_hours > 0 && self.topic_id.is_none() {
+            return Err(ApiError::bad_input(
+                "priorityHours",
+                "priority goes to the partners interested in a topic: give topicId",
             ));
         }
 
@@ -208,6 +232,8 @@ mod tests {
             trainer_name: None,
             co_organiser: None,
             min_attendance_percent: None,
+            topic_id: None,
+            priority_hours: 0,
             sessions: vec![SessionDraft {
                 id: None,
                 starts_at: start,

@@ -114,6 +114,9 @@ pub async fn advance(
     let tx = begin_write(db).await?;
     if let Some(before) = change_status(&tx, id, &[from], to, refusal, now).await? {
         audit::record(&tx, by.person(), action, [id], None, now).await?;
+        if to == Status::Published {
+            crate::demand::announce(&tx, mailer, id, now).await?;
+        }
         if to == Status::Completed {
             let completed = certificates::completers(&tx, &before).await?;
             // Completing a training is what makes a partner trained.

@@ -17,6 +17,15 @@ use crate::{
 pub enum Notice {
     /// A waiting registration moved to a seat.
     PromotedFromWaitlist { registration_id: i64 },
+    /// A freed seat is held for a waiting registration until its offer lapses.
+    SeatOffered { registration_id: i64 },
+    /// An offered seat was not taken in time and went to the next in line.
+    OfferLapsed { registration_id: i64 },
+    /// Staff declined a registration, for `reason`.
+    RegistrationDeclined {
+        registration_id: i64,
+        reason: Option<String>,
+    },
     /// A registration was cancelled by its owner or by staff.
     RegistrationCancelled { registration_id: i64 },
     /// An activity was cancelled; these registrations were active until then.
@@ -57,6 +66,27 @@ pub async fn tell(
                 "promoted",
                 Some(Method::Request),
                 None,
+                now,
+            )
+            .await
+        }
+        SeatOffered { registration_id } => {
+            about_registration(mailer, db, registration_id, "seat_offered", None, None, now).await
+        }
+        OfferLapsed { registration_id } => {
+            about_registration(mailer, db, registration_id, "offer_lapsed", None, None, now).await
+        }
+        RegistrationDeclined {
+            registration_id,
+            reason,
+        } => {
+            about_registration(
+                mailer,
+                db,
+                registration_id,
+                "registration_declined",
+                None,
+                reason,
                 now,
             )
             .await
@@ -151,6 +181,7 @@ pub async fn tell_registered(
 ) -> ApiResult<()> {
     let (kind, method) = match about.registration.status {
         registration::Status::Confirmed => ("registration_confirmed", Some(Method::Request)),
+        registration::Status::Pending => ("registration_pending", None),
         _ => ("registration_waitlisted", None),
     };
     registration_letter(mailer, db, about, kind, method, None, now).await
@@ -181,6 +212,10 @@ async fn registration_letter(
             when => mailer.when(sessions, locale),
             position => registration.position,
             reason => reason,
+            expires => registration.offer_expires_at.map(|at| {
+                format!("{} {}", mailer.day(at, locale), mailer.time(at))
+            }),
+            link => format!("{}/registrations/{}", mailer.public_url, registration.id),
         },
     );
     if let Some(method) = method {

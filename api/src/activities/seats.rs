@@ -3,7 +3,8 @@
 //! activity's row lock ([`lock`]) and goes through these functions.
 //!
 //! Invariants, held under the lock:
-//! - `confirmed_count` = CONFIRMED registrations ≤ capacity;
+//! - `confirmed_count` = CONFIRMED + OFFERED registrations ≤ capacity (an offered seat is held
+//!   for the person until it answers or the offer lapses);
 //! - `waitlist_count` = WAITLISTED registrations, whose positions are exactly 1..n;
 //! - one active (non-cancelled) registration per person and activity (also a unique index).
 
@@ -142,8 +143,10 @@ pub async fn close_waitlist_gap(
 }
 
 /// Gives free seats to the head of the waiting list, as many as fit, in a fixed number of
-/// statements. Nobody is promoted once the activity has started or if it is not published.
-/// Must run under the activity's lock.
+/// statements: at once (CONFIRMED), or, when the activity has `offer_hours`, as an offer that
+/// holds the seat until it is answered or lapses (OFFERED, never past the start). Nobody is
+/// promoted once the activity has started or if it is not published. Must run under the
+/// activity's lock.
 pub async fn promote(
     db: &impl ConnectionTrait,
     mailer: &Mailer,
@@ -172,7 +175,23 @@ pub async fn promote(
         .into_iter()
         .map(|r| r.id)
         .collect();
-    leave_waiting_list(db, &moving_up, Status::Confirmed, now).await?;
+    let offer_until = (activity.offer_hours > 0).then(|| {
+        std::cmp::min(
+            now + chrono::Duration::hours(activity.offer_hours.into()),
+            activity.starts_at,
+        )
+    });
+    match offer_until {
+        Some(until) => {
+            leave_waiting_list(db, &moving_up, Status::Offered, now).await?;
+            registration::Entity::update_many()
+                .col_expr(registration::Column::OfferExpiresAt, Expr::value(until))
+                .filter(registration::Column::Id.is_in(moving_up.iter().copied()))
+                .exec(db)
+                .await?;
+        }
+        None => leave_waiting_list(db, &moving_up, Status::Confirmed, now).await?,
+    }
     activity::Entity::update_many()
         .col_expr(
             activity::Column::ConfirmedCount,
@@ -183,15 +202,45 @@ pub async fn promote(
         .await?;
     close_waitlist_gap(db, activity_id, promoted, promoted).await?;
     for registration_id in moving_up {
-        notices::tell(
-            mailer,
-            db,
-            Notice::PromotedFromWaitlist { registration_id },
-            now,
-        )
-        .await?;
+        let notice = if offer_until.is_some() {
+            Notice::SeatOffered { registration_id }
+        } else {
+            Notice::PromotedFromWaitlist { registration_id }
+        };
+        notices::tell(mailer, db, notice, now).await?;
     }
     Ok(())
+}
+
+/// A registration holding a seat (CONFIRMED or OFFERED) lets it go, as `status` (cancelled,
+/// or an offer declined or lapsed): the seat goes to the next in line. Must run under the
+/// activity's lock.
+pub async fn give_back_seat(
+    db: &impl ConnectionTrait,
+    mailer: &Mailer,
+    registration: &registration::Model,
+    status: Status,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    registration::Entity::update_many()
+        .col_expr(registration::Column::Status, Expr::value(status))
+        .col_expr(
+            registration::Column::OfferExpiresAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+        .filter(registration::Column::Id.eq(registration.id))
+        .exec(db)
+        .await?;
+    activity::Entity::update_many()
+        .col_expr(
+            activity::Column::ConfirmedCount,
+            Expr::col(activity::Column::ConfirmedCount).sub(1),
+        )
+        .filter(activity::Column::Id.eq(registration.activity_id))
+        .exec(db)
+        .await?;
+    promote(db, mailer, registration.activity_id, now).await
 }
 
 /// Cancels every active registration of an activity being cancelled; returns their ids.

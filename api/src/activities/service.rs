@@ -171,6 +171,9 @@ pub async fn create(
     }
     let draft = draft.validated()?;
     let tx = begin_write(db).await?;
+    if let Some(topic) = draft.topic_id {
+        crate::db::get::<entity::topic::Entity>(&tx, topic, "topic").await?;
+    }
     let mut row = activity::ActiveModel {
         status: Set(Status::Draft),
         cancellation_reason: Set(None),
@@ -215,6 +218,8 @@ pub fn draft_of(activity: &activity::Model, sessions: &[session::Model]) -> Acti
         trainer_name: activity.trainer_name.clone(),
         co_organiser: activity.co_organiser.clone(),
         min_attendance_percent: activity.min_attendance_percent,
+        topic_id: activity.topic_id,
+        priority_hours: activity.priority_hours,
         sessions: sessions
             .iter()
             .map(|s| SessionDraft {

@@ -1,5 +1,6 @@
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object};
 use entity::{activity, session};
+use sea_orm::{ColumnTrait, QueryFilter};
 
 use crate::activities::{
     ActivityDraft, SessionDraft,
@@ -16,12 +17,15 @@ use crate::{
     graphql::inputs::parse_id,
     graphql::scalars::Timestamp,
     graphql::{
+        admission::{ActivityConsent, RegistrationQuestion},
         club_question::ClubQuestion,
+        consents::ConsentPurpose,
         diagnostics::Axis,
         followup::{Reminder, Survey},
         people::User,
         positioning::Positioning,
-        registration::Registration,
+        registration::{Registration, RegistrationStatus},
+        topics::Topic,
         training::TrainingProgramme,
     },
     people::Access,
@@ -109,6 +113,12 @@ pub struct CreateActivityInput {
     pub co_organiser: Option<String>,
     /// TRAINING: the share of sessions a registrant must attend to become trained (default 75).
     pub min_attendance_percent: Option<i32>,
+    /// The topic whose demand it answers: its interested partners are told when it is
+    /// published.
+    pub topic_id: Option<ID>,
+    /// With a topic: its interested partners register this many hours (0 to 336) before
+    /// anyone else (default 0).
+    pub priority_hours: Option<i32>,
     /// At least one; they must not overlap.
     pub sessions: Vec<SessionInput>,
 }
@@ -206,6 +216,11 @@ impl CreateActivityInput {
             min_attendance_percent: self
                 .min_attendance_percent
                 .or_else(|| crate::certificates::default_min_attendance(kind)),
+            topic_id: self
+                .topic_id
+                .map(|id| parse_id("topicId", &id))
+                .transpose()?,
+            priority_hours: self.priority_hours.unwrap_or(0),
             sessions: sessions_of(self.sessions)?,
         })
     }
@@ -487,8 +502,60 @@ impl Activity {
         Survey::cold_of(ctx, self.0.id).await
     }
 
-    /// Staff only: everyone registered, in the order they registered. Null, with a FORBIDDEN
-    /// error, for partners (who still get the rest of the activity).
+    /// The topic whose demand it answers, if any.
+    async fn topic(&self, ctx: &Context<'_>) -> ApiResult<Option<Topic>> {
+        match self.0.topic_id {
+            Some(id) => Ok(Some(Topic::bare(
+                crate::db::get::<entity::topic::Entity>(&ctx.state()?.db, id, "topic").await?,
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// With a topic: its interested partners register this many hours before anyone else.
+    async fn priority_hours(&self) -> i32 {
+        self.0.priority_hours
+    }
+
+    /// Registrations wait as PENDING for staff's decision.
+    async fn requires_approval(&self) -> bool {
+        self.0.requires_approval
+    }
+
+    /// A freed seat is offered to the first on the waiting list for this many hours; 0 gives
+    /// it at once.
+    async fn offer_hours(&self) -> i32 {
+        self.0.offer_hours
+    }
+
+    /// The consents a registrant must have given (`giveConsent`) before registering.
+    async fn required_consents(&self) -> Vec<ConsentPurpose> {
+        crate::consents::parse_purposes(&self.0.required_consents)
+            .into_iter()
+            .map(Into::into)
+            .collect()
+    }
+
+    /// The questions asked at registration, in order.
+    async fn registration_questions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Vec<RegistrationQuestion>> {
+        Ok(Activity::questions_of(ctx, self.0.id)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Staff only: for each consent the activity requires, who of its registrants gave it and
+    /// who did not (who may be photographed, say).
+    async fn consents(&self, ctx: &Context<'_>) -> ApiResult<Vec<ActivityConsent>> {
+        self.consents_of(ctx).await
+    }
+
+    /// Staff only: everyone registered, in the order they registered (or only those of one
+    /// status). Null, with a FORBIDDEN error, for partners (who still get the rest).
     #[graphql(complexity = "page_cost(first, child_complexity)")]
     async fn registrations(
         &self,
@@ -496,12 +563,21 @@ impl Activity {
         #[graphql(desc = "How many to return (20 by default, at most 100).")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts (`pageInfo.endCursor`).")]
         after: Option<String>,
+        #[graphql(desc = "Only the registrations in this status.")] status: Option<
+            RegistrationStatus,
+        >,
     ) -> ApiResult<Option<Page<i64, Registration>>> {
         ctx.viewer().require(Access::Staff)?;
         let args = PageArgs::parse(first, after)?;
+        let mut registrations = seats::registrations_of(self.0.id);
+        if let Some(status) = status {
+            registrations = registrations.filter(
+                entity::registration::Column::Status.eq(entity::registration::Status::from(status)),
+            );
+        }
         paginate(
             &ctx.state()?.db,
-            seats::registrations_of(self.0.id),
+            registrations,
             entity::registration::Column::Id,
             Direction::Ascending,
             args,

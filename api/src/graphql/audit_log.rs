@@ -67,6 +67,8 @@ pub enum AuditAction {
     /// Staff registered someone after registration closed (an activity recorded after the
     /// fact, or a late arrival).
     LateRegistration,
+    /// Staff approved or declined a registration waiting for their decision.
+    RegistrationDecided,
 }
 
 pub struct AuditEvent(audit_event::Model);

@@ -46,6 +46,7 @@ pub fn with_codes(mut response: Response) -> Response {
 }
 
 fn classify(error: &mut ServerError) {
+    let mut consents = None;
     let (code, field) = match error.source::<ApiError>() {
         Some(api_error) => {
             if matches!(api_error, ApiError::Internal(_) | ApiError::Unavailable(_)) {
@@ -55,6 +56,9 @@ fn classify(error: &mut ServerError) {
                 ApiError::BadInput { field, .. } => Some(field.clone()),
                 _ => None,
             };
+            if let ApiError::ConsentsRequired(purposes) = api_error {
+                consents = Some(purposes.clone());
+            }
             (api_error.code(), field)
         }
         None if error.source.is_some() => {
@@ -75,6 +79,12 @@ fn classify(error: &mut ServerError) {
     extensions.set("code", code);
     if let Some(field) = field {
         extensions.set("field", Value::String(field));
+    }
+    if let Some(purposes) = consents {
+        extensions.set(
+            "consents",
+            Value::List(purposes.into_iter().map(Value::String).collect()),
+        );
     }
 }
 

@@ -11,7 +11,8 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
     activity, activity_axis, activity_trainer, attendance, certificate, club_question,
     diagnostic_axis, evaluation, group, organisation, organisation_member, payment, post,
-    registration, reminder_rule, session, survey, thread, training_programme, user,
+    registration, registration_answer, registration_question, reminder_rule, session, survey,
+    thread, training_programme, user,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select};
 
@@ -120,6 +121,8 @@ pub struct Loaders {
     trainers: OnceLock<Rows<activity_trainer::Entity>>,
     sheets: OnceLock<DataLoader<SheetsBy, HashMapCache>>,
     evaluations: OnceLock<Rows<evaluation::Entity>>,
+    registration_questions: OnceLock<Rows<registration_question::Entity>>,
+    registration_answers: OnceLock<Rows<registration_answer::Entity>>,
     activity_axes: OnceLock<Rows<activity_axis::Entity>>,
     axes: OnceLock<Rows<diagnostic_axis::Entity>>,
     memberships: OnceLock<Rows<organisation_member::Entity>>,
@@ -189,6 +192,8 @@ impl Loaders {
             trainers: OnceLock::new(),
             sheets: OnceLock::new(),
             evaluations: OnceLock::new(),
+            registration_questions: OnceLock::new(),
+            registration_answers: OnceLock::new(),
             activity_axes: OnceLock::new(),
             axes: OnceLock::new(),
             memberships: OnceLock::new(),
@@ -347,6 +352,31 @@ impl Loaders {
                 evaluation::Entity::find().order_by_asc(evaluation::Column::Objective),
                 evaluation::Column::RegistrationId,
                 |e| e.registration_id,
+            ))
+        })
+    }
+
+    /// The questions an activity asks at registration, in order, by activity.
+    pub fn registration_questions(&self) -> &Rows<registration_question::Entity> {
+        self.registration_questions.get_or_init(|| {
+            loader(RowsBy::new(
+                &self.db,
+                registration_question::Entity::find()
+                    .order_by_asc(registration_question::Column::Position),
+                registration_question::Column::ActivityId,
+                |q| q.activity_id,
+            ))
+        })
+    }
+
+    /// A registration's answers to its activity's questions, by registration.
+    pub fn registration_answers(&self) -> &Rows<registration_answer::Entity> {
+        self.registration_answers.get_or_init(|| {
+            loader(RowsBy::new(
+                &self.db,
+                registration_answer::Entity::find(),
+                registration_answer::Column::RegistrationId,
+                |a| a.registration_id,
             ))
         })
     }

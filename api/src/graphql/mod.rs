@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod activities;
+pub mod admission;
 pub mod answers;
 pub mod attendance;
 pub mod audit_log;
@@ -10,6 +11,7 @@ pub mod certificates;
 pub mod club;
 pub mod club_question;
 pub mod connections;
+pub mod consents;
 pub mod context;
 pub mod diagnostics;
 pub mod errors;
@@ -32,16 +34,19 @@ pub mod registrations;
 pub mod scalars;
 pub mod settle;
 pub mod socket_viewer;
+pub mod topics;
 pub mod training;
 
 use self::{
     accounts::{AccountsMutation, AccountsQuery},
     activities::{ActivityMutation, ActivityQuery},
+    admission::AdmissionMutation,
     attendance::AttendanceMutation,
     audit_log::AuditQuery,
     auth::AuthQuery,
     certificates::CertificateQuery,
     club::ClubMutation,
+    consents::{ConsentMutation, ConsentQuery},
     diagnostics::{DiagnosticMutation, DiagnosticQuery},
     followup::{FollowUpMutation, FollowUpQuery},
     groups::{GroupMutation, GroupQuery, GroupSubscription, ModerationMutation},
@@ -54,6 +59,7 @@ use self::{
     positioning::{PositioningMutation, PositioningQuery},
     progress::{ProgressMutation, ProgressQuery},
     registrations::{RegistrationMutation, RegistrationQuery},
+    topics::{TopicMutation, TopicQuery},
     training::{TrainingMutation, TrainingQuery},
 };
 use actix_web::web::Bytes;
@@ -92,6 +98,8 @@ pub struct Query(
     TrainingQuery,
     LearningQuery,
     PositioningQuery,
+    ConsentQuery,
+    TopicQuery,
 );
 
 /// What changes Klub's data. Every mutation is authorised in the server and answers once every instance has heard its change.
@@ -111,6 +119,9 @@ pub struct Mutation(
     AttendanceMutation,
     LearningMutation,
     PositioningMutation,
+    AdmissionMutation,
+    ConsentMutation,
+    TopicMutation,
     ClubMutation,
     GroupMutation,
     ModerationMutation,

@@ -5,7 +5,11 @@
 use async_graphql::{Context, Enum, ID, Object};
 use entity::registration;
 
-use crate::{activities::seats, graphql::activities::Activity, payments::Payment};
+use crate::{
+    activities::seats,
+    graphql::{activities::Activity, admission::RegistrationAnswer},
+    payments::Payment,
+};
 use crate::{
     error::ApiResult, graphql::context::ContextExt, graphql::learning::ObjectiveResult,
     graphql::people::User, graphql::scalars::Timestamp, people::Access,
@@ -19,8 +23,14 @@ pub enum RegistrationStatus {
     Confirmed,
     /// Waits for a seat; `position` says where.
     Waitlisted,
-    /// Cancelled by its owner, by staff, or with its activity.
+    /// Cancelled by its owner, by staff, or with its activity; or a seat offered and let go.
     Cancelled,
+    /// Waits for staff's decision (the activity requires approval); holds no seat.
+    Pending,
+    /// Staff said no; `declineReason` says why.
+    Declined,
+    /// A freed seat held for the person until `offerExpiresAt`: `answerOffer` takes it.
+    Offered,
 }
 
 pub struct Registration(pub registration::Model);
@@ -108,6 +118,22 @@ impl Registration {
             .await?
             .unwrap_or_default();
         Ok(rows.into_iter().map(ObjectiveResult::from).collect())
+    }
+
+    /// While OFFERED: when the seat passes to the next on the waiting list.
+    async fn offer_expires_at(&self) -> Option<Timestamp> {
+        self.0.offer_expires_at.map(Into::into)
+    }
+
+    /// Once DECLINED: staff's reason, as mailed.
+    async fn decline_reason(&self) -> Option<&str> {
+        self.0.decline_reason.as_deref()
+    }
+
+    /// Its answers to the activity's registration questions, in the questions' order. Its
+    /// owner and staff only (FORBIDDEN for anyone else).
+    async fn answers(&self, ctx: &Context<'_>) -> ApiResult<Vec<RegistrationAnswer>> {
+        self.answers_of(ctx).await
     }
 
     /// The person registered.

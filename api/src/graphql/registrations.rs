@@ -7,7 +7,11 @@ use crate::{
     graphql::connections::{Direction, Page, PageArgs, page_cost, paginate},
     graphql::context::ContextExt,
     graphql::inputs::parse_id,
-    graphql::{payments::PaymentStatus, registration::Registration},
+    graphql::{
+        admission::{RegistrationAnswerInput, answer_drafts},
+        payments::PaymentStatus,
+        registration::Registration,
+    },
     payments,
     people::Access,
     people::service as people,
@@ -72,7 +76,11 @@ pub struct RegistrationMutation;
 #[Object]
 impl RegistrationMutation {
     /// Registers the caller (or, for staff, `userId`). A full activity puts the registration on
-    /// the waiting list with its position; registering twice returns the active registration.
+    /// the waiting list with its position; one requiring approval leaves it PENDING for staff;
+    /// registering twice returns the active registration. A required question unanswered or a
+    /// wrong value: BAD_USER_INPUT naming the answer; a required consent not given: FORBIDDEN
+    /// with `extensions.consents` naming what to ask for. Staff placing someone skip approval,
+    /// questions and consents.
     async fn register_for_activity(
         &self,
         ctx: &Context<'_>,
@@ -81,10 +89,15 @@ impl RegistrationMutation {
             desc = "Someone else to register (staff, or a manager for a colleague); by default the caller."
         )]
         user_id: Option<ID>,
+        #[graphql(
+            desc = "Answers to the activity's registration questions (the required ones must be answered)."
+        )]
+        answers: Option<Vec<RegistrationAnswerInput>>,
     ) -> ApiResult<Registration> {
         let me = ctx.viewer().require(Access::Member)?;
         let state = ctx.state()?;
         let activity_id = parse_id("activityId", &activity_id)?;
+        let answers = answer_drafts(answers)?;
         let registrant_id = match user_id {
             Some(id) => parse_id("userId", &id)?,
             None => me.id,
@@ -100,6 +113,7 @@ impl RegistrationMutation {
             activity_id,
             &registrant,
             placement,
+            answers,
             state.now(),
         )
         .await?;

@@ -189,6 +189,7 @@ pub async fn register_invited(
             activity_id,
             person,
             Placement::Invitation,
+            Vec::new(),
             now,
         )
         .await

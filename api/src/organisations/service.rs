@@ -170,6 +170,7 @@ pub async fn register_colleague(
         activity_id,
         &colleague,
         Placement::Colleague(manager),
+        Vec::new(),
         now,
     )
     .await

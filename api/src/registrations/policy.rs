@@ -51,6 +51,13 @@ impl Placement<'_> {
         self.lifts_partner_rules(registrant) || activities::sees(registrant, activity)
     }
 
+    /// Whether the activity's admission applies: the person registering itself, or a manager
+    /// for a colleague, answers its required questions, needs its consents and waits for
+    /// staff's approval; staff and the invitations they sent place people directly.
+    pub fn asks_admission(self) -> bool {
+        matches!(self, Placement::Themselves | Placement::Colleague(_))
+    }
+
     /// Whether the activity's audience admits the registrant this way.
     pub fn admits(self, registrant: &user::Model, activity: &activity::Model) -> bool {
         if let Placement::Colleague(manager) = self {

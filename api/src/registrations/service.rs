@@ -9,8 +9,8 @@ use entity::{
     session, user,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, ExprTrait, QueryFilter, Select, SqlErr, sea_query::Expr, sea_query::OnConflict,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    DatabaseConnection, EntityTrait, QueryFilter, Select, SqlErr, sea_query::OnConflict,
 };
 
 use crate::{
@@ -20,23 +20,29 @@ use crate::{
         seats,
     },
     audit::{self, Action},
+    consents,
     db::begin_write,
     error::{ApiError, ApiResult},
     ids::{ActivityId, UserId},
     mail::Mailer,
     people::Staff,
-    registrations::policy::{self, Placement},
+    registrations::{
+        policy::{self, Placement},
+        questions::{self, AnswerDraft},
+    },
 };
 
-/// Registers `registrant` for an activity: a seat if one is free, the waiting list otherwise.
-/// Registering again returns the active registration. The [`Placement`] decides whether the
-/// partner's rules (drafts hidden, the audience) apply.
+/// Registers `registrant` for an activity: a seat if one is free, the waiting list otherwise;
+/// PENDING, holding no seat, when the activity requires staff's approval. Registering again
+/// returns the active registration. The [`Placement`] decides whether the partner's rules
+/// (drafts hidden, the audience, approval, required answers and consents) apply.
 pub async fn register(
     db: &DatabaseConnection,
     mailer: &Mailer,
     activity_id: i64,
     registrant: &user::Model,
     placement: Placement<'_>,
+    answers: Vec<AnswerDraft>,
     now: DateTime<Utc>,
 ) -> ApiResult<registration::Model> {
     // Judged before the transaction, so that refusals and repeats take no lock; judged again
@@ -49,10 +55,29 @@ pub async fn register(
         return Ok(existing);
     }
     admissible(&activity, registrant, placement, now)?;
+    let asks = placement.asks_admission();
+    if asks {
+        crate::demand::require_priority(db, &activity, registrant, now).await?;
+    }
+    let questions = questions::of_activity(db, activity_id).await?;
+    let answers = questions::checked_answers(&questions, answers, asks)?;
+    if asks {
+        let required = consents::parse_purposes(&activity.required_consents);
+        let missing = consents::missing(db, registrant.id, &required).await?;
+        if !missing.is_empty() {
+            return Err(ApiError::ConsentsRequired(
+                missing.iter().map(ActiveEnum::to_value).collect(),
+            ));
+        }
+    }
     let sessions = session::of_activity(activity_id).all(db).await?;
 
     let tx = begin_write(db).await?;
-    let (activity, status, position) = seats::take(&tx, activity_id).await?;
+    let (activity, status, position) = if asks && activity.requires_approval {
+        (seats::lock(&tx, activity_id).await?, Status::Pending, None)
+    } else {
+        seats::take(&tx, activity_id).await?
+    };
     admissible(&activity, registrant, placement, now)?;
     let inserted = registration::ActiveModel {
         activity_id: Set(activity_id),
@@ -76,6 +101,7 @@ pub async fn register(
         }
         Err(error) => return Err(error.into()),
     };
+    questions::store(&tx, registration.id, answers).await?;
     if now >= activity.registration_closes_at()
         && let Placement::By(staff) = placement
     {
@@ -166,23 +192,17 @@ pub async fn cancel(
     let activity = seats::lock(&tx, found.activity_id).await?;
     let registration = get(&tx, id).await?;
     match registration.status {
-        Status::Cancelled => return Ok(registration),
+        Status::Cancelled | Status::Declined => return Ok(registration),
         _ if !policy::may_cancel_after_start(caller) && now >= activity.starts_at => {
             return Err(ApiError::conflict(
                 "the activity has started: ask the staff",
             ));
         }
-        Status::Confirmed => {
+        Status::Confirmed | Status::Offered => {
+            seats::give_back_seat(&tx, mailer, &registration, Status::Cancelled, now).await?;
+        }
+        Status::Pending => {
             seats::leave_waiting_list(&tx, &[id], Status::Cancelled, now).await?;
-            activity::Entity::update_many()
-                .col_expr(
-                    activity::Column::ConfirmedCount,
-                    Expr::col(activity::Column::ConfirmedCount).sub(1),
-                )
-                .filter(activity::Column::Id.eq(activity.id))
-                .exec(&tx)
-                .await?;
-            seats::promote(&tx, mailer, activity.id, now).await?;
         }
         Status::Waitlisted => {
             seats::leave_waiting_list(&tx, &[id], Status::Cancelled, now).await?;
@@ -300,4 +320,20 @@ pub async fn set_attended(
 /// The caller's registrations, oldest first.
 pub fn of_user(user_id: i64) -> Select<registration::Entity> {
     registration::Entity::find().filter(registration::Column::UserId.eq(user_id))
+}
+
+/// The people holding an active registration (a seat, an offer, a waiting or pending place).
+pub async fn active_registrants(
+    db: &impl ConnectionTrait,
+    activity_id: i64,
+) -> ApiResult<Vec<user::Model>> {
+    let active = registration::Entity::find()
+        .filter(registration::Column::ActivityId.eq(activity_id))
+        .filter(registration::Column::Status.is_not_in([Status::Cancelled, Status::Declined]))
+        .all(db)
+        .await?;
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(active.iter().map(|r| r.user_id)))
+        .all(db)
+        .await?)
 }
