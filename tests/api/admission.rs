@@ -149,6 +149,18 @@ async fn a_photowalk_asks_which_camera_and_staff_read_the_answers() {
         )
         .await;
     again.expect_error("CONFLICT");
+    // And in the registrations' sheet, a column per question.
+    let url = format!("{}/activities/{walk}/registrations.csv", app.address);
+    let csv = crate::training::download(&app, &url, Some(&admin))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("Votre appareil ?"), "{csv}");
+    assert!(
+        csv.contains("Reflex,oui,12.5,Le phare au lever du jour"),
+        "{csv}"
+    );
     // Other settings still change.
     let approval = set_admission(&app, &admin, &walk, json!({ "requiresApproval": true })).await;
     assert_eq!(

@@ -1,10 +1,11 @@
 //! `GET /activities/{id}/registrations.csv`: the staff's sign-in sheet and funder's report —
-//! name, organisation, email, status, waiting position and attendance per session.
+//! name, organisation, email, status, waiting position, attendance per session, and the
+//! answers to the activity's registration questions, one column each.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use entity::{attendance, registration};
+use entity::{attendance, registration, registration_answer};
 use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::{
@@ -13,6 +14,7 @@ use crate::{
     http::attachment::attachment,
     http::credentials::viewer_of,
     people::{self, Access},
+    registrations,
     safe_csv::SafeCsv,
     state::AppState,
 };
@@ -47,6 +49,19 @@ async fn sheet(request: &HttpRequest, id: &str, state: &AppState) -> ApiResult<(
         .collect();
     let organisations =
         people::organisation::names(&state.db, &users.values().collect::<Vec<_>>()).await?;
+    let questions = registrations::questions::of_activity(&state.db, id).await?;
+    let answers: HashMap<(i64, i64), String> = registration_answer::Entity::find()
+        .filter(
+            registration_answer::Column::RegistrationId.is_in(registrations.iter().map(|r| r.id)),
+        )
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let value = registrations::questions::value_of(&a);
+            ((a.registration_id, a.question_id), value)
+        })
+        .collect();
 
     let mut sheet = SafeCsv::default();
     let mut heading = vec![
@@ -61,6 +76,7 @@ async fn sheet(request: &HttpRequest, id: &str, state: &AppState) -> ApiResult<(
             .iter()
             .map(|s| format!("session {}", s.starts_at.format("%Y-%m-%d %H:%M UTC"))),
     );
+    heading.extend(questions.iter().map(|q| q.text.clone()));
     sheet.row(&heading)?;
     for registration in &registrations {
         let Some(person) = users.get(&registration.user_id) else {
@@ -83,6 +99,12 @@ async fn sheet(request: &HttpRequest, id: &str, state: &AppState) -> ApiResult<(
                 ""
             }
             .to_owned()
+        }));
+        row.extend(questions.iter().map(|q| {
+            answers
+                .get(&(registration.id, q.id))
+                .cloned()
+                .unwrap_or_default()
         }));
         sheet.row(&row)?;
     }
