@@ -67,6 +67,7 @@ async fn main() -> ExitCode {
     let mut postgres = None;
     let mut seconds = 5;
     let mut oha = None;
+    let mut wrk = None;
     let mut only = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -74,11 +75,12 @@ async fn main() -> ExitCode {
             ("--postgres", Some(url)) => postgres = Some(url),
             ("--seconds", Some(n)) => seconds = n.parse().unwrap_or(5),
             ("--oha", Some(path)) => oha = Some(path),
+            ("--wrk", Some(path)) => wrk = Some(path),
             ("--only", Some(part)) if part == "browsing" => only = Some(Part::Browsing),
             ("--only", Some(part)) if part == "burst" => only = Some(Part::Burst),
             _ => {
                 eprintln!(
-                    "usage: klub-bench [--postgres URL] [--seconds N] [--oha PATH] [--only browsing|burst]"
+                    "usage: klub-bench [--postgres URL] [--seconds N] [--oha PATH] [--wrk PATH] [--only browsing|burst]"
                 );
                 return ExitCode::from(2);
             }
@@ -91,6 +93,7 @@ async fn main() -> ExitCode {
             .unwrap_or_default(),
         window: Duration::from_secs(seconds),
         oha,
+        wrk,
         only,
     };
 
@@ -162,6 +165,8 @@ struct Bench {
     window: Duration,
     /// oha, to measure browsing as `../shared/peer/run.sh` measures PostGraphile.
     oha: Option<String>,
+    /// wrk, to measure the crowd: many partners on many pages, nothing answered from memory.
+    wrk: Option<String>,
     /// The one part `--only` names (to weigh one lever quickly); both without it.
     only: Option<Part>,
 }
@@ -511,6 +516,15 @@ impl Bench {
             }
         }
 
+        if let Some(wrk) = self.wrk.as_ref().filter(|_| browsing) {
+            let cursors = self.page_cursors(&endpoint, &tokens[0]).await;
+            let mut figures = wrk_crowd(wrk, &endpoint, &tokens[..CROWD], &cursors, folder);
+            figures.database = database;
+            figures.scenario = "crowd: 300 partners × 10 pages, nothing kept (wrk)";
+            figures.peak_mib = server.peak_mib();
+            figures.print(Some(ceiling));
+        }
+
         let register = operation_text("RegisterForActivity");
         let bursts = CLIENTS.into_iter().zip(data.burst_workshops);
         for (clients, workshop) in bursts.filter(|_| self.measures(Part::Burst)) {
@@ -577,6 +591,137 @@ impl Bench {
             }
         }
         drop(server);
+    }
+}
+
+/// How many partners the crowd rotates through, and how many pages each asks.
+const CROWD: usize = 300;
+const CROWD_PAGES: usize = 10;
+
+impl Bench {
+    /// The cursors of the first [`CROWD_PAGES`] pages of 20 activities ("" for the first).
+    async fn page_cursors(&self, endpoint: &str, token: &str) -> Vec<String> {
+        let mut cursors = vec![String::new()];
+        while cursors.len() < CROWD_PAGES {
+            let after = cursors.last().filter(|c| !c.is_empty()).cloned();
+            let request = self.client.post(endpoint).bearer_auth(token).json(&json!({
+                "query": operation_text("Activities"),
+                "variables": { "first": 20, "after": after },
+                "operationName": "Activities",
+            }));
+            let Some(body) = answered_without_errors(request).await else {
+                break;
+            };
+            match body["data"]["activities"]["pageInfo"]["endCursor"].as_str() {
+                Some(cursor) => cursors.push(cursor.to_owned()),
+                None => break,
+            }
+        }
+        cursors
+    }
+}
+
+/// The crowd, measured by wrk (2 threads, 64 connections, 10 s after a 3 s warm-up): each
+/// request is the next partner of `tokens` on one of the pages of `cursors`, narrowed to
+/// activities ending after an instant no other request used, so nothing kept in memory answers.
+fn wrk_crowd(
+    wrk: &str,
+    endpoint: &str,
+    tokens: &[String],
+    cursors: &[String],
+    folder: &std::path::Path,
+) -> Figures {
+    let quoted = |items: &[String]| {
+        items
+            .iter()
+            .map(|item| format!("{item:?}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let script = format!(
+        r#"local tokens = {{{tokens}}}
+local cursors = {{{cursors}}}
+local query = {query}
+local threads = 0
+function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+local counter = 0
+request = function()
+  counter = counter + 1
+  local n = counter * 2 + tid + {offset}
+  local token = tokens[(n % #tokens) + 1]
+  local cursor = cursors[(math.floor(n / #tokens) % #cursors) + 1]
+  local after = "null"
+  if cursor ~= "" then after = '"' .. cursor .. '"' end
+  local from = os.date("!%Y-%m-%dT%H:%M:%SZ", n)
+  local body = '{{"operationName":"Activities","query":' .. query .. ',"variables":{{"first":20,"after":' .. after .. ',"filter":{{"from":"' .. from .. '"}}}}}}'
+  return wrk.format("POST", nil, {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}}, body)
+end
+"#,
+        tokens = quoted(tokens),
+        cursors = quoted(cursors),
+        query = serde_json::to_string(
+            &serde_json::to_string(&operation_text("Activities")).unwrap_or_default()
+        )
+        .unwrap_or_default(),
+        offset = "OFFSET",
+    );
+    let run = |duration: &str, offset: u64| {
+        let path = folder.join("crowd.lua");
+        let _ = std::fs::write(&path, script.replace("OFFSET", &offset.to_string()));
+        let output = Command::new(wrk)
+            .args(["-t2", "-c64", "-d", duration, "--latency", "-s"])
+            .arg(&path)
+            .arg(endpoint)
+            .output()
+            .expect("wrk runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    // The warm-up and the measure use different instants, so the measure is never answered
+    // from what the warm-up left in memory.
+    run("3s", 0);
+    let report = run("10s", 1_000_000_000);
+    let field = |prefix: &str| {
+        report.lines().find_map(|line| {
+            line.trim()
+                .strip_prefix(prefix)
+                .map(str::trim)
+                .map(str::to_owned)
+        })
+    };
+    let duration = |text: Option<String>| {
+        let text = text.unwrap_or_default();
+        let (number, unit) =
+            text.split_at(text.find(|c: char| c.is_alphabetic()).unwrap_or(text.len()));
+        let value: f64 = number.parse().unwrap_or_default();
+        Duration::from_secs_f64(match unit {
+            "us" => value / 1e6,
+            "ms" => value / 1e3,
+            "s" => value,
+            "m" => value * 60.0,
+            _ => 0.0,
+        })
+    };
+    if let Some(errors) = field("Non-2xx or 3xx responses:") {
+        eprintln!("wrk: {errors} answers other than 2xx");
+    }
+    let requests = report
+        .lines()
+        .find(|line| line.contains("requests in"))
+        .and_then(|line| line.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_default();
+    Figures {
+        database: "",
+        scenario: "",
+        clients: 64,
+        requests,
+        per_second: field("Requests/sec:")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_default(),
+        p50: duration(field("50%")),
+        p99: duration(field("99%")),
+        statements_per_request: None,
+        peak_mib: None,
     }
 }
 
