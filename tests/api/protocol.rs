@@ -135,6 +135,48 @@ async fn unknown_fields_and_wrong_types_get_codes() {
     .expect_error("BAD_USER_INPUT");
 }
 
+/// A document kept parsed from an earlier request is still checked against each request's
+/// variables (their types, the cost of the page they ask for), and a mutation given a wrong
+/// value does nothing.
+#[tokio::test]
+async fn a_known_document_still_checks_its_variables() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let page = "query ($first: Int) { activities(first: $first) { totalCount } }";
+    for _ in 0..2 {
+        app.graphql(page, json!({ "first": 5 }), Some(&admin))
+            .await
+            .data();
+    }
+    app.graphql(page, json!({ "first": "ten" }), Some(&admin))
+        .await
+        .expect_error("BAD_USER_INPUT");
+    let deep = "query ($first: Int) { activities(first: $first) { edges { node { registrations(first: $first) { edges { node { user { id } } } } } } } }";
+    app.graphql(deep, json!({ "first": 1 }), Some(&admin))
+        .await
+        .data();
+    app.graphql(deep, json!({ "first": 100 }), Some(&admin))
+        .await
+        .expect_error("GRAPHQL_VALIDATION_FAILED");
+    let id = app.published_activity(&admin, 5, json!({})).await;
+    let (partner, _) = app.sign_up("ann@example.fr", "Ann").await;
+    let register =
+        "mutation ($activityId: ID!) { registerForActivity(activityId: $activityId) { id } }";
+    let other = app.published_activity(&admin, 5, json!({})).await;
+    app.graphql(register, json!({ "activityId": other }), Some(&partner))
+        .await
+        .data();
+    app.graphql(
+        register,
+        json!({ "activityId": { "id": id } }),
+        Some(&partner),
+    )
+    .await
+    .expect_error("BAD_USER_INPUT");
+    let mine = app.op("MyRegistrations", json!({}), Some(&partner)).await;
+    assert_eq!(mine.data()["myRegistrations"]["totalCount"], 1);
+}
+
 #[tokio::test]
 async fn batches_are_limited() {
     let app = spawn_app().await;

@@ -78,9 +78,10 @@ async fn main() -> ExitCode {
             ("--wrk", Some(path)) => wrk = Some(path),
             ("--only", Some(part)) if part == "browsing" => only = Some(Part::Browsing),
             ("--only", Some(part)) if part == "burst" => only = Some(Part::Burst),
+            ("--only", Some(part)) if part == "crowd" => only = Some(Part::Crowd),
             _ => {
                 eprintln!(
-                    "usage: klub-bench [--postgres URL] [--seconds N] [--oha PATH] [--wrk PATH] [--only browsing|burst]"
+                    "usage: klub-bench [--postgres URL] [--seconds N] [--oha PATH] [--wrk PATH] [--only browsing|burst|crowd]"
                 );
                 return ExitCode::from(2);
             }
@@ -177,6 +178,8 @@ enum Part {
     Browsing,
     /// The registration burst.
     Burst,
+    /// The crowd alone (with `--wrk`).
+    Crowd,
 }
 
 /// One measured row.
@@ -516,7 +519,8 @@ impl Bench {
             }
         }
 
-        if let Some(wrk) = self.wrk.as_ref().filter(|_| browsing) {
+        let crowd = browsing || self.measures(Part::Crowd);
+        if let Some(wrk) = self.wrk.as_ref().filter(|_| crowd) {
             let cursors = self.page_cursors(&endpoint, &tokens[0]).await;
             let mut figures = wrk_crowd(wrk, &endpoint, &tokens[..CROWD], &cursors, folder);
             figures.database = database;
@@ -643,8 +647,18 @@ fn wrk_crowd(
 local cursors = {{{cursors}}}
 local query = {query}
 local threads = 0
-function setup(thread) thread:set("tid", threads); threads = threads + 1 end
 local counter = 0
+errors = 0
+local all = {{}}
+function setup(thread) thread:set("tid", threads); threads = threads + 1; table.insert(all, thread) end
+response = function(status, headers, body)
+  if string.find(body, '"errors"', 1, true) then errors = errors + 1 end
+end
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(all) do total = total + thread:get("errors") end
+  io.stderr:write("wrk: " .. total .. " answers with GraphQL errors\n")
+end
 request = function()
   counter = counter + 1
   local n = counter * 2 + tid + {offset}
@@ -674,6 +688,7 @@ end
             .arg(endpoint)
             .output()
             .expect("wrk runs");
+        eprint!("{}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
     // The warm-up and the measure use different instants, so the measure is never answered

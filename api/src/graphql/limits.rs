@@ -210,8 +210,7 @@ impl ExtensionFactory for QueryLimits {
 }
 
 /// Parsed documents by their text: the frontend sends the same few documents over and over, and
-/// parsing is a good part of a small query's cost. A known document also skips the rules that
-/// depend on its text alone (`SingleOperationSchema`).
+/// parsing is a good part of a small query's cost. Validation still runs on every request.
 /// Only documents that passed validation are kept ([`QueryLimits::remember`]): anyone can send
 /// invalid ones, and a parsed document costs about a hundred times its text. The cache is
 /// bounded by the documents' size in memory ([`size_in_memory`]), and a full cache starts again

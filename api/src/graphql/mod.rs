@@ -63,9 +63,7 @@ use self::{
     training::{TrainingMutation, TrainingQuery},
 };
 use actix_web::web::Bytes;
-use async_graphql::{
-    MergedObject, MergedSubscription, Response, Schema, SchemaBuilder, ValidationMode,
-};
+use async_graphql::{MergedObject, MergedSubscription, Response, Schema, SchemaBuilder};
 
 use self::socket_viewer::SocketViewer;
 use crate::{
@@ -180,22 +178,15 @@ pub fn build(state: AppState, limits: QueryLimits) -> KlubSchema {
 /// same order. With no extension, async-graphql resolves each field straight away instead of
 /// passing it down the extensions' chain; with four of them that chain was the largest cost of
 /// a page of 20 activities (perf under klub-bench).
-///
-/// A document whose text passed validation before runs on a second copy of the schema that
-/// checks only what depends on the request's variables (complexity, depth): the other rules
-/// are a function of the text and the schema alone, so they would pass again. The frontend
-/// sends the same few documents, and validating each in full again is pure waste.
 pub struct SingleOperationSchema {
     schema: KlubSchema,
-    validated: KlubSchema,
     limits: QueryLimits,
 }
 
 impl SingleOperationSchema {
     pub fn build(state: AppState, limits: QueryLimits) -> Self {
         Self {
-            schema: served(builder(), state.clone()),
-            validated: served(builder().validation_mode(ValidationMode::Fast), state),
+            schema: served(builder(), state),
             limits,
         }
     }
@@ -231,12 +222,7 @@ impl SingleOperationSchema {
             (Some(key), Some(since)) if !mutation => Some((key, since)),
             _ => None,
         };
-        let schema = if fresh {
-            &self.schema
-        } else {
-            &self.validated
-        };
-        let (response, read_the_clock) = clock::watch(schema.execute(context::for_caller(
+        let (response, read_the_clock) = clock::watch(self.schema.execute(context::for_caller(
             state,
             request,
             viewer,
