@@ -233,6 +233,9 @@ async fn signed_sheets(
         return Ok(());
     };
     index.push("emargement/ : la feuille signée de chaque demi-journée :".into());
+    let drawing =
+        sheet_pdf::Drawing::load(db, mailer, activity.id, &all.registrations, by.person(), tz)
+            .await?;
     for sheet in &all.sheets {
         let local = sheet.slot.starts_at.with_timezone(&tz);
         let half = if sheet.slot.id % 2 == 0 {
@@ -241,7 +244,7 @@ async fn signed_sheets(
             "apres-midi"
         };
         let path = format!("emargement/{}-{half}.pdf", local.format("%Y-%m-%d"));
-        let (_, bytes) = sheet_pdf::document(db, mailer, sheet.slot.id, by.person(), tz).await?;
+        let bytes = drawing.render(sheet).await?;
         index.push(format!(
             "  {path} : {} — empreinte {}",
             if sheet.intact() {
