@@ -140,7 +140,13 @@ impl AttendanceSlot {
     async fn attendance(&self, ctx: &Context<'_>) -> ApiResult<Vec<SlotAttendance>> {
         let me = ctx.viewer().require(Access::Account)?;
         let sheet = self.sheet()?;
-        policy::require_keeps_sheets(&ctx.state()?.db, me, sheet.slot.activity_id).await?;
+        let trainers = ctx
+            .loaders()?
+            .trainers()
+            .load_one(sheet.slot.activity_id)
+            .await?
+            .unwrap_or_default();
+        policy::require_keeps_sheets_of(me, &trainers)?;
         Ok(self
             .sheets
             .registrations
