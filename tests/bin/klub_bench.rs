@@ -68,6 +68,7 @@ async fn main() -> ExitCode {
     let mut seconds = 5;
     let mut oha = None;
     let mut wrk = None;
+    let mut scale = 1;
     let mut only = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -76,12 +77,13 @@ async fn main() -> ExitCode {
             ("--seconds", Some(n)) => seconds = n.parse().unwrap_or(5),
             ("--oha", Some(path)) => oha = Some(path),
             ("--wrk", Some(path)) => wrk = Some(path),
+            ("--scale", Some(n)) => scale = n.parse().unwrap_or(1).max(1),
             ("--only", Some(part)) if part == "browsing" => only = Some(Part::Browsing),
             ("--only", Some(part)) if part == "burst" => only = Some(Part::Burst),
             ("--only", Some(part)) if part == "crowd" => only = Some(Part::Crowd),
             _ => {
                 eprintln!(
-                    "usage: klub-bench [--postgres URL] [--seconds N] [--oha PATH] [--wrk PATH] [--only browsing|burst|crowd]"
+                    "usage: klub-bench [--postgres URL] [--seconds N] [--oha PATH] [--wrk PATH] [--scale N] [--only browsing|burst|crowd]"
                 );
                 return ExitCode::from(2);
             }
@@ -95,6 +97,7 @@ async fn main() -> ExitCode {
         window: Duration::from_secs(seconds),
         oha,
         wrk,
+        scale,
         only,
     };
 
@@ -168,6 +171,9 @@ struct Bench {
     oha: Option<String>,
     /// wrk, to measure the crowd: many partners on many pages, nothing answered from memory.
     wrk: Option<String>,
+    /// The dataset's size, as a multiple of the base shape (partners, activities and their
+    /// registrations, threads and their posts).
+    scale: usize,
     /// The one part `--only` names (to weigh one lever quickly); both without it.
     only: Option<Part>,
 }
@@ -397,7 +403,7 @@ impl Bench {
         .await;
         let db = Database::connect(url).await.expect("the bench database");
         let seeded = Instant::now();
-        let data = seed(&db).await;
+        let data = seed(&db, self.scale).await;
         eprintln!(
             "{database}: dataset written in {:.1} s",
             seeded.elapsed().as_secs_f64()
@@ -524,7 +530,11 @@ impl Bench {
             let cursors = self.page_cursors(&endpoint, &tokens[0]).await;
             let mut figures = wrk_crowd(wrk, &endpoint, &tokens[..CROWD], &cursors, folder);
             figures.database = database;
-            figures.scenario = "crowd: 300 partners × 10 pages, nothing kept (wrk)";
+            figures.scenario = if self.scale == 1 {
+                "crowd: 300 partners × 10 pages, nothing kept (wrk)"
+            } else {
+                "crowd at the --scale given (wrk)"
+            };
             figures.peak_mib = server.peak_mib();
             figures.print(Some(ceiling));
         }
@@ -859,7 +869,7 @@ struct Dataset {
 }
 
 /// Writes the dataset straight into the database, in batches.
-async fn seed(db: &DatabaseConnection) -> Dataset {
+async fn seed(db: &DatabaseConnection, scale: usize) -> Dataset {
     let now = Utc::now();
     let admin = user::Entity::find()
         .filter(user::Column::Email.eq("admin@bench.klub"))
@@ -868,7 +878,7 @@ async fn seed(db: &DatabaseConnection) -> Dataset {
         .ok()
         .flatten()
         .expect("the bench admin");
-    for chunk in (0..PARTNERS).collect::<Vec<_>>().chunks(500) {
+    for chunk in (0..PARTNERS * scale).collect::<Vec<_>>().chunks(500) {
         user::Entity::insert_many(chunk.iter().map(|i| user::ActiveModel {
             email: Set(format!("partner{i}@bench.klub")),
             name: Set(format!("Partner {i}")),
@@ -912,17 +922,19 @@ async fn seed(db: &DatabaseConnection) -> Dataset {
             ..Default::default()
         }
     };
-    activity::Entity::insert_many((0..ACTIVITIES).map(|i| {
-        activity_row(
-            format!("Activity {i}"),
-            1 + i as i64,
-            150,
-            REGISTRATIONS_PER_ACTIVITY as i32,
-        )
-    }))
-    .exec_without_returning(db)
-    .await
-    .expect("activities written");
+    for chunk in (0..ACTIVITIES * scale).collect::<Vec<_>>().chunks(500) {
+        activity::Entity::insert_many(chunk.iter().map(|i| {
+            activity_row(
+                format!("Activity {i}"),
+                1 + *i as i64 / scale as i64,
+                150,
+                REGISTRATIONS_PER_ACTIVITY as i32,
+            )
+        }))
+        .exec_without_returning(db)
+        .await
+        .expect("activities written");
+    }
     activity::Entity::insert_many(
         (0..3).map(|i| activity_row(format!("Burst {i}"), 400, BURST_SEATS, 0)),
     )
@@ -946,17 +958,21 @@ async fn seed(db: &DatabaseConnection) -> Dataset {
         .iter()
         .filter(|a| a.title.starts_with("Activity"))
         .collect();
-    session::Entity::insert_many(programme.iter().flat_map(|a| {
-        [0, 1].map(|day| session::ActiveModel {
-            activity_id: Set(a.id),
-            starts_at: Set(a.starts_at + chrono::Duration::days(day)),
-            ends_at: Set(a.starts_at + chrono::Duration::days(day) + chrono::Duration::hours(3)),
-            ..Default::default()
-        })
-    }))
-    .exec_without_returning(db)
-    .await
-    .expect("sessions written");
+    for chunk in programme.chunks(500) {
+        session::Entity::insert_many(chunk.iter().flat_map(|a| {
+            [0, 1].map(|day| session::ActiveModel {
+                activity_id: Set(a.id),
+                starts_at: Set(a.starts_at + chrono::Duration::days(day)),
+                ends_at: Set(a.starts_at
+                    + chrono::Duration::days(day)
+                    + chrono::Duration::hours(3)),
+                ..Default::default()
+            })
+        }))
+        .exec_without_returning(db)
+        .await
+        .expect("sessions written");
+    }
     let pairs: Vec<(i64, i64)> = programme
         .iter()
         .enumerate()
@@ -989,21 +1005,26 @@ async fn seed(db: &DatabaseConnection) -> Dataset {
         .map(|g| g.id)
         .expect("the partners' club");
     for g in &groups {
-        thread::Entity::insert_many((0..THREADS_PER_GROUP).map(|i| thread::ActiveModel {
-            group_id: Set(g.id),
-            author_id: Set(partners[i % partners.len()]),
-            title: Set(format!("Question {i} about online reviews")),
-            is_question: Set(i % 2 == 0),
-            locked: Set(false),
-            reply_count: Set(POSTS_PER_THREAD as i32 - 1),
-            first_response_at: Set(Some(now)),
-            last_post_at: Set(now),
-            created_at: Set(now),
-            ..Default::default()
-        }))
-        .exec_without_returning(db)
-        .await
-        .expect("threads written");
+        for chunk in (0..THREADS_PER_GROUP * scale)
+            .collect::<Vec<_>>()
+            .chunks(500)
+        {
+            thread::Entity::insert_many(chunk.iter().map(|&i| thread::ActiveModel {
+                group_id: Set(g.id),
+                author_id: Set(partners[i % partners.len()]),
+                title: Set(format!("Question {i} about online reviews")),
+                is_question: Set(i % 2 == 0),
+                locked: Set(false),
+                reply_count: Set(POSTS_PER_THREAD as i32 - 1),
+                first_response_at: Set(Some(now)),
+                last_post_at: Set(now),
+                created_at: Set(now),
+                ..Default::default()
+            }))
+            .exec_without_returning(db)
+            .await
+            .expect("threads written");
+        }
     }
     let threads = thread::Entity::find().all(db).await.expect("threads read");
     let posts: Vec<(i64, usize)> = threads

@@ -346,6 +346,12 @@ async fn forget_person(db: &impl ConnectionTrait, person: &user::Model) -> ApiRe
         .filter(activity_trainer::Column::UserId.eq(id))
         .exec(db)
         .await?;
+    // A former member asks for no workshop any more. Its consents stay: they are the office's
+    // proof of what was agreed, and name nobody once the account is stripped.
+    topic_interest::Entity::delete_many()
+        .filter(topic_interest::Column::UserId.eq(id))
+        .exec(db)
+        .await?;
     // The sheets stay the training body's proof of who was there: what names the person goes.
     training::sheets::erase_person(db, id).await?;
     password_reset::Entity::delete_many()
