@@ -68,11 +68,7 @@ pub struct Settings {
 
 /// The options of a CHOICE question.
 pub fn choices_of(question: &survey_question::Model) -> Vec<String> {
-    question
-        .choices
-        .as_deref()
-        .and_then(|json| serde_json::from_str(json).ok())
-        .unwrap_or_default()
+    stored_choices(question.choices.as_deref())
 }
 
 /// The activity's questionnaire for `purpose`, if it has one.
@@ -160,6 +156,50 @@ pub async fn answered_among(
         .collect())
 }
 
+/// The options of a question, checked: a choice question (`is_choice`) has 2 to
+/// [`MAX_CHOICES`] different one-line options, any other question none. Every questionnaire
+/// and the registration questions check them here.
+pub fn checked_choices(
+    field: &str,
+    is_choice: bool,
+    choices: Option<Vec<String>>,
+) -> ApiResult<Option<Vec<String>>> {
+    match (is_choice, choices) {
+        (true, Some(choices)) => {
+            let mut seen = HashSet::new();
+            let choices = choices
+                .into_iter()
+                .map(|choice| required_text(field, choice, MAX_CHOICE_CHARS))
+                .collect::<ApiResult<Vec<_>>>()?;
+            if choices.len() < 2
+                || choices.len() > MAX_CHOICES
+                || !choices.iter().all(|c| seen.insert(c.clone()))
+            {
+                return Err(ApiError::bad_input(
+                    field,
+                    format!("2 to {MAX_CHOICES} different choices"),
+                ));
+            }
+            Ok(Some(choices))
+        }
+        (true, None) => Err(ApiError::bad_input(
+            field,
+            "a CHOICE question needs its choices",
+        )),
+        (false, Some(_)) => Err(ApiError::bad_input(
+            field,
+            "only a CHOICE question has choices",
+        )),
+        (false, None) => Ok(None),
+    }
+}
+
+/// The options stored with a question (a JSON array), as written.
+pub fn stored_choices(json: Option<&str>) -> Vec<String> {
+    json.and_then(|json| serde_json::from_str(json).ok())
+        .unwrap_or_default()
+}
+
 fn checked_questions(questions: Vec<QuestionDraft>) -> ApiResult<Vec<QuestionDraft>> {
     if questions.is_empty() || questions.len() > MAX_QUESTIONS {
         return Err(ApiError::bad_input(
@@ -173,38 +213,11 @@ fn checked_questions(questions: Vec<QuestionDraft>) -> ApiResult<Vec<QuestionDra
         .map(|(index, question)| {
             let field = |name: &str| format!("questions[{index}].{name}");
             let text = required_text(&field("text"), question.text, MAX_QUESTION_CHARS)?;
-            let choices = match (question.kind, question.choices) {
-                (Kind::Choice, Some(choices)) => {
-                    let mut seen = HashSet::new();
-                    let choices = choices
-                        .into_iter()
-                        .map(|choice| required_text(&field("choices"), choice, MAX_CHOICE_CHARS))
-                        .collect::<ApiResult<Vec<_>>>()?;
-                    if choices.len() < 2
-                        || choices.len() > MAX_CHOICES
-                        || !choices.iter().all(|c| seen.insert(c.clone()))
-                    {
-                        return Err(ApiError::bad_input(
-                            field("choices"),
-                            format!("2 to {MAX_CHOICES} different choices"),
-                        ));
-                    }
-                    Some(choices)
-                }
-                (Kind::Choice, None) => {
-                    return Err(ApiError::bad_input(
-                        field("choices"),
-                        "a CHOICE question needs its choices",
-                    ));
-                }
-                (_, Some(_)) => {
-                    return Err(ApiError::bad_input(
-                        field("choices"),
-                        "only a CHOICE question has choices",
-                    ));
-                }
-                (_, None) => None,
-            };
+            let choices = checked_choices(
+                &field("choices"),
+                question.kind == Kind::Choice,
+                question.choices,
+            )?;
             Ok(QuestionDraft {
                 kind: question.kind,
                 text,

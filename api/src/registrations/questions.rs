@@ -15,7 +15,7 @@ use sea_orm::{
 
 use crate::{
     error::{ApiError, ApiResult},
-    followup::questionnaire::{MAX_CHOICE_CHARS, MAX_CHOICES, MAX_QUESTION_CHARS, MAX_QUESTIONS},
+    followup::questionnaire::{MAX_QUESTION_CHARS, MAX_QUESTIONS, checked_choices, stored_choices},
     validation::{required_paragraph, required_text},
 };
 
@@ -40,11 +40,7 @@ pub struct AnswerDraft {
 
 /// The options of a CHOICE question.
 pub fn choices_of(question: &registration_question::Model) -> Vec<String> {
-    question
-        .choices
-        .as_deref()
-        .and_then(|json| serde_json::from_str(json).ok())
-        .unwrap_or_default()
+    stored_choices(question.choices.as_deref())
 }
 
 /// The activity's questions, in order.
@@ -62,35 +58,7 @@ pub async fn of_activity(
 fn checked(index: usize, draft: QuestionDraft) -> ApiResult<QuestionDraft> {
     let field = |name: &str| format!("questions[{index}].{name}");
     let text = required_text(&field("text"), draft.text, MAX_QUESTION_CHARS)?;
-    let choices = match (draft.kind, draft.choices) {
-        (Kind::Choice, Some(choices)) => {
-            let choices = choices
-                .into_iter()
-                .map(|choice| required_text(&field("choices"), choice, MAX_CHOICE_CHARS))
-                .collect::<ApiResult<Vec<_>>>()?;
-            let distinct: HashSet<&String> = choices.iter().collect();
-            if choices.len() < 2 || choices.len() > MAX_CHOICES || distinct.len() != choices.len() {
-                return Err(ApiError::bad_input(
-                    field("choices"),
-                    format!("2 to {MAX_CHOICES} different choices"),
-                ));
-            }
-            Some(choices)
-        }
-        (Kind::Choice, None) => {
-            return Err(ApiError::bad_input(
-                field("choices"),
-                "a CHOICE question needs its choices",
-            ));
-        }
-        (_, Some(_)) => {
-            return Err(ApiError::bad_input(
-                field("choices"),
-                "only a CHOICE question has choices",
-            ));
-        }
-        (_, None) => None,
-    };
+    let choices = checked_choices(&field("choices"), draft.kind == Kind::Choice, draft.choices)?;
     Ok(QuestionDraft {
         text,
         choices,
