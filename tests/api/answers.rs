@@ -319,6 +319,71 @@ async fn answers_raced_by_writes_end_as_the_database_is() {
     }
 }
 
+/// Medium 7. Staff-only answers asked without pause on two instances while the staff member
+/// is demoted through one of them: a request that read the caller before the change committed
+/// and finished after it must not leave its answer in memory under the new rights. Once the
+/// demotion has answered, neither instance ever gives the directory to that account again.
+#[tokio::test]
+async fn an_answer_computed_with_old_rights_is_never_served_after_they_change() {
+    let first = spawn_app().await;
+    let second = spawn_on(first.db.same(), Vec::new()).await;
+    let instances = [&first, &second];
+    let admin = first.admin_token().await;
+    let (bob, bob_id) = first.sign_up("bob@office.fr", "Bob").await;
+    for round in 0..40 {
+        first.promote(&bob_id, "ADMIN").await;
+        let reading = std::sync::atomic::AtomicBool::new(true);
+        let readers = futures_util::future::join_all((0..16).map(|reader| {
+            let app = instances[reader % 2];
+            let reading = &reading;
+            let bob = &bob;
+            async move {
+                let mut served = 0;
+                while reading.load(Ordering::SeqCst) {
+                    if app
+                        .op("Users", json!({}), Some(bob))
+                        .await
+                        .error_code()
+                        .is_none()
+                    {
+                        served += 1;
+                    }
+                }
+                served
+            }
+        }));
+        let demotion = async {
+            tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+            instances[round % 2]
+                .op(
+                    "SetUserRole",
+                    json!({ "userId": bob_id, "role": "PARTNER" }),
+                    Some(&admin),
+                )
+                .await
+                .data();
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            reading.store(false, Ordering::SeqCst);
+        };
+        let (served, ()) = tokio::join!(readers, demotion);
+        assert!(
+            served.iter().sum::<usize>() > 0,
+            "round {round}: the admin was never served the directory"
+        );
+        for app in instances {
+            for _ in 0..3 {
+                let directory = app.op("Users", json!({}), Some(&bob)).await;
+                assert_eq!(
+                    directory.error_code(),
+                    Some("FORBIDDEN"),
+                    "round {round}: a demoted admin read the directory: {:?}",
+                    directory.body
+                );
+            }
+        }
+    }
+}
+
 /// Asks for `token`'s page on `app` until `writing` goes false; how many times.
 async fn read_while(app: &TestApp, token: &str, writing: &std::sync::atomic::AtomicBool) -> usize {
     let mut pages = 0;
