@@ -12,7 +12,7 @@ use crate::activities::{
 use crate::{
     error::{ApiError, ApiResult},
     graphql::attendance::AttendanceSlot,
-    graphql::connections::{Direction, Page, PageArgs, page_cost, paginate, paginate_rows},
+    graphql::connections::{Direction, List, Page, PageArgs, page_cost, paginate, paginate_rows},
     graphql::context::ContextExt,
     graphql::inputs::parse_id,
     graphql::scalars::Timestamp,
@@ -657,10 +657,12 @@ impl ActivityQuery {
         let mut latest = Vec::new();
         let page = paginate_rows(
             &ctx.state()?.db,
-            select.clone(),
-            service::with_latest_registration(select, me.id),
-            (activity::Column::StartsAt, activity::Column::Id),
-            Direction::Ascending,
+            List {
+                matching: select,
+                order: (activity::Column::StartsAt, activity::Column::Id),
+                direction: Direction::Ascending,
+            },
+            |page| service::with_latest_registration(page, me.id),
             args,
             |listed: &Listed| (listed.activity.starts_at, listed.activity.id),
             |listed| {

@@ -8,7 +8,7 @@ use async_graphql::{
 use sea_orm::{
     ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IntoIdentity, PaginatorTrait,
     QueryResult, QuerySelect, QueryTrait, Select,
-    sea_query::{Expr, IntoValueTuple, Query},
+    sea_query::{self, DynIden, Expr, IntoIden, IntoValueTuple, Order, Query, SelectStatement},
 };
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -92,28 +92,30 @@ where
     K: IntoValueTuple + Serialize + DeserializeOwned + Send + Sync,
     N: async_graphql::OutputType,
 {
-    paginate_rows(
-        db,
-        select.clone(),
-        select,
+    let list = List {
+        matching: select,
         order,
         direction,
-        args,
-        key,
-        node,
-    )
-    .await
+    };
+    paginate_rows(db, list, |page| page, args, key, node).await
 }
 
-/// [`paginate`] for rows that carry more than `E`'s columns: `rows` is `matching` with joins
-/// and columns added (one row per row of `matching`), read as `R`; the count is `matching`'s.
-#[allow(clippy::too_many_arguments)]
+/// What a list shows: the rows `matching` selects, in `order` along `direction`.
+pub struct List<E: EntityTrait, O> {
+    pub matching: Select<E>,
+    pub order: O,
+    pub direction: Direction,
+}
+
+/// [`paginate`] for rows that carry more than `E`'s columns: `widen` adds joins and columns to
+/// the page's rows (one row per row of the page), read as `R`. The page is taken first, in an
+/// inner query, and widened in the outer one: what is joined is joined to the page's rows
+/// only, never to every row after the cursor before the database sorts them and keeps a page
+/// (PostgreSQL's generic plans did that, 41 ms a page on 2,000 activities).
 pub async fn paginate_rows<E, R, O, K, N>(
     db: &impl ConnectionTrait,
-    matching: Select<E>,
-    rows: Select<E>,
-    order: O,
-    direction: Direction,
+    list: List<E, O>,
+    widen: impl FnOnce(Select<E>) -> Select<E>,
     args: PageArgs<K>,
     key: impl Fn(&R) -> K,
     mut node: impl FnMut(R) -> N,
@@ -126,27 +128,55 @@ where
     K: IntoValueTuple + Serialize + DeserializeOwned + Send + Sync,
     N: async_graphql::OutputType,
 {
+    let List {
+        matching,
+        order,
+        direction,
+    } = list;
+    let table = E::default().into_iden();
+    let columns: Vec<DynIden> = order.into_identity().into_iter().collect();
+    let sort = match direction {
+        Direction::Ascending => Order::Asc,
+        Direction::Descending => Order::Desc,
+    };
+    let sort_by = |query: &mut SelectStatement| {
+        for column in &columns {
+            query.order_by((table.clone(), column.clone()), sort.clone());
+        }
+    };
+
     let count = Query::select()
         .expr(Expr::cust("COUNT(*)"))
         .from_subquery(matching.clone().into_query(), "matching")
         .to_owned();
-    let mut cursor = rows
-        .column_as(Expr::SubQuery(None, Box::new(count.into())), TOTAL_COUNT)
-        .cursor_by(order);
-    if direction == Direction::Descending {
-        cursor.desc();
-    }
+    let mut page = matching.clone().into_query();
+    page.expr_as(Expr::SubQuery(None, Box::new(count.into())), TOTAL_COUNT);
     let from_start = args.after.is_none();
     if let Some(after) = args.after {
-        // Descending, the next page lies "before" the cursor in the columns' own order.
-        match direction {
-            Direction::Ascending => cursor.after(after),
-            Direction::Descending => cursor.before(after),
-        };
+        // The rows past the cursor along the order: a row value compared as a whole.
+        let row = Expr::tuple(
+            columns
+                .iter()
+                .map(|column| Expr::col((table.clone(), column.clone()))),
+        );
+        let cursor = Expr::tuple(after.into_value_tuple().into_iter().map(Expr::val));
+        page.and_where(match direction {
+            Direction::Ascending => sea_query::ExprTrait::gt(row, cursor),
+            Direction::Descending => sea_query::ExprTrait::lt(row, cursor),
+        });
     }
+    sort_by(&mut page);
     // One row more than asked tells whether there is a next page.
-    cursor.first(args.first + 1);
-    let mut rows = cursor.into_model::<Counted<R>>().all(db).await?;
+    page.limit(args.first + 1);
+
+    let mut rows = widen(E::find());
+    let outer = QuerySelect::query(&mut rows);
+    outer
+        .from_clear()
+        .from_subquery(page, table.clone())
+        .expr_as(Expr::col((table.clone(), TOTAL_COUNT)), TOTAL_COUNT);
+    sort_by(outer);
+    let mut rows = rows.into_model::<Counted<R>>().all(db).await?;
     let total_count = match rows.first() {
         Some(row) => u64::try_from(row.total_count).unwrap_or_default(),
         None if from_start => 0,
