@@ -54,6 +54,12 @@ impl ServerProcess {
         self.memory_mib("VmHWM:")
     }
 
+    /// Starts counting its peak afresh from its resident memory now (Linux's `clear_refs`),
+    /// so that the next [`ServerProcess::peak_mib`] is the peak of what follows only.
+    pub fn reset_peak(&self) {
+        let _ = std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5");
+    }
+
     /// Its resident memory now, in MiB (Linux).
     pub fn resident_mib(&self) -> Option<f64> {
         self.memory_mib("VmRSS:")

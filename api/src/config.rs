@@ -46,6 +46,12 @@ pub struct Config {
     pub mail_from: String,
     /// `KLUB_MAIL_DIR`: the folder mails are written to when no SMTP server is configured.
     pub mail_dir: std::path::PathBuf,
+    /// `KLUB_MEDIA_DIR`: the folder photos are kept in when no object store is configured.
+    pub media_dir: std::path::PathBuf,
+    /// `KLUB_STORAGE_URL`: an S3-compatible object store for photos
+    /// (`s3://KEY:SECRET@BUCKET?endpoint=URL`), shared by every instance; without it,
+    /// `media_dir`.
+    pub storage_url: Option<SecretString>,
     /// `KLUB_OFFICE_NAME`: the body running the programme, as certificates name it.
     pub office_name: String,
     /// `KLUB_TRAINING_BODY_NUMBER`: the office's declaration number as a training body (in
@@ -162,6 +168,11 @@ impl Config {
                 .text("KLUB_MAIL_DIR")
                 .unwrap_or_else(|| "mail".into())
                 .into(),
+            media_dir: env
+                .text("KLUB_MEDIA_DIR")
+                .unwrap_or_else(|| "media".into())
+                .into(),
+            storage_url: storage_url(&env)?,
             office_name: env
                 .text("KLUB_OFFICE_NAME")
                 .map_or_else(|| "Klub".into(), |name| name.trim().to_owned()),
@@ -328,6 +339,21 @@ fn smtp_url(env: &Env) -> Result<Option<SecretString>, ConfigError> {
             "must start with smtp:// or smtps://",
         )),
         url => Ok(url.map(SecretString::from)),
+    }
+}
+
+fn storage_url(env: &Env) -> Result<Option<SecretString>, ConfigError> {
+    let Some(text) = env.text("KLUB_STORAGE_URL") else {
+        return Ok(None);
+    };
+    match url::Url::parse(&text) {
+        Ok(url) if url.scheme() == "s3" && url.host_str().is_some_and(|host| !host.is_empty()) => {
+            Ok(Some(SecretString::from(text)))
+        }
+        _ => Err(invalid(
+            "KLUB_STORAGE_URL",
+            "must be s3://ACCESS_KEY:SECRET_KEY@BUCKET, with ?endpoint=URL for a store other than AWS",
+        )),
     }
 }
 

@@ -34,6 +34,7 @@ use crate::{
     mail::{self, Mailer},
     metrics, scheduler,
     state::AppState,
+    storage::Storage,
 };
 
 #[derive(Debug, Error)]
@@ -167,6 +168,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartupError> {
     let state = AppState {
         db,
         mailer: Arc::new(Mailer::new(&config)?),
+        storage: Storage::open(&config)?,
         config: Arc::new(config),
         tokens: Arc::new(tokens),
         passwords: Passwords::new()?,
@@ -261,6 +263,11 @@ fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
                 web::get().to(http::training_year::download),
             )
             .route("/reports/{month}", web::get().to(http::report::download))
+            .route("/photos/{id}", web::get().to(http::photo::file))
+            .route(
+                "/photos/{id}/thumbnail",
+                web::get().to(http::photo::thumbnail),
+            )
             .route(
                 "/payments.csv",
                 web::get().to(http::payments_sheet::download),

@@ -12,6 +12,7 @@ use crate::{
     config::Config,
     groups::PostAdded,
     mail::Mailer,
+    storage::Storage,
 };
 
 #[derive(Clone)]
@@ -22,6 +23,8 @@ pub struct AppState {
     pub passwords: Passwords,
     pub clock: Clock,
     pub mailer: Arc<Mailer>,
+    /// Where photos are kept: a folder, or an object store every instance shares.
+    pub storage: Storage,
     /// New posts, for `postAdded` subscribers of this instance.
     pub posts: tokio::sync::broadcast::Sender<PostAdded>,
     /// SQL statements run since start (read by tests and, later, metrics).

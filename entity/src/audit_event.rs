@@ -70,6 +70,8 @@ pub enum Action {
     LateRegistration,
     #[sea_orm(string_value = "REGISTRATION_DECIDED")]
     RegistrationDecided,
+    #[sea_orm(string_value = "PHOTO_TAGGED")]
+    PhotoTagged,
 }
 
 impl Action {
@@ -86,6 +88,7 @@ impl Action {
             ThreadLocked | ThreadUnlocked => "THREAD",
             PaymentRecorded | LateRegistration | RegistrationDecided => "REGISTRATION",
             OrganisationCreated | OrganisationMemberSet => "ORGANISATION",
+            PhotoTagged => "PHOTO",
         }
     }
 }

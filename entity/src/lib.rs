@@ -35,6 +35,8 @@ pub mod organisation_invitation;
 pub mod organisation_member;
 pub mod password_reset;
 pub mod payment;
+pub mod photo;
+pub mod photo_person;
 pub mod post;
 pub mod registration;
 pub mod registration_answer;

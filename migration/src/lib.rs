@@ -31,6 +31,7 @@ mod m20261206_000026_attendance_sheets;
 mod m20261206_000027_learning_loop;
 mod m20261207_000028_questionnaires;
 mod m20261207_000029_admission;
+mod m20261207_000030_photos;
 
 pub struct Migrator;
 
@@ -81,6 +82,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000027_learning_loop::Migration),
             Box::new(m20261207_000028_questionnaires::Migration),
             Box::new(m20261207_000029_admission::Migration),
+            Box::new(m20261207_000030_photos::Migration),
         ]
     }
 }

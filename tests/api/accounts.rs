@@ -397,6 +397,8 @@ async fn my_data_holds_everything_and_deletion_leaves_nothing() {
             | "registrationAnswers" | "consents"
             // Demand by topic (`admission.rs`); a partner opens no topic.
             | "topicInterests" | "topicsOpened"
+            // Shared and tagged at a photowalk (`photos.rs`).
+            | "photos" | "photosShowingMe"
         );
         assert!(
             !empty || expected_empty,
@@ -525,4 +527,6 @@ const EXPORTED: &[(&str, &str)] = &[
     ("password_resets", "passwordResets"),
     ("audit_events", "staffActions"),
     ("activities", "staffActions"),
+    ("photos", "photos"),
+    ("photo_people", "photosShowingMe"),
 ];

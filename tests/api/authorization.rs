@@ -135,6 +135,14 @@ const TABLE: &[(&str, [Outcome; 6])] = &[
     ("Topics",              [UNAUTH,  Allowed, Allowed, Allowed, Allowed, Allowed]),
     ("SetInterest",         [UNAUTH,  Allowed, Allowed, Allowed, Allowed, FORBID]),
     ("CreateActivityForTopic", [UNAUTH, FORBID, FORBID, Allowed, Allowed, FORBID]),
+    // A confirmed registrant of the activity (the run registers the caller first), or staff.
+    ("SharePhoto",          [UNAUTH,  Allowed, Allowed, Allowed, Allowed, FORBID]),
+    ("TagPeople",           [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    // Another admin's photo: only its author withdraws (`photos.rs`); who may not see it
+    // finds none.
+    ("WithdrawPhoto",       [UNAUTH,  NOTFND,  NOTFND,  FORBID,  FORBID,  NOTFND]),
+    ("Photos",              [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
+    ("MyPhotos",            [UNAUTH,  Allowed, Allowed, Allowed, Allowed, Allowed]),
     ("FileComplaint",       [UNAUTH,  Allowed, Allowed, Allowed, Allowed, Allowed]),
     ("MyComplaints",        [UNAUTH,  Allowed, Allowed, Allowed, Allowed, Allowed]),
     ("Complaints",          [UNAUTH,  FORBID,  FORBID,  Allowed, Allowed, FORBID]),
@@ -565,6 +573,32 @@ async fn variables(app: &TestApp, operation: &str, run: usize, token: Option<&st
             })
         }
         "CreateTopic" => json!({ "name": format!("Canva {run}"), "threshold": 5 }),
+        "SharePhoto" => {
+            let walk = app.published_activity(&admin, 5, json!({})).await;
+            if let Some(token) = token {
+                // Refused to a trainer: its row says what sharing then gives.
+                app.op(
+                    "RegisterForActivity",
+                    json!({ "activityId": walk }),
+                    Some(token),
+                )
+                .await;
+            }
+            json!({ "activityId": walk, "rights": { "uses": ["WEB"], "credit": "Klub" } })
+        }
+        "TagPeople" | "WithdrawPhoto" => {
+            let walk = app.published_activity(&admin, 5, json!({})).await;
+            let shared = app
+                .upload(
+                    "SharePhoto",
+                    json!({ "activityId": walk, "rights": { "uses": ["WEB"], "credit": "Klub" } }),
+                    ("walk.png", "image/png", crate::photos::png(4, 4)),
+                    Some(&admin),
+                )
+                .await;
+            let photo = shared.data()["sharePhoto"]["id"].clone();
+            json!({ "photoId": photo, "userIds": [] })
+        }
         "SetInterest" | "CreateActivityForTopic" => {
             let topic = app
                 .op(
@@ -865,7 +899,12 @@ async fn every_operation_is_authorised_for_every_kind_of_caller() {
         for ((persona, token), expected) in tokens.iter_mut().zip(*outcomes) {
             run += 1;
             let vars = variables(&app, operation, run, token.as_deref()).await;
-            let answer = app.op(operation, vars, token.as_deref()).await;
+            let answer = if *operation == "SharePhoto" {
+                let file = ("walk.png", "image/png", crate::photos::png(4, 4));
+                app.upload(operation, vars, file, token.as_deref()).await
+            } else {
+                app.op(operation, vars, token.as_deref()).await
+            };
             let actual = match answer.error_code() {
                 None => Allowed,
                 Some(code) => Denied(match code {

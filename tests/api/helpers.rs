@@ -21,6 +21,8 @@ pub struct TestApp {
     pub state: api::state::AppState,
     /// Where mails go when a test gives no SMTP server.
     pub mail_dir: tempfile::TempDir,
+    /// Where photos go when a test gives no object store.
+    pub media_dir: tempfile::TempDir,
     /// Where `/metrics` is served (a loopback port of its own).
     pub metrics_address: Option<String>,
     _server: RunningServer,
@@ -51,8 +53,10 @@ pub async fn spawn_app_with(env: Env) -> TestApp {
 /// Starts a server on an existing test database (e.g. a second instance, or a restart).
 pub async fn spawn_on(db: TestDatabase, env: Env) -> TestApp {
     let mail_dir = tempfile::tempdir().expect("a mail folder");
+    let media_dir = tempfile::tempdir().expect("a media folder");
     let mut vars: HashMap<&str, String> = HashMap::from([
         ("KLUB_MAIL_DIR", mail_dir.path().display().to_string()),
+        ("KLUB_MEDIA_DIR", media_dir.path().display().to_string()),
         ("KLUB_OUTBOX_POLL_MS", "100".into()),
         ("DATABASE_URL", db.url.clone()),
         ("KLUB_LISTEN", "127.0.0.1:0".into()),
@@ -80,6 +84,7 @@ pub async fn spawn_on(db: TestDatabase, env: Env) -> TestApp {
         db,
         state,
         mail_dir,
+        media_dir,
         metrics_address,
         _server: server,
     }
@@ -152,6 +157,18 @@ impl TestApp {
             token,
         )
         .await
+    }
+
+    /// Sends the contract operation `name` as the GraphQL multipart request a frontend's
+    /// upload link sends (see [`upload_to`]).
+    pub async fn upload(
+        &self,
+        name: &str,
+        variables: Value,
+        file: (&str, &str, Vec<u8>),
+        token: Option<&str>,
+    ) -> Gql {
+        upload_to(&self.client, &self.address, name, variables, file, token).await
     }
 
     /// Signs up a partner and returns its token and id.
@@ -803,4 +820,42 @@ pub fn debian_tool(path: &std::path::Path, package: &str) {
         "these tests need {}: `apt-get install {package}`",
         path.display()
     );
+}
+
+/// Sends the contract operation `name` to the server at `address` as the GraphQL multipart
+/// request, `file` = (name, content type, bytes) as its `$file` variable.
+pub async fn upload_to(
+    client: &reqwest::Client,
+    address: &str,
+    name: &str,
+    variables: Value,
+    file: (&str, &str, Vec<u8>),
+    token: Option<&str>,
+) -> Gql {
+    let (file_name, content_type, bytes) = file;
+    let mut variables = variables;
+    variables["file"] = Value::Null;
+    let operations = json!({
+        "query": contract_document(name),
+        "operationName": name,
+        "variables": variables,
+    });
+    let form = reqwest::multipart::Form::new()
+        .text("operations", operations.to_string())
+        .text("map", json!({ "0": ["variables.file"] }).to_string())
+        .part(
+            "0",
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name(file_name.to_owned())
+                .mime_str(content_type)
+                .expect("a content type"),
+        );
+    let mut request = client.post(format!("{address}/graphql")).multipart(form);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("request sent");
+    let status = response.status();
+    let body = response.json().await.expect("a JSON answer");
+    Gql { status, body }
 }

@@ -23,7 +23,7 @@ const LADDER: &[&[&str]] = &[
     &["mail"],
     &["auth"],
     &["consents", "diagnostics", "payments"],
-    &["certificates", "demand", "followup"],
+    &["certificates", "demand", "followup", "photos"],
     &["activities"],
     &["registrations"],
     &["club", "groups", "organisations", "training"],
@@ -60,6 +60,7 @@ const INFRASTRUCTURE: &[&str] = &[
     "numbers",
     "pdf",
     "safe_csv",
+    "storage",
     "telemetry",
     "validation",
 ];

@@ -33,6 +33,7 @@ mod operations;
 mod organisations;
 mod payments;
 mod people;
+mod photos;
 mod progress;
 mod protocol;
 mod registrations;

@@ -506,7 +506,7 @@ async fn the_schema_exposes_no_secret() {
 
 /// The server binary as a process of its own on a fresh SQLite file, so that its memory can be
 /// read from outside.
-async fn server_process(
+pub async fn server_process(
     folder: &std::path::Path,
     env: &[(&str, &str)],
 ) -> klub_tests::ServerProcess {

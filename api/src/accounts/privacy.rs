@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use entity::{
     activity, activity_trainer, assessment, attendance, audit_event, certificate, club_question,
     club_vote, complaint, email_verification, evaluation, group_member, group_notification,
-    invitation, mail, organisation_invitation, organisation_member, password_reset, payment, post,
-    registration, registration_answer, reminder_delivery, survey_answer, survey_participation,
-    survey_request, thread, topic, topic_interest, user,
+    invitation, mail, organisation_invitation, organisation_member, password_reset, payment,
+    photo_person, post, registration, registration_answer, reminder_delivery, survey_answer,
+    survey_participation, survey_request, thread, topic, topic_interest, user,
 };
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
@@ -20,7 +20,7 @@ use crate::{
     auth,
     db::{begin_write, statement},
     error::{ApiError, ApiResult},
-    people, registrations,
+    people, photos, registrations,
     state::AppState,
     training,
 };
@@ -232,6 +232,8 @@ async fn records_data(
     let staff_actions =
         owned::<audit_event::Entity>(db, audit_event::Column::ActorId, me.id).await?;
     let signatures = training::sheets::rows_about(db, me.id).await?;
+    let shared_photos = photos::service::of_author(db, me.id).await?;
+    let photo_tags = owned::<photo_person::Entity>(db, photo_person::Column::UserId, me.id).await?;
     let data = json!({
         "mails": list(&mails, |m| json!({
             "kind": m.kind, "subject": m.subject, "text": m.text_body,
@@ -262,6 +264,14 @@ async fn records_data(
             "slotId": row.slot_id, "registrationId": row.registration_id,
             "presence": row.presence.to_value(), "signature": row.signature,
             "reason": row.reason, "recordedAt": row.recorded_at,
+        })),
+        "photos": list(&shared_photos, |p| json!({
+            "id": p.id, "activityId": p.activity_id, "caption": p.caption,
+            "width": p.width, "height": p.height, "uses": p.uses, "rightsUntil": p.rights_until,
+            "credit": p.credit, "withdrawnAt": p.withdrawn_at, "sharedAt": p.created_at,
+        })),
+        "photosShowingMe": list(&photo_tags, |t| json!({
+            "photoId": t.photo_id, "taggedAt": t.created_at,
         })),
         "staffActions": list(&staff_actions, |e| json!({
             "action": e.action.to_value(), "targetType": e.target_type, "targetId": e.target_id,
@@ -302,6 +312,7 @@ pub async fn delete_account(state: &AppState, me: &user::Model, password: String
     }
     auth::service::revoke_sessions(&tx, me.id).await?;
     forget_person(&tx, &fresh).await?;
+    let photo_files = photos::service::forget_person(&tx, me.id).await?;
     let mut row: user::ActiveModel = fresh.into();
     row.email = Set(deleted_address(me.id));
     row.name = Set(FORMER_MEMBER.into());
@@ -317,6 +328,8 @@ pub async fn delete_account(state: &AppState, me: &user::Model, password: String
     row.email_verified_at = Set(None);
     row.update(&tx).await?;
     tx.commit().await?;
+    // The files once no row points to them: a deletion that failed keeps its photos whole.
+    photos::service::delete_files(&state.storage, photo_files).await;
     Ok(())
 }
 

@@ -69,6 +69,8 @@ pub enum AuditAction {
     LateRegistration,
     /// Staff approved or declined a registration waiting for their decision.
     RegistrationDecided,
+    /// Staff set who appears in a photo.
+    PhotoTagged,
 }
 
 pub struct AuditEvent(audit_event::Model);

@@ -10,8 +10,8 @@ use std::{
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
     activity, activity_axis, activity_trainer, attendance, certificate, club_question,
-    diagnostic_axis, evaluation, group, organisation, organisation_member, payment, post,
-    registration, registration_answer, registration_question, reminder_rule, session, survey,
+    diagnostic_axis, evaluation, group, organisation, organisation_member, payment, photo_person,
+    post, registration, registration_answer, registration_question, reminder_rule, session, survey,
     thread, training_programme, user,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select};
@@ -20,6 +20,7 @@ use chrono_tz::Tz;
 
 use crate::{
     error::{ApiError, ApiResult},
+    photos,
     training::sheets::{self, Sheets},
 };
 
@@ -95,6 +96,25 @@ impl Loader<i64> for SheetsBy {
     }
 }
 
+/// Whether each person blocks the reuse of photos showing them: no IMAGE_RIGHTS consent to
+/// its current text (`photos::service::blocking`), read for every person of a page at once.
+pub struct BlocksPhotosBy {
+    db: DatabaseConnection,
+}
+
+impl Loader<i64> for BlocksPhotosBy {
+    type Value = bool;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let blocking = photos::service::blocking(&self.db, keys.iter().copied()).await?;
+        Ok(keys
+            .iter()
+            .map(|key| (*key, blocking.contains(key)))
+            .collect())
+    }
+}
+
 fn loader<L: Loader<i64>>(rows: L) -> DataLoader<L, HashMapCache> {
     // Cached for the one request the loaders live for, so a list resolver can prefetch what
     // its nodes will ask for (see `Activity` lists) and the nodes hit the cache.
@@ -133,6 +153,8 @@ pub struct Loaders {
     groups: OnceLock<Rows<group::Entity>>,
     threads: OnceLock<Rows<thread::Entity>>,
     posts: OnceLock<Rows<post::Entity>>,
+    photo_people: OnceLock<Rows<photo_person::Entity>>,
+    blocks_photos: OnceLock<DataLoader<BlocksPhotosBy, HashMapCache>>,
 }
 
 impl Loaders {
@@ -204,6 +226,8 @@ impl Loaders {
             groups: OnceLock::new(),
             threads: OnceLock::new(),
             posts: OnceLock::new(),
+            photo_people: OnceLock::new(),
+            blocks_photos: OnceLock::new(),
         }
     }
 
@@ -332,6 +356,36 @@ impl Loaders {
                 |t| t.activity_id,
             ))
         })
+    }
+
+    /// Who appears in a photo, by photo, in the order they were tagged.
+    pub fn photo_people(&self) -> &Rows<photo_person::Entity> {
+        self.photo_people.get_or_init(|| {
+            loader(RowsBy::new(
+                &self.db,
+                photo_person::Entity::find().order_by_asc(photo_person::Column::UserId),
+                photo_person::Column::PhotoId,
+                |tag| tag.photo_id,
+            ))
+        })
+    }
+
+    /// Of `people`, those who block the reuse of photos showing them, in their order.
+    pub async fn image_rights_blocking(&self, people: &[i64]) -> ApiResult<Vec<i64>> {
+        let blocks = self
+            .blocks_photos
+            .get_or_init(|| {
+                loader(BlocksPhotosBy {
+                    db: self.db.clone(),
+                })
+            })
+            .load_many(people.iter().copied())
+            .await?;
+        Ok(people
+            .iter()
+            .copied()
+            .filter(|person| blocks.get(person).copied().unwrap_or(false))
+            .collect())
     }
 
     /// The half-days' attendance sheets of an activity, by activity.

@@ -27,6 +27,7 @@ pub mod onboarding;
 pub mod organisations;
 pub mod payments;
 pub mod people;
+pub mod photos;
 pub mod positioning;
 pub mod progress;
 pub mod registration;
@@ -56,6 +57,7 @@ use self::{
     onboarding::OnboardingMutation,
     organisations::{OrganisationMutation, OrganisationQuery},
     people::{PeopleMutation, PeopleQuery},
+    photos::{PhotoMutation, PhotoQuery},
     positioning::{PositioningMutation, PositioningQuery},
     progress::{ProgressMutation, ProgressQuery},
     registrations::{RegistrationMutation, RegistrationQuery},
@@ -100,6 +102,7 @@ pub struct Query(
     PositioningQuery,
     ConsentQuery,
     TopicQuery,
+    PhotoQuery,
 );
 
 /// What changes Klub's data. Every mutation is authorised in the server and answers once every instance has heard its change.
@@ -122,6 +125,7 @@ pub struct Mutation(
     AdmissionMutation,
     ConsentMutation,
     TopicMutation,
+    PhotoMutation,
     ClubMutation,
     GroupMutation,
     ModerationMutation,

@@ -34,6 +34,20 @@ pub fn private_zip(file: ApiResult<(String, Vec<u8>)>, what: &'static str) -> Ht
     private(file, what, "application/zip", "attachment")
 }
 
+/// The answer to a private picture (a photo or its thumbnail), inline; refused as
+/// [`private_pdf`].
+pub fn private_picture(
+    file: ApiResult<(String, &'static str, Vec<u8>)>,
+    what: &'static str,
+) -> HttpResponse {
+    match file {
+        Ok((filename, content_type, body)) => {
+            private(Ok((filename, body)), what, content_type, "inline")
+        }
+        Err(error) => private(Err(error), what, "", ""),
+    }
+}
+
 fn private(
     file: ApiResult<(String, Vec<u8>)>,
     what: &'static str,

@@ -4,15 +4,18 @@
 use std::time::Instant;
 
 use actix_web::{HttpRequest, HttpResponse, http::header::ContentType, web};
-use async_graphql::{BatchRequest, BatchResponse};
+use async_graphql::{BatchRequest, BatchResponse, ParseRequestError, http::MultipartOptions};
 use futures_util::StreamExt;
 
 use crate::{
     graphql::limits::BatchBudget,
     graphql::{Answer, KlubSchema, SingleOperationSchema},
+    heavy,
     http::credentials::credentials_of,
     http::errors::request_error,
     metrics,
+    people::Viewer,
+    photos::MAX_UPLOAD_BYTES,
     state::AppState,
 };
 
@@ -31,7 +34,7 @@ pub async fn graphql(
     schema: web::Data<KlubSchema>,
     direct: web::Data<SingleOperationSchema>,
 ) -> HttpResponse {
-    let batch = match read_batch(&mut payload).await {
+    let batch = match read_batch(&request, &mut payload, &state).await {
         Ok(batch) => batch,
         Err(refusal) => return refusal,
     };
@@ -101,7 +104,40 @@ pub async fn graphql(
 
 /// The request's body as a GraphQL request or batch, or the answer that refuses it: too large,
 /// unreadable, or a batch of more than [`MAX_BATCH`] operations.
-async fn read_batch(payload: &mut web::Payload) -> Result<BatchRequest, HttpResponse> {
+async fn read_batch(
+    request: &HttpRequest,
+    payload: &mut web::Payload,
+    state: &AppState,
+) -> Result<BatchRequest, HttpResponse> {
+    let content_type = request
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok());
+    // The GraphQL multipart request (Apollo Client's and urql's uploads): one file, up to
+    // the size a photo may have, its part written to a temporary file by async-graphql.
+    let multipart = content_type.is_some_and(|value| value.starts_with("multipart/form-data"));
+    // An upload is read whole before it is parsed: only a signed-in caller may send one, and
+    // only a few are read at once, so that uploads cannot fill an instance's memory.
+    let _slot = if multipart {
+        let credentials = credentials_of(request, state.config.trust_forwarded_for);
+        if !matches!(credentials.viewer(state).await, Ok(Viewer::User(_))) {
+            return Err(request_error(
+                401,
+                "UNAUTHENTICATED",
+                "log in before uploading a file",
+            ));
+        }
+        Some(heavy::upload_slot().await.map_err(|_| {
+            request_error(503, "SERVICE_UNAVAILABLE", "try the upload again shortly")
+        })?)
+    } else {
+        None
+    };
+    let most = if multipart {
+        MAX_UPLOAD_BYTES + MAX_BODY_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let Ok(chunk) = chunk else {
@@ -111,23 +147,46 @@ async fn read_batch(payload: &mut web::Payload) -> Result<BatchRequest, HttpResp
                 "the request body could not be read",
             ));
         };
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
+        if body.len() + chunk.len() > most {
             return Err(request_error(
                 413,
                 "PAYLOAD_TOO_LARGE",
-                &format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+                &format!("the request body is larger than {most} bytes"),
             ));
         }
         body.extend_from_slice(&chunk);
     }
-    let batch: BatchRequest = match serde_json::from_slice(&body) {
-        Ok(batch) => batch,
-        Err(error) => {
-            return Err(request_error(
-                400,
-                "BAD_REQUEST",
-                &format!("the body is not a GraphQL request: {error}"),
-            ));
+    let batch = if multipart {
+        let options = MultipartOptions::default()
+            .max_file_size(MAX_UPLOAD_BYTES)
+            .max_num_files(1);
+        match async_graphql::http::receive_batch_body(content_type, &body[..], options).await {
+            Ok(batch) => batch,
+            Err(ParseRequestError::PayloadTooLarge) => {
+                return Err(request_error(
+                    413,
+                    "PAYLOAD_TOO_LARGE",
+                    &format!("a file is larger than {MAX_UPLOAD_BYTES} bytes"),
+                ));
+            }
+            Err(error) => {
+                return Err(request_error(
+                    400,
+                    "BAD_REQUEST",
+                    &format!("the body is not a GraphQL multipart request: {error}"),
+                ));
+            }
+        }
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(batch) => batch,
+            Err(error) => {
+                return Err(request_error(
+                    400,
+                    "BAD_REQUEST",
+                    &format!("the body is not a GraphQL request: {error}"),
+                ));
+            }
         }
     };
     if let BatchRequest::Batch(requests) = &batch

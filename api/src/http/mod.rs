@@ -14,6 +14,7 @@ pub mod graphql;
 pub mod headers;
 pub mod metrics;
 pub mod payments_sheet;
+pub mod photo;
 pub mod programme;
 pub mod report;
 pub mod request_span;

@@ -4,7 +4,7 @@
 //! `/reports/{yyyy-mm}.html` and `.csv`. Charts are SVG drawn by plotters.
 
 use chrono::{DateTime, Datelike, Months, NaiveDate, TimeZone, Utc};
-use entity::{monthly_report, user};
+use entity::{activity, monthly_report, user};
 use minijinja::context;
 use plotters::{coord::ranged1d::AsRangedCoord, prelude::*};
 use sea_orm::{
@@ -20,6 +20,7 @@ use crate::{
     db::begin_write,
     error::{ApiError, ApiResult},
     mail::{Attachment, Letter, Recipient},
+    photos,
     safe_csv::SafeCsv,
     state::AppState,
 };
@@ -213,6 +214,7 @@ pub async fn render(state: &AppState, month: Month) -> ApiResult<Rendered> {
         100.0,
     )?;
     let figures = figures(&report);
+    let ending = ending_rights(state).await?;
     let html = state
         .mailer
         .templates
@@ -228,6 +230,9 @@ pub async fn render(state: &AppState, month: Month) -> ApiResult<Rendered> {
                     attendance => percent(report::rate(k.attended, k.registrations)),
                 }).collect::<Vec<_>>(),
                 charts => vec![fill, attendance, maturity],
+                ending_rights => ending.iter().map(|e| context! {
+                    id => e.id, activity => &e.activity, credit => &e.credit, until => &e.until,
+                }).collect::<Vec<_>>(),
             },
         )?;
     let mut csv = SafeCsv::default();
@@ -252,10 +257,54 @@ pub async fn render(state: &AppState, month: Month) -> ApiResult<Rendered> {
                 .unwrap_or_default(),
         ])?;
     }
+    for photo in &ending {
+        csv.row([
+            format!(
+                "photo rights ending: photo {} ({}, {})",
+                photo.id, photo.activity, photo.credit
+            ),
+            photo.until.clone(),
+        ])?;
+    }
     Ok(Rendered {
         html,
         csv: csv.finish()?,
     })
+}
+
+/// A photo whose rights end soon, as the report lists it.
+struct EndingRights {
+    id: i64,
+    activity: String,
+    credit: String,
+    until: String,
+}
+
+/// Photos whose rights end within [`photos::ENDING_SOON_DAYS`] of the report being drawn:
+/// time to ask their authors again, or to stop using them.
+async fn ending_rights(state: &AppState) -> ApiResult<Vec<EndingRights>> {
+    let now = state.now();
+    let until = now + chrono::Duration::days(photos::ENDING_SOON_DAYS);
+    let ending = photos::service::ending_between(&state.db, now, until).await?;
+    let titles: std::collections::HashMap<i64, String> = activity::Entity::find()
+        .filter(activity::Column::Id.is_in(ending.iter().map(|photo| photo.activity_id)))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|activity| (activity.id, activity.title))
+        .collect();
+    Ok(ending
+        .into_iter()
+        .map(|photo| EndingRights {
+            id: photo.id,
+            activity: titles.get(&photo.activity_id).cloned().unwrap_or_default(),
+            credit: photo.credit,
+            until: photo
+                .rights_until
+                .map(|until| until.date_naive().to_string())
+                .unwrap_or_default(),
+        })
+        .collect())
 }
 
 fn figures(report: &Report) -> Vec<(String, String)> {
