@@ -131,17 +131,11 @@ impl Gql {
 
 impl TestApp {
     pub async fn post_json(&self, body: &Value, token: Option<&str>) -> Gql {
-        let mut request = self
+        let request = self
             .client
             .post(format!("{}/graphql", self.address))
             .json(body);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.expect("request sent");
-        let status = response.status();
-        let body = response.json().await.expect("a JSON answer");
-        Gql { status, body }
+        answer_to(request, token).await
     }
 
     pub async fn graphql(&self, query: &str, variables: Value, token: Option<&str>) -> Gql {
@@ -850,10 +844,16 @@ pub async fn upload_to(
                 .mime_str(content_type)
                 .expect("a content type"),
         );
-    let mut request = client.post(format!("{address}/graphql")).multipart(form);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
+    let request = client.post(format!("{address}/graphql")).multipart(form);
+    answer_to(request, token).await
+}
+
+/// Sends `request`, with `token` as its bearer if any, and reads the GraphQL answer.
+async fn answer_to(request: reqwest::RequestBuilder, token: Option<&str>) -> Gql {
+    let request = match token {
+        Some(token) => request.bearer_auth(token),
+        None => request,
+    };
     let response = request.send().await.expect("request sent");
     let status = response.status();
     let body = response.json().await.expect("a JSON answer");
