@@ -267,24 +267,8 @@ async fn trainees_are_evaluated_against_the_objectives_and_the_certificate_says_
 
     // The training file holds the evaluations and the complaints about the training.
     file(&app, &lea, "Support de cours illisible", Some(&training)).await;
-    let url = format!("{}/activities/{training}/training-file.zip", app.address);
-    let bytes = download(&app, &url, Some(&admin))
-        .await
-        .bytes()
-        .await
-        .unwrap()
-        .to_vec();
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let mut read = |name: &str| {
-        use std::io::Read;
-        let mut text = String::new();
-        archive
-            .by_name(name)
-            .unwrap()
-            .read_to_string(&mut text)
-            .unwrap();
-        text
-    };
+    let mut archive = training_file(&app, &training, &admin).await;
+    let mut read = |name: &str| entry(&mut archive, name);
     let evaluations = read("evaluation-des-acquis.csv");
     assert!(
         evaluations.contains("Répondre aux avis des clients,ACQUIRED"),
@@ -800,24 +784,8 @@ async fn a_training_loop_runs_from_positioning_to_the_cold_survey() {
     );
 
     // The training file holds the positioning by name, the evaluation, and both surveys.
-    let url = format!("{}/activities/{training}/training-file.zip", app.address);
-    let bytes = download(&app, &url, Some(&admin))
-        .await
-        .bytes()
-        .await
-        .unwrap()
-        .to_vec();
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let mut read = |name: &str| {
-        use std::io::Read;
-        let mut text = String::new();
-        archive
-            .by_name(name)
-            .unwrap_or_else(|_| panic!("{name} in the file"))
-            .read_to_string(&mut text)
-            .unwrap();
-        text
-    };
+    let mut archive = training_file(&app, &training, &admin).await;
+    let mut read = |name: &str| entry(&mut archive, name);
     let positioning = read("positionnement.csv");
     assert!(
         positioning.contains("Vous publiez…,chaque mois,Ann Hôtelière"),
@@ -837,4 +805,32 @@ async fn a_training_loop_runs_from_positioning_to_the_cold_survey() {
     ] {
         assert!(index.contains(listed), "{listed} in:\n{index}");
     }
+}
+
+/// The training's file as staff download it, opened.
+async fn training_file(
+    app: &TestApp,
+    training: &str,
+    token: &str,
+) -> zip::ZipArchive<std::io::Cursor<Vec<u8>>> {
+    let url = format!("{}/activities/{training}/training-file.zip", app.address);
+    let bytes = download(app, &url, Some(token))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap()
+}
+
+/// One entry of a training file, as text.
+fn entry(archive: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>, name: &str) -> String {
+    use std::io::Read;
+    let mut text = String::new();
+    archive
+        .by_name(name)
+        .unwrap_or_else(|_| panic!("{name} in the file"))
+        .read_to_string(&mut text)
+        .unwrap();
+    text
 }

@@ -21,7 +21,7 @@ use crate::{
     db::begin_write,
     error::{ApiError, ApiResult},
     mail::{Letter, Mailer, Recipient},
-    people::{Staff, policy::staff_accounts},
+    people::{self, Staff},
     validation::required_text,
 };
 
@@ -159,11 +159,7 @@ async fn tell_staff(
     count: u64,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let staff = user::Entity::find()
-        .filter(staff_accounts())
-        .filter(user::Column::DeletedAt.is_null())
-        .all(db)
-        .await?;
+    let staff = people::service::staff_members(db).await?;
     for member in &staff {
         let letter = Letter::new(
             "topic_demand_reached",

@@ -172,6 +172,18 @@ impl From<survey_question::Model> for SurveyQuestion {
     }
 }
 
+impl SurveyQuestion {
+    /// The questions of any questionnaire (`surveys` row), in order.
+    pub async fn of(ctx: &Context<'_>, survey_id: i64) -> ApiResult<Vec<Self>> {
+        Ok(questionnaire::questions_of(survey_id)
+            .all(&ctx.state()?.db)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+}
+
 /// How many chose one choice.
 #[derive(SimpleObject)]
 pub struct ChoiceCount {
@@ -232,12 +244,7 @@ impl Survey {
     }
     /// Its questions, in order.
     async fn questions(&self, ctx: &Context<'_>) -> ApiResult<Vec<SurveyQuestion>> {
-        Ok(questionnaire::questions_of(self.model.id)
-            .all(&ctx.state()?.db)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        SurveyQuestion::of(ctx, self.model.id).await
     }
     /// Whether the caller has answered.
     async fn answered(&self, ctx: &Context<'_>) -> ApiResult<bool> {

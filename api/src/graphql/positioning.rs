@@ -78,12 +78,7 @@ impl Positioning {
     }
     /// Its questions, in order.
     async fn questions(&self, ctx: &Context<'_>) -> ApiResult<Vec<SurveyQuestion>> {
-        Ok(questionnaire::questions_of(self.model.id)
-            .all(&ctx.state()?.db)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        SurveyQuestion::of(ctx, self.model.id).await
     }
     /// Whether the caller has answered.
     async fn answered(&self, ctx: &Context<'_>) -> ApiResult<bool> {

@@ -20,7 +20,7 @@ use crate::{
     db::begin_write,
     error::{ApiError, ApiResult},
     mail::{Letter, Recipient},
-    people::{Staff, policy::staff_accounts},
+    people::{self, Staff},
     state::AppState,
     validation::{optional_paragraph, required_paragraph, required_text},
 };
@@ -106,11 +106,7 @@ async fn tell_filed(
         },
     );
     mailer.send(db, acknowledgement, now).await?;
-    let staff = user::Entity::find()
-        .filter(staff_accounts())
-        .filter(user::Column::DeletedAt.is_null())
-        .all(db)
-        .await?;
+    let staff = people::service::staff_members(db).await?;
     for member in &staff {
         let letter = Letter::new(
             "complaint_filed",

@@ -323,6 +323,15 @@ pub async fn set_trained(
     Ok(user)
 }
 
+/// The staff accounts still in use, to tell them something (demand reached, a complaint filed).
+pub async fn staff_members(db: &impl ConnectionTrait) -> ApiResult<Vec<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(super::policy::staff_accounts())
+        .filter(user::Column::DeletedAt.is_null())
+        .all(db)
+        .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::escape_like;
