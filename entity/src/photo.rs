@@ -25,6 +25,9 @@ pub struct Model {
     pub credit: String,
     /// When its author withdrew the rights: the photo is never reusable again.
     pub withdrawn_at: Option<DateTimeUtc>,
+    /// Somebody tagged in it deleted their account: they can no longer consent, so the photo
+    /// is never reusable again.
+    pub shows_former_member: bool,
     pub created_at: DateTimeUtc,
 }
 

@@ -7,7 +7,8 @@ use crate::{cascade, m20261125_000020_notify_data_changes::watch};
 ///
 /// - `photos`: where the file and its thumbnail are stored (keys in the configured store), the
 ///   picture's size, the rights (`uses` comma-separated, `rights_until`, `credit`) and
-///   `withdrawn_at` once its author took them back (the photo stays on record).
+///   `withdrawn_at` once its author took them back (the photo stays on record),
+///   `shows_former_member` once somebody tagged in it deleted their account.
 /// - `photo_people`: who appears in a photo, tagged by staff.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -32,6 +33,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(Photos::RightsUntil))
                     .col(string_len(Photos::Credit, 200))
                     .col(timestamp_with_time_zone_null(Photos::WithdrawnAt))
+                    .col(boolean(Photos::ShowsFormerMember).default(false))
                     .col(timestamp_with_time_zone(Photos::CreatedAt))
                     .foreign_key(&mut cascade(
                         Photos::Table,
@@ -130,6 +132,7 @@ enum Photos {
     RightsUntil,
     Credit,
     WithdrawnAt,
+    ShowsFormerMember,
     CreatedAt,
 }
 

@@ -499,6 +499,42 @@ async fn a_photowalk_leaves_photos_whose_rights_are_known() {
     );
     let data = first.op("MyData", json!({}), Some(&bob)).await;
     assert_eq!(data.data()["myData"]["photosShowingMe"], json!([]));
+
+    // Dora, who consented and is in Bob's photo, deletes her account: she can no longer
+    // consent, so the photo is never reusable again (her tag goes, the fact stays).
+    let (dora, dora_id) = first.sign_up("dora@example.fr", "Dora").await;
+    first.register(&walk, &dora).await;
+    first
+        .op("GiveConsent", json!({ "textId": text_id }), Some(&dora))
+        .await
+        .data();
+    first
+        .op(
+            "TagPeople",
+            json!({ "photoId": bobs_id, "userIds": [bob_id, dora_id] }),
+            Some(&admin),
+        )
+        .await
+        .data();
+    assert_eq!(
+        register_ids(&first, &admin, json!({ "reusableFor": "PRINT" })).await,
+        [bobs_id.as_str()]
+    );
+    first
+        .op(
+            "DeleteMyAccount",
+            json!({ "password": PASSWORD }),
+            Some(&dora),
+        )
+        .await
+        .data();
+    assert!(
+        register_ids(&second, &admin, json!({ "reusableFor": "PRINT" }))
+            .await
+            .is_empty()
+    );
+    let mine = second.op("MyPhotos", json!({}), Some(&bob)).await;
+    assert_eq!(mine.data()["myPhotos"][0]["reusable"], false);
 }
 
 /// Without object storage, photos go to a local folder (`KLUB_MEDIA_DIR`), the embedded

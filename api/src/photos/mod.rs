@@ -49,10 +49,12 @@ pub fn join_uses(uses: &[Use]) -> String {
 }
 
 /// Whether the rights `photo` carries allow `use_` (any granted use when `None`) at `now`:
-/// not withdrawn, not ended. Who appears in it is [`service::blocking`]'s concern.
+/// not withdrawn, not ended, nobody in it who deleted their account. Who else appears in it
+/// is [`service::blocking`]'s concern.
 pub fn rights_allow(photo: &photo::Model, use_: Option<Use>, now: DateTime<Utc>) -> bool {
     let uses = parse_uses(&photo.uses);
     photo.withdrawn_at.is_none()
+        && !photo.shows_former_member
         && photo.rights_until.is_none_or(|until| until > now)
         && match use_ {
             Some(one) => uses.contains(&one),

@@ -71,6 +71,7 @@ pub async fn share(
         rights_until: Set(rights.until),
         credit: Set(rights.credit),
         withdrawn_at: Set(None),
+        shows_former_member: Set(false),
         created_at: Set(now),
         ..Default::default()
     }
@@ -277,6 +278,7 @@ pub async fn register(
             .to_owned();
         select = select
             .filter(photo::Column::WithdrawnAt.is_null())
+            .filter(photo::Column::ShowsFormerMember.eq(false))
             .filter(
                 Condition::any()
                     .add(photo::Column::RightsUntil.is_null())
@@ -320,9 +322,23 @@ pub async fn ending_between(
 }
 
 /// Removes the person's photos and the tags naming it, inside the deletion's transaction;
-/// returns the files to remove once it committed.
+/// returns the files to remove once it committed. The photos it was tagged in keep that
+/// somebody who can no longer consent is in them: never reusable again.
 pub async fn forget_person(db: &impl ConnectionTrait, person: i64) -> ApiResult<Vec<String>> {
     let photos = of_author(db, person).await?;
+    let tagged_in = Query::select()
+        .column(photo_person::Column::PhotoId)
+        .from(photo_person::Entity)
+        .and_where(photo_person::Column::UserId.eq(person))
+        .to_owned();
+    photo::Entity::update_many()
+        .col_expr(
+            photo::Column::ShowsFormerMember,
+            sea_orm::sea_query::Expr::value(true),
+        )
+        .filter(photo::Column::Id.in_subquery(tagged_in))
+        .exec(db)
+        .await?;
     photo_person::Entity::delete_many()
         .filter(photo_person::Column::UserId.eq(person))
         .exec(db)
