@@ -438,11 +438,8 @@ impl Activity {
             .await?
             .unwrap_or_default();
         let ids: Vec<i64> = assigned.iter().map(|trainer| trainer.user_id).collect();
-        let users = loaders.users().load_many(ids.iter().copied()).await?;
-        Ok(ids
-            .iter()
-            .filter_map(|id| users.get(id)?.first().cloned().map(User::new))
-            .collect())
+        let users = loaders.users_in_order(&ids).await?;
+        Ok(users.into_iter().map(User::new).collect())
     }
 
     /// Its trainers and staff only (FORBIDDEN for others): its half-days, each with its

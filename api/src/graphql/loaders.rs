@@ -176,6 +176,16 @@ impl Loaders {
         Self::one(self.users(), id, "user").await
     }
 
+    /// The accounts with these ids, in the order given, in one batch; an id without an
+    /// account is left out.
+    pub async fn users_in_order(&self, ids: &[i64]) -> ApiResult<Vec<user::Model>> {
+        let mut found = self.users().load_many(ids.iter().copied()).await?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.remove(id)?.into_iter().next())
+            .collect())
+    }
+
     pub async fn activity(&self, id: i64) -> ApiResult<activity::Model> {
         Self::one(self.activities(), id, "activity").await
     }

@@ -77,18 +77,8 @@ impl Photo {
     }
 
     async fn users(ctx: &Context<'_>, ids: Vec<i64>) -> ApiResult<Vec<User>> {
-        let mut users: Vec<User> = Vec::with_capacity(ids.len());
-        let mut found = ctx
-            .loaders()?
-            .users()
-            .load_many(ids.iter().copied())
-            .await?;
-        for id in ids {
-            if let Some(user) = found.remove(&id).and_then(|rows| rows.into_iter().next()) {
-                users.push(User::new(user));
-            }
-        }
-        Ok(users)
+        let users = ctx.loaders()?.users_in_order(&ids).await?;
+        Ok(users.into_iter().map(User::new).collect())
     }
 }
 

@@ -228,7 +228,7 @@ fn escape_like(text: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// Memory a role, and records who did. The last admin cannot step down: somebody must be
+/// Changes an account's role, and records who did. The last admin cannot step down: somebody must be
 /// able to appoint staff.
 pub async fn set_role(
     db: &DatabaseConnection,
