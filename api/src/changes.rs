@@ -136,6 +136,7 @@ impl Memory {
 
     /// What SQLite's update hook reports: a row of `table` written by this process.
     pub fn written(&self, table: &str, id: i64) {
+        // The account before the answers, as on PostgreSQL (see `hear`).
         if table == "users" {
             self.viewers.forget(id);
         }
@@ -172,10 +173,14 @@ impl Memory {
                 .is_ok_and(|heard| heard.is_ok()),
             Err(_) => false,
         };
+        let deadline = tokio::time::Instant::from_std(fenced + LEASE);
         if !heard {
             tracing::warn!("the change listener is late; forgetting what memory holds");
             self.viewers.forget_all();
             self.answers.forget_all();
+            // Which other instances heard the change is unknown: by the end of the lease those
+            // that have not no longer trust their memory.
+            tokio::time::sleep_until(deadline).await;
             return;
         }
         let peers = self.live_peers();
@@ -184,7 +189,6 @@ impl Memory {
                 .iter()
                 .all(|peer| acks.get(peer).is_some_and(|&number| number >= fence))
         };
-        let deadline = tokio::time::Instant::from_std(fenced + LEASE);
         if tokio::time::timeout_at(deadline, acknowledged.wait_for(all_heard))
             .await
             .is_err()
@@ -235,8 +239,18 @@ impl Memory {
             }
             Notice::Ack { .. } => {}
             Notice::Data => self.answers.forget_all(),
-            Notice::Account(id) => self.viewers.forget(id),
-            Notice::Unknown => self.viewers.forget_all(),
+            // The answers too, and after the account: a transaction's notices are heard one
+            // by one, its `data` possibly first, and a request that noted the answers'
+            // generation between the two would read the account as it was, then rows as they
+            // are, and keep what the old rights computed ([`ResponseCache::since`]).
+            Notice::Account(id) => {
+                self.viewers.forget(id);
+                self.answers.forget_all();
+            }
+            Notice::Unknown => {
+                self.viewers.forget_all();
+                self.answers.forget_all();
+            }
         }
         None
     }

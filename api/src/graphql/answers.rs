@@ -108,7 +108,9 @@ impl ResponseCache {
     /// Notes the generation before a request is identified and run, so that its answer is
     /// kept only if no row changed meanwhile: not the rows it read, nor its caller's account,
     /// whose rights it was computed with (a role change heard between reading the caller and
-    /// noting the generation would otherwise keep a staff answer for a demoted caller). On
+    /// noting the generation would otherwise keep a staff answer for a demoted caller). For
+    /// that, whoever hears an account change forgets the account first and the answers after
+    /// (`changes.rs`): a request that notes the generation after that reads the account anew. On
     /// SQLite the update hook runs before a writer's commit: a writer between the two would
     /// let the request read rows older than the generation it is kept under, so the
     /// generation is read under the write lock, once per generation ([`Entries::quiet`]).
