@@ -81,9 +81,10 @@ async fn main() -> ExitCode {
             ("--only", Some(part)) if part == "browsing" => only = Some(Part::Browsing),
             ("--only", Some(part)) if part == "burst" => only = Some(Part::Burst),
             ("--only", Some(part)) if part == "crowd" => only = Some(Part::Crowd),
+            ("--only", Some(part)) if part == "growth" => only = Some(Part::Growth),
             _ => {
                 eprintln!(
-                    "usage: klub-bench [--postgres URL] [--seconds N] [--oha PATH] [--wrk PATH] [--scale N] [--only browsing|burst|crowd]"
+                    "usage: klub-bench [--postgres URL] [--seconds N] [--oha PATH] [--wrk PATH] [--scale N] [--only browsing|burst|crowd|growth]"
                 );
                 return ExitCode::from(2);
             }
@@ -186,6 +187,9 @@ enum Part {
     Burst,
     /// The crowd alone (with `--wrk`).
     Crowd,
+    /// What staff download, whose cost grows with the data: the month's report, a training
+    /// file.
+    Growth,
 }
 
 /// One measured row.
@@ -539,6 +543,28 @@ impl Bench {
             figures.print(Some(ceiling));
         }
 
+        if self.measures(Part::Growth) {
+            let admin = keys.issue(data.admin, 0, Utc::now()).unwrap_or_default();
+            let month = Utc::now().format("%Y-%m");
+            for (scenario, path) in [
+                (
+                    "the month's report (HTML, charts)",
+                    format!("/reports/{month}.html"),
+                ),
+                (
+                    "a training file (ZIP, 100 registrations)",
+                    format!("/activities/{}/training-file.zip", data.workshop),
+                ),
+            ] {
+                let url = format!("{}{path}", server.address);
+                let mut figures = self.downloads(&url, &admin).await;
+                figures.database = database;
+                figures.scenario = scenario;
+                figures.peak_mib = server.peak_mib();
+                figures.print(None);
+            }
+        }
+
         let register = operation_text("RegisterForActivity");
         let bursts = CLIENTS.into_iter().zip(data.burst_workshops);
         for (clients, workshop) in bursts.filter(|_| self.measures(Part::Burst)) {
@@ -605,6 +631,34 @@ impl Bench {
             }
         }
         drop(server);
+    }
+}
+
+/// How many times each download is timed, one after the other.
+const DOWNLOADS: usize = 5;
+
+impl Bench {
+    /// Downloads `url` with `token` [`DOWNLOADS`] times in a row, each checked to succeed.
+    async fn downloads(&self, url: &str, token: &str) -> Figures {
+        let started = Instant::now();
+        let mut times = Vec::with_capacity(DOWNLOADS);
+        for _ in 0..DOWNLOADS {
+            let asked = Instant::now();
+            let answer = self.client.get(url).bearer_auth(token).send().await;
+            let body = match answer {
+                Ok(answer) if answer.status().is_success() => answer.bytes().await.ok(),
+                Ok(answer) => {
+                    eprintln!("{url}: {}", answer.status());
+                    None
+                }
+                Err(error) => {
+                    eprintln!("{url}: {error}");
+                    None
+                }
+            };
+            times.push((asked.elapsed(), body.is_some_and(|body| !body.is_empty())));
+        }
+        Self::figures("", "", 1, &times, started.elapsed())
     }
 }
 
@@ -862,6 +916,9 @@ fn operation_text(name: &str) -> String {
 }
 
 struct Dataset {
+    admin: i64,
+    /// An activity of the programme, with its registrations: its training file is timed.
+    workshop: i64,
     partners: Vec<i64>,
     group: i64,
     threads: Vec<i64>,
@@ -1050,6 +1107,8 @@ async fn seed(db: &DatabaseConnection, scale: usize) -> Dataset {
         let _ = db.execute_unprepared("ANALYZE").await;
     }
     Dataset {
+        admin: admin.id,
+        workshop: programme.first().map_or(0, |a| a.id),
         partners,
         group: club,
         threads: threads

@@ -63,11 +63,11 @@ impl Month {
     }
 }
 
-async fn report_of(state: &AppState, month: Month) -> ApiResult<Report> {
-    let (from, to) = month
+/// The first instant of `month` and of the next, in the office's time zone.
+fn period(state: &AppState, month: Month) -> ApiResult<(DateTime<Utc>, DateTime<Utc>)> {
+    month
         .bounds(state)
-        .ok_or_else(|| ApiError::bad_input("month", "not a month of the calendar"))?;
-    report::programme(&state.db, from, to, state.config.answer_target).await
+        .ok_or_else(|| ApiError::bad_input("month", "not a month of the calendar"))
 }
 
 fn chart_error(error: impl std::fmt::Display) -> ApiError {
@@ -179,7 +179,8 @@ pub struct Rendered {
 pub async fn render(state: &AppState, month: Month) -> ApiResult<Rendered> {
     // The report's statistics and its charts, drawn in memory: one per core at a time.
     let _turn = crate::heavy::turn().await?;
-    let report = report_of(state, month).await?;
+    let (from, to) = period(state, month)?;
+    let report = report::programme(&state.db, from, to, state.config.answer_target).await?;
     let fill = bars(
         "Fill rate by kind (%)",
         &report
@@ -197,10 +198,11 @@ pub async fn render(state: &AppState, month: Month) -> ApiResult<Rendered> {
         let Some(earlier) = month.back(back) else {
             continue;
         };
-        let figures = report_of(state, earlier).await?;
+        let (from, to) = period(state, earlier)?;
+        let attendance = report::attendance_rate(&state.db, from, to).await?;
         months.push((
             earlier.0.format("%m/%y").to_string(),
-            figures.attendance_rate().map(|r| r * 100.0),
+            attendance.map(|r| r * 100.0),
         ));
     }
     let attendance = line("Attendance rate over 12 months (%)", &months)?;
