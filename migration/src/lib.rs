@@ -32,6 +32,7 @@ mod m20261206_000027_learning_loop;
 mod m20261207_000028_questionnaires;
 mod m20261207_000029_admission;
 mod m20261207_000030_photos;
+mod m20261207_000031_activities_ending;
 
 pub struct Migrator;
 
@@ -83,6 +84,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000028_questionnaires::Migration),
             Box::new(m20261207_000029_admission::Migration),
             Box::new(m20261207_000030_photos::Migration),
+            Box::new(m20261207_000031_activities_ending::Migration),
         ]
     }
 }
