@@ -10,7 +10,7 @@ use entity::{
     registration, session, user,
 };
 use sea_orm::{
-    ActiveModelTrait,
+    ActiveEnum, ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait,
     FromQueryResult, IdenStatic, Iterable, JoinType, QueryFilter, QueryResult, QuerySelect, Select,
@@ -47,7 +47,12 @@ pub struct ActivityFilter {
 pub fn programme(filter: ActivityFilter, reader: &user::Model) -> Select<activity::Entity> {
     let mut select = activity::Entity::find();
     if !policy::plans_the_programme(reader) {
-        select = select.filter(activity::Column::Status.ne(Status::Draft));
+        // A constant of the code, written into the statement rather than bound: PostgreSQL's
+        // generic plan for a prepared statement guesses that `status <> $n` keeps one row, and
+        // then sorts every matching activity to keep a page instead of walking `(starts_at,
+        // id)` (1.2–1.7 ms against 0.43 ms at 2,000 activities, EXPLAIN ANALYZE).
+        let draft = Expr::cust(format!("'{}'", Status::Draft.to_value()));
+        select = select.filter(Expr::col((activity::Entity, activity::Column::Status)).ne(draft));
     }
     if let Some(kind) = filter.kind {
         select = select.filter(activity::Column::Kind.eq(kind));
