@@ -247,6 +247,85 @@ async fn group_activity_reaches_each_member_at_its_level() {
     let _ = muted;
 }
 
+/// A busy day: a digest lists the first 20 threads in order of their first news and counts
+/// the rest; it leaves out the member's own replies, and its author's own threads entirely.
+#[tokio::test]
+async fn a_busy_days_digest_lists_twenty_threads_and_counts_the_rest() {
+    let smtp = SmtpServer::start().await;
+    let app = app_with(&smtp).await;
+    let admin = app.admin_token().await;
+    let opener = partner(&app, &admin, "Opener", true).await;
+    let reader = partner(&app, &admin, "Reader", true).await;
+    let replier = partner(&app, &admin, "Replier", true).await;
+    let club = app.group_id(&admin, "Partners' club").await;
+    for token in [&replier, &admin] {
+        app.op(
+            "SetGroupNotifications",
+            json!({ "groupId": club, "level": "MUTED" }),
+            Some(token),
+        )
+        .await
+        .data();
+    }
+    let mut threads = Vec::new();
+    for n in 1..=22 {
+        let started = app
+            .op(
+                "StartThread",
+                json!({ "groupId": club, "title": format!("Sujet {n:02}"), "body": "Qui a un avis ?", "isQuestion": false }),
+                Some(&opener),
+            )
+            .await;
+        threads.push(started.data()["startThread"]["id"].clone());
+    }
+    // The reader answers in the second thread, the replier twice there and once in the third.
+    for (thread, token) in [
+        (&threads[1], &reader),
+        (&threads[1], &replier),
+        (&threads[1], &replier),
+        (&threads[2], &replier),
+    ] {
+        app.op(
+            "Reply",
+            json!({ "threadId": thread, "body": "Voici le mien." }),
+            Some(token),
+        )
+        .await
+        .data();
+    }
+    // The replies came at once to the opener, whose threads they are.
+    run_scheduler(&app).await;
+    let mut seen = 0;
+    let at_once = new_mails(&app, &smtp, &mut seen).await;
+    assert_eq!(recipients(&at_once), ["opener@example.fr"; 4]);
+
+    app.state.clock.advance(Duration::days(1));
+    run_scheduler(&app).await;
+    let mails = new_mails(&app, &smtp, &mut seen).await;
+    assert_eq!(
+        recipients(&mails),
+        ["reader@example.fr"],
+        "the opener's threads are its own; the others muted the group"
+    );
+    let digest = text(&mails[0]);
+    let listed: Vec<&str> = digest
+        .lines()
+        .filter_map(|line| line.strip_prefix("- Sujet "))
+        .collect();
+    assert_eq!(listed.len(), 20, "{digest}");
+    assert_eq!(listed[0], "01 (nouveau)");
+    assert_eq!(
+        listed[1], "02 (nouveau) : 2 nouvelles réponses",
+        "the reader's own reply is not news to it"
+    );
+    assert_eq!(listed[2], "03 (nouveau) : 1 nouvelle réponse");
+    assert_eq!(listed[19], "20 (nouveau)");
+    assert!(
+        digest.contains("- et 2 autres discussions dans le groupe"),
+        "{digest}"
+    );
+}
+
 #[tokio::test]
 async fn an_unsubscribe_link_is_useless_to_anyone_else() {
     let smtp = SmtpServer::start().await;

@@ -358,52 +358,116 @@ async fn send_digest(
     if posts.is_empty() {
         return Ok(0);
     }
+    let news = news_by_thread(state, &threads, &posts);
     let mut mailed = 0;
     for (member, level) in listeners(db, group).await? {
         if level != Level::DailyDigest {
             continue;
         }
-        // Per thread, in order of first news: new or not, and how many replies, leaving out
-        // the member's own posts and replies in their own threads (those came at once).
-        let mut items: Vec<(i64, bool, usize)> = Vec::new();
-        for post in &posts {
-            let Some(thread) = threads.get(&post.thread_id) else {
-                continue;
-            };
-            let opening =
-                post.created_at == thread.created_at && post.author_id == thread.author_id;
-            if post.author_id == member.id || (!opening && thread.author_id == member.id) {
-                continue;
-            }
-            match items.iter_mut().find(|(id, _, _)| *id == thread.id) {
-                Some(item) if opening => item.1 = true,
-                Some(item) => item.2 += 1,
-                None => items.push((thread.id, opening, usize::from(!opening))),
-            }
-        }
+        let mut items: Vec<(i64, &ThreadNews<'_>, usize)> = news
+            .iter()
+            .filter_map(|news| news.for_member(member.id))
+            .collect();
         if items.is_empty() {
             continue;
         }
+        items.sort_unstable_by_key(|(first, _, _)| *first);
+        let more = items.len().saturating_sub(DIGEST_THREADS);
         let lines: Vec<minijinja::Value> = items
             .iter()
-            .filter_map(|(id, new, replies)| {
-                let thread = threads.get(id)?;
-                Some(context! {
-                    title => &thread.title,
-                    new => new,
+            .take(DIGEST_THREADS)
+            .map(|(_, news, replies)| {
+                context! {
+                    title => &news.thread.title,
+                    new => news.opened,
                     replies => replies,
-                    link => thread_link(state, thread),
-                })
+                    link => &news.link,
+                }
             })
             .collect();
         let values = context! {
             day => state.mailer.day(from, state.mailer.locale_of(&member)),
             threads => lines,
+            more => more,
         };
         send(state, db, "group_digest", group, &member, values, now).await?;
         mailed += 1;
     }
     Ok(mailed)
+}
+
+/// How many threads a digest lists, in order of their first news; the others are counted in
+/// one line. Past a screenful a digest is not read, and listing every thread would make a
+/// night's digests grow with members times threads.
+pub const DIGEST_THREADS: usize = 20;
+
+/// One thread's news of the day, gathered once for every member's digest, so that a night's
+/// digests cost the day's posts plus members × threads, not members × posts.
+struct ThreadNews<'a> {
+    thread: &'a thread::Model,
+    link: String,
+    /// Whether the thread was opened that day.
+    opened: bool,
+    /// The day's first post and its author, and the first post by someone else: a thread
+    /// stands in a member's digest at its first post that is not theirs.
+    first: (i64, i64),
+    first_by_another: Option<i64>,
+    replies: usize,
+    replies_by: HashMap<i64, usize>,
+}
+
+impl ThreadNews<'_> {
+    /// Where the thread stands in `member`'s digest, and how many replies it shows: none of
+    /// their own threads (what happened there came at once), none of their own replies.
+    fn for_member(&self, member: i64) -> Option<(i64, &Self, usize)> {
+        if self.thread.author_id == member {
+            return None;
+        }
+        let replies = self.replies - self.replies_by.get(&member).copied().unwrap_or(0);
+        if !self.opened && replies == 0 {
+            return None;
+        }
+        let (first, author) = self.first;
+        let first = if author == member {
+            self.first_by_another?
+        } else {
+            first
+        };
+        Some((first, self, replies))
+    }
+}
+
+/// The news of each thread from the day's `posts`, in order of id.
+fn news_by_thread<'a>(
+    state: &AppState,
+    threads: &'a HashMap<i64, thread::Model>,
+    posts: &[post::Model],
+) -> Vec<ThreadNews<'a>> {
+    let mut news: HashMap<i64, ThreadNews<'a>> = HashMap::new();
+    for post in posts {
+        let Some(thread) = threads.get(&post.thread_id) else {
+            continue;
+        };
+        let entry = news.entry(thread.id).or_insert_with(|| ThreadNews {
+            thread,
+            link: thread_link(state, thread),
+            opened: false,
+            first: (post.id, post.author_id),
+            first_by_another: None,
+            replies: 0,
+            replies_by: HashMap::new(),
+        });
+        if entry.first_by_another.is_none() && post.author_id != entry.first.1 {
+            entry.first_by_another = Some(post.id);
+        }
+        if post.created_at == thread.created_at && post.author_id == thread.author_id {
+            entry.opened = true;
+        } else {
+            entry.replies += 1;
+            *entry.replies_by.entry(post.author_id).or_insert(0) += 1;
+        }
+    }
+    news.into_values().collect()
 }
 
 /// What a one-click unsubscribe link names, if the server signed it: the group and the member,

@@ -120,6 +120,7 @@ mod tests {
             answer => "Nous avons changé de salle.", realisation => true,
             questions => [context! { text => "Q", answer => "A" }],
             threads => [context! { title => "T", new => true, replies => 2, link => "https://klub.example/t" }],
+            more => 3,
         }
     }
 
