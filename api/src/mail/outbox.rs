@@ -9,6 +9,7 @@ use entity::{
     mail::{self, Status},
     user,
 };
+use futures_util::StreamExt;
 use lettre::{
     Message,
     message::{
@@ -163,7 +164,7 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// Sends what is due now; returns how many rows it handled.
+/// Sends what is due now, [`SENDING_AT_ONCE`] at a time; returns how many rows it tried.
 pub async fn deliver_due(state: &AppState) -> ApiResult<usize> {
     let now = state.now();
     let due = mail::Entity::find()
@@ -174,26 +175,74 @@ pub async fn deliver_due(state: &AppState) -> ApiResult<usize> {
         .limit(BATCH)
         .all(&state.db)
         .await?;
-    let mut handled = 0;
+    // A person reads their mails in the order they were written ("on the waiting list" before
+    // "a seat is yours"): each address's mails leave one after the other, addresses side by side.
+    let mut by_address: Vec<Vec<mail::Model>> = Vec::new();
     for row in due {
-        if !claim(state, row.id, now).await? {
-            continue; // another instance took it
+        match by_address.iter_mut().find(|rows| {
+            rows.first()
+                .is_some_and(|first| first.to_address == row.to_address)
+        }) {
+            Some(rows) => rows.push(row),
+            None => by_address.push(vec![row]),
         }
-        if !within_pace(state, now).await? {
-            release(state, row.id).await?;
-            break;
-        }
-        handled += 1;
-        let outcome = match message(&state.mailer, &row) {
-            Ok(message) => state.mailer.transport.send(message).await,
-            Err(error) => Err(SendError {
-                message: error.to_string(),
-                permanent: true,
-            }),
-        };
-        settle(state, &row, outcome, now).await?;
     }
-    Ok(handled)
+    let tried: Vec<ApiResult<usize>> = futures_util::stream::iter(by_address)
+        .map(|rows| deliver_in_order(state, rows, now))
+        .buffer_unordered(SENDING_AT_ONCE)
+        .collect()
+        .await;
+    tried.into_iter().sum()
+}
+
+/// Sends one address's due mails in order, until one is left for later (the ones after it
+/// wait with it); returns how many it tried.
+async fn deliver_in_order(
+    state: &AppState,
+    rows: Vec<mail::Model>,
+    now: DateTime<Utc>,
+) -> ApiResult<usize> {
+    let mut tried = 0;
+    for row in rows {
+        match deliver(state, row, now).await? {
+            Delivery::Tried => tried += 1,
+            Delivery::Left => break,
+        }
+    }
+    Ok(tried)
+}
+
+/// Mails one instance sends at once. An SMTP exchange mostly waits: on the network, and for a
+/// message the client writes in two parts (lettre sends the final dot apart), on the server's
+/// delayed acknowledgement, about 40 ms on Linux. One at a time, an instance sent 22 mails a
+/// second to a local server (klub-bench's night).
+const SENDING_AT_ONCE: usize = 8;
+
+/// What became of one due row.
+enum Delivery {
+    /// Sent, or refused and settled.
+    Tried,
+    /// Another instance claimed it first, or the minute's pace was reached: left for later.
+    Left,
+}
+
+async fn deliver(state: &AppState, row: mail::Model, now: DateTime<Utc>) -> ApiResult<Delivery> {
+    if !claim(state, row.id, now).await? {
+        return Ok(Delivery::Left);
+    }
+    if !within_pace(state, now).await? {
+        release(state, row.id).await?;
+        return Ok(Delivery::Left);
+    }
+    let outcome = match message(&state.mailer, &row) {
+        Ok(message) => state.mailer.transport.send(message).await,
+        Err(error) => Err(SendError {
+            message: error.to_string(),
+            permanent: true,
+        }),
+    };
+    settle(state, &row, outcome, now).await?;
+    Ok(Delivery::Tried)
 }
 
 /// Whether one more mail may leave now: with `KLUB_MAIL_PER_MINUTE`, each mail takes a slot
