@@ -1,6 +1,8 @@
 //! What Klub's end-to-end tests and its load generator share: the server run as a child
-//! process. The tests themselves live in `api/`.
+//! process, and a small SMTP server. The tests themselves live in `api/`.
 #![allow(clippy::expect_used)]
+
+pub mod smtp;
 
 use std::{
     process::{Child, Command},

@@ -89,6 +89,11 @@ impl SmtpServer {
             .collect()
     }
 
+    /// How many mails arrived, every kind counted.
+    pub fn count(&self) -> usize {
+        self.received.lock().expect("not poisoned").len()
+    }
+
     fn all(&self) -> Vec<Received> {
         self.received.lock().expect("not poisoned").clone()
     }

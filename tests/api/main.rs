@@ -9,6 +9,9 @@
     reason = "tests fail loudly, compute their own figures and print what they measured"
 )]
 
+// The SMTP server the load generator uses too.
+use klub_tests::smtp;
+
 mod accounts;
 mod activities;
 mod admission;
@@ -40,6 +43,5 @@ mod registrations;
 mod robustness;
 mod schema;
 mod security;
-mod smtp;
 mod training;
 mod viewers;

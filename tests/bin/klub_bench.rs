@@ -35,8 +35,8 @@ use std::{
 };
 
 use chrono::Utc;
-use entity::{activity, group, post, registration, session, thread, user};
-use klub_tests::ServerProcess;
+use entity::{activity, group, group_digest, post, registration, session, thread, user};
+use klub_tests::{ServerProcess, smtp::SmtpServer};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
     QueryFilter,
@@ -70,6 +70,7 @@ async fn main() -> ExitCode {
     let mut wrk = None;
     let mut scale = 1;
     let mut only = None;
+    let mut peer = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match (arg.as_str(), args.next()) {
@@ -77,6 +78,7 @@ async fn main() -> ExitCode {
             ("--seconds", Some(n)) => seconds = n.parse().unwrap_or(5),
             ("--oha", Some(path)) => oha = Some(path),
             ("--wrk", Some(path)) => wrk = Some(path),
+            ("--peer", Some(url)) => peer = Some(url),
             ("--scale", Some(n)) => scale = n.parse().unwrap_or(1).max(1),
             ("--only", Some(part)) if part == "browsing" => only = Some(Part::Browsing),
             ("--only", Some(part)) if part == "burst" => only = Some(Part::Burst),
@@ -84,7 +86,7 @@ async fn main() -> ExitCode {
             ("--only", Some(part)) if part == "growth" => only = Some(Part::Growth),
             _ => {
                 eprintln!(
-                    "usage: klub-bench [--postgres URL] [--seconds N] [--oha PATH] [--wrk PATH] [--scale N] [--only browsing|burst|crowd|growth]"
+                    "usage: klub-bench [--postgres URL] [--seconds N] [--oha PATH] [--wrk PATH] [--peer URL] [--scale N] [--only browsing|burst|crowd|growth]"
                 );
                 return ExitCode::from(2);
             }
@@ -141,6 +143,11 @@ async fn main() -> ExitCode {
         let _ = admin
             .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             .await;
+    }
+
+    // The peer's GraphQL endpoint, under the same crowd in the same run.
+    if let (Some(peer), Some(wrk)) = (peer, bench.wrk.as_ref()) {
+        wrk_peer_crowd(wrk, &peer, folder.path()).print(Some(&ceiling));
     }
     ExitCode::SUCCESS
 }
@@ -393,6 +400,13 @@ impl Bench {
         ceiling: &[Figures],
     ) {
         let mail_dir = folder.join(format!("mail-{database}"));
+        // The outbox is measured sending to an SMTP server; elsewhere mail goes to a folder.
+        let smtp = SmtpServer::start().await;
+        let mail = if self.measures(Part::Growth) {
+            ("KLUB_SMTP_URL", smtp.url())
+        } else {
+            ("KLUB_MAIL_DIR", mail_dir.display().to_string())
+        };
         let server = Server::start(
             "server",
             &[
@@ -400,7 +414,7 @@ impl Bench {
                 ("KLUB_JWT_SECRET", JWT_SECRET.to_owned()),
                 ("KLUB_ADMIN_EMAIL", "admin@bench.klub".to_owned()),
                 ("KLUB_ADMIN_PASSWORD", "bench-admin-password".to_owned()),
-                ("KLUB_MAIL_DIR", mail_dir.display().to_string()),
+                mail,
                 ("KLUB_SCHEDULER_TICK_SECONDS", "3600".to_owned()),
             ],
         )
@@ -522,23 +536,33 @@ impl Bench {
                 ),
                 ("{ __typename } without a token (oha)", &floor, None),
             ] {
-                let mut figures = oha_figures(oha, &endpoint, body, token.map(String::as_str));
-                figures.database = database;
-                figures.scenario = scenario;
-                figures.print(Some(ceiling));
+                oha_figures(
+                    (database, scenario),
+                    oha,
+                    &endpoint,
+                    body,
+                    token.map(String::as_str),
+                )
+                .print(Some(ceiling));
             }
         }
 
         let crowd = browsing || self.measures(Part::Crowd);
         if let Some(wrk) = self.wrk.as_ref().filter(|_| crowd) {
             let cursors = self.page_cursors(&endpoint, &tokens[0]).await;
-            let mut figures = wrk_crowd(wrk, &endpoint, &tokens[..CROWD], &cursors, folder);
-            figures.database = database;
-            figures.scenario = if self.scale == 1 {
+            let scenario = if self.scale == 1 {
                 "crowd: 300 partners × 10 pages, nothing kept (wrk)"
             } else {
                 "crowd at the --scale given (wrk)"
             };
+            let mut figures = wrk_crowd(
+                (database, scenario),
+                wrk,
+                &endpoint,
+                &tokens[..CROWD],
+                &cursors,
+                folder,
+            );
             figures.peak_mib = server.peak_mib();
             figures.print(Some(ceiling));
         }
@@ -557,9 +581,7 @@ impl Bench {
                 ),
             ] {
                 let url = format!("{}{path}", server.address);
-                let mut figures = self.downloads(&url, &admin).await;
-                figures.database = database;
-                figures.scenario = scenario;
+                let mut figures = self.downloads(database, scenario, &url, &admin).await;
                 figures.peak_mib = server.peak_mib();
                 figures.print(None);
             }
@@ -630,8 +652,88 @@ impl Bench {
                 );
             }
         }
+
+        // Last, since the outbox goes on sending after its window.
+        if self.measures(Part::Growth) {
+            server.reset_peak();
+            let (mut digests, mut outbox) = night(database, url, &db, &smtp, folder).await;
+            digests.peak_mib = server.peak_mib();
+            digests.print(None);
+            outbox.peak_mib = server.peak_mib();
+            outbox.print(None);
+        }
         drop(server);
     }
+}
+
+/// How long the outbox is watched sending the night's digests.
+const OUTBOX_WINDOW: Duration = Duration::from_secs(20);
+
+/// A night: yesterday's digests, written by this process as the scheduler's job writes them
+/// (the day's digests not yet sent), then the server's outbox sending them to `smtp`. Each is
+/// one row whose p50 and p99 are the whole job's time, and whose rate is mails per second.
+async fn night(
+    database: &'static str,
+    url: &str,
+    db: &DatabaseConnection,
+    smtp: &SmtpServer,
+    folder: &std::path::Path,
+) -> (Figures, Figures) {
+    let mail_dir = folder.join("mail-digests").display().to_string();
+    let config = api::config::Config::from_lookup(|name| match name {
+        "DATABASE_URL" => Some(url.to_owned()),
+        "KLUB_JWT_SECRET" => Some(JWT_SECRET.to_owned()),
+        "KLUB_MAIL_DIR" => Some(mail_dir.clone()),
+        _ => None,
+    })
+    .expect("the configuration of the night's jobs");
+    let state = api::startup::prepare(config)
+        .await
+        .expect("the night's jobs connected");
+    // The server's scheduler claimed yesterday's digests when it started, before the dataset.
+    group_digest::Entity::delete_many()
+        .exec(db)
+        .await
+        .expect("yesterday's digests not yet sent");
+    let before = smtp.count();
+    let started = Instant::now();
+    let mailed = api::groups::notifications::send_digests(&state)
+        .await
+        .expect("the night's digests");
+    let written = started.elapsed();
+    let job = |scenario, count: usize, elapsed: Duration| Figures {
+        database,
+        scenario,
+        clients: 1,
+        requests: count,
+        per_second: count as f64 / elapsed.as_secs_f64(),
+        p50: elapsed,
+        p99: elapsed,
+        statements_per_request: None,
+        peak_mib: None,
+    };
+    let digests = job("a night's digests (mails written)", mailed, written);
+
+    let waited = Instant::now();
+    while smtp.count() == before && waited.elapsed() < OUTBOX_WINDOW {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (first, sending) = (smtp.count(), Instant::now());
+    while smtp.count() < before + mailed && sending.elapsed() < OUTBOX_WINDOW {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let sent = smtp.count() - first;
+    let outbox = job(
+        "the outbox to a local SMTP server (mails sent)",
+        sent,
+        sending.elapsed(),
+    );
+    eprintln!(
+        "{database}: {mailed} digests written in {:.1} s; the outbox sent {:.0} mails a minute",
+        written.as_secs_f64(),
+        outbox.per_second * 60.0
+    );
+    (digests, outbox)
 }
 
 /// How many times each download is timed, one after the other.
@@ -639,7 +741,13 @@ const DOWNLOADS: usize = 5;
 
 impl Bench {
     /// Downloads `url` with `token` [`DOWNLOADS`] times in a row, each checked to succeed.
-    async fn downloads(&self, url: &str, token: &str) -> Figures {
+    async fn downloads(
+        &self,
+        database: &'static str,
+        scenario: &'static str,
+        url: &str,
+        token: &str,
+    ) -> Figures {
         let started = Instant::now();
         let mut times = Vec::with_capacity(DOWNLOADS);
         for _ in 0..DOWNLOADS {
@@ -658,7 +766,7 @@ impl Bench {
             };
             times.push((asked.elapsed(), body.is_some_and(|body| !body.is_empty())));
         }
-        Self::figures("", "", 1, &times, started.elapsed())
+        Self::figures(database, scenario, 1, &times, started.elapsed())
     }
 }
 
@@ -693,6 +801,7 @@ impl Bench {
 /// request is the next partner of `tokens` on one of the pages of `cursors`, narrowed to
 /// activities ending after an instant no other request used, so nothing kept in memory answers.
 fn wrk_crowd(
+    row: (&'static str, &'static str),
     wrk: &str,
     endpoint: &str,
     tokens: &[String],
@@ -706,11 +815,89 @@ fn wrk_crowd(
             .collect::<Vec<_>>()
             .join(",")
     };
-    let script = format!(
+    let request = format!(
         r#"local tokens = {{{tokens}}}
 local cursors = {{{cursors}}}
 local query = {query}
-local threads = 0
+request = function()
+  counter = counter + 1
+  local n = counter * 2 + tid + OFFSET
+  local token = tokens[(n % #tokens) + 1]
+  local cursor = cursors[(math.floor(n / #tokens) % #cursors) + 1]
+  local after = "null"
+  if cursor ~= "" then after = '"' .. cursor .. '"' end
+  local from = os.date("!%Y-%m-%dT%H:%M:%SZ", n)
+  local body = '{{"operationName":"Activities","query":' .. query .. ',"variables":{{"first":20,"after":' .. after .. ',"filter":{{"from":"' .. from .. '"}}}}}}'
+  return wrk.format("POST", nil, {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}}, body)
+end
+"#,
+        tokens = quoted(tokens),
+        cursors = quoted(cursors),
+        query = lua_string(&operation_text("Activities")),
+    );
+    wrk_figures(row, wrk, endpoint, &request, folder)
+}
+
+/// PostGraphile (`../shared/peer/run.sh` with `PEER_KEEP=1`) under the same crowd: its
+/// `activities20` query, each request for the next of its 300 partners on one of 10 pages.
+fn wrk_peer_crowd(wrk: &str, endpoint: &str, folder: &std::path::Path) -> Figures {
+    let query = PEER_QUERY
+        .replace("($userId: Int!)", "($userId: Int!, $offset: Int!)")
+        .replace("(first: 20,", "(first: 20, offset: $offset,");
+    let request = format!(
+        r#"local query = {query}
+request = function()
+  counter = counter + 1
+  local n = counter * 2 + tid + OFFSET
+  local user = (n % {CROWD}) + 1
+  local offset = (math.floor(n / {CROWD}) % {CROWD_PAGES}) * 20
+  local body = '{{"operationName":"Activities","query":' .. query .. ',"variables":{{"userId":' .. user .. ',"offset":' .. offset .. '}}}}'
+  return wrk.format("POST", nil, {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer peer"}}, body)
+end
+"#,
+        query = lua_string(&query),
+    );
+    wrk_figures(
+        ("PostGraphile", "crowd: 300 partners × 10 pages (wrk)"),
+        wrk,
+        endpoint,
+        &request,
+        folder,
+    )
+}
+
+/// Klub's `Activities` in PostGraphile's generated API, as `../shared/peer/activities20.graphql`
+/// asks it.
+const PEER_QUERY: &str = "query Activities($userId: Int!) {
+  allActivities(first: 20, orderBy: STARTS_AT_ASC) {
+    nodes {
+      id kind title status startsAt capacity
+      sessions: sessionsByActivityId(orderBy: STARTS_AT_ASC) { nodes { startsAt endsAt } }
+      myRegistration: registrationsByActivityId(condition: { userId: $userId }) {
+        nodes { id status position }
+      }
+      confirmed: registrationsByActivityId(condition: { status: \"CONFIRMED\" }) { totalCount }
+    }
+  }
+}";
+
+/// `text` as a Lua string holding its JSON string: pasted whole into a request body.
+fn lua_string(text: &str) -> String {
+    serde_json::to_string(&serde_json::to_string(text).unwrap_or_default()).unwrap_or_default()
+}
+
+/// Runs wrk with `request`, a Lua `request` function that reads `counter`, `tid` and `OFFSET`
+/// (a warm-up of 3 s, then 10 s measured from another offset, so the measure never asks what
+/// the warm-up asked), each answer holding GraphQL errors counted and reported.
+fn wrk_figures(
+    (database, scenario): (&'static str, &'static str),
+    wrk: &str,
+    endpoint: &str,
+    request: &str,
+    folder: &std::path::Path,
+) -> Figures {
+    let script = format!(
+        r#"local threads = 0
 local counter = 0
 errors = 0
 local all = {{}}
@@ -723,25 +910,7 @@ function done(summary, latency, requests)
   for _, thread in ipairs(all) do total = total + thread:get("errors") end
   io.stderr:write("wrk: " .. total .. " answers with GraphQL errors\n")
 end
-request = function()
-  counter = counter + 1
-  local n = counter * 2 + tid + {offset}
-  local token = tokens[(n % #tokens) + 1]
-  local cursor = cursors[(math.floor(n / #tokens) % #cursors) + 1]
-  local after = "null"
-  if cursor ~= "" then after = '"' .. cursor .. '"' end
-  local from = os.date("!%Y-%m-%dT%H:%M:%SZ", n)
-  local body = '{{"operationName":"Activities","query":' .. query .. ',"variables":{{"first":20,"after":' .. after .. ',"filter":{{"from":"' .. from .. '"}}}}}}'
-  return wrk.format("POST", nil, {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}}, body)
-end
-"#,
-        tokens = quoted(tokens),
-        cursors = quoted(cursors),
-        query = serde_json::to_string(
-            &serde_json::to_string(&operation_text("Activities")).unwrap_or_default()
-        )
-        .unwrap_or_default(),
-        offset = "OFFSET",
+{request}"#
     );
     let run = |duration: &str, offset: u64| {
         let path = folder.join("crowd.lua");
@@ -755,8 +924,6 @@ end
         eprint!("{}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
-    // The warm-up and the measure use different instants, so the measure is never answered
-    // from what the warm-up left in memory.
     run("3s", 0);
     let report = run("10s", 1_000_000_000);
     let field = |prefix: &str| {
@@ -790,8 +957,8 @@ end
         .and_then(|n| n.parse().ok())
         .unwrap_or_default();
     Figures {
-        database: "",
-        scenario: "",
+        database,
+        scenario,
         clients: 64,
         requests,
         per_second: field("Requests/sec:")
@@ -817,7 +984,13 @@ enum Variables {
     NeverAskedBefore,
 }
 
-fn oha_figures(oha: &str, endpoint: &str, body: &Value, token: Option<&str>) -> Figures {
+fn oha_figures(
+    (database, scenario): (&'static str, &'static str),
+    oha: &str,
+    endpoint: &str,
+    body: &Value,
+    token: Option<&str>,
+) -> Figures {
     let run = |duration: &str| {
         let mut command = Command::new(oha);
         command.args([
@@ -857,8 +1030,8 @@ fn oha_figures(oha: &str, endpoint: &str, body: &Value, token: Option<&str>) -> 
         .as_f64()
         .unwrap_or_default();
     Figures {
-        database: "",
-        scenario: "",
+        database,
+        scenario,
         clients: 64,
         requests: statuses
             .as_object()
@@ -1055,6 +1228,8 @@ async fn seed(db: &DatabaseConnection, scale: usize) -> Dataset {
         .expect("registrations written");
     }
 
+    // The groups' threads and posts are yesterday's: the night's digests tell of them.
+    let yesterday = now - chrono::Duration::days(1);
     let groups = group::Entity::find().all(db).await.expect("groups read");
     let club = groups
         .iter()
@@ -1073,9 +1248,9 @@ async fn seed(db: &DatabaseConnection, scale: usize) -> Dataset {
                 is_question: Set(i % 2 == 0),
                 locked: Set(false),
                 reply_count: Set(POSTS_PER_THREAD as i32 - 1),
-                first_response_at: Set(Some(now)),
-                last_post_at: Set(now),
-                created_at: Set(now),
+                first_response_at: Set(Some(yesterday)),
+                last_post_at: Set(yesterday),
+                created_at: Set(yesterday),
                 ..Default::default()
             }))
             .exec_without_returning(db)
@@ -1096,7 +1271,7 @@ async fn seed(db: &DatabaseConnection, scale: usize) -> Dataset {
                 "Reply {k}: here is how we answer reviews on Google and TripAdvisor."
             )),
             removed: Set(false),
-            created_at: Set(now),
+            created_at: Set(yesterday),
             ..Default::default()
         }))
         .exec_without_returning(db)
