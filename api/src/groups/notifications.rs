@@ -358,24 +358,18 @@ async fn send_digest(
     if posts.is_empty() {
         return Ok(0);
     }
-    let news = news_by_thread(state, &threads, &posts);
+    let news = DayNews::new(state, &threads, &posts);
     let mut mailed = 0;
     for (member, level) in listeners(db, group).await? {
         if level != Level::DailyDigest {
             continue;
         }
-        let mut items: Vec<(i64, &ThreadNews<'_>, usize)> = news
-            .iter()
-            .filter_map(|news| news.for_member(member.id))
-            .collect();
+        let (items, more) = news.digest_of(member.id);
         if items.is_empty() {
             continue;
         }
-        items.sort_unstable_by_key(|(first, _, _)| *first);
-        let more = items.len().saturating_sub(DIGEST_THREADS);
         let lines: Vec<minijinja::Value> = items
             .iter()
-            .take(DIGEST_THREADS)
             .map(|(_, news, replies)| {
                 context! {
                     title => &news.thread.title,
@@ -401,8 +395,77 @@ async fn send_digest(
 /// night's digests grow with members times threads.
 pub const DIGEST_THREADS: usize = 20;
 
-/// One thread's news of the day, gathered once for every member's digest, so that a night's
-/// digests cost the day's posts plus members × threads, not members × posts.
+/// A group's news of the day: each thread's, in order of its first post, and for each person
+/// the threads whose news differs for them (theirs, or where they posted). A member's digest
+/// reads the first threads and those: a night's digests cost the day's posts plus members ×
+/// (the digest's length + the threads they took part in), not members × threads × posts.
+struct DayNews<'a> {
+    threads: Vec<ThreadNews<'a>>,
+    /// Indices into `threads`, in order, without repeats.
+    involving: HashMap<i64, Vec<usize>>,
+}
+
+impl<'a> DayNews<'a> {
+    fn new(
+        state: &AppState,
+        threads: &'a HashMap<i64, thread::Model>,
+        posts: &[post::Model],
+    ) -> Self {
+        let mut news = news_by_thread(state, threads, posts);
+        news.sort_unstable_by_key(|news| news.first.0);
+        let position: HashMap<i64, usize> = news
+            .iter()
+            .enumerate()
+            .map(|(index, news)| (news.thread.id, index))
+            .collect();
+        let mut involving: HashMap<i64, Vec<usize>> = HashMap::new();
+        for (index, news) in news.iter().enumerate() {
+            involving
+                .entry(news.thread.author_id)
+                .or_default()
+                .push(index);
+        }
+        for post in posts {
+            if let Some(&index) = position.get(&post.thread_id) {
+                involving.entry(post.author_id).or_default().push(index);
+            }
+        }
+        for indices in involving.values_mut() {
+            indices.sort_unstable();
+            indices.dedup();
+        }
+        Self {
+            threads: news,
+            involving,
+        }
+    }
+
+    /// `member`'s digest: the first [`DIGEST_THREADS`] threads with news for them, each with
+    /// its place and replies, and how many more there are.
+    fn digest_of(&self, member: i64) -> (Vec<(i64, &ThreadNews<'a>, usize)>, usize) {
+        let involved = self.involving.get(&member).map_or(&[][..], Vec::as_slice);
+        let mut items: Vec<_> = involved
+            .iter()
+            .filter_map(|&index| self.threads.get(index)?.for_member(member))
+            .collect();
+        let shown_of_involved = items.len();
+        // Any other thread reads for the member as for everyone: the first of them suffice.
+        items.extend(
+            self.threads
+                .iter()
+                .enumerate()
+                .filter(|(index, _)| involved.binary_search(index).is_err())
+                .take(DIGEST_THREADS)
+                .filter_map(|(_, news)| news.for_member(member)),
+        );
+        items.sort_unstable_by_key(|(first, _, _)| *first);
+        let with_news = self.threads.len() - involved.len() + shown_of_involved;
+        items.truncate(DIGEST_THREADS);
+        (items, with_news.saturating_sub(DIGEST_THREADS))
+    }
+}
+
+/// One thread's news of the day, gathered once for every member's digest.
 struct ThreadNews<'a> {
     thread: &'a thread::Model,
     link: String,
