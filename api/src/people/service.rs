@@ -228,8 +228,8 @@ fn escape_like(text: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// Changes an account's role, and records who did. The last admin cannot step down: somebody must be
-/// able to appoint staff.
+/// Changes an account's role, and records who did. The last admin cannot step down: somebody
+/// must be able to appoint staff.
 pub async fn set_role(
     db: &DatabaseConnection,
     user_id: i64,

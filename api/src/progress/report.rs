@@ -114,15 +114,16 @@ pub async fn programme(
     let groups = group_questions(db, &period, answer_target).await?;
     let (revenue_cents, funded_cents) = money(db, &period).await?;
     let (complaints_filed, complaints_overdue) = complaints(db, &period).await?;
+    let all_kinds = Totals::of(&by_kind);
     Ok(Report {
         from,
         to,
-        activities_held: by_kind.iter().map(|k| k.held).sum(),
+        activities_held: all_kinds.held,
         activities_cancelled,
         cancelled_for_too_few_participants,
-        capacity_held: by_kind.iter().map(|k| k.capacity).sum(),
-        registrations: by_kind.iter().map(|k| k.registrations).sum(),
-        attended: by_kind.iter().map(|k| k.attended).sum(),
+        capacity_held: all_kinds.capacity,
+        registrations: all_kinds.registrations,
+        attended: all_kinds.attended,
         newly_trained: newly_trained(db, &period).await?,
         active_partners: active_partners(db, &period).await?,
         club_questions_asked,
@@ -146,11 +147,28 @@ pub async fn attendance_rate(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> ApiResult<Option<f64>> {
-    let by_kind = by_kind(db, &Period { from, to }).await?;
-    Ok(rate(
-        by_kind.iter().map(|k| k.attended).sum(),
-        by_kind.iter().map(|k| k.registrations).sum(),
-    ))
+    let all_kinds = Totals::of(&by_kind(db, &Period { from, to }).await?);
+    Ok(rate(all_kinds.attended, all_kinds.registrations))
+}
+
+/// The figures of every kind of activity together.
+#[derive(Default)]
+struct Totals {
+    held: i64,
+    capacity: i64,
+    registrations: i64,
+    attended: i64,
+}
+
+impl Totals {
+    fn of(by_kind: &[KindFigures]) -> Self {
+        by_kind.iter().fold(Self::default(), |totals, kind| Self {
+            held: totals.held + kind.held,
+            capacity: totals.capacity + kind.capacity,
+            registrations: totals.registrations + kind.registrations,
+            attended: totals.attended + kind.attended,
+        })
+    }
 }
 
 /// [from, to), as the values of `starts_at >= ? AND starts_at < ?`.
