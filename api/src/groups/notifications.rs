@@ -393,7 +393,7 @@ async fn send_digest(
 /// How many threads a digest lists, in order of their first news; the others are counted in
 /// one line. Past a screenful a digest is not read, and listing every thread would make a
 /// night's digests grow with members times threads.
-pub const DIGEST_THREADS: usize = 20;
+const DIGEST_THREADS: usize = 20;
 
 /// A group's news of the day: each thread's, in order of its first post, and for each person
 /// the threads whose news differs for them (theirs, or where they posted). A member's digest
@@ -411,8 +411,7 @@ impl<'a> DayNews<'a> {
         threads: &'a HashMap<i64, thread::Model>,
         posts: &[post::Model],
     ) -> Self {
-        let mut news = news_by_thread(state, threads, posts);
-        news.sort_unstable_by_key(|news| news.first.0);
+        let news = news_by_thread(state, threads, posts);
         let position: HashMap<i64, usize> = news
             .iter()
             .enumerate()
@@ -471,9 +470,11 @@ struct ThreadNews<'a> {
     link: String,
     /// Whether the thread was opened that day.
     opened: bool,
-    /// The day's first post and its author, and the first post by someone else: a thread
-    /// stands in a member's digest at its first post that is not theirs.
-    first: (i64, i64),
+    /// The day's first post: a thread stands in a member's digest at its first post that is
+    /// not theirs, which is this one unless they wrote it.
+    first_post: i64,
+    first_author: i64,
+    /// The day's first post by someone other than `first_author`.
     first_by_another: Option<i64>,
     replies: usize,
     replies_by: HashMap<i64, usize>,
@@ -490,17 +491,16 @@ impl ThreadNews<'_> {
         if !self.opened && replies == 0 {
             return None;
         }
-        let (first, author) = self.first;
-        let first = if author == member {
+        let first = if self.first_author == member {
             self.first_by_another?
         } else {
-            first
+            self.first_post
         };
         Some((first, self, replies))
     }
 }
 
-/// The news of each thread from the day's `posts`, in order of id.
+/// The news of each thread from the day's `posts`, in order of each thread's first post.
 fn news_by_thread<'a>(
     state: &AppState,
     threads: &'a HashMap<i64, thread::Model>,
@@ -515,12 +515,13 @@ fn news_by_thread<'a>(
             thread,
             link: thread_link(state, thread),
             opened: false,
-            first: (post.id, post.author_id),
+            first_post: post.id,
+            first_author: post.author_id,
             first_by_another: None,
             replies: 0,
             replies_by: HashMap::new(),
         });
-        if entry.first_by_another.is_none() && post.author_id != entry.first.1 {
+        if entry.first_by_another.is_none() && post.author_id != entry.first_author {
             entry.first_by_another = Some(post.id);
         }
         if post.created_at == thread.created_at && post.author_id == thread.author_id {
@@ -530,7 +531,9 @@ fn news_by_thread<'a>(
             *entry.replies_by.entry(post.author_id).or_insert(0) += 1;
         }
     }
-    news.into_values().collect()
+    let mut news: Vec<_> = news.into_values().collect();
+    news.sort_unstable_by_key(|news| news.first_post);
+    news
 }
 
 /// What a one-click unsubscribe link names, if the server signed it: the group and the member,
