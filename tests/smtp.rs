@@ -6,7 +6,7 @@
 
 use std::sync::{
     Arc, Mutex,
-    atomic::{AtomicBool, Ordering},
+    atomic::{AtomicBool, AtomicUsize, Ordering},
 };
 
 use tokio::{
@@ -39,8 +39,25 @@ impl Received {
 #[derive(Clone)]
 pub struct SmtpServer {
     pub port: u16,
-    received: Arc<Mutex<Vec<Received>>>,
+    store: Arc<Store>,
     up: Arc<AtomicBool>,
+}
+
+/// What the server keeps of the mail it accepts.
+struct Store {
+    /// Every mail, or none when only counting (the benchmark's outbox sends hundreds of
+    /// thousands, which need not stay in memory).
+    received: Option<Mutex<Vec<Received>>>,
+    count: AtomicUsize,
+}
+
+impl Store {
+    fn accept(&self, mail: Received) {
+        if let Some(received) = &self.received {
+            received.lock().expect("not poisoned").push(mail);
+        }
+        self.count.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 impl SmtpServer {
@@ -50,25 +67,39 @@ impl SmtpServer {
         server
     }
 
+    /// Starts on a free port, up, and only counts what arrives: [`Self::received`] stays empty.
+    pub async fn start_counting() -> Self {
+        let server = Self::listen(false).await;
+        server.come_up();
+        server
+    }
+
     /// Starts on a free port, down: every connection is told `421` until [`Self::come_up`].
     pub async fn start_down() -> Self {
+        Self::listen(true).await
+    }
+
+    async fn listen(keeping: bool) -> Self {
         let listener = TcpListener::bind(("127.0.0.1", 0))
             .await
             .expect("SMTP port");
         let port = listener.local_addr().expect("address").port();
-        let received = Arc::new(Mutex::new(Vec::new()));
+        let store = Arc::new(Store {
+            received: keeping.then(|| Mutex::new(Vec::new())),
+            count: AtomicUsize::new(0),
+        });
         let up = Arc::new(AtomicBool::new(false));
-        let (store, serving) = (received.clone(), up.clone());
+        let (accepted, serving) = (store.clone(), up.clone());
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 if serving.load(Ordering::SeqCst) {
-                    tokio::spawn(session(stream, store.clone()));
+                    tokio::spawn(session(stream, accepted.clone()));
                 } else {
                     tokio::spawn(unavailable(stream));
                 }
             }
         });
-        Self { port, received, up }
+        Self { port, store, up }
     }
 
     /// Ends the outage: connections from now on are served.
@@ -91,11 +122,15 @@ impl SmtpServer {
 
     /// How many mails arrived, every kind counted.
     pub fn count(&self) -> usize {
-        self.received.lock().expect("not poisoned").len()
+        self.store.count.load(Ordering::SeqCst)
     }
 
     fn all(&self) -> Vec<Received> {
-        self.received.lock().expect("not poisoned").clone()
+        self.store
+            .received
+            .as_ref()
+            .map(|received| received.lock().expect("not poisoned").clone())
+            .unwrap_or_default()
     }
 
     /// Waits until `count` mails have arrived (10 s at most) and returns them.
@@ -118,7 +153,7 @@ async fn unavailable(mut stream: TcpStream) {
         .await;
 }
 
-async fn session(stream: TcpStream, store: Arc<Mutex<Vec<Received>>>) {
+async fn session(stream: TcpStream, store: Arc<Store>) {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     if write.write_all(b"220 klub-test ESMTP\r\n").await.is_err() {
@@ -171,7 +206,7 @@ async fn session(stream: TcpStream, store: Arc<Mutex<Vec<Received>>>) {
                         .unwrap_or(&line),
                 );
             }
-            store.lock().expect("not poisoned").push(Received {
+            store.accept(Received {
                 to: std::mem::take(&mut to),
                 data,
             });
