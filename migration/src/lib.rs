@@ -33,6 +33,7 @@ mod m20261207_000028_questionnaires;
 mod m20261207_000029_admission;
 mod m20261207_000030_photos;
 mod m20261207_000031_activities_ending;
+mod m20261207_000032_mails_by_status;
 
 pub struct Migrator;
 
@@ -85,6 +86,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000029_admission::Migration),
             Box::new(m20261207_000030_photos::Migration),
             Box::new(m20261207_000031_activities_ending::Migration),
+            Box::new(m20261207_000032_mails_by_status::Migration),
         ]
     }
 }

@@ -18,8 +18,8 @@ use lettre::{
     },
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    ExprTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 
 use super::{Mailer, render::Rendered, transport::SendError};
@@ -167,8 +167,11 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
 /// Sends what is due now, [`SENDING_AT_ONCE`] at a time; returns how many rows it tried.
 pub async fn deliver_due(state: &AppState) -> ApiResult<usize> {
     let now = state.now();
+    // `'PENDING'` written into the statement, not bound: only then may either database read
+    // the index of pending mails (a partial index), instead of walking every mail already sent.
+    let pending = Expr::cust(format!("'{}'", Status::Pending.to_value()));
     let due = mail::Entity::find()
-        .filter(mail::Column::Status.eq(Status::Pending))
+        .filter(Expr::col((mail::Entity, mail::Column::Status)).eq(pending))
         .filter(mail::Column::NextAttemptAt.lte(now))
         .filter(free_lease(now))
         .order_by_asc(mail::Column::Id)
