@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::{
     followup::{app_with, new_mails, recipients, subject, text},
-    helpers::{TestApp, run_scheduler, spawn_app, spawn_on},
+    helpers::{TestApp, run_scheduler, spawn_app, spawn_beside},
     smtp::SmtpServer,
 };
 
@@ -289,7 +289,7 @@ async fn staff_approve_or_decline_and_the_seats_follow() {
 #[tokio::test]
 async fn approvals_racing_cancellations_keep_the_seats_true() {
     let first = spawn_app().await;
-    let second = spawn_on(first.db.same(), Vec::new()).await;
+    let second = spawn_beside(&first, Vec::new()).await;
     let admin = first.admin_token().await;
     let activity = first
         .published_activity(&admin, 10, json!({ "capacity": 2 }))
@@ -507,7 +507,7 @@ async fn a_freed_seat_is_offered_for_a_while_then_passes_on() {
 async fn an_offer_lapsing_while_it_is_accepted_ends_one_way() {
     for round in 0..4 {
         let first = spawn_app().await;
-        let second = spawn_on(first.db.same(), Vec::new()).await;
+        let second = spawn_beside(&first, Vec::new()).await;
         let admin = first.admin_token().await;
         let workshop = first
             .published_activity(&admin, 10, json!({ "capacity": 1 }))

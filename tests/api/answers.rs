@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use chrono::Duration;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with, spawn_on};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with, spawn_beside};
 
 async fn page(app: &TestApp, token: &str) -> Value {
     app.op("Activities", json!({}), Some(token)).await.data()["activities"].clone()
@@ -66,7 +66,7 @@ async fn a_repeated_query_costs_no_statement_and_gives_the_same_answer() {
 #[tokio::test]
 async fn every_instance_answers_from_the_database_as_it_is_now() {
     let first = spawn_app().await;
-    let second = spawn_on(first.db.same(), Vec::new()).await;
+    let second = spawn_beside(&first, Vec::new()).await;
     let instances = [&first, &second];
     let admin = first.admin_token().await;
     let workshop = first
@@ -132,7 +132,7 @@ async fn a_change_made_in_the_database_is_seen_at_once() {
     ) {
         return;
     }
-    let second = spawn_on(first.db.same(), Vec::new()).await;
+    let second = spawn_beside(&first, Vec::new()).await;
     let admin = first.admin_token().await;
     let workshop = first.published_activity(&admin, 10, json!({})).await;
     let (ann, _) = first.sign_up("ann@example.fr", "Ann").await;
@@ -276,7 +276,7 @@ async fn every_table_announces_its_changes() {
 #[tokio::test]
 async fn answers_raced_by_writes_end_as_the_database_is() {
     let first = spawn_app().await;
-    let second = spawn_on(first.db.same(), Vec::new()).await;
+    let second = spawn_beside(&first, Vec::new()).await;
     let instances = [&first, &second];
     let admin = first.admin_token().await;
     let workshop = first
@@ -330,7 +330,7 @@ async fn answers_raced_by_writes_end_as_the_database_is() {
 #[tokio::test]
 async fn an_answer_computed_with_old_rights_is_never_served_after_they_change() {
     let first = spawn_app().await;
-    let second = spawn_on(first.db.same(), Vec::new()).await;
+    let second = spawn_beside(&first, Vec::new()).await;
     let instances = [&first, &second];
     let admin = first.admin_token().await;
     let (bob, bob_id) = first.sign_up("bob@office.fr", "Bob").await;

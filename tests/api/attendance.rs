@@ -712,7 +712,7 @@ async fn a_funded_training_runs_end_to_end() {
 #[tokio::test]
 async fn two_instances_keep_one_chain() {
     let first = spawn_app().await;
-    let second = crate::helpers::spawn_on(first.db.same(), Vec::new()).await;
+    let second = crate::helpers::spawn_beside(&first, Vec::new()).await;
     let admin = first.admin_token().await;
     let (trainer, trainer_id) =
         invited_trainer(&first, &admin, "ines@formation.fr", "Inès Formatrice").await;

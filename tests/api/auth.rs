@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, Persona, Socket, latest_mailed_token, spawn_app,
-    spawn_app_with, spawn_on,
+    spawn_app_with, spawn_beside, spawn_on,
 };
 
 #[tokio::test]
@@ -271,7 +271,7 @@ async fn a_socket_acts_with_the_rights_the_account_has_now() {
 async fn parallel_guesses_are_judged_five_at_most() {
     let first = spawn_app().await;
     let second = if first.db.is_postgres() {
-        Some(spawn_on(first.db.same(), Vec::new()).await)
+        Some(spawn_beside(&first, Vec::new()).await)
     } else {
         None
     };

@@ -6,7 +6,9 @@ use chrono::Duration;
 use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, outbox_settled, run_scheduler, spawn_app, spawn_app_with, spawn_on};
+use crate::helpers::{
+    TestApp, outbox_settled, run_scheduler, spawn_app, spawn_app_with, spawn_beside,
+};
 use crate::smtp::{Received, SmtpServer};
 
 /// A server that sends through `smtp` and runs its scheduler only when the test says.
@@ -1040,8 +1042,8 @@ async fn a_club_meetings_minutes_reach_every_trained_partner_once() {
 async fn digests_and_reminders_leave_once_from_two_instances() {
     let smtp = SmtpServer::start().await;
     let first = app_with(&smtp).await;
-    let second = spawn_on(
-        first.db.same(),
+    let second = spawn_beside(
+        &first,
         vec![
             ("KLUB_SMTP_URL", smtp.url()),
             ("KLUB_SCHEDULER_TICK_SECONDS", "3600".into()),

@@ -301,7 +301,7 @@ async fn a_post_made_through_one_instance_reaches_subscribers_of_another() {
     }
     let trained = first.persona(Persona::TrainedPartner, "ann").await.unwrap();
     let club = first.group_id(&trained, "Partners' club").await;
-    let second = crate::helpers::spawn_on(first.db.same(), Vec::new()).await;
+    let second = crate::helpers::spawn_beside(&first, Vec::new()).await;
 
     let mut socket = Socket::posts(&second, &trained, &club).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;

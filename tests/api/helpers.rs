@@ -19,8 +19,10 @@ pub struct TestApp {
     pub db: TestDatabase,
     /// The running server's state: its clock (tests move it forward) and statement counter.
     pub state: api::state::AppState,
-    /// Where mails go when a test gives no SMTP server.
-    pub mail_dir: tempfile::TempDir,
+    /// Where mails go when a test gives no SMTP server: one folder for every instance on the
+    /// same database, as a deployment's instances send to one SMTP server (whichever instance's
+    /// outbox takes a mail, the test finds it).
+    pub mail_dir: std::sync::Arc<tempfile::TempDir>,
     /// Where photos go when a test gives no object store.
     pub media_dir: tempfile::TempDir,
     /// Where `/metrics` is served (a loopback port of its own).
@@ -50,9 +52,22 @@ pub async fn spawn_app_with(env: Env) -> TestApp {
     spawn_on(db, env).await
 }
 
-/// Starts a server on an existing test database (e.g. a second instance, or a restart).
+/// Starts a server on an existing test database (e.g. a restart).
 pub async fn spawn_on(db: TestDatabase, env: Env) -> TestApp {
-    let mail_dir = tempfile::tempdir().expect("a mail folder");
+    let mail_dir = std::sync::Arc::new(tempfile::tempdir().expect("a mail folder"));
+    spawn_with_mail(db, mail_dir, env).await
+}
+
+/// Starts a second instance beside `first`: on its database, sending to its mail folder.
+pub async fn spawn_beside(first: &TestApp, env: Env) -> TestApp {
+    spawn_with_mail(first.db.same(), first.mail_dir.clone(), env).await
+}
+
+async fn spawn_with_mail(
+    db: TestDatabase,
+    mail_dir: std::sync::Arc<tempfile::TempDir>,
+    env: Env,
+) -> TestApp {
     let media_dir = tempfile::tempdir().expect("a media folder");
     let mut vars: HashMap<&str, String> = HashMap::from([
         ("KLUB_MAIL_DIR", mail_dir.path().display().to_string()),

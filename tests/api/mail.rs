@@ -8,7 +8,7 @@ use serde_json::json;
 use std::collections::HashSet;
 
 use crate::helpers::{
-    TestApp, latest_mailed_token, outbox_settled, spawn_app, spawn_app_with, spawn_on,
+    TestApp, latest_mailed_token, outbox_settled, spawn_app, spawn_app_with, spawn_beside,
 };
 use crate::smtp::{Received, SmtpServer};
 
@@ -241,7 +241,7 @@ async fn two_instances_drain_one_outbox_exactly_once() {
         .published_activity(&admin, 10, json!({ "capacity": 100 }))
         .await;
     let partners = app.many_partners(30).await;
-    let second = spawn_on(app.db.same(), vec![("KLUB_SMTP_URL", smtp.url())]).await;
+    let second = spawn_beside(&app, vec![("KLUB_SMTP_URL", smtp.url())]).await;
     let (half, other_half) = partners.split_at(15);
     let (a, b) = tokio::join!(
         app.register_all(&id, half),

@@ -5,7 +5,9 @@ use std::{path::PathBuf, process::Command};
 
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, Persona, TestApp, TestDatabase, spawn_app_with, spawn_on};
+use crate::helpers::{
+    PASSWORD, Persona, TestApp, TestDatabase, spawn_app_with, spawn_beside, spawn_on,
+};
 use crate::smtp::{Received, SmtpServer};
 
 /// A contact tool's export: semicolons, Windows-1252, French headers in its own order, CRLF;
@@ -413,8 +415,8 @@ async fn the_invitations_leave_at_the_pace_the_smtp_server_accepts() {
         ("KLUB_MAIL_PER_MINUTE", "2".into()),
     ])
     .await;
-    let second = spawn_on(
-        app.db.same(),
+    let second = spawn_beside(
+        &app,
         vec![
             ("KLUB_SMTP_URL", smtp.url()),
             ("KLUB_MAIL_PER_MINUTE", "2".into()),

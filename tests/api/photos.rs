@@ -8,7 +8,7 @@ use std::{io::Cursor, path::PathBuf};
 use image::{DynamicImage, ImageFormat, RgbImage};
 use serde_json::{Value, json};
 
-use crate::helpers::{Gql, PASSWORD, TestApp, spawn_app, spawn_on};
+use crate::helpers::{Gql, PASSWORD, TestApp, spawn_app, spawn_beside};
 
 /// A real S3 server (s3s-fs, the S3 API over a folder) on a free port, with one bucket.
 struct S3Server {
@@ -168,7 +168,7 @@ async fn a_photowalk_leaves_photos_whose_rights_are_known() {
     let s3 = S3Server::start().await;
     let storage = vec![("KLUB_STORAGE_URL", s3.url.clone())];
     let first = crate::helpers::spawn_app_with(storage.clone()).await;
-    let second = spawn_on(first.db.same(), storage).await;
+    let second = spawn_beside(&first, storage).await;
     let admin = first.admin_token().await;
     let walk = first
         .published_activity(&admin, 3, json!({ "title": "Photowalk du port" }))

@@ -6,7 +6,9 @@ use chrono::{Datelike, Duration, TimeZone};
 use mail_parser::MimeHeaders;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, outbox_settled, run_scheduler, spawn_app, spawn_app_with, spawn_on};
+use crate::helpers::{
+    TestApp, outbox_settled, run_scheduler, spawn_app, spawn_app_with, spawn_beside,
+};
 use crate::organisations::create;
 use crate::smtp::SmtpServer;
 
@@ -550,7 +552,7 @@ async fn the_monthly_report_reaches_the_admins_once_from_two_instances() {
         ]
     };
     let first = spawn_app_with(env()).await;
-    let second = spawn_on(first.db.same(), env()).await;
+    let second = spawn_beside(&first, env()).await;
     let admin = first.admin_token().await;
     let (partner, partner_id) = first.sign_up("ann@example.fr", "Ann").await;
     first.promote(&partner_id, "ADMIN").await;

@@ -6,7 +6,7 @@ use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use std::sync::atomic::Ordering;
 
-use crate::helpers::{TestApp, spawn_app, spawn_on};
+use crate::helpers::{TestApp, spawn_app, spawn_beside, spawn_on};
 
 /// The worked example of the guides (`docs/api/worked-example.md`): a workshop with one seat,
 /// two partners, one cancels.
@@ -474,7 +474,7 @@ async fn two_instances_on_one_database_never_overbook() {
     let partners = app.many_partners(100).await;
     let TestApp { db, .. } = app;
     let first = spawn_on(db, Vec::new()).await;
-    let second = spawn_on(first.db.same(), Vec::new()).await;
+    let second = spawn_beside(&first, Vec::new()).await;
 
     let (one, two) = partners.split_at(50);
     let (a, b) = tokio::join!(first.register_all(&id, one), second.register_all(&id, two));

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, Persona, Socket, TestApp, latest_mailed_token,
-    spawn_app, spawn_app_with, spawn_on,
+    spawn_app, spawn_app_with, spawn_beside,
 };
 
 const LOG_IN: &str = "mutation LogIn($email: String!, $password: String!) {
@@ -26,7 +26,7 @@ async fn log_in(app: &TestApp, email: &str, password: &str) -> crate::helpers::G
 #[tokio::test]
 async fn five_failed_logins_lock_the_address_on_every_instance_until_the_window_passes() {
     let first = spawn_app().await;
-    let second = spawn_on(first.db.same(), Vec::new()).await;
+    let second = spawn_beside(&first, Vec::new()).await;
     first.sign_up("ann@example.fr", "Ann").await;
 
     for attempt in 0..5 {

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_on};
+use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_beside};
 
 async fn role(app: &TestApp, token: &str) -> String {
     let me = app.op("Me", json!({}), Some(token)).await;
@@ -16,7 +16,7 @@ async fn role(app: &TestApp, token: &str) -> String {
 #[tokio::test]
 async fn every_instance_sees_an_account_change_on_the_very_next_request() {
     let first = spawn_app().await;
-    let second = spawn_on(first.db.same(), Vec::new()).await;
+    let second = spawn_beside(&first, Vec::new()).await;
     let instances = [&first, &second];
     let admin = first.admin_token().await;
     let (ann, ann_id) = first.sign_up("ann@example.fr", "Ann").await;
@@ -105,7 +105,7 @@ async fn a_change_made_in_the_database_is_seen_at_once() {
     ) {
         return;
     }
-    let second = spawn_on(first.db.same(), Vec::new()).await;
+    let second = spawn_beside(&first, Vec::new()).await;
     let (ann, ann_id) = first.sign_up("ann@example.fr", "Ann").await;
     let operator = sea_orm::Database::connect(&first.db.url).await.unwrap();
     for (round, role_now) in ["ANIMATOR", "PARTNER", "ADMIN", "PARTNER"]
