@@ -167,8 +167,8 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
 /// Sends what is due now, [`SENDING_AT_ONCE`] at a time; returns how many rows it tried.
 pub async fn deliver_due(state: &AppState) -> ApiResult<usize> {
     let now = state.now();
-    // `'PENDING'` written into the statement, not bound: only then may either database read
-    // the index of pending mails (a partial index), instead of walking every mail already sent.
+    // `'PENDING'` written into the statement, not bound: a plan PostgreSQL makes for a bound
+    // status cannot use the partial index of pending mails, and walks every mail already sent.
     let pending = Expr::cust(format!("'{}'", Status::Pending.to_value()));
     let due = mail::Entity::find()
         .filter(Expr::col((mail::Entity, mail::Column::Status)).eq(pending))
