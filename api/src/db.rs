@@ -11,9 +11,12 @@ use std::{
 use entity::setting;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ActiveValue::Set, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, PrimaryKeyTrait, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait, sea_query::OnConflict, sqlx::postgres::PgListener,
+    ActiveEnum,
+    ActiveValue::Set,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, PrimaryKeyTrait, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    sea_query::{Expr, OnConflict},
+    sqlx::postgres::PgListener,
 };
 
 use crate::{
@@ -142,6 +145,14 @@ fn options(config: &Config, written: RowWritten) -> ConnectOptions {
             })
         });
     options
+}
+
+/// A stored enum value written into a statement as a literal rather than bound: PostgreSQL
+/// plans a prepared statement for any value, and such a plan guesses badly how many rows a
+/// status keeps, or cannot use a partial index on it. Only for constants of the code, never
+/// for input.
+pub fn literal<E: ActiveEnum<Value = String>>(value: E) -> Expr {
+    Expr::cust(format!("'{}'", value.to_value()))
 }
 
 /// Begins a transaction that will write. On SQLite it takes the write lock at once

@@ -10,7 +10,7 @@ use entity::{
     registration, session, user,
 };
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait,
+    ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait,
     FromQueryResult, IdenStatic, Iterable, JoinType, QueryFilter, QueryResult, QuerySelect, Select,
@@ -51,7 +51,7 @@ pub fn programme(filter: ActivityFilter, reader: &user::Model) -> Select<activit
         // generic plan for a prepared statement guesses that `status <> $n` keeps one row, and
         // then sorts every matching activity to keep a page instead of walking `(starts_at,
         // id)` (1.2–1.7 ms against 0.43 ms at 2,000 activities, EXPLAIN ANALYZE).
-        let draft = Expr::cust(format!("'{}'", Status::Draft.to_value()));
+        let draft = crate::db::literal(Status::Draft);
         select = select.filter(Expr::col((activity::Entity, activity::Column::Status)).ne(draft));
     }
     if let Some(kind) = filter.kind {

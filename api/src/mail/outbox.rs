@@ -18,8 +18,8 @@ use lettre::{
     },
 };
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    ExprTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 
 use super::{Mailer, render::Rendered, transport::SendError};
@@ -169,7 +169,7 @@ pub async fn deliver_due(state: &AppState) -> ApiResult<usize> {
     let now = state.now();
     // `'PENDING'` written into the statement, not bound: a plan PostgreSQL makes for a bound
     // status cannot use the partial index of pending mails, and walks every mail already sent.
-    let pending = Expr::cust(format!("'{}'", Status::Pending.to_value()));
+    let pending = crate::db::literal(Status::Pending);
     let due = mail::Entity::find()
         .filter(Expr::col((mail::Entity, mail::Column::Status)).eq(pending))
         .filter(mail::Column::NextAttemptAt.lte(now))
