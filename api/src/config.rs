@@ -34,7 +34,7 @@ pub struct Config {
     pub bootstrap_admin: Option<BootstrapAdmin>,
     /// `KLUB_HTTP_WORKERS`: actix-web worker threads (default: one per core).
     pub http_workers: Option<usize>,
-    /// `KLUB_DB_MAX_CONNECTIONS`: the database pool size.
+    /// `KLUB_DB_MAX_CONNECTIONS`: the database pool size (32 on PostgreSQL, 10 on SQLite).
     pub db_max_connections: u32,
     /// `KLUB_LOG_FORMAT`: `text` (default) or `json`.
     pub log_format: LogFormat,
@@ -146,11 +146,15 @@ impl Config {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(&lookup);
         let listen = env.parse("KLUB_LISTEN", "127.0.0.1:8080".parse().ok())?;
+        let database_url = env
+            .text("DATABASE_URL")
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
         Ok(Self {
-            database_url: env
-                .text("DATABASE_URL")
-                .unwrap_or_else(|| DEFAULT_DATABASE_URL.into())
-                .into(),
+            db_max_connections: env.parse(
+                "KLUB_DB_MAX_CONNECTIONS",
+                Some(default_pool_size(&database_url)),
+            )?,
+            database_url: database_url.into(),
             listen,
             jwt_secret: jwt_secret(&env)?,
             token_ttl: token_ttl(&env)?,
@@ -159,7 +163,6 @@ impl Config {
             sign_ups_per_client: env.parse("KLUB_SIGN_UPS_PER_CLIENT", Some(20))?,
             bootstrap_admin: bootstrap_admin(&env)?,
             http_workers: env.optional("KLUB_HTTP_WORKERS")?,
-            db_max_connections: env.parse("KLUB_DB_MAX_CONNECTIONS", Some(10))?,
             log_format: log_format(&env)?,
             scheduler_tick: Duration::from_secs(env.positive("KLUB_SCHEDULER_TICK_SECONDS", 60)?),
             smtp_url: smtp_url(&env)?,
@@ -249,6 +252,20 @@ impl Env<'_> {
             0 => Err(invalid(variable, "must be at least 1")),
             value => Ok(value),
         }
+    }
+}
+
+/// The pool's size when `KLUB_DB_MAX_CONNECTIONS` is unset. A request holds its connection
+/// from sending its statement until its task runs again to read the rows, and under load that
+/// task waits behind the other requests of its worker thread: on PostgreSQL a pool of 10 left
+/// a third of the machine idle under 64 concurrent pages while requests queued for a
+/// connection, and 32 served 1.5 to 1.9 times as many (klub-bench's crowd, `docs/performance.md`).
+/// A SQLite connection is a thread of its own, and more of them served no more.
+fn default_pool_size(database_url: &str) -> u32 {
+    if database_url.starts_with("postgres") {
+        32
+    } else {
+        10
     }
 }
 
@@ -431,6 +448,16 @@ mod tests {
         assert_eq!(config.public_url, "http://127.0.0.1:8080");
         assert!(config.allow_signup);
         assert!(config.bootstrap_admin.is_none());
+        assert_eq!(config.db_max_connections, 10);
+        Ok(())
+    }
+
+    #[test]
+    fn postgresql_gets_a_larger_pool_unless_told() -> Result<(), ConfigError> {
+        let url = ("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/klub");
+        assert_eq!(config(&[url])?.db_max_connections, 32);
+        let told = config(&[url, ("KLUB_DB_MAX_CONNECTIONS", "12")])?;
+        assert_eq!(told.db_max_connections, 12);
         Ok(())
     }
 
