@@ -120,7 +120,7 @@ impl Memory {
     /// The memory of the database at `url`: on PostgreSQL this instance's own, trusted once
     /// [`spawn_listener`] listens; on SQLite the file's, shared by the servers of this process.
     pub fn for_database(url: &str) -> Arc<Self> {
-        if !url.starts_with("sqlite") {
+        if !crate::config::is_sqlite(url) {
             return Arc::new(Self::new(false));
         }
         static FILES: OnceLock<Mutex<HashMap<String, Weak<Memory>>>> = OnceLock::new();

@@ -262,11 +262,12 @@ impl Env<'_> {
 /// connection, and 32 served 1.5 to 1.9 times as many (klub-bench's crowd, `docs/performance.md`).
 /// A SQLite connection is a thread of its own, and more of them served no more.
 fn default_pool_size(database_url: &str) -> u32 {
-    if database_url.starts_with("postgres") {
-        32
-    } else {
-        10
-    }
+    if is_sqlite(database_url) { 10 } else { 32 }
+}
+
+/// Whether `database_url` names the embedded SQLite file; any other URL is PostgreSQL's.
+pub fn is_sqlite(database_url: &str) -> bool {
+    database_url.starts_with("sqlite")
 }
 
 fn invalid(variable: &'static str, reason: impl Into<String>) -> ConfigError {

@@ -20,7 +20,7 @@ use sea_orm::{
 };
 
 use crate::{
-    config::{Config, ExposeSecret, SecretString},
+    config::{Config, ExposeSecret, SecretString, is_sqlite},
     error::{ApiError, ApiResult},
 };
 
@@ -76,7 +76,7 @@ async fn migrate(options: &ConnectOptions) -> Result<Vec<(String, bool)>, DbErr>
 /// A consistent copy of the embedded SQLite database in `file`, taken while the server may be
 /// writing (SQLite's `VACUUM INTO` reads one snapshot). PostgreSQL has its own tools.
 pub async fn backup_sqlite(config: &Config, file: &std::path::Path) -> ApiResult<()> {
-    if !config.database_url.expose_secret().starts_with("sqlite") {
+    if !is_sqlite(config.database_url.expose_secret()) {
         return Err(ApiError::bad_input(
             "database",
             "klub backup copies the embedded SQLite database; on PostgreSQL use pg_dump \
@@ -106,7 +106,7 @@ pub async fn backup_sqlite(config: &Config, file: &std::path::Path) -> ApiResult
 fn options(config: &Config, written: RowWritten) -> ConnectOptions {
     let url = config.database_url.expose_secret();
     let mut options = ConnectOptions::new(url);
-    if url.starts_with("sqlite") {
+    if is_sqlite(url) {
         // A SQLite connection is a file handle that cannot go stale: checking it before every
         // use cost a thread round trip per statement (measured with klub-bench).
         options.test_before_acquire(false);
