@@ -1,5 +1,6 @@
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object};
 use entity::{activity, session};
+use futures_util::FutureExt;
 use sea_orm::{ColumnTrait, QueryFilter};
 
 use crate::activities::{
@@ -262,6 +263,10 @@ impl UpdateActivityInput {
 
 pub struct Activity(pub activity::Model);
 
+// async-graphql resolves each field of each listed activity as a boxed copy of one future
+// sized for the largest of its fields; a field that awaits the database or a loader boxes
+// that work, so the twenty fields of twenty activities on a page are not each a copy of the
+// largest (the crowd's memmove and allocation, measured with perf: docs/performance.md).
 /// A training, workshop, conference or club meeting.
 #[Object]
 impl Activity {
@@ -352,7 +357,12 @@ impl Activity {
 
     /// The sessions in date order.
     async fn sessions(&self, ctx: &Context<'_>) -> ApiResult<Vec<Session>> {
-        let sessions = ctx.loaders()?.sessions().load_one(self.0.id).await?;
+        let sessions = ctx
+            .loaders()?
+            .sessions()
+            .load_one(self.0.id)
+            .boxed()
+            .await?;
         Ok(sessions
             .unwrap_or_default()
             .into_iter()
@@ -369,6 +379,7 @@ impl Activity {
             .loaders()?
             .my_registrations()
             .load_one(self.0.id)
+            .boxed()
             .await?;
         Ok(latest
             .and_then(|rows| rows.into_iter().next())
@@ -395,7 +406,12 @@ impl Activity {
             Some(first @ 0..=100) => usize::try_from(first).unwrap_or(0),
             Some(_) => return Err(ApiError::bad_input("first", "must be between 0 and 100")),
         };
-        let questions = ctx.loaders()?.club_questions().load_one(self.0.id).await?;
+        let questions = ctx
+            .loaders()?
+            .club_questions()
+            .load_one(self.0.id)
+            .boxed()
+            .await?;
         Ok(Some(
             questions
                 .unwrap_or_default()
@@ -408,46 +424,29 @@ impl Activity {
 
     /// The maturity axes it works on (`recommendations` come from these).
     async fn axes(&self, ctx: &Context<'_>) -> ApiResult<Vec<Axis>> {
-        let loaders = ctx.loaders()?;
-        let tags = loaders
-            .activity_axes()
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or_default();
-        let axes = loaders
-            .axes()
-            .load_many(tags.iter().map(|t| t.axis_id))
-            .await?;
-        let mut axes: Vec<_> = axes.into_values().flatten().collect();
-        axes.sort_by_key(|a| (a.diagnostic_id, a.position));
-        Ok(axes.into_iter().map(Axis::new).collect())
+        Axis::of_activity(ctx, self.0.id).boxed().await
     }
 
     /// Staff only (partners get FORBIDDEN): the reminder rules, oldest first.
     async fn reminders(&self, ctx: &Context<'_>) -> ApiResult<Vec<Reminder>> {
         ctx.viewer().require(Access::Staff)?;
-        Reminder::of(ctx, &self.0).await
+        Reminder::of(ctx, &self.0).boxed().await
     }
 
     /// Who delivers it: staff or TRAINER accounts staff assigned (`assignTrainer`).
     async fn trainers(&self, ctx: &Context<'_>) -> ApiResult<Vec<User>> {
-        let loaders = ctx.loaders()?;
-        let assigned = loaders
-            .trainers()
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or_default();
-        let ids: Vec<i64> = assigned.iter().map(|trainer| trainer.user_id).collect();
-        let users = loaders.users_in_order(&ids).await?;
-        Ok(users.into_iter().map(User::new).collect())
+        User::trainers_of(ctx, self.0.id).boxed().await
     }
 
     /// Its trainers and staff only (FORBIDDEN for others): its half-days, each with its
     /// attendance sheet, in time order.
     async fn attendance_slots(&self, ctx: &Context<'_>) -> ApiResult<Vec<AttendanceSlot>> {
         let me = ctx.viewer().require(Access::Account)?;
-        crate::training::policy::require_keeps_sheets(&ctx.state()?.db, me, self.0.id).await?;
-        AttendanceSlot::of_activity(ctx, self.0.id).await
+        let db = &ctx.state()?.db;
+        crate::training::policy::require_keeps_sheets(db, me, self.0.id)
+            .boxed()
+            .await?;
+        AttendanceSlot::of_activity(ctx, self.0.id).boxed().await
     }
 
     /// Staff only: where the training file is downloaded as one ZIP (with a staff bearer
@@ -462,7 +461,7 @@ impl Activity {
 
     /// The training programme, if staff set one (`setTrainingProgramme`).
     async fn programme(&self, ctx: &Context<'_>) -> ApiResult<Option<TrainingProgramme>> {
-        TrainingProgramme::of(ctx, self.0.id).await
+        TrainingProgramme::of(ctx, self.0.id).boxed().await
     }
 
     /// Where the programme's PDF is downloaded (with the caller's bearer token), once the
@@ -472,6 +471,7 @@ impl Activity {
             .loaders()?
             .programmes()
             .load_one(self.0.id)
+            .boxed()
             .await?
             .is_some_and(|rows| !rows.is_empty());
         let base = &ctx.state()?.config.public_url;
@@ -482,31 +482,35 @@ impl Activity {
     /// set. Attendees reach the questions through `mySurveys`.
     async fn survey(&self, ctx: &Context<'_>) -> ApiResult<Option<Survey>> {
         ctx.viewer().require(Access::Staff)?;
-        Survey::of(ctx, self.0.id).await
+        Survey::of(ctx, self.0.id).boxed().await
     }
 
     /// Its trainers and staff only (FORBIDDEN otherwise): the positioning asked of its
     /// trainees before the first session, if set.
     async fn positioning(&self, ctx: &Context<'_>) -> ApiResult<Option<Positioning>> {
         let me = ctx.viewer().require(Access::Account)?;
-        crate::training::policy::require_keeps_sheets(&ctx.state()?.db, me, self.0.id).await?;
-        Positioning::of(ctx, self.0.id).await
+        let db = &ctx.state()?.db;
+        crate::training::policy::require_keeps_sheets(db, me, self.0.id)
+            .boxed()
+            .await?;
+        Positioning::of(ctx, self.0.id).boxed().await
     }
 
     /// Staff only: the cold satisfaction survey, sent weeks after the end, if one is set.
     async fn cold_survey(&self, ctx: &Context<'_>) -> ApiResult<Option<Survey>> {
         ctx.viewer().require(Access::Staff)?;
-        Survey::cold_of(ctx, self.0.id).await
+        Survey::cold_of(ctx, self.0.id).boxed().await
     }
 
     /// The topic whose demand it answers, if any.
     async fn topic(&self, ctx: &Context<'_>) -> ApiResult<Option<Topic>> {
-        match self.0.topic_id {
-            Some(id) => Ok(Some(Topic::bare(
-                crate::db::get::<entity::topic::Entity>(&ctx.state()?.db, id, "topic").await?,
-            ))),
-            None => Ok(None),
-        }
+        let Some(id) = self.0.topic_id else {
+            return Ok(None);
+        };
+        let topic = crate::db::get::<entity::topic::Entity>(&ctx.state()?.db, id, "topic")
+            .boxed()
+            .await?;
+        Ok(Some(Topic::bare(topic)))
     }
 
     /// With a topic: its interested partners register this many hours before anyone else.
@@ -539,6 +543,7 @@ impl Activity {
         ctx: &Context<'_>,
     ) -> ApiResult<Vec<RegistrationQuestion>> {
         Ok(Activity::questions_of(ctx, self.0.id)
+            .boxed()
             .await?
             .into_iter()
             .map(Into::into)
@@ -548,7 +553,7 @@ impl Activity {
     /// Staff only: for each consent the activity requires, who of its registrants gave it and
     /// who did not (who may be photographed, say).
     async fn consents(&self, ctx: &Context<'_>) -> ApiResult<Vec<ActivityConsent>> {
-        self.consents_of(ctx).await
+        self.consents_of(ctx).boxed().await
     }
 
     /// Staff only: everyone registered, in the order they registered (or only those of one
@@ -581,6 +586,7 @@ impl Activity {
             |r| r.id,
             Registration,
         )
+        .boxed()
         .await
         .map(Some)
     }

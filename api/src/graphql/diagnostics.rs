@@ -42,6 +42,23 @@ impl Axis {
             questions: None,
         }
     }
+
+    /// The axes an activity works on, in the diagnostic's order.
+    pub async fn of_activity(ctx: &Context<'_>, activity_id: i64) -> ApiResult<Vec<Self>> {
+        let loaders = ctx.loaders()?;
+        let tags = loaders
+            .activity_axes()
+            .load_one(activity_id)
+            .await?
+            .unwrap_or_default();
+        let axes = loaders
+            .axes()
+            .load_many(tags.iter().map(|t| t.axis_id))
+            .await?;
+        let mut axes: Vec<_> = axes.into_values().flatten().collect();
+        axes.sort_by_key(|a| (a.diagnostic_id, a.position));
+        Ok(axes.into_iter().map(Self::new).collect())
+    }
 }
 
 fn questions_of(

@@ -59,6 +59,19 @@ impl User {
             is_caller: true,
         }
     }
+
+    /// The trainers staff assigned to an activity, in the order they were assigned.
+    pub async fn trainers_of(ctx: &Context<'_>, activity_id: i64) -> ApiResult<Vec<Self>> {
+        let loaders = ctx.loaders()?;
+        let assigned = loaders
+            .trainers()
+            .load_one(activity_id)
+            .await?
+            .unwrap_or_default();
+        let ids: Vec<i64> = assigned.iter().map(|trainer| trainer.user_id).collect();
+        let users = loaders.users_in_order(&ids).await?;
+        Ok(users.into_iter().map(Self::new).collect())
+    }
 }
 
 /// A person with an account: staff or partner.
