@@ -34,7 +34,7 @@ pub struct Config {
     pub bootstrap_admin: Option<BootstrapAdmin>,
     /// `KLUB_HTTP_WORKERS`: actix-web worker threads (default: one per core).
     pub http_workers: Option<usize>,
-    /// `KLUB_DB_MAX_CONNECTIONS`: the database pool size (32 on PostgreSQL, 10 on SQLite).
+    /// `KLUB_DB_MAX_CONNECTIONS`: the database pool size (32 by default).
     pub db_max_connections: u32,
     /// `KLUB_LOG_FORMAT`: `text` (default) or `json`.
     pub log_format: LogFormat,
@@ -150,10 +150,7 @@ impl Config {
             .text("DATABASE_URL")
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
         Ok(Self {
-            db_max_connections: env.parse(
-                "KLUB_DB_MAX_CONNECTIONS",
-                Some(default_pool_size(&database_url)),
-            )?,
+            db_max_connections: env.parse("KLUB_DB_MAX_CONNECTIONS", Some(DEFAULT_POOL_SIZE))?,
             database_url: database_url.into(),
             listen,
             jwt_secret: jwt_secret(&env)?,
@@ -255,15 +252,14 @@ impl Env<'_> {
     }
 }
 
-/// The pool's size when `KLUB_DB_MAX_CONNECTIONS` is unset. A request holds its connection
-/// from sending its statement until its task runs again to read the rows, and under load that
-/// task waits behind the other requests of its worker thread: on PostgreSQL a pool of 10 left
-/// a third of the machine idle under 64 concurrent pages while requests queued for a
-/// connection, and 32 served 1.5 to 1.9 times as many (klub-bench's crowd, `docs/performance.md`).
-/// A SQLite connection is a thread of its own, and more of them served no more.
-fn default_pool_size(database_url: &str) -> u32 {
-    if is_sqlite(database_url) { 10 } else { 32 }
-}
+/// The pool's size when `KLUB_DB_MAX_CONNECTIONS` is unset, on either database. A request
+/// holds its connection from sending its statement until its task runs again to read the rows,
+/// and sqlx then checks the connection (one more round trip, on a task of its own) before
+/// giving it back: under load each of those waits behind the other requests of its worker
+/// thread. With 10 connections a quarter to a third of the machine sat idle under 64
+/// concurrent pages while requests queued for a connection; 32 served 1.1 to 1.9 times as many
+/// (klub-bench's crowd, `docs/performance.md`), and more served no more.
+const DEFAULT_POOL_SIZE: u32 = 32;
 
 /// Whether `database_url` names the embedded SQLite file; any other URL is PostgreSQL's.
 pub fn is_sqlite(database_url: &str) -> bool {
@@ -449,15 +445,15 @@ mod tests {
         assert_eq!(config.public_url, "http://127.0.0.1:8080");
         assert!(config.allow_signup);
         assert!(config.bootstrap_admin.is_none());
-        assert_eq!(config.db_max_connections, 10);
+        assert_eq!(config.db_max_connections, 32);
         Ok(())
     }
 
     #[test]
-    fn postgresql_gets_a_larger_pool_unless_told() -> Result<(), ConfigError> {
-        let url = ("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/klub");
-        assert_eq!(config(&[url])?.db_max_connections, 32);
-        let told = config(&[url, ("KLUB_DB_MAX_CONNECTIONS", "12")])?;
+    fn the_pool_is_as_large_on_both_databases_unless_told() -> Result<(), ConfigError> {
+        let postgresql = ("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/klub");
+        assert_eq!(config(&[postgresql])?.db_max_connections, 32);
+        let told = config(&[postgresql, ("KLUB_DB_MAX_CONNECTIONS", "12")])?;
         assert_eq!(told.db_max_connections, 12);
         Ok(())
     }
