@@ -146,12 +146,11 @@ impl Config {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(&lookup);
         let listen = env.parse("KLUB_LISTEN", "127.0.0.1:8080".parse().ok())?;
-        let database_url = env
-            .text("DATABASE_URL")
-            .unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
         Ok(Self {
-            db_max_connections: env.parse("KLUB_DB_MAX_CONNECTIONS", Some(DEFAULT_POOL_SIZE))?,
-            database_url: database_url.into(),
+            database_url: env
+                .text("DATABASE_URL")
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.into())
+                .into(),
             listen,
             jwt_secret: jwt_secret(&env)?,
             token_ttl: token_ttl(&env)?,
@@ -160,6 +159,7 @@ impl Config {
             sign_ups_per_client: env.parse("KLUB_SIGN_UPS_PER_CLIENT", Some(20))?,
             bootstrap_admin: bootstrap_admin(&env)?,
             http_workers: env.optional("KLUB_HTTP_WORKERS")?,
+            db_max_connections: env.parse("KLUB_DB_MAX_CONNECTIONS", Some(DEFAULT_POOL_SIZE))?,
             log_format: log_format(&env)?,
             scheduler_tick: Duration::from_secs(env.positive("KLUB_SCHEDULER_TICK_SECONDS", 60)?),
             smtp_url: smtp_url(&env)?,
