@@ -34,7 +34,7 @@ pub struct Config {
     pub bootstrap_admin: Option<BootstrapAdmin>,
     /// `KLUB_HTTP_WORKERS`: actix-web worker threads (default: one per core).
     pub http_workers: Option<usize>,
-    /// `KLUB_DB_MAX_CONNECTIONS`: the database pool size (32 by default).
+    /// `KLUB_DB_MAX_CONNECTIONS`: the database pool size (32 on PostgreSQL, 10 on SQLite).
     pub db_max_connections: u32,
     /// `KLUB_LOG_FORMAT`: `text` (default) or `json`.
     pub log_format: LogFormat,
@@ -146,11 +146,15 @@ impl Config {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(&lookup);
         let listen = env.parse("KLUB_LISTEN", "127.0.0.1:8080".parse().ok())?;
+        let database_url = env
+            .text("DATABASE_URL")
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
         Ok(Self {
-            database_url: env
-                .text("DATABASE_URL")
-                .unwrap_or_else(|| DEFAULT_DATABASE_URL.into())
-                .into(),
+            db_max_connections: env.parse(
+                "KLUB_DB_MAX_CONNECTIONS",
+                Some(default_pool_size(&database_url)),
+            )?,
+            database_url: database_url.into(),
             listen,
             jwt_secret: jwt_secret(&env)?,
             token_ttl: token_ttl(&env)?,
@@ -159,7 +163,6 @@ impl Config {
             sign_ups_per_client: env.parse("KLUB_SIGN_UPS_PER_CLIENT", Some(20))?,
             bootstrap_admin: bootstrap_admin(&env)?,
             http_workers: env.optional("KLUB_HTTP_WORKERS")?,
-            db_max_connections: env.parse("KLUB_DB_MAX_CONNECTIONS", Some(DEFAULT_POOL_SIZE))?,
             log_format: log_format(&env)?,
             scheduler_tick: Duration::from_secs(env.positive("KLUB_SCHEDULER_TICK_SECONDS", 60)?),
             smtp_url: smtp_url(&env)?,
@@ -252,14 +255,18 @@ impl Env<'_> {
     }
 }
 
-/// The pool's size when `KLUB_DB_MAX_CONNECTIONS` is unset, on either database. A request
-/// holds its connection from sending its statement until its task runs again to read the rows,
-/// and sqlx then checks the connection (one more round trip, on a task of its own) before
-/// giving it back: under load each of those waits behind the other requests of its worker
-/// thread. With 10 connections a quarter to a third of the machine sat idle under 64
-/// concurrent pages while requests queued for a connection; 32 served 1.1 to 1.9 times as many
-/// (klub-bench's crowd, `docs/performance.md`), and more served no more.
-const DEFAULT_POOL_SIZE: u32 = 32;
+/// The pool's size when `KLUB_DB_MAX_CONNECTIONS` is unset. A request holds its connection
+/// from sending its statement until its task runs again to read the rows, and sqlx then checks
+/// the connection (one more round trip, on a task of its own) before giving it back: under load
+/// each of those waits behind the other requests of its worker thread. On PostgreSQL a pool of
+/// 10 left a third of the machine idle under 64 concurrent pages, and 32 served 1.5 to 1.9 times
+/// as many (klub-bench's crowd, `docs/performance.md`). SQLite stays at 10: 32 served more there
+/// too, but each SQLite connection keeps its own page cache, and after a burst of anonymous
+/// requests the server stayed 95 MiB above where it began instead of 25 (the security suite's
+/// bound is 100).
+fn default_pool_size(database_url: &str) -> u32 {
+    if is_sqlite(database_url) { 10 } else { 32 }
+}
 
 /// Whether `database_url` names the embedded SQLite file; any other URL is PostgreSQL's.
 pub fn is_sqlite(database_url: &str) -> bool {
@@ -445,12 +452,12 @@ mod tests {
         assert_eq!(config.public_url, "http://127.0.0.1:8080");
         assert!(config.allow_signup);
         assert!(config.bootstrap_admin.is_none());
-        assert_eq!(config.db_max_connections, 32);
+        assert_eq!(config.db_max_connections, 10);
         Ok(())
     }
 
     #[test]
-    fn the_pool_is_as_large_on_both_databases_unless_told() -> Result<(), ConfigError> {
+    fn postgresql_gets_a_larger_pool_unless_told() -> Result<(), ConfigError> {
         let postgresql = ("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/klub");
         assert_eq!(config(&[postgresql])?.db_max_connections, 32);
         let told = config(&[postgresql, ("KLUB_DB_MAX_CONNECTIONS", "12")])?;
