@@ -261,9 +261,9 @@ impl Env<'_> {
 /// each of those waits behind the other requests of its worker thread. On PostgreSQL a pool of
 /// 10 left a third of the machine idle under 64 concurrent pages, and 32 served 1.5 to 1.9 times
 /// as many (klub-bench's crowd, `docs/performance.md`). SQLite stays at 10: 32 served more there
-/// too, but each SQLite connection keeps its own page cache, and after a burst of anonymous
-/// requests the server stayed 95 MiB above where it began instead of 25 (the security suite's
-/// bound is 100).
+/// too, but each SQLite connection is a thread of its own, and after a burst of anonymous
+/// requests the allocator kept what those threads had freed: the server stayed 95 MiB above
+/// where it began instead of 25 (the security suite's bound is 100).
 fn default_pool_size(database_url: &str) -> u32 {
     if is_sqlite(database_url) { 10 } else { 32 }
 }

@@ -521,3 +521,90 @@ async fn the_scheduler_cancels_underbooked_workshops_after_their_deadline() {
         .collect();
     assert_eq!(statuses, ["CANCELLED", "CONFIRMED"]);
 }
+
+/// The programme's page reads its activities by the position of their columns
+/// (`activity::Model::from_columns_at`): every column, NULL or not, comes out as the entity's
+/// own decoding by name reads it, for an activity with every optional field set and one with
+/// none. Same-typed columns hold different values, so a swap between two would show.
+#[tokio::test]
+async fn the_page_reads_every_column_of_an_activity_as_the_entity_does() {
+    use entity::{activity, topic};
+    use sea_orm::{
+        ActiveModelTrait, ActiveValue::Set, DbErr, EntityTrait, FromQueryResult, QueryOrder,
+        QueryResult,
+    };
+
+    struct ByPosition(activity::Model);
+    impl FromQueryResult for ByPosition {
+        fn from_query_result(row: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
+            activity::Model::from_columns_at(row, 0).map(Self)
+        }
+    }
+
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let bare = app.create_activity(&admin, 5, json!({})).await;
+    let full = app
+        .create_activity(
+            &admin,
+            9,
+            json!({
+                "description": "Photos, opening hours and answers to reviews.",
+                "location": "Salle des fêtes",
+                "minParticipants": 3,
+                "registrationDeadline": (app.state.now() + Duration::days(7)).to_rfc3339(),
+                "trainerName": "Camille Martin",
+                "coOrganiser": "CCI",
+                "minAttendancePercent": 80,
+            }),
+        )
+        .await;
+    let db = &app.state.db;
+    let now = app.state.now();
+    let topic = topic::ActiveModel {
+        name: Set("Reviews".into()),
+        threshold: Set(5),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    let stored = activity::Entity::find_by_id(full.parse::<i64>().unwrap())
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut row: activity::ActiveModel = stored.into();
+    row.cancellation_reason = Set(Some("The room is flooded".into()));
+    row.cancellation_cause = Set(Some(activity::CancellationCause::Staff));
+    row.confirmed_count = Set(6);
+    row.waitlist_count = Set(7);
+    row.sequence = Set(11);
+    row.requires_approval = Set(true);
+    row.offer_hours = Set(13);
+    row.required_consents = Set("photos".into());
+    row.topic_id = Set(Some(topic.id));
+    row.priority_hours = Set(17);
+    row.announced_at = Set(Some(now - Duration::hours(1)));
+    row.shortfall_noticed_at = Set(Some(now - Duration::hours(2)));
+    row.update(db).await.unwrap();
+
+    let by_name = activity::Entity::find()
+        .order_by_asc(activity::Column::Id)
+        .all(db)
+        .await
+        .unwrap();
+    let by_position: Vec<activity::Model> = activity::Entity::find()
+        .order_by_asc(activity::Column::Id)
+        .into_model::<ByPosition>()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|ByPosition(activity)| activity)
+        .collect();
+    assert_eq!(by_name.len(), 2, "{bare} and {full}");
+    assert!(by_name[1].cancellation_cause.is_some() && by_name[0].description.is_none());
+    assert_eq!(by_position, by_name);
+}

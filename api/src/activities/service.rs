@@ -121,6 +121,8 @@ pub fn with_latest_registration(
 }
 
 impl FromQueryResult for Listed {
+    /// The activity's columns come first ([`with_latest_registration`] adds its own after
+    /// them) and are read by position; the joined registration, present on few rows, by name.
     fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
         let joined = format!("{prefix}{LATEST}");
         // Most activities of a page have no registration of the caller: its NULL id says so
@@ -131,7 +133,7 @@ impl FromQueryResult for Listed {
                 None => None,
             };
         Ok(Self {
-            activity: activity::Model::from_query_result(row, prefix)?,
+            activity: activity::Model::from_columns_at(row, 0)?,
             latest_registration,
         })
     }
