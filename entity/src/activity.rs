@@ -52,14 +52,14 @@ pub struct Model {
 }
 
 impl Model {
-    /// The activity from the columns `Entity::find()` selects, in their order, starting at
-    /// the row's column `first`. The derived decoding looks each column up by name and formats
+    /// The activity from the row's first columns, those `Entity::find()` selects, in their
+    /// order. The derived decoding looks each column up by name and formats
     /// an error string for every NULL it meets; on the programme's page, twenty rows of 31
     /// columns, decoding was 13 % of the server's time, and reading by position saves 3 to 8 %
     /// of its CPU per page (klub-bench, perf; `docs/performance.md`). The fields are read in
     /// the struct's order, which is the columns'; a test compares both decodings.
-    pub fn from_columns_at(row: &QueryResult, first: usize) -> Result<Self, DbErr> {
-        let mut column = first;
+    pub fn from_leading_columns(row: &QueryResult) -> Result<Self, DbErr> {
+        let mut column = 0;
         let mut next = || {
             column += 1;
             column - 1

@@ -523,7 +523,7 @@ async fn the_scheduler_cancels_underbooked_workshops_after_their_deadline() {
 }
 
 /// The programme's page reads its activities by the position of their columns
-/// (`activity::Model::from_columns_at`): every column, NULL or not, comes out as the entity's
+/// (`activity::Model::from_leading_columns`): every column, NULL or not, comes out as the entity's
 /// own decoding by name reads it, for an activity with every optional field set and one with
 /// none. Same-typed columns hold different values, so a swap between two would show.
 #[tokio::test]
@@ -537,7 +537,7 @@ async fn the_page_reads_every_column_of_an_activity_as_the_entity_does() {
     struct ByPosition(activity::Model);
     impl FromQueryResult for ByPosition {
         fn from_query_result(row: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
-            activity::Model::from_columns_at(row, 0).map(Self)
+            activity::Model::from_leading_columns(row).map(Self)
         }
     }
 

@@ -133,7 +133,7 @@ impl FromQueryResult for Listed {
                 None => None,
             };
         Ok(Self {
-            activity: activity::Model::from_columns_at(row, 0)?,
+            activity: activity::Model::from_leading_columns(row)?,
             latest_registration,
         })
     }
